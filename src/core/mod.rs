@@ -1,0 +1,12 @@
+//! The pure core: plain Rust, no browser, no I/O.
+
+pub mod config;
+pub mod diagnosis;
+pub mod fragment;
+pub mod hosts;
+pub mod okta;
+pub mod org_url;
+pub mod outcome;
+pub mod plan;
+pub mod protocol;
+pub mod token;
