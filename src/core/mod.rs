@@ -4,6 +4,7 @@ pub mod config;
 pub mod diagnosis;
 pub mod fragment;
 pub mod hosts;
+pub mod json;
 pub mod okta;
 pub mod org_url;
 pub mod outcome;

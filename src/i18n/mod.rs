@@ -1,1 +1,230 @@
-//! Message catalogues (being written)
+//! Message catalogues: every word the page shows comes from `i18n/<lang>.json`.
+//!
+//! A catalogue is a flat JSON object from a stable key (the core's `code()` ids, prefixed by
+//! area) to a message with `{name}` placeholders. English is compiled in and is the fallback; the
+//! others are fetched from the page's origin only when chosen, so an English first load carries
+//! one catalogue. Choosing the language is pure: [`negotiate`].
+
+use std::collections::BTreeMap;
+
+use crate::core::json::{JsonError, JsonParser};
+
+/// The English catalogue, compiled in.
+pub const EN_JSON: &str = include_str!("../../i18n/en.json");
+
+/// Languages the page speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Lang {
+    En,
+    De,
+    Fr,
+    Es,
+    Ja,
+    Ar,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 6] = [Lang::En, Lang::De, Lang::Fr, Lang::Es, Lang::Ja, Lang::Ar];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::De => "de",
+            Lang::Fr => "fr",
+            Lang::Es => "es",
+            Lang::Ja => "ja",
+            Lang::Ar => "ar",
+        }
+    }
+
+    /// Text direction for `<html dir>`.
+    pub fn dir(self) -> &'static str {
+        match self {
+            Lang::Ar => "rtl",
+            _ => "ltr",
+        }
+    }
+
+    /// The language's own name, for the language menu.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::De => "Deutsch",
+            Lang::Fr => "Français",
+            Lang::Es => "Español",
+            Lang::Ja => "日本語",
+            Lang::Ar => "العربية",
+        }
+    }
+
+    /// From a BCP 47 tag (`de`, `de-AT`, `pt_BR`, `JA`): its primary subtag, if we speak it.
+    pub fn from_tag(tag: &str) -> Option<Lang> {
+        let primary = tag
+            .trim()
+            .split(['-', '_'])
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        Lang::ALL.into_iter().find(|l| l.code() == primary)
+    }
+}
+
+/// The fragment's `lang`, else the first of the browser's languages we speak, else English (or
+/// the deployment's first language when English is not allowed). Always one of `allowed` when
+/// `allowed` is not empty.
+pub fn negotiate(requested: Option<&str>, browser: &[String], allowed: &[Lang]) -> Lang {
+    let ok = |l: &Lang| allowed.is_empty() || allowed.contains(l);
+    requested
+        .and_then(Lang::from_tag)
+        .filter(ok)
+        .or_else(|| {
+            browser
+                .iter()
+                .filter_map(|t| Lang::from_tag(t))
+                .find(ok)
+        })
+        .or_else(|| Some(Lang::En).filter(ok))
+        .or_else(|| allowed.first().copied())
+        .unwrap_or(Lang::En)
+}
+
+/// One loaded catalogue.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    entries: BTreeMap<String, String>,
+}
+
+impl Catalog {
+    pub fn parse<P: JsonParser>(json: &str, parser: &P) -> Result<Catalog, JsonError> {
+        let entries: BTreeMap<String, String> = parser.parse(json)?;
+        Ok(Catalog { entries })
+    }
+
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.entries.get(key).map(String::as_str)
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.entries.keys().map(String::as_str)
+    }
+}
+
+/// The catalogue in use, with English behind it.
+#[derive(Debug, Clone, Default)]
+pub struct Texts {
+    pub lang: Option<Lang>,
+    chosen: Catalog,
+    english: Catalog,
+}
+
+impl Texts {
+    pub fn new(lang: Lang, chosen: Catalog, english: Catalog) -> Texts {
+        Texts {
+            lang: Some(lang),
+            chosen,
+            english,
+        }
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.lang.unwrap_or(Lang::En)
+    }
+
+    /// The message for `key`; a missing key shows the key itself (a test keeps that from
+    /// happening in a shipped catalogue).
+    pub fn t(&self, key: &str) -> String {
+        self.chosen
+            .get(key)
+            .or_else(|| self.english.get(key))
+            .unwrap_or(key)
+            .to_string()
+    }
+
+    /// The message for `key` with `{name}` placeholders filled from `args`. Values are inserted
+    /// as plain text; the view sets text content, never HTML.
+    pub fn f(&self, key: &str, args: &[(&str, &str)]) -> String {
+        fill(&self.t(key), args)
+    }
+
+    /// Whether a key exists (in the chosen catalogue or English).
+    pub fn has(&self, key: &str) -> bool {
+        self.chosen.get(key).is_some() || self.english.get(key).is_some()
+    }
+}
+
+/// Replace `{name}` with its value; unknown placeholders stay as they are.
+pub fn fill(template: &str, args: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len() + 16);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close) => {
+                let name = &after[..close];
+                match args.iter().find(|(k, _)| *k == name) {
+                    Some((_, v)) => out.push_str(v),
+                    None => {
+                        out.push('{');
+                        out.push_str(name);
+                        out.push('}');
+                    }
+                }
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push_str(&rest[open..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The `{placeholders}` a message uses, sorted, for catalogue consistency checks.
+pub fn placeholders(message: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut rest = message;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close) => {
+                names.push(after[..close].to_string());
+                rest = &after[close + 1..];
+            }
+            None => break,
+        }
+    }
+    names.sort();
+    names.dedup();
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fill_replaces_known_and_keeps_unknown() {
+        assert_eq!(fill("a {x} b {y}", &[("x", "1")]), "a 1 b {y}");
+        assert_eq!(fill("{x}{x}", &[("x", "<b>")]), "<b><b>");
+        assert_eq!(fill("open { brace", &[]), "open { brace");
+    }
+
+    #[test]
+    fn negotiation_order() {
+        let browser = vec!["fr-CA".to_string(), "en".to_string()];
+        assert_eq!(negotiate(Some("de"), &browser, &[]), Lang::De);
+        assert_eq!(negotiate(Some("xx"), &browser, &[]), Lang::Fr);
+        assert_eq!(negotiate(None, &[], &[]), Lang::En);
+        assert_eq!(negotiate(Some("de"), &browser, &[Lang::En, Lang::Ja]), Lang::En);
+        assert_eq!(negotiate(None, &browser, &[Lang::Ja]), Lang::Ja);
+        assert_eq!(negotiate(Some("AR"), &[], &[]), Lang::Ar);
+    }
+
+    #[test]
+    fn placeholders_are_found() {
+        assert_eq!(placeholders("{b} and {a} and {b}"), vec!["a", "b"]);
+    }
+}
