@@ -1,1 +1,62 @@
-fn main() {}
+//! `okta-proxy`: see `okta-proxy --help` and the library docs.
+
+use okta_proxy::config::{parse_args, Command, USAGE};
+use okta_proxy::server::{start, Deps};
+use std::io::Write;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let cfg = match parse_args(&args) {
+        Err(e) => {
+            eprintln!("okta-proxy: {e}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+        Ok(Command::Help) => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Ok(Command::Headers(h)) => {
+            return match okta_proxy::render_headers(&h) {
+                Ok(out) => {
+                    print!("{out}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("okta-proxy headers: {e}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        Ok(Command::Serve(cfg)) => cfg,
+    };
+    if let Some(up) = &cfg.dev_upstream {
+        eprintln!("{}", okta_proxy::dev_warning(up));
+    }
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("okta-proxy: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    rt.block_on(async move {
+        let quiet = cfg.quiet;
+        match start(cfg, Deps::system(quiet)).await {
+            Ok(running) => {
+                let mut out = std::io::stdout();
+                let _ = writeln!(out, "okta-proxy listening on {}", running.url);
+                let _ = out.flush();
+                running.wait().await;
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("okta-proxy: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}

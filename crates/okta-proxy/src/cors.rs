@@ -1,0 +1,142 @@
+//! CORS for the configured page origins.
+//!
+//! An `Origin` in the allow-list gets `Access-Control-Allow-Origin: <that origin>`; an `Origin`
+//! that is present but not allowed is refused outright (`origin_not_allowed`), so a page on
+//! another origin cannot even make the proxy send a request. No `Origin` (same-origin GET, or a
+//! non-browser client) is allowed: browsers always send `Origin` on cross-origin requests.
+
+use axum::http::{HeaderMap, HeaderValue};
+
+/// Headers the page must be able to read.
+pub const EXPOSE_HEADERS: &str = "X-Rate-Limit-Limit, X-Rate-Limit-Remaining, X-Rate-Limit-Reset, X-Okta-Request-Id, X-Okta-Link-Proxy-Error";
+pub const ALLOW_METHODS: &str = "GET";
+pub const ALLOW_HEADERS: &str = "authorization, accept";
+pub const MAX_AGE: &str = "600";
+
+/// What the request's `Origin` header means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OriginCheck {
+    /// No `Origin` header.
+    Absent,
+    /// An allowed origin (the header value, to echo back).
+    Allowed(HeaderValue),
+    /// Present but not on the list (or malformed, or repeated).
+    Refused,
+}
+
+/// The allow-list of page origins.
+#[derive(Debug, Clone, Default)]
+pub struct Cors {
+    allowed: Vec<String>,
+}
+
+impl Cors {
+    /// `origins` must already be normalized with [`normalize_origin`].
+    pub fn new(origins: Vec<String>) -> Self {
+        Cors { allowed: origins }
+    }
+
+    pub fn origins(&self) -> &[String] {
+        &self.allowed
+    }
+
+    pub fn check(&self, headers: &HeaderMap) -> OriginCheck {
+        let mut values = headers.get_all("origin").iter();
+        let Some(first) = values.next() else {
+            return OriginCheck::Absent;
+        };
+        if values.next().is_some() {
+            return OriginCheck::Refused;
+        }
+        match first.to_str() {
+            Ok(o) if self.allowed.iter().any(|a| a == o) => OriginCheck::Allowed(first.clone()),
+            _ => OriginCheck::Refused,
+        }
+    }
+
+    /// Headers for an actual (non-preflight) response to an allowed origin.
+    pub fn apply(headers: &mut HeaderMap, origin: &HeaderValue) {
+        headers.insert("access-control-allow-origin", origin.clone());
+        headers.insert(
+            "access-control-expose-headers",
+            HeaderValue::from_static(EXPOSE_HEADERS),
+        );
+    }
+
+    /// Headers for a preflight answer to an allowed origin.
+    pub fn apply_preflight(headers: &mut HeaderMap, origin: &HeaderValue) {
+        headers.insert("access-control-allow-origin", origin.clone());
+        headers.insert(
+            "access-control-allow-methods",
+            HeaderValue::from_static(ALLOW_METHODS),
+        );
+        headers.insert(
+            "access-control-allow-headers",
+            HeaderValue::from_static(ALLOW_HEADERS),
+        );
+        headers.insert("access-control-max-age", HeaderValue::from_static(MAX_AGE));
+    }
+}
+
+/// `http://127.0.0.1:1234/` → `http://127.0.0.1:1234`. Only http(s) origins without path,
+/// query, fragment or credentials.
+pub fn normalize_origin(s: &str) -> Result<String, String> {
+    let url = reqwest::Url::parse(s.trim()).map_err(|e| format!("{s:?} is not an origin: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("{s:?}: an origin must be http or https"));
+    }
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err(format!("{s:?}: an origin has no path, query or fragment"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(format!("{s:?}: an origin has no credentials"));
+    }
+    if url.host_str().is_none() {
+        return Err(format!("{s:?}: an origin needs a host"));
+    }
+    Ok(url.origin().ascii_serialization())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalizes_origins() {
+        assert_eq!(
+            normalize_origin("http://127.0.0.1:1234/").unwrap(),
+            "http://127.0.0.1:1234"
+        );
+        assert_eq!(
+            normalize_origin("HTTPS://Portal.Example.COM:443").unwrap(),
+            "https://portal.example.com"
+        );
+        for bad in [
+            "portal.example.com",
+            "ftp://x.example",
+            "https://x.example/path",
+            "https://x.example/?q",
+            "https://u:p@x.example",
+            "null",
+            "*",
+        ] {
+            assert!(normalize_origin(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn checks_origin_header() {
+        let cors = Cors::new(vec!["http://127.0.0.1:1234".into()]);
+        let mut h = HeaderMap::new();
+        assert_eq!(cors.check(&h), OriginCheck::Absent);
+        h.insert("origin", HeaderValue::from_static("http://127.0.0.1:1234"));
+        assert!(matches!(cors.check(&h), OriginCheck::Allowed(_)));
+        h.insert("origin", HeaderValue::from_static("http://127.0.0.1:1235"));
+        assert_eq!(cors.check(&h), OriginCheck::Refused);
+        h.insert("origin", HeaderValue::from_static("null"));
+        assert_eq!(cors.check(&h), OriginCheck::Refused);
+        h.insert("origin", HeaderValue::from_static("http://127.0.0.1:1234"));
+        h.append("origin", HeaderValue::from_static("http://127.0.0.1:1234"));
+        assert_eq!(cors.check(&h), OriginCheck::Refused);
+    }
+}

@@ -1,0 +1,206 @@
+//! The proxy's own errors: the codes and statuses of docs/proxy-contract.md, rendered as the
+//! JSON body `{"proxyError": …, "message": …, "target": …}` with `X-Okta-Link-Proxy-Error`.
+
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+/// Every error code of the contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Code {
+    TargetRefused,
+    TargetForbiddenAddress,
+    NameNotFound,
+    UpstreamUnreachable,
+    UpstreamTimeout,
+    UpstreamTooLarge,
+    UpstreamRedirect,
+    MethodNotAllowed,
+    PathNotAllowed,
+    OriginNotAllowed,
+    BadRequest,
+    RateLimited,
+}
+
+impl Code {
+    pub const ALL: [Code; 12] = [
+        Code::TargetRefused,
+        Code::TargetForbiddenAddress,
+        Code::NameNotFound,
+        Code::UpstreamUnreachable,
+        Code::UpstreamTimeout,
+        Code::UpstreamTooLarge,
+        Code::UpstreamRedirect,
+        Code::MethodNotAllowed,
+        Code::PathNotAllowed,
+        Code::OriginNotAllowed,
+        Code::BadRequest,
+        Code::RateLimited,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::TargetRefused => "target_refused",
+            Code::TargetForbiddenAddress => "target_forbidden_address",
+            Code::NameNotFound => "name_not_found",
+            Code::UpstreamUnreachable => "upstream_unreachable",
+            Code::UpstreamTimeout => "upstream_timeout",
+            Code::UpstreamTooLarge => "upstream_too_large",
+            Code::UpstreamRedirect => "upstream_redirect",
+            Code::MethodNotAllowed => "method_not_allowed",
+            Code::PathNotAllowed => "path_not_allowed",
+            Code::OriginNotAllowed => "origin_not_allowed",
+            Code::BadRequest => "bad_request",
+            Code::RateLimited => "rate_limited",
+        }
+    }
+
+    /// The HTTP status the contract gives this code.
+    pub fn status(self) -> StatusCode {
+        match self {
+            Code::TargetRefused
+            | Code::TargetForbiddenAddress
+            | Code::PathNotAllowed
+            | Code::OriginNotAllowed => StatusCode::FORBIDDEN,
+            Code::NameNotFound
+            | Code::UpstreamUnreachable
+            | Code::UpstreamTooLarge
+            | Code::UpstreamRedirect => StatusCode::BAD_GATEWAY,
+            Code::UpstreamTimeout => StatusCode::GATEWAY_TIMEOUT,
+            Code::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Code::BadRequest => StatusCode::BAD_REQUEST,
+            Code::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        }
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One of the proxy's own failures, ready to be rendered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProxyError {
+    pub code: Code,
+    /// Human text for the integrator. Never contains header values.
+    pub message: String,
+    /// The target host as the request named it (lowercased), if it got that far.
+    pub target: Option<String>,
+    /// Overrides the contract's status (431 for oversized headers, 414 is not used).
+    pub status: Option<StatusCode>,
+    /// Seconds for `Retry-After` (rate limiting).
+    pub retry_after: Option<u64>,
+}
+
+impl ProxyError {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        ProxyError {
+            code,
+            message: message.into(),
+            target: None,
+            status: None,
+            retry_after: None,
+        }
+    }
+
+    pub fn with_target(mut self, target: Option<&str>) -> Self {
+        self.target = target.map(|t| truncate(t, 255).to_string());
+        self
+    }
+
+    pub fn with_status(mut self, status: StatusCode) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.status.unwrap_or_else(|| self.code.status())
+    }
+
+    /// The JSON body of the contract.
+    pub fn body(&self) -> String {
+        serde_json::json!({
+            "proxyError": self.code.as_str(),
+            "message": self.message,
+            "target": self.target,
+        })
+        .to_string()
+    }
+}
+
+fn truncate(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+impl IntoResponse for ProxyError {
+    fn into_response(self) -> Response {
+        let mut res = (self.status(), self.body()).into_response();
+        let h = res.headers_mut();
+        h.insert(
+            "content-type",
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        );
+        h.insert(
+            "x-okta-link-proxy-error",
+            HeaderValue::from_static(self.code.as_str()),
+        );
+        h.insert("cache-control", HeaderValue::from_static("no-store"));
+        if let Some(secs) = self.retry_after {
+            h.insert("retry-after", HeaderValue::from(secs));
+        }
+        if self.code == Code::MethodNotAllowed {
+            h.insert("allow", HeaderValue::from_static("GET, OPTIONS"));
+        }
+        res.extensions_mut().insert(self.code);
+        res
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_follow_the_contract() {
+        let expect = [
+            ("target_refused", 403),
+            ("target_forbidden_address", 403),
+            ("name_not_found", 502),
+            ("upstream_unreachable", 502),
+            ("upstream_timeout", 504),
+            ("upstream_too_large", 502),
+            ("upstream_redirect", 502),
+            ("method_not_allowed", 405),
+            ("path_not_allowed", 403),
+            ("origin_not_allowed", 403),
+            ("bad_request", 400),
+            ("rate_limited", 429),
+        ];
+        for (code, (name, status)) in Code::ALL.iter().zip(expect) {
+            assert_eq!(code.as_str(), name);
+            assert_eq!(code.status().as_u16(), status);
+        }
+    }
+
+    #[test]
+    fn body_shape() {
+        let e = ProxyError::new(Code::TargetRefused, "no \"quotes\" break it")
+            .with_target(Some("evil.example"));
+        let v: serde_json::Value = serde_json::from_str(&e.body()).unwrap();
+        assert_eq!(v["proxyError"], "target_refused");
+        assert_eq!(v["target"], "evil.example");
+        assert_eq!(v["message"], "no \"quotes\" break it");
+        assert!(v.get("errorCode").is_none());
+        let none = ProxyError::new(Code::BadRequest, "x");
+        let v: serde_json::Value = serde_json::from_str(&none.body()).unwrap();
+        assert!(v["target"].is_null());
+    }
+}

@@ -1,0 +1,508 @@
+//! The HTTP server: routing between the proxy (`{prefix}/…`) and the page (`--serve-dist`),
+//! and the order in which the proxy's checks run.
+
+use crate::config::Config;
+use crate::cors::{Cors, OriginCheck};
+use crate::error::{Code, ProxyError};
+use crate::forward::{verify_custom_domain, DomainCache, Upstream, UpstreamResponse};
+use crate::headers::{HeaderSet, PageHeaderInputs};
+use crate::log::{Logger, RequestLog};
+use crate::ratelimit::RateLimiter;
+use crate::resolve::{Lookup, SystemLookup};
+use crate::static_files;
+use crate::target::{self, Endpoint, HostVerdict, MAX_TARGET_LEN};
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+/// Largest total size of request headers (names + values).
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+/// Longest `Authorization` value forwarded.
+pub const MAX_AUTHORIZATION_BYTES: usize = 2048;
+/// Header on every response in development mode.
+pub const DEV_HEADER: &str = "x-okta-link-dev-upstream";
+
+/// What the server is built from, besides its configuration: swappable in tests.
+pub struct Deps {
+    pub lookup: Arc<dyn Lookup>,
+    pub logger: Logger,
+}
+
+impl Deps {
+    /// The system resolver, and stderr unless `quiet`.
+    pub fn system(quiet: bool) -> Self {
+        Deps {
+            lookup: Arc::new(SystemLookup),
+            logger: if quiet {
+                Logger::disabled()
+            } else {
+                Logger::stderr()
+            },
+        }
+    }
+}
+
+/// A started server.
+pub struct Running {
+    pub addr: SocketAddr,
+    /// `http://127.0.0.1:PORT`
+    pub url: String,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Running {
+    /// Serve until the server stops.
+    pub async fn wait(mut self) {
+        if let Some(t) = self.task.take() {
+            let _ = t.await;
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(t) = self.task.take() {
+            t.abort();
+        }
+    }
+}
+
+/// Bind and start serving in the background.
+pub async fn start(cfg: Config, deps: Deps) -> Result<Running, String> {
+    let listener = tokio::net::TcpListener::bind(cfg.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", cfg.listen))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| format!("cannot read the bound address: {e}"))?;
+    let app = Arc::new(App::new(cfg, deps, addr)?);
+    let router = Router::new().fallback(handle).with_state(app);
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await;
+    });
+    Ok(Running {
+        addr,
+        url: format!("http://{addr}"),
+        task: Some(task),
+    })
+}
+
+struct PageState {
+    dist: PathBuf,
+    page_config: Option<PathBuf>,
+    frame_ancestors: Vec<String>,
+    connect_src: Vec<String>,
+    img_src: Vec<String>,
+    /// (index.html the headers were computed from, the headers)
+    headers: RwLock<(String, Arc<HeaderSet>)>,
+}
+
+impl PageState {
+    fn compute(&self, index_html: &str) -> Arc<HeaderSet> {
+        Arc::new(crate::headers::page_headers(&PageHeaderInputs {
+            index_html,
+            frame_ancestors: &self.frame_ancestors,
+            connect_src: &self.connect_src,
+            img_src: &self.img_src,
+        }))
+    }
+
+    /// The security headers; recomputed if index.html changed since (a rebuilt dist/).
+    async fn security_headers(&self, reread_index: bool) -> Arc<HeaderSet> {
+        if reread_index {
+            if let Ok(src) = tokio::fs::read_to_string(self.dist.join("index.html")).await {
+                let stale = self.headers.read().map(|g| g.0 != src).unwrap_or(true);
+                if stale {
+                    let h = self.compute(&src);
+                    if let Ok(mut g) = self.headers.write() {
+                        *g = (src, h.clone());
+                    }
+                    return h;
+                }
+            }
+        }
+        self.headers
+            .read()
+            .map(|g| g.1.clone())
+            .unwrap_or_else(|p| p.into_inner().1.clone())
+    }
+}
+
+struct App {
+    prefix: String,
+    cors: Cors,
+    upstream: Upstream,
+    dev: bool,
+    limiter: RateLimiter,
+    domains: DomainCache,
+    logger: Logger,
+    quiet: bool,
+    max_body: usize,
+    timeout: Duration,
+    page: Option<PageState>,
+}
+
+impl App {
+    fn new(cfg: Config, deps: Deps, addr: SocketAddr) -> Result<App, String> {
+        let upstream = Upstream::new(cfg.dev_upstream.clone(), cfg.timeout, deps.lookup)?;
+        // The proxy's own origin (the page it serves) is always allowed.
+        let mut origins = cfg.allow_origins.clone();
+        let mut own = vec![format!("http://{addr}")];
+        if addr.ip() == IpAddr::from([127, 0, 0, 1]) {
+            own.push(format!("http://localhost:{}", addr.port()));
+        }
+        for o in own {
+            if !origins.contains(&o) {
+                origins.push(o);
+            }
+        }
+        let page = match &cfg.serve_dist {
+            None => None,
+            Some(dist) => {
+                let (index, connect_src, img_src) =
+                    crate::page_inputs(dist, cfg.page_config.as_deref(), &cfg.connect_src)?;
+                let mut state = PageState {
+                    dist: dist.clone(),
+                    page_config: cfg.page_config.clone(),
+                    frame_ancestors: cfg.allow_origins.clone(),
+                    connect_src,
+                    img_src,
+                    headers: RwLock::new((String::new(), Arc::new(Vec::new()))),
+                };
+                let h = state.compute(&index);
+                state.headers = RwLock::new((index, h));
+                Some(state)
+            }
+        };
+        Ok(App {
+            prefix: cfg.prefix,
+            cors: Cors::new(origins),
+            upstream,
+            dev: cfg.dev_upstream.is_some(),
+            limiter: RateLimiter::new(cfg.rate_limit_per_minute),
+            domains: DomainCache::default(),
+            logger: deps.logger,
+            quiet: cfg.quiet,
+            max_body: cfg.max_body_bytes,
+            timeout: cfg.timeout,
+            page,
+        })
+    }
+
+    /// What follows the prefix, if this is a proxy request.
+    fn proxy_rest<'a>(&self, raw: &'a str) -> Option<&'a str> {
+        if self.prefix.is_empty() {
+            return Some(raw);
+        }
+        let rest = raw.strip_prefix(self.prefix.as_str())?;
+        (rest.is_empty() || rest.starts_with('/') || rest.starts_with('?')).then_some(rest)
+    }
+}
+
+async fn handle(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    req: Request,
+) -> Response {
+    let started = Instant::now();
+    let (parts, _body) = req.into_parts();
+    let raw = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/")
+        .to_string();
+    let mut log_host: Option<String> = None;
+    let mut log_path = parts.uri.path().to_string();
+    let mut res = if parts.uri.scheme().is_some() || parts.uri.authority().is_some() {
+        // `GET http://elsewhere/ HTTP/1.1`: this is not an open HTTP proxy.
+        ProxyError::new(
+            Code::BadRequest,
+            "absolute-form request targets are not accepted",
+        )
+        .into_response()
+    } else if let Some(rest) = app.proxy_rest(&raw) {
+        proxy(&app, &parts, peer.ip(), rest, &mut log_host, &mut log_path).await
+    } else {
+        page(&app, &parts).await
+    };
+    if app.dev {
+        res.headers_mut()
+            .insert(DEV_HEADER, HeaderValue::from_static("1"));
+    }
+    if !app.quiet {
+        let code = res.extensions().get::<Code>().copied();
+        app.logger.request(&RequestLog {
+            client: peer.ip(),
+            method: parts.method.as_str(),
+            host: log_host.as_deref(),
+            path: &log_path,
+            status: res.status().as_u16(),
+            duration: started.elapsed(),
+            error: code.map(Code::as_str),
+        });
+    }
+    res
+}
+
+async fn proxy(
+    app: &App,
+    parts: &Parts,
+    ip: IpAddr,
+    rest: &str,
+    log_host: &mut Option<String>,
+    log_path: &mut String,
+) -> Response {
+    let origin = app.cors.check(&parts.headers);
+    let mut res = match proxy_checked(app, parts, ip, rest, &origin, log_host, log_path).await {
+        Ok(r) => r,
+        Err(e) => {
+            if log_host.is_none() {
+                log_host.clone_from(&e.target);
+            }
+            e.into_response()
+        }
+    };
+    let h = res.headers_mut();
+    if let OriginCheck::Allowed(o) = &origin {
+        Cors::apply(h, o);
+    }
+    h.insert("vary", HeaderValue::from_static("Origin"));
+    h.insert("cache-control", HeaderValue::from_static("no-store"));
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    res
+}
+
+fn header_bytes(h: &HeaderMap) -> usize {
+    h.iter().map(|(k, v)| k.as_str().len() + v.len() + 4).sum()
+}
+
+/// The Authorization header to pass on verbatim, after checking it is sane.
+pub fn check_authorization(h: &HeaderMap) -> Result<Option<&HeaderValue>, ProxyError> {
+    let mut all = h.get_all("authorization").iter();
+    let first = all.next();
+    if all.next().is_some() {
+        return Err(ProxyError::new(
+            Code::BadRequest,
+            "more than one Authorization header",
+        ));
+    }
+    if let Some(v) = first {
+        if v.len() > MAX_AUTHORIZATION_BYTES {
+            return Err(ProxyError::new(
+                Code::BadRequest,
+                format!("the Authorization header is longer than {MAX_AUTHORIZATION_BYTES} bytes"),
+            ));
+        }
+        if v.as_bytes()
+            .iter()
+            .any(|&b| (b < 0x20 && b != b'\t') || b >= 0x7f)
+        {
+            return Err(ProxyError::new(
+                Code::BadRequest,
+                "the Authorization header contains control or non-ASCII characters",
+            ));
+        }
+    }
+    Ok(first)
+}
+
+async fn proxy_checked(
+    app: &App,
+    parts: &Parts,
+    ip: IpAddr,
+    rest: &str,
+    origin: &OriginCheck,
+    log_host: &mut Option<String>,
+    log_path: &mut String,
+) -> Result<Response, ProxyError> {
+    let raw_len = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str().len())
+        .unwrap_or(0);
+    if raw_len > MAX_TARGET_LEN {
+        return Err(ProxyError::new(
+            Code::BadRequest,
+            format!("request target longer than {MAX_TARGET_LEN} bytes"),
+        ));
+    }
+    if header_bytes(&parts.headers) > MAX_HEADER_BYTES {
+        return Err(ProxyError::new(
+            Code::BadRequest,
+            format!("request headers larger than {MAX_HEADER_BYTES} bytes"),
+        )
+        .with_status(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE));
+    }
+    let preflight = parts.method == Method::OPTIONS;
+    if !preflight {
+        if let Err(secs) = app.limiter.check(ip, Instant::now()) {
+            let mut e = ProxyError::new(
+                Code::RateLimited,
+                format!("too many requests from this client; retry in {secs} s"),
+            );
+            e.retry_after = Some(secs);
+            return Err(e);
+        }
+    }
+    let allowed_origin = match origin {
+        OriginCheck::Refused => {
+            return Err(ProxyError::new(
+                Code::OriginNotAllowed,
+                "this page's origin is not allowed to use the proxy (see --allow-origin)",
+            ))
+        }
+        OriginCheck::Allowed(o) => Some(o),
+        OriginCheck::Absent => None,
+    };
+    if preflight {
+        let Some(o) = allowed_origin else {
+            return Err(ProxyError::new(
+                Code::MethodNotAllowed,
+                "OPTIONS is only answered as a CORS preflight (with an Origin)",
+            ));
+        };
+        let mut res = StatusCode::NO_CONTENT.into_response();
+        Cors::apply_preflight(res.headers_mut(), o);
+        return Ok(res);
+    }
+    if parts.method != Method::GET {
+        return Err(ProxyError::new(
+            Code::MethodNotAllowed,
+            format!(
+                "{} is not forwarded: the proxy forwards only GET",
+                crate::log::sanitize(parts.method.as_str(), 16)
+            ),
+        ));
+    }
+    let target = target::parse(rest)?;
+    *log_host = Some(target.host.clone());
+    log_path.clone_from(&target.path);
+    let auth =
+        check_authorization(&parts.headers).map_err(|e| e.with_target(Some(&target.host)))?;
+    let deadline = Instant::now() + app.timeout;
+    let mut prefetched = None;
+    if target.verdict == HostVerdict::CustomDomain {
+        prefetched =
+            verify_custom_domain(&app.upstream, &app.domains, &target.host, deadline).await?;
+    }
+    let up = match (target.endpoint, prefetched) {
+        (Endpoint::WellKnown, Some(r)) => r,
+        _ => {
+            app.upstream
+                .get(
+                    &target.host,
+                    &target.path_and_query(),
+                    auth,
+                    deadline,
+                    app.max_body,
+                )
+                .await?
+        }
+    };
+    Ok(upstream_response(up))
+}
+
+fn upstream_response(up: UpstreamResponse) -> Response {
+    let mut res = Response::new(Body::from(up.body));
+    *res.status_mut() = up.status;
+    res.headers_mut().extend(up.headers);
+    res
+}
+
+fn plain(status: StatusCode, text: &'static str) -> Response {
+    let mut r = (status, text).into_response();
+    r.headers_mut().insert(
+        "content-type",
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    r
+}
+
+async fn page(app: &App, parts: &Parts) -> Response {
+    let Some(page) = &app.page else {
+        return plain(StatusCode::NOT_FOUND, "not found\n");
+    };
+    let path = parts.uri.path();
+    let rel = static_files::relative_path(path);
+    let is_index = rel.as_deref() == Some(Path::new("index.html"));
+    let headers = page.security_headers(is_index).await;
+    let mut res = if parts.method != Method::GET && parts.method != Method::HEAD {
+        let mut r = plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
+        r.headers_mut()
+            .insert("allow", HeaderValue::from_static("GET, HEAD"));
+        r
+    } else if path == "/config.json" && page.page_config.is_some() {
+        let file = page.page_config.as_deref().unwrap_or(Path::new(""));
+        serve_file(file, "", "no-cache").await
+    } else {
+        match rel {
+            Some(rel) => {
+                let ae = parts
+                    .headers
+                    .get("accept-encoding")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                serve_file(&page.dist.join(&rel), ae, static_files::cache_control(&rel)).await
+            }
+            None => plain(StatusCode::NOT_FOUND, "not found\n"),
+        }
+    };
+    let h = res.headers_mut();
+    for (k, v) in headers.iter() {
+        if let Ok(v) = HeaderValue::from_str(v) {
+            h.insert(*k, v);
+        }
+    }
+    res
+}
+
+async fn is_file(p: &Path) -> bool {
+    tokio::fs::metadata(p).await.is_ok_and(|m| m.is_file())
+}
+
+async fn serve_file(file: &Path, accept_encoding: &str, cache_control: &'static str) -> Response {
+    if !is_file(file).await {
+        return plain(StatusCode::NOT_FOUND, "not found\n");
+    }
+    let mut chosen: (PathBuf, Option<&'static str>) = (file.to_path_buf(), None);
+    for (coding, suffix) in static_files::encodings_to_try(accept_encoding) {
+        let mut name = file.as_os_str().to_os_string();
+        name.push(suffix);
+        let variant = PathBuf::from(name);
+        if is_file(&variant).await {
+            chosen = (variant, Some(coding));
+            break;
+        }
+    }
+    let body = match tokio::fs::read(&chosen.0).await {
+        Ok(b) => b,
+        Err(_) => return plain(StatusCode::NOT_FOUND, "not found\n"),
+    };
+    let mut res = Response::new(Body::from(body));
+    let h = res.headers_mut();
+    h.insert(
+        "content-type",
+        HeaderValue::from_static(static_files::content_type(file)),
+    );
+    if let Some(coding) = chosen.1 {
+        h.insert("content-encoding", HeaderValue::from_static(coding));
+    }
+    h.insert("vary", HeaderValue::from_static("Accept-Encoding"));
+    h.insert("cache-control", HeaderValue::from_static(cache_control));
+    res
+}

@@ -1,0 +1,510 @@
+//! Parsing the request target `/{host}{path}` (after the proxy's prefix) and deciding whether it
+//! may be forwarded. Pure: no I/O, so every rule is unit-tested and fuzzable.
+//!
+//! The checks run on the raw request target, before any decoding: a `%` anywhere is refused
+//! (so `%2e%2e`, `%2f` and encoded hosts never get a chance to be decoded into something else),
+//! as are `//`, dot segments, backslashes, control and non-ASCII characters.
+
+use crate::error::{Code, ProxyError};
+use crate::ip::{parse_ipv4_loose, parse_ipv4_number};
+use okta_link::core::hosts::{classify, is_dns_host, is_okta_org_host, HostKind};
+
+/// Longest request target accepted (bytes).
+pub const MAX_TARGET_LEN: usize = 4096;
+/// The unauthenticated discovery document.
+pub const WELL_KNOWN_PATH: &str = "/.well-known/okta-organization";
+
+/// The read-only Okta endpoints the page calls: the only ones forwarded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    WellKnown,
+    UsersMe,
+    UserRoles,
+    Users,
+    Groups,
+    Logs,
+}
+
+/// How the host may be reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostVerdict {
+    /// An Okta-owned org host: forward directly.
+    OktaOrg,
+    /// Possibly a custom URL domain: forward only if its well-known document names an Okta org.
+    CustomDomain,
+}
+
+/// A request target that passed every pure check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// Lowercase host.
+    pub host: String,
+    /// Path, starting with `/`, without the query.
+    pub path: String,
+    /// Query without `?`, if any (only `limit=N` ever gets here).
+    pub query: Option<String>,
+    pub endpoint: Endpoint,
+    pub verdict: HostVerdict,
+}
+
+impl Target {
+    /// Path and query as sent upstream.
+    pub fn path_and_query(&self) -> String {
+        match &self.query {
+            Some(q) => format!("{}?{}", self.path, q),
+            None => self.path.clone(),
+        }
+    }
+}
+
+fn bad(msg: &str) -> ProxyError {
+    ProxyError::new(Code::BadRequest, msg)
+}
+fn path_refused(msg: &str) -> ProxyError {
+    ProxyError::new(Code::PathNotAllowed, msg)
+}
+
+/// Checks that apply to the whole raw request target (prefix included).
+pub fn check_raw(raw: &str) -> Result<(), ProxyError> {
+    if raw.len() > MAX_TARGET_LEN {
+        return Err(bad("request target too long"));
+    }
+    for b in raw.bytes() {
+        match b {
+            0..=0x1f | 0x7f => return Err(bad("control characters in the request target")),
+            0x80..=0xff => return Err(bad("non-ASCII characters in the request target")),
+            b'\\' => return Err(bad("backslash in the request target")),
+            b'#' => return Err(bad("fragment in the request target")),
+            b' ' => return Err(bad("space in the request target")),
+            b'%' => {
+                return Err(path_refused(
+                    "percent-encoding is not accepted in the request target",
+                ))
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Parse `/{host}{path}[?query]` (what follows the prefix), or the cors-anywhere style
+/// `/https://{host}{path}`, and apply the host rules and the path allow-list.
+pub fn parse(rest: &str) -> Result<Target, ProxyError> {
+    check_raw(rest)?;
+    let (path_part, query) = match rest.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (rest, None),
+    };
+    let path_part = if let Some(after) = path_part.strip_prefix("/https://") {
+        after
+    } else if path_part.starts_with("/http://") || path_part.starts_with("/http:") {
+        return Err(ProxyError::new(
+            Code::TargetRefused,
+            "only https targets are forwarded",
+        ));
+    } else if let Some(after) = path_part.strip_prefix('/') {
+        after
+    } else {
+        return Err(bad("the request target must start with /"));
+    };
+    if path_part.contains("//") {
+        return Err(path_refused("empty path segments (//) are not accepted"));
+    }
+    if path_part.split('/').any(|s| s == "." || s == "..") {
+        return Err(path_refused("dot segments are not accepted"));
+    }
+    let (host_raw, path) = match path_part.find('/') {
+        Some(i) => (&path_part[..i], &path_part[i..]),
+        None => (path_part, ""),
+    };
+    if host_raw.is_empty() {
+        return Err(bad("no target host: expected /{host}{path}"));
+    }
+    let host = host_raw.to_ascii_lowercase();
+    let verdict = classify_host(&host).map_err(|e| e.with_target(Some(&host)))?;
+    let endpoint = check_path(path, query).map_err(|e| e.with_target(Some(&host)))?;
+    Ok(Target {
+        host,
+        path: path.to_string(),
+        query: query.map(str::to_string),
+        endpoint,
+        verdict,
+    })
+}
+
+/// Decide what a (lowercased) host is: an Okta org, a custom-domain candidate, or refused.
+pub fn classify_host(host: &str) -> Result<HostVerdict, ProxyError> {
+    let forbidden =
+        |why: String| ProxyError::new(Code::TargetForbiddenAddress, why).with_target(Some(host));
+    let refused = |why: &str| ProxyError::new(Code::TargetRefused, why).with_target(Some(host));
+    if host.is_empty() {
+        return Err(bad("empty target host"));
+    }
+    if host.contains(['[', ']', ':']) {
+        return Err(forbidden(
+            "IP address literals and ports are not accepted as targets".into(),
+        ));
+    }
+    if !host.is_ascii() {
+        return Err(refused(
+            "the target host must be ASCII (IDN hosts are refused)",
+        ));
+    }
+    if host.ends_with('.') {
+        return Err(refused("the target host must not end with a dot"));
+    }
+    if let Some(ip) = parse_ipv4_loose(host) {
+        return Err(forbidden(format!(
+            "IP address literals are not accepted as targets ({host} is {ip})"
+        )));
+    }
+    let last = host.rsplit('.').next().unwrap_or(host);
+    if parse_ipv4_number(last).is_some() {
+        return Err(forbidden(
+            "a host ending in a number is read as an IP address and is not accepted".into(),
+        ));
+    }
+    if !host
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+    {
+        return Err(refused("the target is not a DNS host name"));
+    }
+    if is_okta_org_host(host) {
+        return Ok(HostVerdict::OktaOrg);
+    }
+    match classify(host) {
+        HostKind::OktaOrg { label, .. } if label.ends_with("-admin") => {
+            return Err(refused(
+                "this is an Admin Console host; use the org host without -admin",
+            ))
+        }
+        HostKind::Other => {}
+        _ => {
+            return Err(refused(
+                "this name under an Okta domain is not an Okta org host",
+            ))
+        }
+    }
+    if is_dns_host(host) {
+        return Ok(HostVerdict::CustomDomain);
+    }
+    Err(refused("the target is not an Okta org host"))
+}
+
+fn is_user_id(id: &str) -> bool {
+    (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+fn limit_ok(query: &str) -> bool {
+    let Some(n) = query.strip_prefix("limit=") else {
+        return false;
+    };
+    !n.is_empty()
+        && n.len() <= 3
+        && n.bytes().all(|b| b.is_ascii_digit())
+        && !n.starts_with('0')
+        && n.parse::<u32>().is_ok_and(|v| (1..=200).contains(&v))
+}
+
+/// The path allow-list of docs/proxy-contract.md.
+pub fn check_path(path: &str, query: Option<&str>) -> Result<Endpoint, ProxyError> {
+    if path.is_empty() || path == "/" {
+        return Err(path_refused("no Okta API path after the host"));
+    }
+    if path.contains("//") {
+        return Err(path_refused("empty path segments (//) are not accepted"));
+    }
+    if path.split('/').any(|s| s == "." || s == "..") {
+        return Err(path_refused("dot segments are not accepted"));
+    }
+    let lower = path.to_ascii_lowercase();
+    if lower.starts_with("/api/v1/api-tokens") {
+        return Err(path_refused(
+            "API token management is never forwarded (it could revoke the token)",
+        ));
+    }
+    let endpoint = match path {
+        WELL_KNOWN_PATH => Endpoint::WellKnown,
+        "/api/v1/users/me" => Endpoint::UsersMe,
+        "/api/v1/users" => Endpoint::Users,
+        "/api/v1/groups" => Endpoint::Groups,
+        "/api/v1/logs" => Endpoint::Logs,
+        p if p
+            .strip_prefix("/api/v1/users/")
+            .and_then(|r| r.strip_suffix("/roles"))
+            .is_some_and(is_user_id) =>
+        {
+            Endpoint::UserRoles
+        }
+        _ => {
+            return Err(path_refused(
+                "this path is not one of the read-only Okta calls the proxy forwards",
+            ))
+        }
+    };
+    match (endpoint, query) {
+        (_, None) => Ok(endpoint),
+        (Endpoint::Users | Endpoint::Groups | Endpoint::Logs, Some(q)) if limit_ok(q) => {
+            Ok(endpoint)
+        }
+        _ => Err(path_refused(
+            "only the query limit=1..200 on users, groups and logs is forwarded",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(r: Result<Target, ProxyError>) -> &'static str {
+        match r {
+            Ok(_) => "ok",
+            Err(e) => e.code.as_str(),
+        }
+    }
+
+    #[test]
+    fn allowed_targets() {
+        let t = parse("/acme.okta.com/api/v1/users/me").unwrap();
+        assert_eq!(t.host, "acme.okta.com");
+        assert_eq!(t.endpoint, Endpoint::UsersMe);
+        assert_eq!(t.verdict, HostVerdict::OktaOrg);
+        assert_eq!(t.path_and_query(), "/api/v1/users/me");
+        let t = parse("/ACME.Okta.COM/api/v1/users?limit=1").unwrap();
+        assert_eq!(t.host, "acme.okta.com");
+        assert_eq!(t.path_and_query(), "/api/v1/users?limit=1");
+        for p in [
+            "/acme.oktapreview.com/.well-known/okta-organization",
+            "/acme.okta-emea.com/api/v1/groups?limit=200",
+            "/acme.okta.com/api/v1/logs?limit=1",
+            "/acme.okta.com/api/v1/logs",
+            "/acme.okta.com/api/v1/users/00u1a2b3c4D5e6F7g8h9/roles",
+            "/https://acme.okta.com/api/v1/users/me",
+        ] {
+            assert_eq!(code(parse(p)), "ok", "{p}");
+        }
+        let t = parse("/login.acme.com/.well-known/okta-organization").unwrap();
+        assert_eq!(t.verdict, HostVerdict::CustomDomain);
+        assert_eq!(t.endpoint, Endpoint::WellKnown);
+    }
+
+    #[test]
+    fn ip_literals_in_every_form_are_forbidden_addresses() {
+        for h in [
+            "127.0.0.1",
+            "2130706433",
+            "0177.0.0.1",
+            "0x7f.1",
+            "0x7f000001",
+            "127.1",
+            "10.0.0.5",
+            "169.254.169.254",
+            "0xa9.0xfe.0xa9.0xfe",
+            "0",
+            "1.2.3.4.5",
+            "foo.0x1",
+            "foo.123",
+            "[::1]",
+            "[::ffff:127.0.0.1]",
+            "[fd00:ec2::254]",
+            "::1",
+            "acme.okta.com:443",
+            "acme.okta.com:8443",
+            "127.0.0.1:80",
+        ] {
+            let p = format!("/{h}/api/v1/users/me");
+            let e = parse(&p).unwrap_err();
+            assert_eq!(e.code, Code::TargetForbiddenAddress, "{h}: {}", e.message);
+            assert_eq!(e.target.as_deref(), Some(h.to_ascii_lowercase().as_str()));
+        }
+    }
+
+    #[test]
+    fn look_alike_hosts_are_refused_or_only_custom_domain_candidates() {
+        for h in [
+            "acme.okta.com.",
+            "okta.com",
+            "www.okta.com",
+            "login.okta.com",
+            "acme-admin.okta.com",
+            "a.b.okta.com",
+            "x.customdomains.okta.com",
+            "localhost",
+            "localhost.",
+            "evil_host.example",
+            "user@acme.okta.com",
+            "acme.okta.com@evil.example",
+            "оkta.com",
+            "acme.оkta.com",
+            "-evil.example",
+        ] {
+            let e = classify_host(h).unwrap_err();
+            assert!(
+                matches!(e.code, Code::TargetRefused | Code::BadRequest),
+                "{h}: {:?}",
+                e.code
+            );
+        }
+        // These pass the pure rules only as custom-domain candidates: they are forwarded
+        // only if their own well-known document names an Okta org (checked over the network).
+        for h in [
+            "okta.com.evil.example",
+            "evilokta.com",
+            "xn--kta-ioa.com",
+            "acme.xn--kta-ioa.com",
+            "acme.okta.co",
+        ] {
+            assert_eq!(classify_host(h).unwrap(), HostVerdict::CustomDomain, "{h}");
+        }
+    }
+
+    #[test]
+    fn non_ascii_and_encoded_hosts() {
+        assert_eq!(code(parse("/оkta.com/api/v1/users/me")), "bad_request");
+        assert_eq!(
+            code(parse("/%D0%BEkta.com/api/v1/users/me")),
+            "path_not_allowed"
+        );
+        assert_eq!(
+            code(parse("/acme%2eokta.com/api/v1/users/me")),
+            "path_not_allowed"
+        );
+        assert_eq!(
+            code(parse("/127%2e0%2e0%2e1/api/v1/users/me")),
+            "path_not_allowed"
+        );
+    }
+
+    #[test]
+    fn paths_outside_the_allow_list() {
+        for p in [
+            "/api/v1/api-tokens/current",
+            "/api/v1/api-tokens",
+            "/API/V1/API-TOKENS/CURRENT",
+            "/api/v1/users/me/",
+            "/api/v1/users/me/../../api-tokens/current",
+            "/api/v1/users/./me",
+            "/api/v1//users/me",
+            "/api/v1/users/me/lifecycle/deactivate",
+            "/api/v1/users/00u1/roles/x",
+            "/api/v1/users//roles",
+            "/api/v1/users/a-b/roles",
+            "/api/v1/users/0123456789012345678901234567890123456789012345678901234567890123456789/roles",
+            "/api/v1/apps",
+            "/oauth2/v1/token",
+            "/",
+            "",
+            "/.well-known/openid-configuration",
+        ] {
+            let e = check_path(p, None).unwrap_err();
+            assert_eq!(e.code, Code::PathNotAllowed, "{p}");
+        }
+    }
+
+    #[test]
+    fn query_rules() {
+        for (p, q) in [
+            ("/api/v1/users", "limit=0"),
+            ("/api/v1/users", "limit=201"),
+            ("/api/v1/users", "limit=01"),
+            ("/api/v1/users", "limit="),
+            ("/api/v1/users", ""),
+            ("/api/v1/users", "limit=1&limit=2"),
+            ("/api/v1/users", "limit=1&search=x"),
+            ("/api/v1/users", "filter=x"),
+            ("/api/v1/users", "limit=99999999999999999999"),
+            ("/api/v1/users/me", "limit=1"),
+            ("/.well-known/okta-organization", "x=1"),
+        ] {
+            let e = check_path(p, Some(q)).unwrap_err();
+            assert_eq!(e.code, Code::PathNotAllowed, "{p}?{q}");
+        }
+        for n in [1, 2, 99, 200] {
+            assert!(check_path("/api/v1/groups", Some(&format!("limit={n}"))).is_ok());
+        }
+    }
+
+    #[test]
+    fn raw_target_attacks() {
+        let cases = [
+            (
+                "/acme.okta.com/api/v1/%2e%2e/api-tokens/current",
+                "path_not_allowed",
+            ),
+            (
+                "/acme.okta.com/api/v1/users/%2e%2e/%2e%2e/x",
+                "path_not_allowed",
+            ),
+            ("/acme.okta.com/api/v1/users%2fme", "path_not_allowed"),
+            ("/acme.okta.com//api/v1/users/me", "path_not_allowed"),
+            ("//acme.okta.com/api/v1/users/me", "bad_request"),
+            (
+                "/acme.okta.com/api/v1/users/../../../etc/passwd",
+                "path_not_allowed",
+            ),
+            ("/acme.okta.com/./api/v1/users/me", "path_not_allowed"),
+            ("/acme.okta.com/api\\v1/users/me", "bad_request"),
+            ("/acme.okta.com/api/v1/users/me\r\nX-Evil: 1", "bad_request"),
+            ("/acme.okta.com/api/v1/users/me\nHost: evil", "bad_request"),
+            ("/acme.okta.com/api/v1/users/me\0", "bad_request"),
+            ("/acme.okta.com/api/v1/users/me#x", "bad_request"),
+            ("/acme.okta.com/api/v1/users/me x", "bad_request"),
+            ("/../acme.okta.com/api/v1/users/me", "path_not_allowed"),
+            ("/http://acme.okta.com/api/v1/users/me", "target_refused"),
+            ("/acme.okta.com", "path_not_allowed"),
+            ("/", "bad_request"),
+            ("", "bad_request"),
+            ("acme.okta.com/api/v1/users/me", "bad_request"),
+        ];
+        for (t, want) in cases {
+            assert_eq!(code(parse(t)), want, "{t:?}");
+        }
+        let long = format!(
+            "/acme.okta.com/api/v1/users/me?{}",
+            "a".repeat(MAX_TARGET_LEN)
+        );
+        assert_eq!(code(parse(&long)), "bad_request");
+    }
+
+    #[test]
+    fn dot_host_segments() {
+        assert_eq!(code(parse("/./api/v1/users/me")), "path_not_allowed");
+        assert_eq!(code(parse("/../api/v1/users/me")), "path_not_allowed");
+        assert_eq!(code(parse("/.../api/v1/users/me")), "target_refused");
+    }
+
+    mod prop {
+        use super::super::*;
+        use okta_link::core::hosts::{is_dns_host, is_okta_org_host};
+        use proptest::prelude::*;
+
+        fn target_strategy() -> impl Strategy<Value = String> {
+            prop_oneof![
+                "[ -~]{0,120}",
+                "/[a-zA-Z0-9.:%@\\[\\]-]{0,40}(/[a-z0-9.%?=&/-]{0,40}){0,4}",
+                "/(acme|ACME|x)\\.(okta|oktapreview|okta-emea)\\.com(\\.)?/api/v1/(users|groups|logs|users/me|api-tokens/current)(\\?limit=[0-9]{0,4})?",
+                "/[0-9x.]{1,20}/api/v1/users/me",
+            ]
+        }
+
+        proptest! {
+            /// Fuzzing the request-target parser: never panics, and whatever it accepts is
+            /// an allowed host with an allow-listed path and a clean target.
+            #[test]
+            fn prop_parse_upholds_invariants(raw in target_strategy()) {
+                if let Ok(t) = parse(&raw) {
+                    prop_assert!(is_okta_org_host(&t.host) || is_dns_host(&t.host));
+                    prop_assert_eq!(t.host.to_ascii_lowercase(), t.host.clone());
+                    prop_assert!(crate::ip::parse_ipv4_loose(&t.host).is_none());
+                    prop_assert!(check_path(&t.path, t.query.as_deref()).is_ok());
+                    let pq = t.path_and_query();
+                    prop_assert!(!pq.contains("//") && !pq.contains("..") && !pq.contains('%'));
+                    prop_assert!(pq.bytes().all(|b| b.is_ascii_graphic()));
+                    prop_assert!(!pq.to_ascii_lowercase().contains("api-tokens"));
+                }
+            }
+        }
+    }
+}

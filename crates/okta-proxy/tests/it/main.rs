@@ -1,0 +1,7 @@
+//! Integration tests of okta-proxy over real HTTP on loopback (one binary to keep links few).
+
+mod binary;
+mod common;
+mod dns;
+mod page;
+mod proxy;
