@@ -5,6 +5,8 @@
 //! others are fetched from the page's origin only when chosen, so an English first load carries
 //! one catalogue. Choosing the language is pure: [`negotiate`].
 
+pub mod describe;
+
 use std::collections::BTreeMap;
 
 use crate::core::json::{JsonError, JsonParser};
@@ -69,10 +71,15 @@ impl Lang {
     }
 }
 
-/// The fragment's `lang`, else the first of the browser's languages we speak, else English (or
-/// the deployment's first language when English is not allowed). Always one of `allowed` when
-/// `allowed` is not empty.
-pub fn negotiate(requested: Option<&str>, browser: &[String], allowed: &[Lang]) -> Lang {
+/// The fragment's `lang`, else the first of the browser's languages we speak, else the
+/// deployment's default (English unless configured), else the first allowed. Always one of
+/// `allowed` when `allowed` is not empty.
+pub fn negotiate(
+    requested: Option<&str>,
+    browser: &[String],
+    allowed: &[Lang],
+    default: Lang,
+) -> Lang {
     let ok = |l: &Lang| allowed.is_empty() || allowed.contains(l);
     requested
         .and_then(Lang::from_tag)
@@ -83,7 +90,7 @@ pub fn negotiate(requested: Option<&str>, browser: &[String], allowed: &[Lang]) 
                 .filter_map(|t| Lang::from_tag(t))
                 .find(ok)
         })
-        .or_else(|| Some(Lang::En).filter(ok))
+        .or_else(|| Some(default).filter(ok))
         .or_else(|| allowed.first().copied())
         .unwrap_or(Lang::En)
 }
@@ -215,12 +222,14 @@ mod tests {
     #[test]
     fn negotiation_order() {
         let browser = vec!["fr-CA".to_string(), "en".to_string()];
-        assert_eq!(negotiate(Some("de"), &browser, &[]), Lang::De);
-        assert_eq!(negotiate(Some("xx"), &browser, &[]), Lang::Fr);
-        assert_eq!(negotiate(None, &[], &[]), Lang::En);
-        assert_eq!(negotiate(Some("de"), &browser, &[Lang::En, Lang::Ja]), Lang::En);
-        assert_eq!(negotiate(None, &browser, &[Lang::Ja]), Lang::Ja);
-        assert_eq!(negotiate(Some("AR"), &[], &[]), Lang::Ar);
+        let en = Lang::En;
+        assert_eq!(negotiate(Some("de"), &browser, &[], en), Lang::De);
+        assert_eq!(negotiate(Some("xx"), &browser, &[], en), Lang::Fr);
+        assert_eq!(negotiate(None, &[], &[], en), Lang::En);
+        assert_eq!(negotiate(None, &[], &[], Lang::Es), Lang::Es);
+        assert_eq!(negotiate(Some("de"), &browser, &[Lang::En, Lang::Ja], en), Lang::En);
+        assert_eq!(negotiate(None, &browser, &[Lang::Ja], en), Lang::Ja);
+        assert_eq!(negotiate(Some("AR"), &[], &[], en), Lang::Ar);
     }
 
     #[test]

@@ -1,0 +1,155 @@
+//! From the core's typed values to words, through the catalogue. Pure, so a native test can
+//! walk every variant and check that its keys exist in every catalogue.
+
+use crate::core::diagnosis::{Failure, RoleHint};
+use crate::core::okta::Role;
+use crate::core::org_url::OrgUrlError;
+use crate::core::plan::ProbeKind;
+use crate::core::token::TokenError;
+use crate::i18n::Texts;
+
+/// A failure in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Described {
+    pub title: String,
+    pub body: String,
+    pub remedy: Option<String>,
+}
+
+fn args<'a>(params: &'a [(&'static str, String)]) -> Vec<(&'a str, &'a str)> {
+    params.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+pub fn org_error(t: &Texts, e: &OrgUrlError) -> String {
+    let params = e.params();
+    let a = args(&params);
+    let mut text = t.f(&format!("org.error.{}", e.code()), &a);
+    if e.suggestion().is_some() {
+        text.push(' ');
+        text.push_str(&t.f("org.error.suggestion", &a));
+    }
+    text
+}
+
+pub fn token_error(t: &Texts, e: &TokenError) -> String {
+    let params = e.params();
+    t.f(&format!("token.error.{}", e.code()), &args(&params))
+}
+
+/// A role's name: our own translation for known types, Okta's label for custom roles.
+pub fn role_label(t: &Texts, role: &Role) -> String {
+    let key = format!("role.{}", role.kind().code());
+    match role.kind().code() {
+        "custom" | "other" => role
+            .label
+            .clone()
+            .or_else(|| role.role_type.clone())
+            .unwrap_or_else(|| t.t("role.custom")),
+        _ => t.t(&key),
+    }
+}
+
+/// The Okta call a probe makes, as shown to people (no ids).
+pub fn call_label(probe: ProbeKind) -> &'static str {
+    match probe {
+        ProbeKind::WellKnown => "/.well-known/okta-organization",
+        ProbeKind::Me => "/api/v1/users/me",
+        ProbeKind::Roles => "/api/v1/users/{id}/roles",
+        ProbeKind::Users => "/api/v1/users",
+        ProbeKind::Groups => "/api/v1/groups",
+        ProbeKind::Logs => "/api/v1/logs",
+    }
+}
+
+/// `HH:MM UTC` of an epoch time, for "try again at".
+pub fn utc_time(epoch_s: u64) -> String {
+    let day = epoch_s % 86_400;
+    format!("{:02}:{:02} UTC", day / 3600, (day % 3600) / 60)
+}
+
+fn list(t: &Texts, items: impl Iterator<Item = String>) -> String {
+    items.collect::<Vec<_>>().join(&t.t("list.separator"))
+}
+
+pub fn failure(t: &Texts, f: &Failure) -> Described {
+    let code = f.code();
+    let key = |part: &str| format!("failure.{code}.{part}");
+    let mut params: Vec<(&str, String)> = Vec::new();
+    match f {
+        Failure::NoOrgAtAddress { host } | Failure::OrgUnreachable { host } => {
+            params.push(("host", host.clone()))
+        }
+        Failure::ForeignOrganization { host, named } => {
+            params.push(("host", host.clone()));
+            params.push(("named", named.clone()));
+        }
+        Failure::TokenBlockedFromProxyNetwork { egress_ips, .. } => {
+            params.push(("ips", egress_ips.join(", ")));
+        }
+        Failure::RateLimited {
+            retry_at_epoch_s, ..
+        } => {
+            params.push((
+                "time",
+                retry_at_epoch_s
+                    .map(utc_time)
+                    .unwrap_or_else(|| t.t("failure.rate_limited.later")),
+            ));
+        }
+        Failure::OktaServerError { status, .. } => params.push(("status", status.to_string())),
+        Failure::ProxyMisconfigured { issue, status, .. } => {
+            params.push(("status", status.to_string()));
+            params.push(("issue", t.t(&format!("proxy_issue.{}", issue.code()))));
+        }
+        Failure::ProxyRefusedTarget { host, code } => {
+            params.push(("host", host.clone()));
+            params.push(("reason", t.t(&format!("proxy_issue.{}", code.code()))));
+        }
+        Failure::TimedOut { stage } => {
+            params.push(("stage", t.t(&format!("stage.{}", stage.code()))));
+        }
+        Failure::UnexpectedResponse {
+            probe,
+            status,
+            kind,
+            ..
+        } => {
+            params.push(("status", status.to_string()));
+            params.push(("call", call_label(*probe).to_string()));
+            params.push((
+                "kind",
+                t.t(&format!(
+                    "unreadable.{}",
+                    kind.map(|k| k.code()).unwrap_or("unexpected_shape")
+                )),
+            ));
+        }
+        Failure::MissingAccess { missing, grant, .. } => {
+            params.push((
+                "missing",
+                list(t, missing.iter().map(|d| t.t(&format!("data.{}", d.code())))),
+            ));
+            params.push((
+                "roles",
+                list(t, grant.iter().map(|r: &RoleHint| t.t(&format!("role.{}", r.code())))),
+            ));
+        }
+        Failure::TokenRejected { .. } | Failure::TokenLacksPermission { .. } | Failure::ProxyDown => {}
+    }
+    let a = args(&params);
+    let remedy_key = match f {
+        Failure::TokenBlockedFromProxyNetwork { egress_ips, .. } if !egress_ips.is_empty() => {
+            format!("failure.{code}.remedy_ips")
+        }
+        Failure::RateLimited {
+            retry_at_epoch_s: None,
+            ..
+        } => "failure.rate_limited.remedy_later".to_string(),
+        _ => key("remedy"),
+    };
+    Described {
+        title: t.f(&key("title"), &a),
+        body: t.f(&key("body"), &a),
+        remedy: t.has(&remedy_key).then(|| t.f(&remedy_key, &a)),
+    }
+}

@@ -1,0 +1,242 @@
+//! The one module that talks to the network.
+//!
+//! Every request the page makes goes through here: GETs to the proxy (always with `no-referrer`,
+//! no credentials, no cache, never following redirects, bounded in time by an abort signal), the
+//! start-up fetches of `config.json` and message catalogues from the page's own origin, and the
+//! `submit` delivery POST. What comes back is handed to the pure core as plain data
+//! ([`Fetched`]); the core decides what it means.
+
+use gloo_net::http::{Request, RequestBuilder, Response};
+use js_sys::{Array, Promise};
+use serde::de::DeserializeOwned;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, AbortSignal, ReferrerPolicy, RequestCache, RequestCredentials};
+use web_sys::{RequestMode, RequestRedirect};
+
+use crate::core::json::{JsonError, JsonParser};
+
+/// Bodies larger than this are not read (the reference proxy also bounds them).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// The browser's own `JSON.parse`, then serde-wasm-bindgen: no serde_json in the bundle.
+#[derive(Clone, Copy, Default)]
+pub struct BrowserJson;
+
+impl JsonParser for BrowserJson {
+    fn parse<T: DeserializeOwned>(&self, text: &str) -> Result<T, JsonError> {
+        let value = js_sys::JSON::parse(text).map_err(|_| JsonError::Syntax)?;
+        serde_wasm_bindgen::from_value(value).map_err(|_| JsonError::Shape)
+    }
+}
+
+/// The raw parts of an HTTP answer, owned; the core's `outcome::classify` interprets them.
+#[derive(Debug, Clone, Default)]
+pub struct Fetched {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub request_id: Option<String>,
+    pub rate_limit_limit: Option<String>,
+    pub rate_limit_remaining: Option<String>,
+    pub rate_limit_reset: Option<String>,
+    pub proxy_error: Option<String>,
+    pub body: String,
+}
+
+impl Fetched {
+    pub fn raw(&self) -> crate::core::outcome::RawResponse<'_> {
+        crate::core::outcome::RawResponse {
+            status: self.status,
+            content_type: self.content_type.as_deref(),
+            request_id: self.request_id.as_deref(),
+            rate_limit_limit: self.rate_limit_limit.as_deref(),
+            rate_limit_remaining: self.rate_limit_remaining.as_deref(),
+            rate_limit_reset: self.rate_limit_reset.as_deref(),
+            proxy_error_header: self.proxy_error.as_deref(),
+            body: &self.body,
+        }
+    }
+}
+
+/// Why no answer came back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FetchFailure {
+    /// Network error, CORS refusal, DNS failure of the proxy, a redirect (never followed).
+    Unreachable,
+    /// The per-request time bound fired.
+    TimedOut,
+    /// The check was cancelled (inputs changed, a newer check started).
+    Cancelled,
+    /// The answer was larger than [`MAX_BODY_BYTES`].
+    TooLarge,
+}
+
+/// A cancellable scope for the requests of one check.
+pub struct Cancel {
+    controller: Option<AbortController>,
+}
+
+impl Cancel {
+    pub fn new() -> Self {
+        Cancel {
+            controller: AbortController::new().ok(),
+        }
+    }
+    pub fn cancel(&self) {
+        if let Some(c) = &self.controller {
+            c.abort();
+        }
+    }
+    pub fn is_cancelled(&self) -> bool {
+        self.controller
+            .as_ref()
+            .is_some_and(|c| c.signal().aborted())
+    }
+    fn signal(&self) -> Option<AbortSignal> {
+        self.controller.as_ref().map(|c| c.signal())
+    }
+}
+
+impl Default for Cancel {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn hardened(builder: RequestBuilder) -> RequestBuilder {
+    builder
+        .referrer_policy(ReferrerPolicy::NoReferrer)
+        .credentials(RequestCredentials::Omit)
+        .cache(RequestCache::NoStore)
+        .redirect(RequestRedirect::Error)
+        .mode(RequestMode::Cors)
+}
+
+/// GET `url` through the proxy. `token` goes only into the `Authorization` header.
+pub async fn proxy_get(
+    url: &str,
+    token: Option<&str>,
+    timeout_ms: u32,
+    cancel: &Cancel,
+) -> Result<Fetched, FetchFailure> {
+    let timeout = AbortSignal::timeout_with_u32(timeout_ms.max(1));
+    let signals = Array::new();
+    signals.push(&timeout);
+    if let Some(s) = cancel.signal() {
+        signals.push(&s);
+    }
+    let signal = AbortSignal::any(&signals);
+    let mut builder = hardened(Request::get(url))
+        .header("Accept", "application/json")
+        .abort_signal(Some(&signal));
+    if let Some(t) = token {
+        let mut value = String::with_capacity(5 + t.len());
+        value.push_str("SSWS ");
+        value.push_str(t);
+        builder = builder.header("Authorization", &value);
+    }
+    let failure = || {
+        if cancel.is_cancelled() {
+            FetchFailure::Cancelled
+        } else if timeout.aborted() {
+            FetchFailure::TimedOut
+        } else {
+            FetchFailure::Unreachable
+        }
+    };
+    let response = builder.send().await.map_err(|_| failure())?;
+    read(response).await.map_err(|f| match f {
+        FetchFailure::Unreachable => failure(),
+        other => other,
+    })
+}
+
+async fn read(response: Response) -> Result<Fetched, FetchFailure> {
+    let headers = response.headers();
+    let header = |name: &str| headers.get(name).map(|v| v.chars().take(256).collect());
+    if let Some(len) = headers.get("content-length") {
+        if len.trim().parse::<usize>().is_ok_and(|n| n > MAX_BODY_BYTES) {
+            return Err(FetchFailure::TooLarge);
+        }
+    }
+    let mut fetched = Fetched {
+        status: response.status(),
+        content_type: header("content-type"),
+        request_id: header("x-okta-request-id"),
+        rate_limit_limit: header("x-rate-limit-limit"),
+        rate_limit_remaining: header("x-rate-limit-remaining"),
+        rate_limit_reset: header("x-rate-limit-reset"),
+        proxy_error: header("x-okta-link-proxy-error"),
+        body: String::new(),
+    };
+    let body = response
+        .text()
+        .await
+        .map_err(|_| FetchFailure::Unreachable)?;
+    if body.len() > MAX_BODY_BYTES {
+        return Err(FetchFailure::TooLarge);
+    }
+    fetched.body = body;
+    Ok(fetched)
+}
+
+/// GET a file from the page's own origin (config.json, catalogues): the text, or None.
+pub async fn get_own(path: &str) -> Result<(u16, String), FetchFailure> {
+    let response = hardened(Request::get(path))
+        .cache(RequestCache::NoCache)
+        .mode(RequestMode::SameOrigin)
+        .send()
+        .await
+        .map_err(|_| FetchFailure::Unreachable)?;
+    let status = response.status();
+    let text = response
+        .text()
+        .await
+        .map_err(|_| FetchFailure::Unreachable)?;
+    Ok((status, text))
+}
+
+/// POST a JSON body (already serialized) with a bearer credential, for `submit` delivery.
+pub async fn post_json(
+    url: &str,
+    bearer: Option<&str>,
+    body: &str,
+    timeout_ms: u32,
+) -> Result<(u16, String), FetchFailure> {
+    let timeout = AbortSignal::timeout_with_u32(timeout_ms.max(1));
+    let mut builder = hardened(Request::post(url))
+        .header("Content-Type", "application/json")
+        .header("Accept", "application/json")
+        .abort_signal(Some(&timeout));
+    if let Some(b) = bearer {
+        builder = builder.header("Authorization", &format!("Bearer {b}"));
+    }
+    let request = builder
+        .body(JsValue::from_str(body))
+        .map_err(|_| FetchFailure::Unreachable)?;
+    let response = request.send().await.map_err(|_| {
+        if timeout.aborted() {
+            FetchFailure::TimedOut
+        } else {
+            FetchFailure::Unreachable
+        }
+    })?;
+    let status = response.status();
+    let text = response.text().await.unwrap_or_default();
+    Ok((status, text.chars().take(2048).collect()))
+}
+
+/// Wait `ms` milliseconds (for the rate-limit countdown).
+pub async fn sleep(ms: u32) {
+    let promise = Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// Milliseconds since the epoch, from the browser clock.
+pub fn now_ms() -> u64 {
+    js_sys::Date::now() as u64
+}

@@ -1,0 +1,100 @@
+// The core flows in a real browser against the release build, the simulator and the proxy:
+// a super-admin token is verified (who it belongs to, roles, checklist), a revoked token is
+// rejected, and after each flow the token has leaked nowhere.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  startStack, launchBrowser, openPage, runCheck, leakAudit, orgField, tokenField, checkButton, FIXTURES,
+} from './harness.mjs';
+
+const token = (org, kind) => {
+  const t = FIXTURES.orgs.find((o) => o.host === org)?.tokens.find((x) => x.kind === kind);
+  assert.ok(t, `fixture token ${org}/${kind}`);
+  return t.token;
+};
+
+let stack;
+let browser;
+
+before(async () => {
+  stack = await startStack();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+async function flow(org, secret, { expect, config } = {}) {
+  const { context, page, record } = await openPage(browser, stack.pageUrl);
+  await runCheck(page, org, secret);
+  const result = page.getByRole('region', { name: /result/i });
+  await result.waitFor({ timeout: 25000 });
+  return { context, page, record, result };
+}
+
+test('a super-admin token is verified and shows who it belongs to', async () => {
+  const secret = token('acme.okta.com', 'super_admin');
+  const { context, page, record, result } = await flow('https://acme-admin.okta.com/admin/dashboard', secret);
+  await assert.doesNotReject(result.getByText(/connection verified/i).waitFor());
+  const text = await result.innerText();
+  assert.match(text, /acme\.okta\.com/);
+  assert.match(text, /Super Administrator/);
+  assert.match(text, /Users/);
+  // Focus moved to the result.
+  assert.equal(await page.evaluate(() => document.activeElement?.closest('[role=region]')?.id ?? document.activeElement?.id), 'result');
+  const leaks = await leakAudit(page, record, secret, { services: [stack.proxy, stack.sim] });
+  assert.deepEqual(leaks, []);
+  assert.deepEqual(record.pageErrors, []);
+  await context.close();
+});
+
+test('a revoked token is rejected with all four reasons and the token field focused', async () => {
+  const secret = token('acme.okta.com', 'revoked');
+  const { context, page, record, result } = await flow('acme.okta.com', secret);
+  const text = await result.innerText();
+  assert.match(text, /rejected/i);
+  assert.match(text, /revoked/i);
+  assert.match(text, /30 days/i);
+  assert.match(text, /deactivated/i);
+  assert.match(text, /another Okta organization|different Okta organization|wrong org/i);
+  // A request id is shown for support.
+  assert.match(text, /request ID/i);
+  // The form is usable again.
+  assert.equal(await checkButton(page).isEnabled(), true);
+  const leaks = await leakAudit(page, record, secret, { services: [stack.proxy, stack.sim] });
+  assert.deepEqual(leaks, []);
+  await context.close();
+});
+
+test('editing a field after a check clears the old result', async () => {
+  const secret = token('acme.okta.com', 'revoked');
+  const { context, page, result } = await flow('acme.okta.com', secret);
+  await result.waitFor();
+  await orgField(page).fill('globex.oktapreview.com');
+  await result.waitFor({ state: 'detached' });
+  await context.close();
+});
+
+test('only GET leaves the page, and nothing carries a Referer', async () => {
+  const secret = token('acme.okta.com', 'super_admin');
+  const { context, page, record, result } = await flow('acme.okta.com', secret);
+  await result.getByText(/connection verified/i).waitFor();
+  for (const r of record.requests) {
+    assert.equal(r.method, 'GET', `${r.method} ${r.url}`);
+    assert.equal(r.headers.referer, undefined, `Referer on ${r.url}`);
+  }
+  await context.close();
+});
+
+test('field errors appear after leaving the field, not on the first key', async () => {
+  const { context, page } = await openPage(browser, stack.pageUrl);
+  await orgField(page).fill('{yourOktaDomain}');
+  assert.equal(await page.locator('#org-error').count(), 0);
+  await tokenField(page).focus();
+  await page.locator('#org-error').waitFor();
+  assert.equal(await orgField(page).getAttribute('aria-invalid'), 'true');
+  assert.match(await orgField(page).getAttribute('aria-describedby'), /org-error/);
+  await context.close();
+});
