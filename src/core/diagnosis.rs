@@ -1,1 +1,864 @@
-//! (being written)
+//! From the outcomes of the check's requests to a report: verified (with the org, the token's
+//! admin, its roles and a checklist of what it can read) or failed (one variant per message and
+//! remedy, carrying the data the message needs and the Okta request id of the failed call).
+//!
+//! Pure: [`diagnose`] is a function of an [`Evidence`] and is tested without a browser. The
+//! check's state machine ([`crate::core::plan::Check`]) fills the evidence and calls it.
+//! No English here: every enum has a stable `code()` the view looks up in its catalogue.
+
+use serde::Serialize;
+
+use crate::core::hosts::{is_dns_host, is_okta_org_host};
+use crate::core::okta::{
+    codes, Engine, Listing, Role, RoleList, User, UserId, UserStatus, WellKnown,
+};
+use crate::core::outcome::{Outcome, ProxyErrorCode, UnreadableKind};
+use crate::core::plan::{DataKind, ProbeKind, Stage};
+
+/// Everything the check saw. `None` means "no answer (yet)": a round-one probe without an
+/// answer is a timeout; a round-two probe without one is "not checked: timed out".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Evidence {
+    /// The host the customer entered (normalized, lowercase).
+    pub entered_host: String,
+    /// What the partner needs (`config.json` `required`).
+    pub required: Vec<DataKind>,
+    /// `config.json` `proxy_egress_ips`, for the network-zone remedy.
+    pub egress_ips: Vec<String>,
+    pub well_known: Option<Outcome<WellKnown>>,
+    pub me: Option<Outcome<User>>,
+    pub roles: Option<Outcome<RoleList>>,
+    pub users: Option<Outcome<Listing>>,
+    pub groups: Option<Outcome<Listing>>,
+    pub logs: Option<Outcome<Listing>>,
+}
+
+impl Evidence {
+    pub fn new(entered_host: impl Into<String>, required: Vec<DataKind>) -> Evidence {
+        Evidence {
+            entered_host: entered_host.into(),
+            required,
+            ..Evidence::default()
+        }
+    }
+}
+
+/// The org the token belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Org {
+    /// What the customer entered.
+    pub entered_host: String,
+    /// The Okta-owned host (`_links.organization.href`), used for round two; the entered host
+    /// when the well-known document names none.
+    pub canonical_host: String,
+    /// The org's custom URL domain, if any (the entered host when it is one, else the
+    /// well-known document's `alternate`).
+    pub custom_domain: Option<String>,
+    pub engine: Engine,
+    /// The org id (`00o…`), bounded.
+    pub org_id: Option<String>,
+}
+
+/// The admin user the token belongs to (`users/me`). Texts are Okta's, bounded, plain data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Admin {
+    pub id: UserId,
+    /// "First Last".
+    pub name: Option<String>,
+    pub login: Option<String>,
+    pub email: Option<String>,
+    pub status: UserStatus,
+}
+
+/// The admin's role assignments.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AdminRoles {
+    /// The roles listing answered.
+    Listed(Vec<Role>),
+    /// The roles listing answered 403: only super admins may list admin roles.
+    NotSuperAdmin,
+    /// The listing could not be read (rate limit, error, timeout).
+    Unknown,
+}
+
+impl AdminRoles {
+    /// Stable id: `listed`, `not_super_admin`, `unknown`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AdminRoles::Listed(_) => "listed",
+            AdminRoles::NotSuperAdmin => "not_super_admin",
+            AdminRoles::Unknown => "unknown",
+        }
+    }
+}
+
+/// Whether the token can read one kind of data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Access {
+    Readable,
+    /// Okta answered 403 (or E0000015): the token's admin lacks the role.
+    NotPermitted,
+    /// Not checked: Okta's rate limit.
+    RateLimited,
+    /// Not checked: no answer within the check's time budget.
+    TimedOut,
+    /// Not checked: an error answer (server error, proxy error, unreadable).
+    Error,
+}
+
+impl Access {
+    /// Stable id: `readable`, `not_permitted`, `rate_limited`, `timed_out`, `error`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Access::Readable => "readable",
+            Access::NotPermitted => "not_permitted",
+            Access::RateLimited => "rate_limited",
+            Access::TimedOut => "timed_out",
+            Access::Error => "error",
+        }
+    }
+}
+
+/// One line of the checklist.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckItem {
+    pub data: DataKind,
+    pub access: Access,
+    /// Whether `config.json` lists it in `required`.
+    pub required: bool,
+    /// Okta's request id of the probe, for support.
+    pub request_id: Option<String>,
+}
+
+/// A verified connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verified {
+    pub org: Org,
+    pub admin: Admin,
+    pub roles: AdminRoles,
+    /// Users, Groups, Roles, Logs, in that order.
+    pub checklist: Vec<CheckItem>,
+}
+
+impl Verified {
+    pub fn access(&self, data: DataKind) -> Option<Access> {
+        self.checklist
+            .iter()
+            .find(|i| i.data == data)
+            .map(|i| i.access)
+    }
+}
+
+/// An admin role that grants read access to a kind of data (the view says "or higher").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoleHint {
+    ReadOnlyAdministrator,
+    ReportAdministrator,
+    SuperAdministrator,
+}
+
+impl RoleHint {
+    /// Stable id: `read_only_admin`, `report_admin`, `super_admin`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            RoleHint::ReadOnlyAdministrator => "read_only_admin",
+            RoleHint::ReportAdministrator => "report_admin",
+            RoleHint::SuperAdministrator => "super_admin",
+        }
+    }
+}
+
+/// Which field the view focuses for a failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    OrgUrl,
+    Token,
+}
+
+impl Field {
+    /// Stable id: `org_url`, `token`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Field::OrgUrl => "org_url",
+            Field::Token => "token",
+        }
+    }
+}
+
+/// Who can fix a failure: the customer filling the form, or the integrator who deployed the
+/// page (proxy, configuration).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Audience {
+    Customer,
+    Integrator,
+}
+
+impl Audience {
+    /// Stable id: `customer`, `integrator`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Audience::Customer => "customer",
+            Audience::Integrator => "integrator",
+        }
+    }
+}
+
+/// Whose rate limit was hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RateLimitSource {
+    /// Okta's (HTTP 429, E0000047).
+    Okta,
+    /// The proxy's own (`rate_limited`).
+    Proxy,
+}
+
+impl RateLimitSource {
+    /// Stable id: `okta`, `proxy`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            RateLimitSource::Okta => "okta",
+            RateLimitSource::Proxy => "proxy",
+        }
+    }
+}
+
+/// What is wrong with the proxy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProxyIssue {
+    /// The proxy said so with one of its codes (`path_not_allowed`, `origin_not_allowed`, …).
+    Proxy(ProxyErrorCode),
+    /// Something at the proxy's address answered a status Okta would not (a 404 or 405
+    /// without Okta's error body): the template or the proxy's routes are wrong.
+    UnexpectedStatus,
+    /// Okta refused the call with E0000212 (origin validation): the proxy forwards the page's
+    /// `Origin` header and must strip it.
+    OriginForwarded,
+}
+
+impl ProxyIssue {
+    /// Stable id: the proxy's code (`path_not_allowed`, …), `unexpected_status`, or
+    /// `origin_forwarded`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ProxyIssue::Proxy(c) => c.code(),
+            ProxyIssue::UnexpectedStatus => "unexpected_status",
+            ProxyIssue::OriginForwarded => "origin_forwarded",
+        }
+    }
+}
+
+/// Why a check failed. Each variant has its own message and remedy in the catalogue
+/// (`failure.<code>`), with the variant's fields as placeholders.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Failure {
+    /// Nothing at this address is an Okta org: the well-known document is missing (404, an
+    /// HTML page, not Okta's JSON), or the name does not exist (`name_not_found`).
+    NoOrgAtAddress { host: String },
+    /// The well-known document names an organization host that is not Okta's.
+    ForeignOrganization { host: String, named: String },
+    /// The proxy could not connect to the org (`upstream_unreachable`, `upstream_timeout`).
+    OrgUnreachable { host: String },
+    /// 401 E0000011: wrong org, revoked, expired after 30 idle days, or its creator
+    /// deactivated (the view says all four).
+    TokenRejected { request_id: Option<String> },
+    /// E0000015 (or a 403 on `users/me` when the org could not be confirmed).
+    TokenLacksPermission { request_id: Option<String> },
+    /// `users/me` answered 403 while the org answered its well-known document: the token is
+    /// restricted to network zones that do not include the proxy ("Any IP" fixes it; the
+    /// proxy's addresses are `egress_ips`, from `config.json`, possibly empty).
+    TokenBlockedFromProxyNetwork {
+        egress_ips: Vec<String>,
+        request_id: Option<String>,
+    },
+    /// A rate limit. `retry_at_epoch_s` is Okta's `X-Rate-Limit-Reset` when known.
+    RateLimited {
+        source: RateLimitSource,
+        retry_at_epoch_s: Option<u64>,
+        request_id: Option<String>,
+    },
+    /// Okta answered 5xx (JSON or an HTML error page).
+    OktaServerError {
+        status: u16,
+        request_id: Option<String>,
+    },
+    /// The proxy is set up wrongly (integrator).
+    ProxyMisconfigured {
+        issue: ProxyIssue,
+        status: u16,
+        request_id: Option<String>,
+    },
+    /// The proxy could not be reached at all (network error or CORS refusal) (integrator).
+    ProxyDown,
+    /// The proxy refused to call this host (`target_refused`, `target_forbidden_address`).
+    ProxyRefusedTarget { host: String, code: ProxyErrorCode },
+    /// The check's time budget ran out.
+    TimedOut { stage: Stage },
+    /// An answer the page cannot interpret. `kind` is `None` for an unexpected status.
+    UnexpectedResponse {
+        probe: ProbeKind,
+        status: u16,
+        kind: Option<UnreadableKind>,
+        request_id: Option<String>,
+    },
+    /// The token works but cannot read what the partner needs. `grant` lists the roles that
+    /// grant the missing access; the view also shows the checklist of `verified` and says: ask
+    /// a Super Administrator to create the token, or grant the role.
+    MissingAccess {
+        missing: Vec<DataKind>,
+        grant: Vec<RoleHint>,
+        verified: Box<Verified>,
+    },
+}
+
+impl Failure {
+    /// Stable id: `no_org_at_address`, `foreign_organization`, `org_unreachable`,
+    /// `token_rejected`, `token_lacks_permission`, `token_blocked_from_proxy_network`,
+    /// `rate_limited`, `okta_server_error`, `proxy_misconfigured`, `proxy_down`,
+    /// `proxy_refused_target`, `timed_out`, `unexpected_response`, `missing_access`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Failure::NoOrgAtAddress { .. } => "no_org_at_address",
+            Failure::ForeignOrganization { .. } => "foreign_organization",
+            Failure::OrgUnreachable { .. } => "org_unreachable",
+            Failure::TokenRejected { .. } => "token_rejected",
+            Failure::TokenLacksPermission { .. } => "token_lacks_permission",
+            Failure::TokenBlockedFromProxyNetwork { .. } => "token_blocked_from_proxy_network",
+            Failure::RateLimited { .. } => "rate_limited",
+            Failure::OktaServerError { .. } => "okta_server_error",
+            Failure::ProxyMisconfigured { .. } => "proxy_misconfigured",
+            Failure::ProxyDown => "proxy_down",
+            Failure::ProxyRefusedTarget { .. } => "proxy_refused_target",
+            Failure::TimedOut { .. } => "timed_out",
+            Failure::UnexpectedResponse { .. } => "unexpected_response",
+            Failure::MissingAccess { .. } => "missing_access",
+        }
+    }
+
+    /// The field the view focuses, if the customer should change one.
+    pub fn field(&self) -> Option<Field> {
+        match self {
+            Failure::NoOrgAtAddress { .. }
+            | Failure::ForeignOrganization { .. }
+            | Failure::OrgUnreachable { .. }
+            | Failure::ProxyRefusedTarget { .. } => Some(Field::OrgUrl),
+            Failure::TokenRejected { .. }
+            | Failure::TokenLacksPermission { .. }
+            | Failure::TokenBlockedFromProxyNetwork { .. }
+            | Failure::MissingAccess { .. } => Some(Field::Token),
+            _ => None,
+        }
+    }
+
+    /// Who can fix it.
+    pub fn audience(&self) -> Audience {
+        match self {
+            Failure::ProxyMisconfigured { .. } | Failure::ProxyDown => Audience::Integrator,
+            _ => Audience::Customer,
+        }
+    }
+
+    /// Okta's request id of the failed call, for support.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Failure::TokenRejected { request_id }
+            | Failure::TokenLacksPermission { request_id }
+            | Failure::TokenBlockedFromProxyNetwork { request_id, .. }
+            | Failure::RateLimited { request_id, .. }
+            | Failure::OktaServerError { request_id, .. }
+            | Failure::ProxyMisconfigured { request_id, .. }
+            | Failure::UnexpectedResponse { request_id, .. } => request_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Whether trying again later, unchanged, may succeed.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            Failure::OrgUnreachable { .. }
+                | Failure::RateLimited { .. }
+                | Failure::OktaServerError { .. }
+                | Failure::TimedOut { .. }
+                | Failure::ProxyDown
+        )
+    }
+}
+
+/// The result of a check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Report {
+    Verified(Box<Verified>),
+    Failed(Failure),
+}
+
+impl Report {
+    /// `verified`, or the failure's code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Report::Verified(_) => "verified",
+            Report::Failed(f) => f.code(),
+        }
+    }
+
+    pub fn verified(&self) -> Option<&Verified> {
+        match self {
+            Report::Verified(v) => Some(v),
+            Report::Failed(_) => None,
+        }
+    }
+
+    pub fn failure(&self) -> Option<&Failure> {
+        match self {
+            Report::Failed(f) => Some(f),
+            Report::Verified(_) => None,
+        }
+    }
+}
+
+/// What round one established: enough to plan round two.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub org: Org,
+    pub admin: Admin,
+}
+
+impl Identity {
+    /// The host round two goes to: the canonical Okta-owned host.
+    pub fn api_host(&self) -> &str {
+        &self.org.canonical_host
+    }
+}
+
+// Priorities when several answers fail: the first (lowest) wins; on a tie, the well-known
+// document's verdict wins over users/me's.
+/// The proxy cannot be reached: nothing else can be trusted.
+const RANK_PROXY_DOWN: u8 = 0;
+/// The proxy is misconfigured or limits us.
+const RANK_PROXY: u8 = 1;
+/// Where the org is (no org, foreign org, unreachable, target refused).
+const RANK_TARGET: u8 = 2;
+/// Okta's rate limit.
+const RANK_RATE: u8 = 3;
+/// Okta's verdict on the token.
+const RANK_TOKEN: u8 = 4;
+/// Okta's server errors.
+const RANK_SERVER: u8 = 5;
+/// No answer in time.
+const RANK_TIMEOUT: u8 = 6;
+/// Anything else.
+const RANK_UNEXPECTED: u8 = 7;
+
+type Judged<T> = Result<T, (u8, Failure)>;
+
+/// The verdict on any failed answer that the probe-specific rules did not decide.
+fn judge_common(o: &Outcome<()>, probe: ProbeKind, host: &str, stage: Stage) -> (u8, Failure) {
+    let request_id = o.request_id().map(str::to_string);
+    match o {
+        Outcome::Unreachable => (RANK_PROXY_DOWN, Failure::ProxyDown),
+        Outcome::TimedOut => (RANK_TIMEOUT, Failure::TimedOut { stage }),
+        Outcome::Proxy(p) => {
+            let host = host.to_string();
+            match p.code {
+                ProxyErrorCode::NameNotFound => (RANK_TARGET, Failure::NoOrgAtAddress { host }),
+                ProxyErrorCode::UpstreamUnreachable | ProxyErrorCode::UpstreamTimeout => {
+                    (RANK_TARGET, Failure::OrgUnreachable { host })
+                }
+                ProxyErrorCode::TargetRefused | ProxyErrorCode::TargetForbiddenAddress => (
+                    RANK_TARGET,
+                    Failure::ProxyRefusedTarget { host, code: p.code },
+                ),
+                ProxyErrorCode::UpstreamTooLarge => (
+                    RANK_UNEXPECTED,
+                    Failure::UnexpectedResponse {
+                        probe,
+                        status: p.status,
+                        kind: Some(UnreadableKind::TooLarge),
+                        request_id: None,
+                    },
+                ),
+                ProxyErrorCode::UpstreamRedirect => (
+                    RANK_UNEXPECTED,
+                    Failure::UnexpectedResponse {
+                        probe,
+                        status: p.status,
+                        kind: None,
+                        request_id: None,
+                    },
+                ),
+                ProxyErrorCode::RateLimited => (
+                    RANK_PROXY,
+                    Failure::RateLimited {
+                        source: RateLimitSource::Proxy,
+                        retry_at_epoch_s: None,
+                        request_id: None,
+                    },
+                ),
+                ProxyErrorCode::MethodNotAllowed
+                | ProxyErrorCode::PathNotAllowed
+                | ProxyErrorCode::OriginNotAllowed
+                | ProxyErrorCode::BadRequest
+                | ProxyErrorCode::Unknown => (
+                    RANK_PROXY,
+                    Failure::ProxyMisconfigured {
+                        issue: ProxyIssue::Proxy(p.code),
+                        status: p.status,
+                        request_id: None,
+                    },
+                ),
+            }
+        }
+        _ if o.is_rate_limited() => (
+            RANK_RATE,
+            Failure::RateLimited {
+                source: RateLimitSource::Okta,
+                retry_at_epoch_s: o.rate_limit().and_then(|r| r.reset_epoch_s),
+                request_id,
+            },
+        ),
+        _ if o.is_server_error() => (
+            RANK_SERVER,
+            Failure::OktaServerError {
+                status: o.status().unwrap_or(500),
+                request_id,
+            },
+        ),
+        _ if o.has_error_code(codes::ORIGIN_VALIDATION) => (
+            RANK_PROXY,
+            Failure::ProxyMisconfigured {
+                issue: ProxyIssue::OriginForwarded,
+                status: o.status().unwrap_or(403),
+                request_id,
+            },
+        ),
+        Outcome::Unreadable { status, kind, .. } => (
+            RANK_UNEXPECTED,
+            Failure::UnexpectedResponse {
+                probe,
+                status: *status,
+                kind: Some(*kind),
+                request_id,
+            },
+        ),
+        Outcome::Okta { status, .. } => (
+            RANK_UNEXPECTED,
+            Failure::UnexpectedResponse {
+                probe,
+                status: *status,
+                kind: None,
+                request_id,
+            },
+        ),
+    }
+}
+
+/// What the well-known document established.
+struct OrgFacts {
+    org: Org,
+}
+
+fn no_org(host: &str) -> (u8, Failure) {
+    (
+        RANK_TARGET,
+        Failure::NoOrgAtAddress {
+            host: host.to_string(),
+        },
+    )
+}
+
+fn judge_well_known(o: Option<&Outcome<WellKnown>>, host: &str) -> Judged<OrgFacts> {
+    let probe = ProbeKind::WellKnown;
+    let stage = Stage::Identify;
+    let Some(o) = o else {
+        return Err((RANK_TIMEOUT, Failure::TimedOut { stage }));
+    };
+    if let Some(wk) = o.ok() {
+        if !wk.looks_like_okta() {
+            return Err(no_org(host));
+        }
+        let named = wk.organization_host();
+        if let Some(named) = &named {
+            if !is_okta_org_host(named) {
+                return Err((
+                    RANK_TARGET,
+                    Failure::ForeignOrganization {
+                        host: host.to_string(),
+                        named: named.clone(),
+                    },
+                ));
+            }
+        }
+        // An organization link that is not an https URL of a DNS name is not Okta's; without
+        // one, only an Okta-owned host is known to be Okta's.
+        if named.is_none() && (wk.organization_href.is_some() || !is_okta_org_host(host)) {
+            return Err(no_org(host));
+        }
+        let canonical = named.unwrap_or_else(|| host.to_string());
+        let custom_domain = if canonical != host && !is_okta_org_host(host) {
+            Some(host.to_string())
+        } else {
+            wk.alternate_host()
+                .filter(|a| *a != canonical && is_dns_host(a) && !is_okta_org_host(a))
+        };
+        return Ok(OrgFacts {
+            org: Org {
+                entered_host: host.to_string(),
+                canonical_host: canonical,
+                custom_domain,
+                engine: wk.engine(),
+                org_id: wk.id.clone(),
+            },
+        });
+    }
+    let status = o.status().unwrap_or(0);
+    match o {
+        // A website's page, an empty or foreign answer where the document should be.
+        Outcome::Unreadable {
+            kind:
+                UnreadableKind::Html
+                | UnreadableKind::NotJson
+                | UnreadableKind::UnexpectedShape
+                | UnreadableKind::Empty,
+            ..
+        } if (200..300).contains(&status) => Err(no_org(host)),
+        Outcome::Okta {
+            status: 404 | 410, ..
+        }
+        | Outcome::Unreadable {
+            status: 404 | 410, ..
+        } => Err(no_org(host)),
+        // Okta does not redirect its well-known document; a redirect means a website.
+        Outcome::Proxy(p) if p.code == ProxyErrorCode::UpstreamRedirect => Err(no_org(host)),
+        _ => Err(judge_common(&o.erase(), probe, host, stage)),
+    }
+}
+
+fn judge_me(
+    o: Option<&Outcome<User>>,
+    host: &str,
+    org_confirmed: bool,
+    egress_ips: &[String],
+) -> Judged<Admin> {
+    let probe = ProbeKind::Me;
+    let stage = Stage::Identify;
+    let Some(o) = o else {
+        return Err((RANK_TIMEOUT, Failure::TimedOut { stage }));
+    };
+    let request_id = o.request_id().map(str::to_string);
+    if let Some(user) = o.ok() {
+        let Some(id) = user.id.as_deref().and_then(UserId::parse) else {
+            return Err((
+                RANK_UNEXPECTED,
+                Failure::UnexpectedResponse {
+                    probe,
+                    status: o.status().unwrap_or(200),
+                    kind: Some(UnreadableKind::UnexpectedShape),
+                    request_id,
+                },
+            ));
+        };
+        return Ok(Admin {
+            id,
+            name: user.display_name(),
+            login: user.profile.login.clone(),
+            email: user.profile.email.clone(),
+            status: user.user_status(),
+        });
+    }
+    match o {
+        Outcome::Okta { status: 401, .. } => {
+            if o.has_error_code(codes::FEATURE_NOT_PERMITTED) {
+                Err((RANK_TOKEN, Failure::TokenLacksPermission { request_id }))
+            } else {
+                Err((RANK_TOKEN, Failure::TokenRejected { request_id }))
+            }
+        }
+        Outcome::Okta { status: 403, .. } if !o.has_error_code(codes::ORIGIN_VALIDATION) => {
+            if org_confirmed {
+                Err((
+                    RANK_TOKEN,
+                    Failure::TokenBlockedFromProxyNetwork {
+                        egress_ips: egress_ips.to_vec(),
+                        request_id,
+                    },
+                ))
+            } else {
+                Err((RANK_TOKEN, Failure::TokenLacksPermission { request_id }))
+            }
+        }
+        // A 404/405 that is not Okta's error JSON: the proxy does not forward the API path.
+        Outcome::Okta {
+            status: status @ (404 | 405),
+            ..
+        }
+        | Outcome::Unreadable {
+            status: status @ (404 | 405),
+            ..
+        } if org_confirmed && o.okta_error().is_none() => Err((
+            RANK_PROXY,
+            Failure::ProxyMisconfigured {
+                issue: ProxyIssue::UnexpectedStatus,
+                status: *status,
+                request_id,
+            },
+        )),
+        _ => Err(judge_common(&o.erase(), probe, host, stage)),
+    }
+}
+
+/// Round one: is there an Okta org at the entered host, and whose token is this?
+pub fn identify(e: &Evidence) -> Result<Identity, Failure> {
+    let host = e.entered_host.as_str();
+    let org = judge_well_known(e.well_known.as_ref(), host);
+    let admin = judge_me(e.me.as_ref(), host, org.is_ok(), &e.egress_ips);
+    match (org, admin) {
+        (Ok(facts), Ok(admin)) => Ok(Identity {
+            org: facts.org,
+            admin,
+        }),
+        (Err((_, f)), Ok(_)) | (Ok(_), Err((_, f))) => Err(f),
+        (Err((wr, wf)), Err((mr, mf))) => Err(if mr < wr { mf } else { wf }),
+    }
+}
+
+/// Whether an answer grants read access, for the checklist.
+fn access_of<T>(o: Option<&Outcome<T>>) -> Access {
+    let Some(o) = o else {
+        return Access::TimedOut;
+    };
+    match o {
+        Outcome::Okta {
+            body: crate::core::outcome::OktaBody::Ok(_),
+            ..
+        } => Access::Readable,
+        Outcome::Okta { status: 403, .. } if !o.has_error_code(codes::ORIGIN_VALIDATION) => {
+            Access::NotPermitted
+        }
+        Outcome::Okta { status: 401, .. } if o.has_error_code(codes::FEATURE_NOT_PERMITTED) => {
+            Access::NotPermitted
+        }
+        _ if o.is_rate_limited() => Access::RateLimited,
+        Outcome::TimedOut => Access::TimedOut,
+        _ => Access::Error,
+    }
+}
+
+fn probe_of(data: DataKind) -> ProbeKind {
+    match data {
+        DataKind::Users => ProbeKind::Users,
+        DataKind::Groups => ProbeKind::Groups,
+        DataKind::Roles => ProbeKind::Roles,
+        DataKind::Logs => ProbeKind::Logs,
+    }
+}
+
+fn round_two_outcome(e: &Evidence, data: DataKind) -> Option<Outcome<()>> {
+    match data {
+        DataKind::Users => e.users.as_ref().map(Outcome::erase),
+        DataKind::Groups => e.groups.as_ref().map(Outcome::erase),
+        DataKind::Roles => e.roles.as_ref().map(Outcome::erase),
+        DataKind::Logs => e.logs.as_ref().map(Outcome::erase),
+    }
+}
+
+/// Round two: what the identified token can read, against what the partner requires.
+pub fn assess(identity: Identity, e: &Evidence) -> Report {
+    let roles = match e.roles.as_ref() {
+        Some(o) => match o.ok() {
+            Some(list) => AdminRoles::Listed(list.0.clone()),
+            None if access_of(Some(o)) == Access::NotPermitted => AdminRoles::NotSuperAdmin,
+            None => AdminRoles::Unknown,
+        },
+        None => AdminRoles::Unknown,
+    };
+    let checklist: Vec<CheckItem> = DataKind::ALL
+        .iter()
+        .map(|&data| {
+            let o = round_two_outcome(e, data);
+            CheckItem {
+                data,
+                access: access_of(o.as_ref()),
+                required: e.required.contains(&data),
+                request_id: o.as_ref().and_then(|o| o.request_id().map(str::to_string)),
+            }
+        })
+        .collect();
+    let verified = Verified {
+        org: identity.org,
+        admin: identity.admin,
+        roles,
+        checklist,
+    };
+
+    let mut missing = Vec::new();
+    let mut other: Option<(u8, Failure)> = None;
+    for item in verified.checklist.iter().filter(|i| i.required) {
+        let found = match item.access {
+            Access::Readable => continue,
+            Access::NotPermitted => {
+                if !missing.contains(&item.data) {
+                    missing.push(item.data);
+                }
+                continue;
+            }
+            Access::TimedOut => (
+                RANK_TIMEOUT,
+                Failure::TimedOut {
+                    stage: Stage::Permissions,
+                },
+            ),
+            Access::RateLimited | Access::Error => match round_two_outcome(e, item.data) {
+                Some(o) => judge_common(
+                    &o,
+                    probe_of(item.data),
+                    &verified.org.canonical_host,
+                    Stage::Permissions,
+                ),
+                None => (
+                    RANK_TIMEOUT,
+                    Failure::TimedOut {
+                        stage: Stage::Permissions,
+                    },
+                ),
+            },
+        };
+        if other.as_ref().is_none_or(|(r, _)| found.0 < *r) {
+            other = Some(found);
+        }
+    }
+    if !missing.is_empty() {
+        let mut grant: Vec<RoleHint> = Vec::new();
+        for data in &missing {
+            for hint in data.granted_by() {
+                if !grant.contains(hint) {
+                    grant.push(*hint);
+                }
+            }
+        }
+        return Report::Failed(Failure::MissingAccess {
+            missing,
+            grant,
+            verified: Box::new(verified),
+        });
+    }
+    match other {
+        Some((_, f)) => Report::Failed(f),
+        None => Report::Verified(Box::new(verified)),
+    }
+}
+
+/// The whole diagnosis: round one, then round two.
+pub fn diagnose(e: &Evidence) -> Report {
+    match identify(e) {
+        Ok(identity) => assess(identity, e),
+        Err(f) => Report::Failed(f),
+    }
+}

@@ -1,1 +1,319 @@
-//! (being written)
+//! Per-session values from the URL fragment: `#session=…&org=…&lang=…&theme=…&state=…`.
+//!
+//! The fragment is never sent to servers, so it may carry a session token. It is read like
+//! `URLSearchParams` (`&`-separated `key=value`, `+` is a space, `%XX` escapes), by hand,
+//! tolerantly: a malformed escape stays literal, a value that is not UTF-8 after decoding, holds
+//! control characters, or is longer than its bound is dropped (and listed in `rejected`); the
+//! first of duplicated keys wins; unknown keys are listed.
+//!
+//! Keys that would change where a secret is sent (`proxy`, `submit_url`, `redirect_url`,
+//! `allowed_origins`, `target_origin`, …) or that would put a secret in the URL (`token`) are
+//! never honoured: they are listed in `ignored` so the page can warn.
+
+use std::fmt;
+
+use crate::core::config::{Config, Theme};
+use crate::i18n::Lang;
+
+/// Bounds of the decoded values, in bytes.
+pub const MAX_SESSION: usize = 4096;
+pub const MAX_ORG: usize = 2048;
+pub const MAX_STATE: usize = 512;
+const MAX_SHORT: usize = 35;
+/// Only this much of a fragment is read.
+pub const MAX_FRAGMENT: usize = 16 * 1024;
+/// Most unknown or ignored keys listed.
+const MAX_LISTED: usize = 16;
+/// Listed key names are cut to this many characters.
+const MAX_KEY_CHARS: usize = 64;
+
+/// Keys whose values are never taken from the URL.
+pub const REFUSED_KEYS: &[&str] = &[
+    "proxy",
+    "proxy_url",
+    "submit_url",
+    "redirect_url",
+    "redirect_uri",
+    "return_url",
+    "return_to",
+    "allowed_origins",
+    "allowed_origin",
+    "target_origin",
+    "origin",
+    "delivery",
+    "mode",
+    "callback",
+    "endpoint",
+    "webhook",
+    "config",
+    "config_url",
+    "token",
+    "api_token",
+    "okta_token",
+    "ssws",
+];
+
+/// The keys the page reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FragmentKey {
+    Session,
+    Org,
+    Lang,
+    Theme,
+    State,
+}
+
+impl FragmentKey {
+    /// Stable id and key name: `session`, `org`, `lang`, `theme`, `state`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            FragmentKey::Session => "session",
+            FragmentKey::Org => "org",
+            FragmentKey::Lang => "lang",
+            FragmentKey::Theme => "theme",
+            FragmentKey::State => "state",
+        }
+    }
+
+    fn parse(key: &str) -> Option<FragmentKey> {
+        match key {
+            "session" => Some(FragmentKey::Session),
+            "org" => Some(FragmentKey::Org),
+            "lang" => Some(FragmentKey::Lang),
+            "theme" => Some(FragmentKey::Theme),
+            "state" => Some(FragmentKey::State),
+            _ => None,
+        }
+    }
+
+    fn max_len(&self) -> usize {
+        match self {
+            FragmentKey::Session => MAX_SESSION,
+            FragmentKey::Org => MAX_ORG,
+            FragmentKey::State => MAX_STATE,
+            FragmentKey::Lang | FragmentKey::Theme => MAX_SHORT,
+        }
+    }
+}
+
+/// Why a known key's value was dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RejectReason {
+    TooLong,
+    /// Not UTF-8 after percent-decoding.
+    InvalidEncoding,
+    ControlCharacters,
+    /// A language the deployment does not offer, or an unknown theme.
+    NotAllowed,
+    /// The key appeared again; the first value was kept.
+    Duplicate,
+}
+
+impl RejectReason {
+    /// Stable id: `too_long`, `invalid_encoding`, `control_characters`, `not_allowed`,
+    /// `duplicate`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            RejectReason::TooLong => "too_long",
+            RejectReason::InvalidEncoding => "invalid_encoding",
+            RejectReason::ControlCharacters => "control_characters",
+            RejectReason::NotAllowed => "not_allowed",
+            RejectReason::Duplicate => "duplicate",
+        }
+    }
+}
+
+/// A dropped value of a known key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rejected {
+    pub key: FragmentKey,
+    pub reason: RejectReason,
+}
+
+/// What the fragment says. `Debug` never shows the session token.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Fragment {
+    /// The session token for `submit` delivery (a secret: never logged).
+    pub session: Option<String>,
+    /// A prefilled org URL, as given (the page normalizes it like typed input).
+    pub org: Option<String>,
+    /// One of the deployment's languages.
+    pub lang: Option<Lang>,
+    pub theme: Option<Theme>,
+    /// Opaque state to return on `redirect`.
+    pub state: Option<String>,
+    /// Refused keys that were present (decoded, bounded names): the page warns about them.
+    pub ignored: Vec<String>,
+    /// Keys the page does not know (decoded, bounded names).
+    pub unknown: Vec<String>,
+    /// Values of known keys that were dropped, and why.
+    pub rejected: Vec<Rejected>,
+}
+
+impl fmt::Debug for Fragment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Fragment")
+            .field("session", &self.session.as_ref().map(|_| "<redacted>"))
+            .field("org", &self.org)
+            .field("lang", &self.lang)
+            .field("theme", &self.theme)
+            .field("state", &self.state)
+            .field("ignored", &self.ignored)
+            .field("unknown", &self.unknown)
+            .field("rejected", &self.rejected)
+            .finish()
+    }
+}
+
+impl Fragment {
+    /// Whether the fragment tried to set something the URL may not set.
+    pub fn has_ignored(&self) -> bool {
+        !self.ignored.is_empty()
+    }
+}
+
+/// Whether a key is refused: listed in [`REFUSED_KEYS`], or names a URL or an origin
+/// (`…_url`, `…_uri`, `…origin`, `…origins`), compared case-insensitively.
+pub fn is_refused_key(key: &str) -> bool {
+    let k = key.trim().to_ascii_lowercase().replace('-', "_");
+    REFUSED_KEYS.contains(&k.as_str())
+        || k.ends_with("_url")
+        || k.ends_with("_uri")
+        || k.ends_with("origin")
+        || k.ends_with("origins")
+}
+
+/// Percent-decode (`+` as space); a `%` not followed by two hex digits stays literal. `None`
+/// when the bytes are not UTF-8.
+pub fn percent_decode(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b'%' if i + 2 < b.len() && hex(b[i + 1]).is_some() && hex(b[i + 2]).is_some() => {
+                let hi = hex(b[i + 1]).unwrap_or(0);
+                let lo = hex(b[i + 2]).unwrap_or(0);
+                out.push(hi << 4 | lo);
+                i += 3;
+            }
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+fn hex(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
+}
+
+fn list_key(list: &mut Vec<String>, key: &str) {
+    let name: String = key
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_KEY_CHARS)
+        .collect();
+    if list.len() < MAX_LISTED && !list.contains(&name) {
+        list.push(name);
+    }
+}
+
+/// Read the fragment (with or without its leading `#`) against the deployment's config.
+pub fn parse(fragment: &str, config: &Config) -> Fragment {
+    parse_with(fragment, &config.languages)
+}
+
+/// Read the fragment, allowing the languages `languages` (all when empty).
+pub fn parse_with(fragment: &str, languages: &[Lang]) -> Fragment {
+    let mut s = fragment.strip_prefix('#').unwrap_or(fragment);
+    if s.len() > MAX_FRAGMENT {
+        let mut cut = MAX_FRAGMENT;
+        while !s.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        s = &s[..cut];
+    }
+    let mut out = Fragment::default();
+    let mut seen: Vec<FragmentKey> = Vec::new();
+    for pair in s.split('&') {
+        if pair.is_empty() {
+            continue;
+        }
+        let (raw_key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
+        let key = percent_decode(raw_key)
+            .unwrap_or_else(|| String::from_utf8_lossy(raw_key.as_bytes()).into_owned());
+        let Some(known) = FragmentKey::parse(&key) else {
+            if is_refused_key(&key) {
+                list_key(&mut out.ignored, &key);
+            } else {
+                list_key(&mut out.unknown, &key);
+            }
+            continue;
+        };
+        let reject = |out: &mut Fragment, reason| {
+            let r = Rejected { key: known, reason };
+            if out.rejected.len() < MAX_LISTED && !out.rejected.contains(&r) {
+                out.rejected.push(r);
+            }
+        };
+        if seen.contains(&known) {
+            reject(&mut out, RejectReason::Duplicate);
+            continue;
+        }
+        seen.push(known);
+        // Bound before decoding too: decoding only shrinks.
+        if raw_value.len() > known.max_len() * 3 {
+            reject(&mut out, RejectReason::TooLong);
+            continue;
+        }
+        let Some(value) = percent_decode(raw_value) else {
+            reject(&mut out, RejectReason::InvalidEncoding);
+            continue;
+        };
+        if value.len() > known.max_len() {
+            reject(&mut out, RejectReason::TooLong);
+            continue;
+        }
+        if value.chars().any(char::is_control) {
+            reject(&mut out, RejectReason::ControlCharacters);
+            continue;
+        }
+        let value = match known {
+            FragmentKey::Session | FragmentKey::Org | FragmentKey::State => {
+                value.trim().to_string()
+            }
+            _ => value.trim().to_ascii_lowercase(),
+        };
+        if value.is_empty() {
+            continue;
+        }
+        match known {
+            FragmentKey::Session => out.session = Some(value),
+            FragmentKey::Org => out.org = Some(value),
+            FragmentKey::State => out.state = Some(value),
+            FragmentKey::Lang => match Lang::from_tag(&value)
+                .filter(|l| languages.is_empty() || languages.contains(l))
+            {
+                Some(l) => out.lang = Some(l),
+                None => reject(&mut out, RejectReason::NotAllowed),
+            },
+            FragmentKey::Theme => match Theme::parse(&value) {
+                Some(t) => out.theme = Some(t),
+                None => reject(&mut out, RejectReason::NotAllowed),
+            },
+        }
+    }
+    out
+}

@@ -1,1 +1,516 @@
-//! (being written)
+//! Okta's response types, read tolerantly: unknown fields are ignored, every field is optional,
+//! a field of the wrong type reads as absent, and every string kept is bounded and cleaned
+//! (see [`crate::core::json::bounded`]). Only `errorCode` drives program logic; the other texts
+//! are plain data the view shows escaped.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::value::SeqAccessDeserializer;
+use serde::de::{IgnoredAny, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::core::hosts;
+use crate::core::json::{bounded_objects, lenient_string, object_only, object_or_default};
+
+/// Error codes the check acts on.
+pub mod codes {
+    /// 401: invalid token (wrong org, revoked, expired, creator deactivated).
+    pub const INVALID_TOKEN: &str = "E0000011";
+    /// 403: no permission for the requested action.
+    pub const NO_PERMISSION: &str = "E0000006";
+    /// 404: resource not found.
+    pub const NOT_FOUND: &str = "E0000007";
+    /// 401: no permission to access the feature.
+    pub const FEATURE_NOT_PERMITTED: &str = "E0000015";
+    /// 429: rate limit exceeded.
+    pub const RATE_LIMITED: &str = "E0000047";
+    /// 403: origin validation failed (the proxy forwarded the page's `Origin`).
+    pub const ORIGIN_VALIDATION: &str = "E0000212";
+}
+
+/// One entry of `errorCauses`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorCause {
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub error_summary: Option<String>,
+}
+
+/// Okta's error body: `{"errorCode","errorSummary","errorLink","errorId","errorCauses":[…]}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OktaError {
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub error_code: Option<String>,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub error_summary: Option<String>,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub error_link: Option<String>,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub error_id: Option<String>,
+    #[serde(default, deserialize_with = "bounded_objects::<_, _, 8>")]
+    pub error_causes: Vec<ErrorCause>,
+}
+
+impl OktaError {
+    /// Whether the body carries this `errorCode`.
+    pub fn is(&self, code: &str) -> bool {
+        self.error_code.as_deref() == Some(code)
+    }
+}
+
+/// Identity Engine or Classic, from the well-known document's `pipeline`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Engine {
+    /// `pipeline: "idx"`.
+    IdentityEngine,
+    /// `pipeline: "v1"`.
+    Classic,
+    /// Absent or unrecognized.
+    Unknown,
+}
+
+impl Engine {
+    pub fn from_pipeline(pipeline: Option<&str>) -> Engine {
+        match pipeline.map(str::trim) {
+            Some(p) if p.eq_ignore_ascii_case("idx") => Engine::IdentityEngine,
+            Some(p) if p.eq_ignore_ascii_case("v1") => Engine::Classic,
+            _ => Engine::Unknown,
+        }
+    }
+
+    /// Stable id: `identity_engine`, `classic`, `unknown`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Engine::IdentityEngine => "identity_engine",
+            Engine::Classic => "classic",
+            Engine::Unknown => "unknown",
+        }
+    }
+}
+
+/// `GET /.well-known/okta-organization`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WellKnown {
+    pub id: Option<String>,
+    pub cell: Option<String>,
+    pub pipeline: Option<String>,
+    /// `_links.organization.href`: the canonical Okta-owned org URL.
+    pub organization_href: Option<String>,
+    /// `_links.alternate.href`: the custom domain, if any.
+    pub alternate_href: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct WellKnownFields {
+    #[serde(default, deserialize_with = "lenient_string")]
+    id: Option<String>,
+    #[serde(default, deserialize_with = "lenient_string")]
+    cell: Option<String>,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pipeline: Option<String>,
+    #[serde(default, rename = "_links", deserialize_with = "object_or_default")]
+    links: Links,
+}
+
+#[derive(Deserialize, Default)]
+struct Links {
+    #[serde(default, deserialize_with = "object_or_default")]
+    organization: Link,
+    #[serde(default, deserialize_with = "object_or_default")]
+    alternate: Link,
+}
+
+#[derive(Deserialize, Default)]
+struct Link {
+    #[serde(default, deserialize_with = "lenient_string")]
+    href: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for WellKnown {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let f: WellKnownFields = object_only(d)?;
+        Ok(WellKnown {
+            id: f.id,
+            cell: f.cell,
+            pipeline: f.pipeline,
+            organization_href: f.links.organization.href,
+            alternate_href: f.links.alternate.href,
+        })
+    }
+}
+
+impl WellKnown {
+    pub fn engine(&self) -> Engine {
+        Engine::from_pipeline(self.pipeline.as_deref())
+    }
+
+    /// Whether the document looks like Okta's at all (an org id, a pipeline or an org link).
+    pub fn looks_like_okta(&self) -> bool {
+        self.id.is_some() || self.pipeline.is_some() || self.organization_href.is_some()
+    }
+
+    /// The host of `_links.organization.href`, when it is a well-formed `https` URL.
+    pub fn organization_host(&self) -> Option<String> {
+        self.organization_href.as_deref().and_then(https_host)
+    }
+
+    /// The host of `_links.alternate.href`, when it is a well-formed `https` URL.
+    pub fn alternate_host(&self) -> Option<String> {
+        self.alternate_href.as_deref().and_then(https_host)
+    }
+}
+
+/// The lowercase host of an absolute `https://host[:443][/…]` URL that is a DNS name; `None`
+/// for anything else (other schemes, user info, other ports, IP literals, junk).
+pub fn https_host(url: &str) -> Option<String> {
+    let url = url.trim();
+    let rest = url
+        .get(..8)
+        .filter(|s| s.eq_ignore_ascii_case("https://"))
+        .map(|_| &url[8..])?;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    if authority.contains('@') {
+        return None;
+    }
+    let host = match authority.rsplit_once(':') {
+        Some((h, "443")) => h,
+        Some(_) => return None,
+        None => authority,
+    };
+    let host = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
+    hosts::is_dns_host(&host).then_some(host)
+}
+
+/// The `profile` of a user.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Profile {
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub login: Option<String>,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub email: Option<String>,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub first_name: Option<String>,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub last_name: Option<String>,
+}
+
+/// `GET /api/v1/users/me`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub id: Option<String>,
+    pub status: Option<String>,
+    pub profile: Profile,
+}
+
+#[derive(Deserialize)]
+struct UserFields {
+    #[serde(default, deserialize_with = "lenient_string")]
+    id: Option<String>,
+    #[serde(default, deserialize_with = "lenient_string")]
+    status: Option<String>,
+    #[serde(default, deserialize_with = "object_or_default")]
+    profile: Profile,
+}
+
+impl<'de> Deserialize<'de> for User {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let f: UserFields = object_only(d)?;
+        Ok(User {
+            id: f.id,
+            status: f.status,
+            profile: f.profile,
+        })
+    }
+}
+
+impl User {
+    /// "First Last", from whichever names are present.
+    pub fn display_name(&self) -> Option<String> {
+        let parts: Vec<&str> = [&self.profile.first_name, &self.profile.last_name]
+            .into_iter()
+            .filter_map(|p| p.as_deref().map(str::trim))
+            .filter(|p| !p.is_empty())
+            .collect();
+        (!parts.is_empty()).then(|| crate::core::json::bounded(&parts.join(" "), 256))
+    }
+
+    pub fn user_status(&self) -> UserStatus {
+        UserStatus::from_okta(self.status.as_deref())
+    }
+}
+
+/// A user's lifecycle status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserStatus {
+    Active,
+    Provisioned,
+    Staged,
+    Recovery,
+    PasswordExpired,
+    LockedOut,
+    Suspended,
+    Deprovisioned,
+    Unknown,
+}
+
+impl UserStatus {
+    pub fn from_okta(s: Option<&str>) -> UserStatus {
+        match s.map(|s| s.trim().to_ascii_uppercase()).as_deref() {
+            Some("ACTIVE") => UserStatus::Active,
+            Some("PROVISIONED") => UserStatus::Provisioned,
+            Some("STAGED") => UserStatus::Staged,
+            Some("RECOVERY") => UserStatus::Recovery,
+            Some("PASSWORD_EXPIRED") => UserStatus::PasswordExpired,
+            Some("LOCKED_OUT") => UserStatus::LockedOut,
+            Some("SUSPENDED") => UserStatus::Suspended,
+            Some("DEPROVISIONED") => UserStatus::Deprovisioned,
+            _ => UserStatus::Unknown,
+        }
+    }
+
+    /// Stable id: `active`, `provisioned`, `staged`, `recovery`, `password_expired`,
+    /// `locked_out`, `suspended`, `deprovisioned`, `unknown`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            UserStatus::Active => "active",
+            UserStatus::Provisioned => "provisioned",
+            UserStatus::Staged => "staged",
+            UserStatus::Recovery => "recovery",
+            UserStatus::PasswordExpired => "password_expired",
+            UserStatus::LockedOut => "locked_out",
+            UserStatus::Suspended => "suspended",
+            UserStatus::Deprovisioned => "deprovisioned",
+            UserStatus::Unknown => "unknown",
+        }
+    }
+}
+
+/// One admin role assignment from `GET /api/v1/users/{id}/roles`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Role {
+    #[serde(default, rename = "type", deserialize_with = "lenient_string")]
+    pub role_type: Option<String>,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub label: Option<String>,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub status: Option<String>,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub assignment_type: Option<String>,
+}
+
+impl Role {
+    pub fn kind(&self) -> RoleType {
+        RoleType::from_okta(self.role_type.as_deref())
+    }
+}
+
+/// Okta's standard admin role types (the view names them in the page's language; `Custom` and
+/// `Other` show Okta's `label`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoleType {
+    SuperAdmin,
+    OrgAdmin,
+    AppAdmin,
+    UserAdmin,
+    GroupMembershipAdmin,
+    HelpDeskAdmin,
+    ReadOnlyAdmin,
+    ReportAdmin,
+    MobileAdmin,
+    ApiAccessManagementAdmin,
+    AccessCertificationsAdmin,
+    AccessRequestsAdmin,
+    WorkflowsAdmin,
+    Custom,
+    Other,
+}
+
+impl RoleType {
+    const TABLE: [(&'static str, RoleType); 14] = [
+        ("SUPER_ADMIN", RoleType::SuperAdmin),
+        ("ORG_ADMIN", RoleType::OrgAdmin),
+        ("APP_ADMIN", RoleType::AppAdmin),
+        ("USER_ADMIN", RoleType::UserAdmin),
+        ("GROUP_MEMBERSHIP_ADMIN", RoleType::GroupMembershipAdmin),
+        ("HELP_DESK_ADMIN", RoleType::HelpDeskAdmin),
+        ("READ_ONLY_ADMIN", RoleType::ReadOnlyAdmin),
+        ("REPORT_ADMIN", RoleType::ReportAdmin),
+        ("MOBILE_ADMIN", RoleType::MobileAdmin),
+        (
+            "API_ACCESS_MANAGEMENT_ADMIN",
+            RoleType::ApiAccessManagementAdmin,
+        ),
+        (
+            "ACCESS_CERTIFICATIONS_ADMIN",
+            RoleType::AccessCertificationsAdmin,
+        ),
+        ("ACCESS_REQUESTS_ADMIN", RoleType::AccessRequestsAdmin),
+        ("WORKFLOWS_ADMIN", RoleType::WorkflowsAdmin),
+        ("CUSTOM", RoleType::Custom),
+    ];
+
+    pub fn from_okta(s: Option<&str>) -> RoleType {
+        let Some(s) = s.map(str::trim) else {
+            return RoleType::Other;
+        };
+        Self::TABLE
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(s))
+            .map(|(_, t)| *t)
+            .unwrap_or(RoleType::Other)
+    }
+
+    /// Stable id: Okta's type in snake case (`super_admin`, `read_only_admin`, …, `custom`),
+    /// or `other`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            RoleType::SuperAdmin => "super_admin",
+            RoleType::OrgAdmin => "org_admin",
+            RoleType::AppAdmin => "app_admin",
+            RoleType::UserAdmin => "user_admin",
+            RoleType::GroupMembershipAdmin => "group_membership_admin",
+            RoleType::HelpDeskAdmin => "help_desk_admin",
+            RoleType::ReadOnlyAdmin => "read_only_admin",
+            RoleType::ReportAdmin => "report_admin",
+            RoleType::MobileAdmin => "mobile_admin",
+            RoleType::ApiAccessManagementAdmin => "api_access_management_admin",
+            RoleType::AccessCertificationsAdmin => "access_certifications_admin",
+            RoleType::AccessRequestsAdmin => "access_requests_admin",
+            RoleType::WorkflowsAdmin => "workflows_admin",
+            RoleType::Custom => "custom",
+            RoleType::Other => "other",
+        }
+    }
+}
+
+/// The most role assignments kept from one answer.
+pub const MAX_ROLES: usize = 64;
+
+/// The body of the roles listing: a JSON array of role assignments (at most [`MAX_ROLES`] kept;
+/// an element that is not an object reads as an empty role).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RoleList(pub Vec<Role>);
+
+impl<'de> Deserialize<'de> for RoleList {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_seq(TopArray(PhantomData)).map(RoleList)
+    }
+}
+
+/// Visitor for a top-level array of objects (anything else is a shape error).
+struct TopArray<T>(PhantomData<T>);
+
+impl<'de> Visitor<'de> for TopArray<Role> {
+    type Value = Vec<Role>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON array")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Vec<Role>, A::Error> {
+        bounded_objects::<_, Role, MAX_ROLES>(SeqAccessDeserializer::new(seq))
+    }
+}
+
+/// The body of a one-item read (`/api/v1/users?limit=1`, groups, logs): a JSON array whose
+/// contents the check does not need, only how many items it held.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Listing {
+    pub items: usize,
+}
+
+impl<'de> Deserialize<'de> for Listing {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_seq(Counting)
+    }
+}
+
+struct Counting;
+
+impl<'de> Visitor<'de> for Counting {
+    type Value = Listing;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON array")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Listing, A::Error> {
+        let mut items = 0usize;
+        while seq.next_element::<IgnoredAny>()?.is_some() {
+            items = items.saturating_add(1);
+        }
+        Ok(Listing { items })
+    }
+}
+
+/// `X-Rate-Limit-*` headers of one answer. Each value is `None` when absent or malformed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct RateLimit {
+    pub limit: Option<u64>,
+    pub remaining: Option<u64>,
+    /// `X-Rate-Limit-Reset`: when the window resets, UTC epoch seconds.
+    pub reset_epoch_s: Option<u64>,
+}
+
+impl RateLimit {
+    /// From the three header values. Tolerates duplicated headers joined by a comma (`"5, 5"`):
+    /// the most cautious of the values is kept (lowest limit and remaining, latest reset).
+    pub fn from_headers(
+        limit: Option<&str>,
+        remaining: Option<&str>,
+        reset: Option<&str>,
+    ) -> RateLimit {
+        RateLimit {
+            limit: header_numbers(limit).and_then(|v| v.into_iter().min()),
+            remaining: header_numbers(remaining).and_then(|v| v.into_iter().min()),
+            reset_epoch_s: header_numbers(reset).and_then(|v| v.into_iter().max()),
+        }
+    }
+}
+
+/// The numbers of a header value `"5"` or `"5, 5"`: `None` if any part is not a plain decimal
+/// number (at most 19 digits, so it fits in a u64), or if there are more than 8 parts.
+fn header_numbers(value: Option<&str>) -> Option<Vec<u64>> {
+    let value = value?;
+    let parts: Vec<&str> = value.split(',').map(str::trim).collect();
+    if parts.is_empty() || parts.len() > 8 {
+        return None;
+    }
+    parts
+        .into_iter()
+        .map(|p| {
+            if p.is_empty() || p.len() > 19 || !p.bytes().all(|b| b.is_ascii_digit()) {
+                None
+            } else {
+                p.parse::<u64>().ok()
+            }
+        })
+        .collect()
+}
+
+/// A user id as it may appear in a request path: 1 to 64 of `[A-Za-z0-9]`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct UserId(String);
+
+impl UserId {
+    pub fn parse(s: &str) -> Option<UserId> {
+        (!s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric()))
+            .then(|| UserId(s.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for UserId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}

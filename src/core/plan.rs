@@ -1,1 +1,654 @@
-//! (being written)
+//! The plan of the connection check, as a pure state machine the browser shell drives.
+//!
+//! Round one, in parallel on the entered host: the well-known org document and `users/me`.
+//! Round two, in parallel, once both have answered: the roles of the token's admin and one-item
+//! reads of Users, Groups and the System Log, on the canonical Okta host (when the well-known
+//! document names a different Okta-owned host, i.e. a custom domain was entered). Two sequential
+//! round trips on the critical path; one more only when Okta's rate limit resets within 10 s,
+//! in which case the limited round-one request is retried once after a visible countdown.
+//!
+//! The shell:
+//! 1. creates a [`Check`] (`Check::new` or [`Check::from_config`]) with the current time;
+//! 2. calls [`Check::poll`] with the current time and acts on the [`Step`]:
+//!    * `Send(requests)`: send each request (GET `config.proxy_url(&r.host, &r.path())`, with
+//!      `Authorization: SSWS <token>` only when `r.needs_token()`, aborted at `r.deadline_ms`);
+//!    * `Wait { until_ms, .. }`: show a countdown to `until_ms`, poll again at `until_ms`;
+//!    * `Pending { until_ms }`: poll again when an answer has been recorded, or at `until_ms`;
+//!    * `Done(report)`: show the report; the check is over (later polls return it again);
+//! 3. records every answer with [`Check::record_response`] (or [`Check::record_transport`] when
+//!    no answer came), then polls again. Answers for another check, another attempt, or a
+//!    request not in flight are ignored (the call returns `false`).
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use serde::Serialize;
+
+use crate::core::config::Config;
+use crate::core::diagnosis::RoleHint;
+use crate::core::diagnosis::{assess, diagnose, identify, Evidence, Failure, Identity, Report};
+use crate::core::hosts::is_dns_host;
+use crate::core::json::JsonParser;
+use crate::core::okta::{Listing, RoleList, User, UserId, WellKnown};
+use crate::core::outcome::{classify, Outcome, RawResponse, Transport};
+
+/// Kinds of data a partner may need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DataKind {
+    Users,
+    Groups,
+    Roles,
+    Logs,
+}
+
+impl DataKind {
+    /// In checklist order.
+    pub const ALL: [DataKind; 4] = [
+        DataKind::Users,
+        DataKind::Groups,
+        DataKind::Roles,
+        DataKind::Logs,
+    ];
+
+    /// Stable id and `config.json` value: `users`, `groups`, `roles`, `logs`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            DataKind::Users => "users",
+            DataKind::Groups => "groups",
+            DataKind::Roles => "roles",
+            DataKind::Logs => "logs",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DataKind> {
+        DataKind::ALL.into_iter().find(|d| d.code() == s)
+    }
+
+    /// The admin roles that grant read access to this data ("or higher"): Users and Groups,
+    /// Read-only Administrator; the System Log, Read-only or Report Administrator; admin
+    /// roles, Super Administrator only.
+    pub fn granted_by(&self) -> &'static [RoleHint] {
+        match self {
+            DataKind::Users | DataKind::Groups => &[RoleHint::ReadOnlyAdministrator],
+            DataKind::Logs => &[
+                RoleHint::ReadOnlyAdministrator,
+                RoleHint::ReportAdministrator,
+            ],
+            DataKind::Roles => &[RoleHint::SuperAdministrator],
+        }
+    }
+}
+
+/// One request of the check.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Probe {
+    WellKnown,
+    Me,
+    Roles { user_id: UserId },
+    Users,
+    Groups,
+    Logs,
+}
+
+impl Probe {
+    /// The path and query on the org host.
+    pub fn path(&self) -> String {
+        match self {
+            Probe::WellKnown => "/.well-known/okta-organization".to_string(),
+            Probe::Me => "/api/v1/users/me".to_string(),
+            Probe::Roles { user_id } => format!("/api/v1/users/{}/roles", user_id.as_str()),
+            Probe::Users => "/api/v1/users?limit=1".to_string(),
+            Probe::Groups => "/api/v1/groups?limit=1".to_string(),
+            Probe::Logs => "/api/v1/logs?limit=1".to_string(),
+        }
+    }
+
+    /// Whether the request carries the token (all but the well-known document).
+    pub fn needs_token(&self) -> bool {
+        !matches!(self, Probe::WellKnown)
+    }
+
+    pub fn kind(&self) -> ProbeKind {
+        match self {
+            Probe::WellKnown => ProbeKind::WellKnown,
+            Probe::Me => ProbeKind::Me,
+            Probe::Roles { .. } => ProbeKind::Roles,
+            Probe::Users => ProbeKind::Users,
+            Probe::Groups => ProbeKind::Groups,
+            Probe::Logs => ProbeKind::Logs,
+        }
+    }
+}
+
+/// A probe without its data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProbeKind {
+    WellKnown,
+    Me,
+    Roles,
+    Users,
+    Groups,
+    Logs,
+}
+
+impl ProbeKind {
+    pub const ALL: [ProbeKind; 6] = [
+        ProbeKind::WellKnown,
+        ProbeKind::Me,
+        ProbeKind::Roles,
+        ProbeKind::Users,
+        ProbeKind::Groups,
+        ProbeKind::Logs,
+    ];
+
+    /// Stable id: `well_known`, `me`, `roles`, `users`, `groups`, `logs`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ProbeKind::WellKnown => "well_known",
+            ProbeKind::Me => "me",
+            ProbeKind::Roles => "roles",
+            ProbeKind::Users => "users",
+            ProbeKind::Groups => "groups",
+            ProbeKind::Logs => "logs",
+        }
+    }
+
+    /// 1 for the well-known document and `users/me`, 2 for the others.
+    pub fn round(&self) -> u8 {
+        match self {
+            ProbeKind::WellKnown | ProbeKind::Me => 1,
+            _ => 2,
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Where the check stands, for the progress display.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Round one: finding the org and whose token this is.
+    Identify,
+    /// Round two: what the token can read.
+    Permissions,
+}
+
+impl Stage {
+    /// Stable id: `identify`, `permissions`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Stage::Identify => "identify",
+            Stage::Permissions => "permissions",
+        }
+    }
+}
+
+/// Identifies one request of one check: answers are matched against it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RequestId {
+    check: u32,
+    probe: ProbeKind,
+    attempt: u8,
+}
+
+impl RequestId {
+    pub fn probe(&self) -> ProbeKind {
+        self.probe
+    }
+    /// 0 for the first try, 1 for the rate-limit retry.
+    pub fn attempt(&self) -> u8 {
+        self.attempt
+    }
+}
+
+/// A request to send now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub id: RequestId,
+    pub probe: Probe,
+    /// The org host to reach through the proxy.
+    pub host: String,
+    /// Abort the request at this time (epoch ms): the end of the check's budget.
+    pub deadline_ms: u64,
+}
+
+impl Request {
+    pub fn path(&self) -> String {
+        self.probe.path()
+    }
+    pub fn needs_token(&self) -> bool {
+        self.probe.needs_token()
+    }
+    /// The proxy URL for this request.
+    pub fn url(&self, config: &Config) -> String {
+        config.proxy_url(&self.host, &self.path())
+    }
+}
+
+/// Why the check waits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaitReason {
+    /// Okta's rate limit resets soon; the limited request is retried once at `until_ms`.
+    RateLimitRetry,
+}
+
+impl WaitReason {
+    /// Stable id: `rate_limit_retry`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            WaitReason::RateLimitRetry => "rate_limit_retry",
+        }
+    }
+}
+
+/// What the shell does next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// Send these requests now (in parallel).
+    Send(Vec<Request>),
+    /// Show a countdown; poll again at `until_ms` (epoch ms).
+    Wait { until_ms: u64, reason: WaitReason },
+    /// Requests are in flight: poll again after recording an answer, or at `until_ms` (the
+    /// end of the budget).
+    Pending { until_ms: u64 },
+    /// The check is over.
+    Done(Report),
+}
+
+/// The answer to one probe, typed by probe.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProbeOutcome {
+    WellKnown(Outcome<WellKnown>),
+    Me(Outcome<User>),
+    Roles(Outcome<RoleList>),
+    /// Users, Groups or Logs.
+    Listing(Outcome<Listing>),
+}
+
+impl ProbeOutcome {
+    /// Classify a raw answer for `probe`.
+    pub fn classify<P: JsonParser>(probe: ProbeKind, raw: &RawResponse, parser: &P) -> Self {
+        match probe {
+            ProbeKind::WellKnown => ProbeOutcome::WellKnown(classify(raw, parser)),
+            ProbeKind::Me => ProbeOutcome::Me(classify(raw, parser)),
+            ProbeKind::Roles => ProbeOutcome::Roles(classify(raw, parser)),
+            _ => ProbeOutcome::Listing(classify(raw, parser)),
+        }
+    }
+
+    /// The shell's failure for `probe`.
+    pub fn transport(probe: ProbeKind, t: Transport) -> Self {
+        match probe {
+            ProbeKind::WellKnown => ProbeOutcome::WellKnown(Outcome::from_transport(t)),
+            ProbeKind::Me => ProbeOutcome::Me(Outcome::from_transport(t)),
+            ProbeKind::Roles => ProbeOutcome::Roles(Outcome::from_transport(t)),
+            _ => ProbeOutcome::Listing(Outcome::from_transport(t)),
+        }
+    }
+
+    fn fits(&self, probe: ProbeKind) -> bool {
+        matches!(
+            (self, probe),
+            (ProbeOutcome::WellKnown(_), ProbeKind::WellKnown)
+                | (ProbeOutcome::Me(_), ProbeKind::Me)
+                | (ProbeOutcome::Roles(_), ProbeKind::Roles)
+                | (
+                    ProbeOutcome::Listing(_),
+                    ProbeKind::Users | ProbeKind::Groups | ProbeKind::Logs
+                )
+        )
+    }
+}
+
+/// The default total budget of a check.
+pub const DEFAULT_BUDGET_MS: u64 = 20_000;
+/// A rate-limited round-one request is retried only if Okta's reset is at most this far away.
+pub const RETRY_WINDOW_MS: u64 = 10_000;
+/// Added to Okta's reset time before the retry (clocks differ; the reset is in whole seconds).
+pub const RETRY_MARGIN_MS: u64 = 500;
+
+static NEXT_CHECK: AtomicU32 = AtomicU32::new(1);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Idle,
+    InFlight { attempt: u8 },
+    Done { attempt: u8 },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Start,
+    RoundOne,
+    RoundTwo,
+}
+
+/// One connection check: a pure state machine (see the module documentation for the protocol).
+#[derive(Debug, Clone)]
+pub struct Check {
+    id: u32,
+    evidence: Evidence,
+    deadline_ms: u64,
+    phase: Phase,
+    slots: [Slot; 6],
+    /// Round-one probes to (re)send when the wait ends.
+    retry: Vec<ProbeKind>,
+    wait_until: Option<u64>,
+    identity: Option<Identity>,
+    report: Option<Report>,
+    sent: usize,
+}
+
+impl Check {
+    /// A check of `host` (normalized, lowercase) for a partner needing `required`, started at
+    /// `started_ms` (epoch ms), with the default budget.
+    pub fn new(host: String, required: Vec<DataKind>, started_ms: u64) -> Check {
+        let host = host.trim().to_ascii_lowercase();
+        let report = (!is_dns_host(&host)).then(|| {
+            Report::Failed(Failure::NoOrgAtAddress {
+                host: crate::core::json::bounded(&host, 256),
+            })
+        });
+        Check {
+            id: NEXT_CHECK.fetch_add(1, Ordering::Relaxed),
+            evidence: Evidence::new(host, required),
+            deadline_ms: started_ms.saturating_add(DEFAULT_BUDGET_MS),
+            phase: Phase::Start,
+            slots: [Slot::Idle; 6],
+            retry: Vec::new(),
+            wait_until: None,
+            identity: None,
+            report,
+            sent: 0,
+        }
+    }
+
+    /// A check with the deployment's `required`, `proxy_egress_ips` and `timeout_ms`.
+    pub fn from_config(host: String, config: &Config, started_ms: u64) -> Check {
+        Check::new(host, config.required.clone(), started_ms)
+            .with_budget_ms(started_ms, u64::from(config.timeout_ms))
+            .with_egress_ips(config.proxy_egress_ips.clone())
+    }
+
+    /// Set the total budget (from `started_ms`).
+    pub fn with_budget_ms(mut self, started_ms: u64, budget_ms: u64) -> Check {
+        self.deadline_ms = started_ms.saturating_add(budget_ms);
+        self
+    }
+
+    /// The proxy's egress addresses, named in the network-zone remedy.
+    pub fn with_egress_ips(mut self, ips: Vec<String>) -> Check {
+        self.evidence.egress_ips = ips;
+        self
+    }
+
+    /// The end of the budget (epoch ms).
+    pub fn deadline_ms(&self) -> u64 {
+        self.deadline_ms
+    }
+
+    pub fn stage(&self) -> Stage {
+        match self.phase {
+            Phase::Start | Phase::RoundOne => Stage::Identify,
+            Phase::RoundTwo => Stage::Permissions,
+        }
+    }
+
+    /// The report, once the check is over.
+    pub fn report(&self) -> Option<&Report> {
+        self.report.as_ref()
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.report.is_some()
+    }
+
+    /// How many requests the check has asked the shell to send.
+    pub fn requests_sent(&self) -> usize {
+        self.sent
+    }
+
+    /// What the check has seen so far.
+    pub fn evidence(&self) -> &Evidence {
+        &self.evidence
+    }
+
+    /// Advance the check at time `now_ms` (epoch ms).
+    pub fn poll(&mut self, now_ms: u64) -> Step {
+        if let Some(report) = &self.report {
+            return Step::Done(report.clone());
+        }
+        if now_ms >= self.deadline_ms {
+            let report = match (self.phase, &self.identity) {
+                (Phase::RoundTwo, Some(identity)) => assess(identity.clone(), &self.evidence),
+                _ => self.timed_out_round_one(),
+            };
+            return self.finish(report);
+        }
+        match self.phase {
+            Phase::Start => {
+                self.phase = Phase::RoundOne;
+                let host = self.evidence.entered_host.clone();
+                Step::Send(vec![
+                    self.launch(Probe::WellKnown, host.clone()),
+                    self.launch(Probe::Me, host),
+                ])
+            }
+            Phase::RoundOne => self.poll_round_one(now_ms),
+            Phase::RoundTwo => {
+                if self.in_flight() {
+                    return Step::Pending {
+                        until_ms: self.deadline_ms,
+                    };
+                }
+                let Some(identity) = self.identity.clone() else {
+                    return self.finish(diagnose(&self.evidence));
+                };
+                let report = assess(identity, &self.evidence);
+                self.finish(report)
+            }
+        }
+    }
+
+    fn poll_round_one(&mut self, now_ms: u64) -> Step {
+        if let Some(until) = self.wait_until {
+            if now_ms < until {
+                return Step::Wait {
+                    until_ms: until,
+                    reason: WaitReason::RateLimitRetry,
+                };
+            }
+            self.wait_until = None;
+            let host = self.evidence.entered_host.clone();
+            let retry = std::mem::take(&mut self.retry);
+            let requests = retry
+                .into_iter()
+                .map(|kind| {
+                    // The retry's answer replaces the rate-limited one; until it comes, there
+                    // is none (so a budget running out reads as a timeout).
+                    let probe = match kind {
+                        ProbeKind::WellKnown => {
+                            self.evidence.well_known = None;
+                            Probe::WellKnown
+                        }
+                        _ => {
+                            self.evidence.me = None;
+                            Probe::Me
+                        }
+                    };
+                    self.launch(probe, host.clone())
+                })
+                .collect();
+            return Step::Send(requests);
+        }
+        if self.in_flight() {
+            return Step::Pending {
+                until_ms: self.deadline_ms,
+            };
+        }
+        match identify(&self.evidence) {
+            Ok(identity) => {
+                let host = identity.api_host().to_string();
+                let user_id = identity.admin.id.clone();
+                self.identity = Some(identity);
+                self.phase = Phase::RoundTwo;
+                let probes = [
+                    Probe::Roles { user_id },
+                    Probe::Users,
+                    Probe::Groups,
+                    Probe::Logs,
+                ];
+                let requests = probes
+                    .into_iter()
+                    .map(|p| self.launch(p, host.clone()))
+                    .collect();
+                Step::Send(requests)
+            }
+            Err(failure) => {
+                if matches!(
+                    failure,
+                    Failure::RateLimited {
+                        source: crate::core::diagnosis::RateLimitSource::Okta,
+                        ..
+                    }
+                ) {
+                    if let Some((until, retry)) = self.retry_plan(now_ms) {
+                        self.retry = retry;
+                        self.wait_until = Some(until);
+                        return self.poll_round_one(now_ms);
+                    }
+                }
+                self.finish(Report::Failed(failure))
+            }
+        }
+    }
+
+    /// When every rate-limited round-one answer is a first attempt whose reset is within the
+    /// retry window and the retry fits in the budget: when to retry, and what.
+    fn retry_plan(&self, now_ms: u64) -> Option<(u64, Vec<ProbeKind>)> {
+        let outcomes = [
+            (
+                ProbeKind::WellKnown,
+                self.evidence.well_known.as_ref().map(Outcome::erase),
+            ),
+            (ProbeKind::Me, self.evidence.me.as_ref().map(Outcome::erase)),
+        ];
+        let mut until = now_ms.saturating_add(RETRY_MARGIN_MS);
+        let mut retry = Vec::new();
+        for (kind, outcome) in outcomes {
+            let Some(o) = outcome else { continue };
+            if !o.is_rate_limited() {
+                continue;
+            }
+            if self.slots[kind.index()] != (Slot::Done { attempt: 0 }) {
+                return None;
+            }
+            let reset_ms = o.rate_limit()?.reset_epoch_s?.checked_mul(1000)?;
+            if reset_ms > now_ms.saturating_add(RETRY_WINDOW_MS) {
+                return None;
+            }
+            until = until.max(reset_ms.saturating_add(RETRY_MARGIN_MS));
+            retry.push(kind);
+        }
+        (!retry.is_empty() && until < self.deadline_ms).then_some((until, retry))
+    }
+
+    fn timed_out_round_one(&self) -> Report {
+        // Answers that have not come back count as timed out; a definitive answer that did
+        // come back (no org, token rejected) still wins over the timeout.
+        diagnose(&self.evidence)
+    }
+
+    fn in_flight(&self) -> bool {
+        self.slots
+            .iter()
+            .any(|s| matches!(s, Slot::InFlight { .. }))
+    }
+
+    fn launch(&mut self, probe: Probe, host: String) -> Request {
+        let kind = probe.kind();
+        let attempt = match self.slots[kind.index()] {
+            Slot::Idle => 0,
+            Slot::InFlight { attempt } | Slot::Done { attempt } => attempt.saturating_add(1),
+        };
+        self.slots[kind.index()] = Slot::InFlight { attempt };
+        self.sent += 1;
+        Request {
+            id: RequestId {
+                check: self.id,
+                probe: kind,
+                attempt,
+            },
+            probe,
+            host,
+            deadline_ms: self.deadline_ms,
+        }
+    }
+
+    fn finish(&mut self, report: Report) -> Step {
+        self.report = Some(report.clone());
+        Step::Done(report)
+    }
+
+    /// Record the typed outcome of a request. Returns `false` (and changes nothing) when the
+    /// answer is not for a request of this check currently in flight, or does not fit it.
+    pub fn record(&mut self, id: RequestId, outcome: ProbeOutcome) -> bool {
+        if self.report.is_some()
+            || id.check != self.id
+            || self.slots[id.probe.index()]
+                != (Slot::InFlight {
+                    attempt: id.attempt,
+                })
+            || !outcome.fits(id.probe)
+        {
+            return false;
+        }
+        self.slots[id.probe.index()] = Slot::Done {
+            attempt: id.attempt,
+        };
+        let e = &mut self.evidence;
+        match (outcome, id.probe) {
+            (ProbeOutcome::WellKnown(o), _) => e.well_known = Some(o),
+            (ProbeOutcome::Me(o), _) => e.me = Some(o),
+            (ProbeOutcome::Roles(o), _) => e.roles = Some(o),
+            (ProbeOutcome::Listing(o), ProbeKind::Users) => e.users = Some(o),
+            (ProbeOutcome::Listing(o), ProbeKind::Groups) => e.groups = Some(o),
+            (ProbeOutcome::Listing(o), _) => e.logs = Some(o),
+        }
+        true
+    }
+
+    /// Record an answer's raw parts (classified here for the request's probe).
+    pub fn record_response<P: JsonParser>(
+        &mut self,
+        id: RequestId,
+        raw: &RawResponse,
+        parser: &P,
+    ) -> bool {
+        if !self.accepts(id) {
+            return false;
+        }
+        self.record(id, ProbeOutcome::classify(id.probe, raw, parser))
+    }
+
+    /// Record that no answer came (`Unreachable`, `TimedOut`, `TooLarge`). A request the shell
+    /// cancelled itself is simply not recorded.
+    pub fn record_transport(&mut self, id: RequestId, failure: Transport) -> bool {
+        self.record(id, ProbeOutcome::transport(id.probe, failure))
+    }
+
+    /// Whether an answer for `id` would be recorded now.
+    pub fn accepts(&self, id: RequestId) -> bool {
+        self.report.is_none()
+            && id.check == self.id
+            && self.slots[id.probe.index()]
+                == (Slot::InFlight {
+                    attempt: id.attempt,
+                })
+    }
+}

@@ -1,0 +1,792 @@
+//! Runtime configuration (`config.json`) and per-session values from the URL fragment.
+
+use okta_link::core::config::{
+    normalize_origin, Config, ConfigError, ConfigProblem, Delivery, DeliveryMode, Theme,
+};
+use okta_link::core::fragment::{self, FragmentKey, RejectReason, Rejected};
+use okta_link::core::json::{JsonError, JsonKind, JsonParser};
+use okta_link::core::plan::DataKind;
+use okta_link::i18n::Lang;
+use serde::de::DeserializeOwned;
+use wasm_bindgen_test::wasm_bindgen_test;
+
+struct SerdeJson;
+
+impl JsonParser for SerdeJson {
+    fn parse<T: DeserializeOwned>(&self, text: &str) -> Result<T, JsonError> {
+        serde_json::from_str(text).map_err(|e| match e.classify() {
+            serde_json::error::Category::Data => JsonError::Shape,
+            _ => JsonError::Syntax,
+        })
+    }
+}
+
+fn config(text: &str) -> Result<Config, ConfigError> {
+    Config::from_json(text, &SerdeJson)
+}
+
+fn ok(text: &str) -> Config {
+    config(text).unwrap_or_else(|e| panic!("{text}: {e}"))
+}
+
+fn err(text: &str) -> (String, ConfigProblem) {
+    match config(text) {
+        Ok(c) => panic!("accepted {text}: {c:?}"),
+        Err(e) => (e.key, e.problem),
+    }
+}
+
+/// A config with `proxy` and the given extra members.
+fn with(extra: &str) -> String {
+    if extra.is_empty() {
+        r#"{"proxy":"https://proxy.example.com/okta/{host}{path}"}"#.to_string()
+    } else {
+        format!(r#"{{"proxy":"https://proxy.example.com/okta/{{host}}{{path}}",{extra}}}"#)
+    }
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn minimal_config_gets_the_defaults() {
+    let c = ok(&with(""));
+    assert_eq!(c.required, vec![DataKind::Users]);
+    assert_eq!(c.timeout_ms, 20_000);
+    assert_eq!(c.delivery, Delivery::None);
+    assert_eq!(c.theme, Theme::System);
+    assert_eq!(c.languages, Lang::ALL.to_vec());
+    assert_eq!(c.default_language, Lang::En);
+    assert!(c.allowed_origins.is_empty());
+    assert!(c.proxy_egress_ips.is_empty());
+    assert_eq!(c.partner.name, None);
+    assert_eq!(
+        c.proxy_url("acme.okta.com", "/api/v1/users/me"),
+        "https://proxy.example.com/okta/acme.okta.com/api/v1/users/me"
+    );
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn full_config() {
+    let c = ok(r##"{
+        "proxy": "/okta/{host}{path}",
+        "required": ["users", "logs", "groups"],
+        "proxy_egress_ips": ["203.0.113.10", " 2001:DB8::10 "],
+        "timeout_ms": 15000,
+        "delivery": { "mode": "redirect", "redirect_url": "https://portal.example.com:443/okta/done?x=1" },
+        "allowed_origins": ["https://Portal.Example.com", "http://localhost:8080", "http://127.0.0.1:80"],
+        "partner": { "name": "  Acme Security  ", "logo": "assets/logo.svg", "brand_color": "#1A2B3C" },
+        "theme": "dark",
+        "languages": ["de", "en", "ja"],
+        "default_language": "de"
+    }"##);
+    assert_eq!(
+        c.required,
+        vec![DataKind::Users, DataKind::Logs, DataKind::Groups]
+    );
+    assert_eq!(c.proxy_egress_ips, vec!["203.0.113.10", "2001:db8::10"]);
+    assert_eq!(c.timeout_ms, 15_000);
+    assert_eq!(
+        c.delivery,
+        Delivery::Redirect {
+            url: "https://portal.example.com:443/okta/done?x=1".into()
+        }
+    );
+    assert_eq!(c.delivery.mode(), DeliveryMode::Redirect);
+    assert_eq!(
+        c.allowed_origins,
+        vec![
+            "https://portal.example.com",
+            "http://localhost:8080",
+            "http://127.0.0.1"
+        ]
+    );
+    assert_eq!(c.partner.name.as_deref(), Some("Acme Security"));
+    assert_eq!(c.partner.logo.as_deref(), Some("assets/logo.svg"));
+    assert_eq!(c.partner.brand_color.as_deref(), Some("#1a2b3c"));
+    assert_eq!(c.theme, Theme::Dark);
+    assert_eq!(c.languages, vec![Lang::De, Lang::En, Lang::Ja]);
+    assert_eq!(c.default_language, Lang::De);
+    assert_eq!(
+        c.proxy_url("acme.okta.com", "/api/v1/users?limit=1"),
+        "/okta/acme.okta.com/api/v1/users?limit=1"
+    );
+    assert!(c.origin_allowed("https://portal.example.com"));
+    assert!(c.origin_allowed("https://PORTAL.example.com:443"));
+    assert!(c.origin_allowed("http://localhost:8080"));
+    assert!(!c.origin_allowed("http://localhost:8081"));
+    assert!(!c.origin_allowed("https://portal.example.com.evil.example"));
+    assert!(!c.origin_allowed("null"));
+    assert!(!c.origin_allowed("*"));
+    assert!(!c.origin_allowed(""));
+    assert!(!c.origin_allowed("https://portal.example.com/"));
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn delivery_modes() {
+    let c = ok(&with(
+        r#""delivery":{"mode":"submit","submit_url":"https://api.partner.example/okta/connections"}"#,
+    ));
+    assert_eq!(
+        c.delivery,
+        Delivery::Submit {
+            url: "https://api.partner.example/okta/connections".into()
+        }
+    );
+    let c = ok(&with(
+        r#""delivery":{"mode":"submit","submit_url":"http://127.0.0.1:9000/submit"}"#,
+    ));
+    assert_eq!(c.delivery.mode(), DeliveryMode::Submit);
+    let c = ok(&with(
+        r#""delivery":{"mode":"post_message"},"allowed_origins":["https://portal.example.com"]"#,
+    ));
+    assert_eq!(c.delivery, Delivery::PostMessage);
+    assert_eq!(ok(&with(r#""delivery":{}"#)).delivery, Delivery::None);
+    assert_eq!(
+        ok(&with(r#""delivery":{"mode":"none"}"#)).delivery,
+        Delivery::None
+    );
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn proxy_templates() {
+    let good = [
+        (
+            "https://proxy.example.com/okta/{host}{path}",
+            "https://proxy.example.com/okta/acme.okta.com/api/v1/users/me",
+        ),
+        (
+            "https://proxy.example.com/?host={host}&path={path}",
+            "https://proxy.example.com/?host=acme.okta.com&path=/api/v1/users/me",
+        ),
+        (
+            "http://127.0.0.1:8080/{url}",
+            "http://127.0.0.1:8080/https://acme.okta.com/api/v1/users/me",
+        ),
+        (
+            "http://localhost:3000/proxy/{host}{path}",
+            "http://localhost:3000/proxy/acme.okta.com/api/v1/users/me",
+        ),
+        (
+            "http://[::1]:8080/{url}",
+            "http://[::1]:8080/https://acme.okta.com/api/v1/users/me",
+        ),
+        ("/okta/{url}", "/okta/https://acme.okta.com/api/v1/users/me"),
+    ];
+    for (template, url) in good {
+        let c = ok(&format!(r#"{{"proxy":"{template}"}}"#));
+        assert_eq!(c.proxy_url("acme.okta.com", "/api/v1/users/me"), url);
+        assert_eq!(c.proxy.as_str(), template);
+    }
+    let bad = [
+        ("", ConfigProblem::Empty),
+        (
+            "https://proxy.example.com/okta/{host}",
+            ConfigProblem::MissingPlaceholder,
+        ),
+        (
+            "https://proxy.example.com/okta/",
+            ConfigProblem::MissingPlaceholder,
+        ),
+        (
+            "https://proxy.example.com/{host}{path}{host}",
+            ConfigProblem::MissingPlaceholder,
+        ),
+        (
+            "https://proxy.example.com/{url}{path}",
+            ConfigProblem::UnknownPlaceholder,
+        ),
+        (
+            "https://proxy.example.com/{host}{path}?k={token}",
+            ConfigProblem::UnknownPlaceholder,
+        ),
+        (
+            "https://proxy.example.com/{host}{path}}",
+            ConfigProblem::UnknownPlaceholder,
+        ),
+        ("https://{host}{path}", ConfigProblem::PlaceholderInOrigin),
+        (
+            "https://{host}.proxy.example.com{path}",
+            ConfigProblem::PlaceholderInOrigin,
+        ),
+        (
+            "http://proxy.example.com/{host}{path}",
+            ConfigProblem::SchemeNotAllowed,
+        ),
+        (
+            "ftp://proxy.example.com/{url}",
+            ConfigProblem::SchemeNotAllowed,
+        ),
+        ("proxy.example.com/{url}", ConfigProblem::SchemeNotAllowed),
+        ("javascript:{url}", ConfigProblem::SchemeNotAllowed),
+        ("//proxy.example.com/{url}", ConfigProblem::InvalidUrl),
+        (
+            "https://proxy.example.com/{host}{path}#x",
+            ConfigProblem::HasFragment,
+        ),
+        (
+            "https://user@proxy.example.com/{url}",
+            ConfigProblem::InvalidUrl,
+        ),
+        (
+            "https://proxy.example.com:99999/{url}",
+            ConfigProblem::InvalidUrl,
+        ),
+        (
+            "https:// proxy.example.com/{url}",
+            ConfigProblem::InvalidUrl,
+        ),
+    ];
+    for (template, problem) in bad {
+        let (key, p) = err(&format!(r#"{{"proxy":"{template}"}}"#));
+        assert_eq!((key.as_str(), p), ("proxy", problem), "{template}");
+    }
+    assert_eq!(err("{}"), ("proxy".into(), ConfigProblem::Missing));
+    assert_eq!(
+        err(r#"{"proxy":null}"#),
+        ("proxy".into(), ConfigProblem::Missing)
+    );
+    assert_eq!(
+        err(r#"{"proxy":42}"#),
+        (
+            "proxy".into(),
+            ConfigProblem::WrongType {
+                expected: JsonKind::String
+            }
+        )
+    );
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn each_invalid_key_is_named() {
+    use ConfigProblem as P;
+    let cases: Vec<(String, &str, ConfigProblem)> = vec![
+        ("not json".into(), "", P::NotJson),
+        ("[1,2]".into(), "", P::NotAnObject),
+        (with(r#""proxi":"x""#), "proxi", P::UnknownKey),
+        (
+            r#"{"proxy":"/{url}","proxy":"/{url}"}"#.into(),
+            "proxy",
+            P::DuplicateKey,
+        ),
+        (with(r#""required":[]"#), "required", P::Empty),
+        (
+            with(r#""required":["users","secrets"]"#),
+            "required[1]",
+            P::UnknownValue {
+                allowed: &["users", "groups", "roles", "logs"],
+            },
+        ),
+        (
+            with(r#""required":["logs","logs"]"#),
+            "required[1]",
+            P::DuplicateValue,
+        ),
+        (
+            with(r#""required":"users""#),
+            "required",
+            P::WrongType {
+                expected: JsonKind::Array,
+            },
+        ),
+        (
+            with(r#""required":[1]"#),
+            "required[0]",
+            P::WrongType {
+                expected: JsonKind::String,
+            },
+        ),
+        (
+            with(r#""proxy_egress_ips":["203.0.113.300"]"#),
+            "proxy_egress_ips[0]",
+            P::InvalidIp,
+        ),
+        (
+            with(r#""proxy_egress_ips":["10.0.0.1","10.0.0.1"]"#),
+            "proxy_egress_ips[1]",
+            P::DuplicateValue,
+        ),
+        (
+            with(r#""timeout_ms":1000"#),
+            "timeout_ms",
+            P::OutOfRange {
+                min: 2000,
+                max: 60000,
+            },
+        ),
+        (
+            with(r#""timeout_ms":60001"#),
+            "timeout_ms",
+            P::OutOfRange {
+                min: 2000,
+                max: 60000,
+            },
+        ),
+        (
+            with(r#""timeout_ms":2500.5"#),
+            "timeout_ms",
+            P::OutOfRange {
+                min: 2000,
+                max: 60000,
+            },
+        ),
+        (
+            with(r#""timeout_ms":"20000""#),
+            "timeout_ms",
+            P::WrongType {
+                expected: JsonKind::Integer,
+            },
+        ),
+        (
+            with(r#""delivery":"submit""#),
+            "delivery",
+            P::WrongType {
+                expected: JsonKind::Object,
+            },
+        ),
+        (
+            with(r#""delivery":{"mode":"email"}"#),
+            "delivery.mode",
+            P::UnknownValue {
+                allowed: &["none", "submit", "post_message", "redirect"],
+            },
+        ),
+        (
+            with(r#""delivery":{"mode":"submit","submitUrl":"https://a.example"}"#),
+            "delivery.submitUrl",
+            P::UnknownKey,
+        ),
+        (
+            with(r#""delivery":{"mode":"submit"}"#),
+            "delivery.submit_url",
+            P::RequiredByMode {
+                mode: DeliveryMode::Submit,
+            },
+        ),
+        (
+            with(r#""delivery":{"mode":"submit","submit_url":"http://api.partner.example/x"}"#),
+            "delivery.submit_url",
+            P::SchemeNotAllowed,
+        ),
+        (
+            with(r#""delivery":{"mode":"submit","submit_url":"/relative"}"#),
+            "delivery.submit_url",
+            P::SchemeNotAllowed,
+        ),
+        (
+            with(r#""delivery":{"mode":"submit","submit_url":"https://a.example/x#y"}"#),
+            "delivery.submit_url",
+            P::HasFragment,
+        ),
+        (
+            with(
+                r#""delivery":{"mode":"redirect","redirect_url":"https://portal.example.com/done"}"#,
+            ),
+            "allowed_origins",
+            P::RequiredByMode {
+                mode: DeliveryMode::Redirect,
+            },
+        ),
+        (
+            with(
+                r#""delivery":{"mode":"redirect","redirect_url":"https://evil.example/done"},"allowed_origins":["https://portal.example.com"]"#,
+            ),
+            "delivery.redirect_url",
+            P::OriginNotAllowed,
+        ),
+        (
+            with(
+                r#""delivery":{"mode":"redirect"},"allowed_origins":["https://portal.example.com"]"#,
+            ),
+            "delivery.redirect_url",
+            P::RequiredByMode {
+                mode: DeliveryMode::Redirect,
+            },
+        ),
+        (
+            with(r#""delivery":{"mode":"post_message"}"#),
+            "allowed_origins",
+            P::RequiredByMode {
+                mode: DeliveryMode::PostMessage,
+            },
+        ),
+        (
+            with(r#""delivery":{"mode":"post_message"},"allowed_origins":[]"#),
+            "allowed_origins",
+            P::Empty,
+        ),
+        (
+            with(r#""allowed_origins":["*"]"#),
+            "allowed_origins[0]",
+            P::InvalidOrigin,
+        ),
+        (
+            with(r#""allowed_origins":["https://portal.example.com/"]"#),
+            "allowed_origins[0]",
+            P::InvalidOrigin,
+        ),
+        (
+            with(
+                r#""allowed_origins":["https://portal.example.com","https://portal.example.com/app"]"#,
+            ),
+            "allowed_origins[1]",
+            P::InvalidOrigin,
+        ),
+        (
+            with(r#""allowed_origins":["https://*.example.com"]"#),
+            "allowed_origins[0]",
+            P::InvalidOrigin,
+        ),
+        (
+            with(r#""allowed_origins":["http://portal.example.com"]"#),
+            "allowed_origins[0]",
+            P::SchemeNotAllowed,
+        ),
+        (
+            with(r#""allowed_origins":["https://a.example","https://A.example:443"]"#),
+            "allowed_origins[1]",
+            P::DuplicateValue,
+        ),
+        (
+            with(&format!(r#""partner":{{"name":"{}"}}"#, "n".repeat(81))),
+            "partner.name",
+            P::TooLong { max: 80 },
+        ),
+        (
+            with(r#""partner":{"logo":"javascript:alert(1)"}"#),
+            "partner.logo",
+            P::SchemeNotAllowed,
+        ),
+        (
+            with(r#""partner":{"logo":"data:image/png;base64,AAAA"}"#),
+            "partner.logo",
+            P::SchemeNotAllowed,
+        ),
+        (
+            with(r#""partner":{"logo":"http://cdn.example/logo.png"}"#),
+            "partner.logo",
+            P::SchemeNotAllowed,
+        ),
+        (
+            with(r#""partner":{"logo":"//cdn.example/logo.png"}"#),
+            "partner.logo",
+            P::InvalidUrl,
+        ),
+        (
+            with(r#""partner":{"logo":"../secret/logo.png"}"#),
+            "partner.logo",
+            P::InvalidUrl,
+        ),
+        (
+            with(r##""partner":{"brand_color":"#12345"}"##),
+            "partner.brand_color",
+            P::InvalidColor,
+        ),
+        (
+            with(r#""partner":{"brand_color":"red"}"#),
+            "partner.brand_color",
+            P::InvalidColor,
+        ),
+        (
+            with(r#""partner":{"colour":"red"}"#),
+            "partner.colour",
+            P::UnknownKey,
+        ),
+        (
+            with(r#""theme":"blue""#),
+            "theme",
+            P::UnknownValue {
+                allowed: &["light", "dark", "system"],
+            },
+        ),
+        (
+            with(r#""languages":["en","xx"]"#),
+            "languages[1]",
+            P::UnknownValue {
+                allowed: &["en", "de", "fr", "es", "ja", "ar"],
+            },
+        ),
+        (with(r#""languages":[]"#), "languages", P::Empty),
+        (
+            with(r#""languages":["de"],"default_language":"en""#),
+            "default_language",
+            P::NotInLanguages,
+        ),
+        (
+            with(r#""default_language":"pt""#),
+            "default_language",
+            P::UnknownValue {
+                allowed: &["en", "de", "fr", "es", "ja", "ar"],
+            },
+        ),
+    ];
+    for (text, key, problem) in cases {
+        let (k, p) = err(&text);
+        assert_eq!((k.as_str(), &p), (key, &problem), "{text}");
+        // Every problem has a stable id and an English description naming the key.
+        assert!(!p.code().is_empty());
+        let shown = ConfigError {
+            key: k.clone(),
+            problem: p,
+        }
+        .to_string();
+        assert!(shown.contains(&k), "{shown}");
+    }
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn languages_default_to_the_first_when_english_is_absent() {
+    let c = ok(&with(r#""languages":["ja","ar"]"#));
+    assert_eq!(c.default_language, Lang::Ja);
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn origins_are_normalized() {
+    assert_eq!(
+        normalize_origin("HTTPS://Portal.Example.COM:443").as_deref(),
+        Some("https://portal.example.com")
+    );
+    assert_eq!(
+        normalize_origin("https://portal.example.com:8443").as_deref(),
+        Some("https://portal.example.com:8443")
+    );
+    assert_eq!(
+        normalize_origin("http://[::1]:3000").as_deref(),
+        Some("http://[::1]:3000")
+    );
+    for bad in [
+        "null",
+        "file://",
+        "https://",
+        "https://a.example?x",
+        "https://a.example#x",
+        "https://u:p@a.example",
+        "https://a.example:0",
+        "https://a.example:",
+        "http://a.example",
+        "https://a_b.example",
+    ] {
+        assert_eq!(normalize_origin(bad), None, "{bad}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The URL fragment
+
+fn deployment() -> Config {
+    ok(&with(r#""languages":["en","de","ar"]"#))
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn fragment_values() {
+    let f = fragment::parse(
+        "#session=eyJhbGciOi.J9%2B%2Fx&org=https%3A%2F%2Facme.okta.com&lang=de-AT&theme=Dark&state=a+b%20c",
+        &deployment(),
+    );
+    assert_eq!(f.session.as_deref(), Some("eyJhbGciOi.J9+/x"));
+    assert_eq!(f.org.as_deref(), Some("https://acme.okta.com"));
+    assert_eq!(f.lang, Some(Lang::De));
+    assert_eq!(f.theme, Some(Theme::Dark));
+    assert_eq!(f.state.as_deref(), Some("a b c"));
+    assert!(f.ignored.is_empty());
+    assert!(f.unknown.is_empty());
+    assert!(f.rejected.is_empty());
+    // Without the leading '#', and empty.
+    assert_eq!(
+        fragment::parse("org=acme", &deployment()).org.as_deref(),
+        Some("acme")
+    );
+    assert_eq!(fragment::parse("", &deployment()), Default::default());
+    assert_eq!(fragment::parse("#", &deployment()), Default::default());
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn fragment_never_sets_where_secrets_go() {
+    let f = fragment::parse(
+        "#proxy=https%3A%2F%2Fevil.example%2F%7Burl%7D&submit_url=https://evil.example&redirect_url=x&allowed_origins=*&target_origin=*&Token=00abc&org=acme.okta.com&callback_url=x&frame-origin=y",
+        &deployment(),
+    );
+    assert_eq!(f.org.as_deref(), Some("acme.okta.com"));
+    assert_eq!(
+        f.ignored,
+        vec![
+            "proxy",
+            "submit_url",
+            "redirect_url",
+            "allowed_origins",
+            "target_origin",
+            "Token",
+            "callback_url",
+            "frame-origin"
+        ]
+    );
+    assert!(f.has_ignored());
+    assert!(f.unknown.is_empty());
+    // The deployment's proxy is untouched by construction: the fragment has no such field.
+    let c = deployment();
+    assert_eq!(
+        c.proxy_url("acme.okta.com", "/x"),
+        "https://proxy.example.com/okta/acme.okta.com/x"
+    );
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn fragment_unknown_duplicate_and_invalid_values() {
+    let long_state = "s".repeat(513);
+    let text = format!(
+        "#utm_source=x&org=first&org=second&lang=ja&theme=neon&session=%FF%FE&state={long_state}&%E2%9C%93=1&=&&foo"
+    );
+    let f = fragment::parse(&text, &deployment());
+    assert_eq!(f.org.as_deref(), Some("first"));
+    assert_eq!(f.lang, None);
+    assert_eq!(f.theme, None);
+    assert_eq!(f.session, None);
+    assert_eq!(f.state, None);
+    assert_eq!(f.unknown, vec!["utm_source", "✓", "", "foo"]);
+    assert_eq!(
+        f.rejected,
+        vec![
+            Rejected {
+                key: FragmentKey::Org,
+                reason: RejectReason::Duplicate
+            },
+            Rejected {
+                key: FragmentKey::Lang,
+                reason: RejectReason::NotAllowed
+            },
+            Rejected {
+                key: FragmentKey::Theme,
+                reason: RejectReason::NotAllowed
+            },
+            Rejected {
+                key: FragmentKey::Session,
+                reason: RejectReason::InvalidEncoding
+            },
+            Rejected {
+                key: FragmentKey::State,
+                reason: RejectReason::TooLong
+            },
+        ]
+    );
+    // Control characters are refused; malformed escapes stay literal.
+    let f = fragment::parse("#org=a%0Ab&state=100%&session=%zz", &deployment());
+    assert_eq!(f.org, None);
+    assert_eq!(
+        f.rejected,
+        vec![Rejected {
+            key: FragmentKey::Org,
+            reason: RejectReason::ControlCharacters
+        }]
+    );
+    assert_eq!(f.state.as_deref(), Some("100%"));
+    assert_eq!(f.session.as_deref(), Some("%zz"));
+    // Bounds: 4 KB of session is fine, more is not.
+    let f = fragment::parse(&format!("#session={}", "a".repeat(4096)), &deployment());
+    assert_eq!(f.session.map(|s| s.len()), Some(4096));
+    let f = fragment::parse(&format!("#session={}", "a".repeat(4097)), &deployment());
+    assert_eq!(f.session, None);
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn fragment_debug_hides_the_session() {
+    let f = fragment::parse("#session=s3cr3t-session-token", &deployment());
+    let shown = format!("{f:?}");
+    assert!(!shown.contains("s3cr3t"), "{shown}");
+    assert!(shown.contains("redacted"));
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn percent_decoding() {
+    use okta_link::core::fragment::percent_decode;
+    assert_eq!(percent_decode("a%20b+c").as_deref(), Some("a b c"));
+    assert_eq!(percent_decode("%C3%A9").as_deref(), Some("é"));
+    assert_eq!(percent_decode("%c3%a9").as_deref(), Some("é"));
+    assert_eq!(percent_decode("%").as_deref(), Some("%"));
+    assert_eq!(percent_decode("%4").as_deref(), Some("%4"));
+    assert_eq!(percent_decode("%C3").as_deref(), None);
+    assert_eq!(percent_decode("é").as_deref(), Some("é"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Properties (native only)
+
+#[cfg(not(target_arch = "wasm32"))]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn json_value() -> impl Strategy<Value = serde_json::Value> {
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::Bool),
+            any::<i64>().prop_map(|n| serde_json::json!(n)),
+            (-1e9f64..1e9).prop_map(|n| serde_json::json!(n)),
+            prop_oneof![
+                ".{0,20}",
+                Just("https://proxy.example.com/{host}{path}".to_string()),
+                Just("users".to_string()),
+                Just("submit".to_string()),
+                Just("https://a.example".to_string()),
+                Just("#aabbcc".to_string()),
+            ]
+            .prop_map(serde_json::Value::String),
+        ];
+        leaf.prop_recursive(4, 32, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(serde_json::Value::Array),
+                prop::collection::vec(
+                    (
+                        prop_oneof![
+                            Just("proxy".to_string()),
+                            Just("required".to_string()),
+                            Just("delivery".to_string()),
+                            Just("mode".to_string()),
+                            Just("submit_url".to_string()),
+                            Just("redirect_url".to_string()),
+                            Just("allowed_origins".to_string()),
+                            Just("partner".to_string()),
+                            Just("timeout_ms".to_string()),
+                            Just("languages".to_string()),
+                            "[a-z_]{0,10}",
+                        ],
+                        inner
+                    ),
+                    0..6
+                )
+                .prop_map(|kv| serde_json::Value::Object(kv.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn config_never_panics_on_text(text in ".{0,300}") {
+            let _ = config(&text);
+        }
+
+        #[test]
+        fn config_never_panics_on_json(v in json_value()) {
+            if let Err(e) = config(&v.to_string()) {
+                let _ = (e.to_string(), e.problem.code());
+                prop_assert!(e.key.len() <= 128);
+            }
+        }
+
+        #[test]
+        fn origin_checks_never_panic(o in ".{0,80}") {
+            let c = deployment();
+            let _ = c.origin_allowed(&o);
+            if let Some(n) = normalize_origin(&o) {
+                // Normalizing is idempotent.
+                prop_assert_eq!(normalize_origin(&n), Some(n.clone()));
+            }
+        }
+
+        #[test]
+        fn fragment_never_panics(text in "[#a-z=&%0-9A-F+._~ -]{0,300}|.{0,300}") {
+            let f = fragment::parse(&text, &deployment());
+            prop_assert!(f.session.as_ref().is_none_or(|s| s.len() <= 4096));
+            prop_assert!(f.org.as_ref().is_none_or(|s| s.len() <= 2048));
+            prop_assert!(f.state.as_ref().is_none_or(|s| s.len() <= 512));
+            prop_assert!(f.unknown.len() <= 16 && f.ignored.len() <= 16 && f.rejected.len() <= 16);
+            prop_assert!(f.lang.is_none_or(|l| deployment().languages.contains(&l)));
+        }
+    }
+}
