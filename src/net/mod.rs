@@ -126,7 +126,16 @@ pub async fn proxy_get(
         signals.push(&s);
     }
     let signal = AbortSignal::any(&signals);
-    let mut builder = hardened(Request::get(url))
+    // gloo-net re-joins a URL's own query with its query builder and leaves a stray `&`
+    // (`?limit=1&`), which a strict proxy refuses: hand the query over as pairs instead.
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    let pairs: Vec<(&str, &str)> = query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| p.split_once('=').unwrap_or((p, "")))
+        .collect();
+    let mut builder = hardened(Request::get(base))
+        .query(pairs)
         .header("Accept", "application/json")
         .abort_signal(Some(&signal));
     if let Some(t) = token {

@@ -33,6 +33,8 @@ pub fn OrgField(
             let notices: Vec<String> = org
                 .corrections()
                 .iter()
+                // Adding https:// to a bare host is what everyone expects; not worth a notice.
+                .filter(|c| c.code() != "added_scheme")
                 .map(|c| t.t(&format!("org.correction.{}", c.code())))
                 .collect();
             Some(view! {

@@ -16,7 +16,7 @@ use wasm_bindgen::JsCast;
 /// integrator-facing configuration error page).
 pub fn start() {
     console_error_panic_hook::set_once();
-    leptos::task::spawn_local(async {
+    wasm_bindgen_futures::spawn_local(async {
         let booted = boot().await;
         let Some(root) = document()
             .get_element_by_id("app")
