@@ -126,6 +126,338 @@ pub fn is_dns_host(host: &str) -> bool {
             .is_some_and(|l| l.bytes().all(|c| c.is_ascii_digit()))
 }
 
+/// Top-level labels and zones that only resolve on a private network or on the machine itself
+/// (RFC 6761, RFC 6762, RFC 8375, ICANN's `.internal`, and common corporate pseudo-TLDs).
+pub const LOCAL_TLDS: &[&str] = &[
+    "localhost",
+    "local",
+    "internal",
+    "intranet",
+    "localdomain",
+    "lan",
+    "home",
+    "corp",
+    "private",
+    "test",
+    "arpa",
+    "onion",
+];
+
+/// Public zones whose names resolve to loopback or to the IP address written in the name.
+pub const LOOPBACK_ZONES: &[&str] = &[
+    "localtest.me",
+    "lvh.me",
+    "vcap.me",
+    "fuf.me",
+    "traefik.me",
+    "localhost.direct",
+    "lacolhost.com",
+    "nip.io",
+    "sslip.io",
+    "xip.io",
+];
+
+/// True when `host` (lowercase, no trailing dot) is a name that cannot be an Okta org reachable
+/// from the Internet: any `localhost` label (`localhost.acme.com` names commonly point at
+/// 127.0.0.1), a private top-level label (`.local`, `.internal`, `.home.arpa`, …) or a zone
+/// that resolves to loopback (`lvh.me`, `nip.io`, …).
+pub fn is_local_name(host: &str) -> bool {
+    let last = host.rsplit('.').next().unwrap_or(host);
+    LOCAL_TLDS.contains(&last)
+        || host.split('.').any(|l| l == "localhost")
+        || LOOPBACK_ZONES.iter().any(|z| in_zone(host, z))
+}
+
+/// True when four consecutive labels of `host` spell a dotted-decimal IPv4 address
+/// (`10.0.0.1.nip.io`, or the whole host `127.0.0.1`).
+pub fn has_embedded_ipv4(host: &str) -> bool {
+    let labels: Vec<&str> = host.split('.').collect();
+    labels.windows(4).any(|w| {
+        w.iter()
+            .all(|l| !l.is_empty() && l.len() <= 3 && l.bytes().all(|c| c.is_ascii_digit()))
+            && w.iter().all(|l| l.parse::<u16>().is_ok_and(|n| n <= 255))
+    })
+}
+
+/// A near-miss of an Okta suffix: what it resembles and, when exactly one label stands in
+/// front of the misspelled part, that label (the likely org name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NearMiss {
+    pub suffix: &'static str,
+    pub org_label: Option<String>,
+}
+
+impl NearMiss {
+    /// `org_label.suffix`, when an org label is known.
+    pub fn suggestion(&self) -> Option<String> {
+        self.org_label
+            .as_ref()
+            .map(|l| format!("{l}.{}", self.suffix))
+    }
+}
+
+/// Detect a host that looks like a mistyped Okta org host while not being under an Okta suffix:
+///
+/// * an Okta suffix followed by more labels (`acme.okta.com.au`, `acme.okta.com.evil.net`);
+/// * a suffix without its top-level label (`acme.okta`, `acme.oktapreview`);
+/// * a suffix's first label with another top-level label (`acme.okta.co`, `acme.okta.net`);
+/// * a tail within a small edit distance (with transpositions) of a suffix: one edit for the
+///   short suffixes (`otka.com`, `okta.cm`, `oktacom`), two for the longer ones
+///   (`oktapreveiw.com`, `okta-preview.com`, `okta.emea.com`).
+///
+/// Returns `None` for hosts under a real Okta suffix or a CNAME target zone. Expects a
+/// lowercase ASCII host without a trailing dot.
+pub fn near_miss_suffix(host: &str) -> Option<NearMiss> {
+    if host.is_empty()
+        || okta_suffix(host).is_some()
+        || CNAME_TARGET_ZONES.iter().any(|z| in_zone(host, z))
+    {
+        return None;
+    }
+    let labels: Vec<&str> = host.split('.').collect();
+    let n = labels.len();
+    let org_before = |i: usize| -> Option<String> {
+        (i == 1 && !labels[0].is_empty()).then(|| labels[0].to_string())
+    };
+    // An Okta suffix, as whole labels, followed by more labels.
+    for i in 0..n.saturating_sub(2) {
+        for s in OKTA_SUFFIXES {
+            let (s0, s1) = s.split_once('.').unwrap_or((s, ""));
+            if labels[i] == s0 && labels[i + 1] == s1 {
+                return Some(NearMiss {
+                    suffix: s,
+                    org_label: org_before(i),
+                });
+            }
+        }
+    }
+    // The suffix's first label at the end: the top-level label is missing.
+    if n >= 2 {
+        if let Some(s) = OKTA_SUFFIXES
+            .iter()
+            .find(|s| s.split('.').next() == Some(labels[n - 1]))
+        {
+            return Some(NearMiss {
+                suffix: s,
+                org_label: org_before(n - 1),
+            });
+        }
+    }
+    // The suffix's first label with another short or similar top-level label (`okta.co`,
+    // `okta.net`, `okta.de`): pick the closest.
+    if n >= 2 {
+        let mut best: Option<(usize, &'static str)> = None;
+        for s in OKTA_SUFFIXES {
+            let (s0, s1) = s.split_once('.').unwrap_or((s, ""));
+            let tld = labels[n - 1];
+            if labels[n - 2] == s0 && (tld.len() <= 3 || edit_distance(tld, s1) <= 2) {
+                let d = edit_distance(labels[n - 1], s1);
+                if best.is_none_or(|(bd, _)| d < bd) {
+                    best = Some((d, s));
+                }
+            }
+        }
+        if let Some((_, s)) = best {
+            return Some(NearMiss {
+                suffix: s,
+                org_label: org_before(n - 2),
+            });
+        }
+    }
+    // A small edit distance from a suffix, over the last one to three labels.
+    let mut best: Option<(usize, &'static str, usize)> = None;
+    for k in 1..=n.min(3) {
+        let tail = labels[n - k..].join(".");
+        for s in OKTA_SUFFIXES {
+            let limit = if s.len() <= 8 { 1 } else { 2 };
+            if tail.len().abs_diff(s.len()) > limit {
+                continue;
+            }
+            let d = edit_distance(&tail, s);
+            if d > 0 && d <= limit && best.is_none_or(|(bd, _, _)| d < bd) {
+                best = Some((d, s, n - k));
+            }
+        }
+    }
+    best.map(|(_, s, start)| NearMiss {
+        suffix: s,
+        org_label: org_before(start),
+    })
+}
+
+/// The host with a doubled ending removed, when its last two labels are the same
+/// (`acme.okta.com.com` → `acme.okta.com`, `login.acme.com.com` → `login.acme.com`).
+/// Okta's SDKs refuse hosts ending in `.com.com`.
+pub fn undoubled(host: &str) -> Option<&str> {
+    let (rest, last) = host.rsplit_once('.')?;
+    let prev = rest.rsplit('.').next()?;
+    (prev == last && rest.contains('.')).then_some(rest)
+}
+
+/// Optimal-string-alignment distance (Levenshtein with adjacent transpositions), over bytes.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let (n, m) = (a.len(), b.len());
+    let mut d = vec![vec![0usize; m + 1]; n + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=n {
+        for j in 1..=m {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    d[n][m]
+}
+
+/// Map look-alike characters (Cyrillic and Greek homoglyphs, accented Latin letters,
+/// full-width forms, ideographic full stops) to the ASCII they imitate, and lowercase.
+/// Characters without a mapping are kept. Used to tell whether a non-ASCII host imitates an
+/// Okta host (`асme.оkta.com` with Cyrillic letters).
+pub fn skeleton(host: &str) -> String {
+    host.chars()
+        .map(|c| {
+            let c = match c {
+                '\u{3002}' | '\u{FF0E}' | '\u{FF61}' => '.',
+                '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+                _ => c,
+            };
+            let lower = c.to_lowercase().next().unwrap_or(c);
+            confusable(lower).unwrap_or(lower)
+        })
+        .collect()
+}
+
+fn confusable(c: char) -> Option<char> {
+    Some(match c {
+        // Cyrillic
+        'а' => 'a',
+        'в' => 'b',
+        'с' => 'c',
+        'ԁ' => 'd',
+        'е' | 'ё' => 'e',
+        'һ' | 'н' => 'h',
+        'і' | 'ї' => 'i',
+        'ј' => 'j',
+        'к' | 'ќ' => 'k',
+        'м' => 'm',
+        'о' => 'o',
+        'р' => 'p',
+        'ԛ' => 'q',
+        'ѕ' => 's',
+        'т' => 't',
+        'у' => 'y',
+        'х' => 'x',
+        'ԝ' => 'w',
+        // Greek
+        'α' | 'ά' => 'a',
+        'β' => 'b',
+        'ε' | 'έ' => 'e',
+        'η' => 'n',
+        'ι' | 'ί' | 'ϊ' => 'i',
+        'κ' => 'k',
+        'ν' => 'v',
+        'ο' | 'ό' => 'o',
+        'ρ' => 'p',
+        'τ' => 't',
+        'υ' | 'ύ' => 'u',
+        'χ' => 'x',
+        // Latin with marks, and look-alikes
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' | 'ɑ' => 'a',
+        'ç' | 'ć' | 'ĉ' | 'ċ' | 'č' => 'c',
+        'ď' | 'đ' => 'd',
+        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ĕ' | 'ė' | 'ę' | 'ě' => 'e',
+        'ĝ' | 'ğ' | 'ġ' | 'ģ' | 'ɡ' => 'g',
+        'ì' | 'í' | 'î' | 'ï' | 'ĩ' | 'ī' | 'ĭ' | 'į' | 'ı' | 'ɩ' => 'i',
+        'ķ' | 'ĸ' => 'k',
+        'ĺ' | 'ļ' | 'ľ' | 'ŀ' | 'ł' | 'ǀ' => 'l',
+        'ñ' | 'ń' | 'ņ' | 'ň' => 'n',
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ŏ' | 'ő' => 'o',
+        'ŕ' | 'ŗ' | 'ř' => 'r',
+        'ś' | 'ŝ' | 'ş' | 'š' => 's',
+        'ţ' | 'ť' | 'ŧ' => 't',
+        'ù' | 'ú' | 'û' | 'ü' | 'ũ' | 'ū' | 'ŭ' | 'ů' | 'ű' | 'ų' => 'u',
+        'ý' | 'ÿ' | 'ŷ' => 'y',
+        'ź' | 'ż' | 'ž' => 'z',
+        '‐' | '‑' | '‒' | '–' | '—' | '−' => '-',
+        _ => return None,
+    })
+}
+
+/// Decode one Punycode label body (the part after `xn--`, RFC 3492). `None` when it is not
+/// valid Punycode.
+pub fn punycode_decode(input: &str) -> Option<String> {
+    const BASE: u32 = 36;
+    const TMIN: u32 = 1;
+    const TMAX: u32 = 26;
+    const SKEW: u32 = 38;
+    const DAMP: u32 = 700;
+    if !input.is_ascii() {
+        return None;
+    }
+    let (basic, ext) = match input.rfind('-') {
+        Some(i) => (&input[..i], &input[i + 1..]),
+        None => ("", input),
+    };
+    let mut out: Vec<char> = basic.chars().collect();
+    let adapt = |mut delta: u32, points: u32, first: bool| -> u32 {
+        delta /= if first { DAMP } else { 2 };
+        delta += delta / points;
+        let mut k = 0;
+        while delta > ((BASE - TMIN) * TMAX) / 2 {
+            delta /= BASE - TMIN;
+            k += BASE;
+        }
+        k + (BASE - TMIN + 1) * delta / (delta + SKEW)
+    };
+    let (mut n, mut i, mut bias) = (128u32, 0u32, 72u32);
+    let mut bytes = ext.bytes().peekable();
+    while bytes.peek().is_some() {
+        let old_i = i;
+        let mut w = 1u32;
+        let mut k = BASE;
+        loop {
+            let b = bytes.next()?;
+            let digit = match b {
+                b'a'..=b'z' => b - b'a',
+                b'A'..=b'Z' => b - b'A',
+                b'0'..=b'9' => b - b'0' + 26,
+                _ => return None,
+            } as u32;
+            i = i.checked_add(digit.checked_mul(w)?)?;
+            let t = if k <= bias {
+                TMIN
+            } else if k >= bias + TMAX {
+                TMAX
+            } else {
+                k - bias
+            };
+            if digit < t {
+                break;
+            }
+            w = w.checked_mul(BASE - t)?;
+            k += BASE;
+        }
+        let len = out.len() as u32 + 1;
+        bias = adapt(i - old_i, len, old_i == 0);
+        n = n.checked_add(i / len)?;
+        i %= len;
+        out.insert(i as usize, char::from_u32(n)?);
+        i += 1;
+    }
+    Some(out.into_iter().collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,5 +492,61 @@ mod tests {
         assert!(!is_dns_host("127.0.0.1"));
         assert!(!is_dns_host("-a.com"));
         assert!(!is_dns_host("a..com"));
+    }
+
+    #[test]
+    fn near_misses() {
+        let nm = |h: &str| near_miss_suffix(h).map(|n| (n.suffix, n.suggestion()));
+        assert_eq!(
+            nm("acme.okta.co"),
+            Some(("okta.com", Some("acme.okta.com".into())))
+        );
+        assert_eq!(
+            nm("acme.otka.com"),
+            Some(("okta.com", Some("acme.okta.com".into())))
+        );
+        assert_eq!(
+            nm("acme.oktapreveiw.com"),
+            Some(("oktapreview.com", Some("acme.oktapreview.com".into())))
+        );
+        assert_eq!(
+            nm("acme.okta.emea.com"),
+            Some(("okta-emea.com", Some("acme.okta-emea.com".into())))
+        );
+        assert_eq!(
+            nm("acme.okta.com.au"),
+            Some(("okta.com", Some("acme.okta.com".into())))
+        );
+        assert_eq!(
+            nm("acme.okta"),
+            Some(("okta.com", Some("acme.okta.com".into())))
+        );
+        assert_eq!(nm("otka.com"), Some(("okta.com", None)));
+        assert_eq!(nm("acme.okta.com"), None);
+        assert_eq!(nm("login.acme.com"), None);
+        assert_eq!(nm("login.iota.com"), None);
+        assert_eq!(undoubled("acme.okta.com.com"), Some("acme.okta.com"));
+        assert_eq!(undoubled("com.com"), None);
+        assert_eq!(edit_distance("otka.com", "okta.com"), 1);
+    }
+
+    #[test]
+    fn punycode() {
+        assert_eq!(punycode_decode("mnchen-3ya").as_deref(), Some("münchen"));
+        assert_eq!(punycode_decode("80ak6aa92e").as_deref(), Some("аррӏе"));
+        assert_eq!(punycode_decode("!!"), None);
+        assert_eq!(skeleton("аcme.оkta.com"), "acme.okta.com");
+    }
+
+    #[test]
+    fn local_names() {
+        assert!(is_local_name("printer.local"));
+        assert!(is_local_name("localhost"));
+        assert!(is_local_name("a.b.home.arpa"));
+        assert!(is_local_name("x.lvh.me"));
+        assert!(is_local_name("localhost.acme.com"));
+        assert!(!is_local_name("acme.okta.com"));
+        assert!(has_embedded_ipv4("10.0.0.1.nip.io"));
+        assert!(!has_embedded_ipv4("1.2.3.acme.com"));
     }
 }

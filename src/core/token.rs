@@ -1,1 +1,560 @@
-//! (being written)
+//! Understand what people paste into the "API token" field.
+//!
+//! [`clean`] trims what rides along with a copied token (spaces, line breaks, invisible
+//! characters, quotes, an `SSWS ` prefix, a whole `Authorization: SSWS …` header, a
+//! `OKTA_API_TOKEN=` assignment), refuses what cannot be an API token, and warns (never
+//! refuses) when the result does not have the usual shape: Okta's format is undocumented, and
+//! Okta is the judge.
+//!
+//! [`ApiToken`] never shows the secret in `Debug` or `Display`, is not `Serialize`, and
+//! overwrites its bytes when dropped.
+
+use core::fmt;
+
+use crate::core::org_url::{self, is_invisible, is_quote};
+
+/// Longest input looked at, in characters.
+pub const MAX_INPUT_CHARS: usize = 1024;
+
+/// Length of the usual token: `00` and 40 of `[A-Za-z0-9_-]`.
+pub const USUAL_LEN: usize = 42;
+
+/// A cleaned API token. `Debug` and `Display` print `ApiToken(42 chars)`, never the secret.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiToken {
+    secret: String,
+    corrections: Vec<TokenCorrection>,
+    warnings: Vec<TokenWarning>,
+}
+
+impl ApiToken {
+    /// The token to send as `Authorization: SSWS <secret>`.
+    pub fn secret(&self) -> &str {
+        &self.secret
+    }
+
+    /// Length of the secret in characters (all ASCII).
+    pub fn len(&self) -> usize {
+        self.secret.len()
+    }
+
+    /// Always false: an empty token is refused.
+    pub fn is_empty(&self) -> bool {
+        self.secret.is_empty()
+    }
+
+    /// What was removed around the token, in the order it was done.
+    pub fn corrections(&self) -> &[TokenCorrection] {
+        &self.corrections
+    }
+
+    /// Format doubts. Never a refusal: Okta decides.
+    pub fn warnings(&self) -> &[TokenWarning] {
+        &self.warnings
+    }
+}
+
+impl fmt::Debug for ApiToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ApiToken({} chars)", self.secret.len())
+    }
+}
+
+impl fmt::Display for ApiToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ApiToken({} chars)", self.secret.len())
+    }
+}
+
+impl Drop for ApiToken {
+    fn drop(&mut self) {
+        wipe(&mut self.secret);
+    }
+}
+
+/// Overwrite a string's bytes with zeros (keeps it valid UTF-8), then empty it.
+fn wipe(s: &mut String) {
+    // SAFETY: only zero bytes are written, and NUL is valid UTF-8; the length is unchanged
+    // until `clear`.
+    let bytes = unsafe { s.as_mut_vec() };
+    for b in bytes.iter_mut() {
+        // SAFETY: `b` is a valid, aligned, exclusive reference into the vector.
+        unsafe { core::ptr::write_volatile(b, 0) };
+    }
+    core::sync::atomic::compiler_fence(core::sync::atomic::Ordering::SeqCst);
+    s.clear();
+}
+
+/// A working copy that is wiped when dropped.
+struct Scratch(String);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        wipe(&mut self.0);
+    }
+}
+
+/// Something removed around the token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TokenCorrection {
+    /// Zero-width or other invisible characters were removed.
+    RemovedInvisibleCharacters,
+    /// Spaces or line breaks before or after the token were removed.
+    TrimmedWhitespace,
+    /// Surrounding quotes were removed.
+    RemovedQuotes,
+    /// A leading `SSWS ` (the header's scheme word) was removed.
+    RemovedSswsPrefix,
+    /// A leading `Authorization: SSWS ` header (or `-H "Authorization: …"`) was removed.
+    RemovedAuthorizationHeader,
+    /// A leading variable name (`OKTA_API_TOKEN=`, `token: `, `export X=`) was removed.
+    RemovedVariableName,
+}
+
+impl TokenCorrection {
+    /// Stable snake_case id, for message catalogues.
+    pub fn code(&self) -> &'static str {
+        match self {
+            TokenCorrection::RemovedInvisibleCharacters => "removed_invisible_characters",
+            TokenCorrection::TrimmedWhitespace => "trimmed_whitespace",
+            TokenCorrection::RemovedQuotes => "removed_quotes",
+            TokenCorrection::RemovedSswsPrefix => "removed_ssws_prefix",
+            TokenCorrection::RemovedAuthorizationHeader => "removed_authorization_header",
+            TokenCorrection::RemovedVariableName => "removed_variable_name",
+        }
+    }
+
+    pub const ALL: [TokenCorrection; 6] = [
+        TokenCorrection::RemovedInvisibleCharacters,
+        TokenCorrection::TrimmedWhitespace,
+        TokenCorrection::RemovedQuotes,
+        TokenCorrection::RemovedSswsPrefix,
+        TokenCorrection::RemovedAuthorizationHeader,
+        TokenCorrection::RemovedVariableName,
+    ];
+}
+
+impl fmt::Display for TokenCorrection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TokenCorrection::RemovedInvisibleCharacters => {
+                "Removed invisible characters that came with the paste."
+            }
+            TokenCorrection::TrimmedWhitespace => {
+                "Removed spaces and line breaks around the token."
+            }
+            TokenCorrection::RemovedQuotes => "Removed the quotes around the token.",
+            TokenCorrection::RemovedSswsPrefix => {
+                "Removed \"SSWS\" in front of the token: it is added when the token is sent."
+            }
+            TokenCorrection::RemovedAuthorizationHeader => {
+                "Removed the \"Authorization: SSWS\" header name in front of the token."
+            }
+            TokenCorrection::RemovedVariableName => {
+                "Removed the variable name in front of the token."
+            }
+        })
+    }
+}
+
+/// A doubt about the token's format. Shown, never blocking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TokenWarning {
+    /// Not the usual 42 characters of `00` + `[A-Za-z0-9_-]`: it may have been cut short or
+    /// picked up extra characters when copied.
+    UnusualFormat { len: usize },
+    /// 20 characters starting with `0`: the shape of an Okta object id (a client id `0oa…`, a
+    /// user id `00u…`), not of an API token.
+    LooksLikeOktaId { len: usize },
+}
+
+impl TokenWarning {
+    /// Stable snake_case id, for message catalogues (placeholder `{len}`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            TokenWarning::UnusualFormat { .. } => "unusual_format",
+            TokenWarning::LooksLikeOktaId { .. } => "looks_like_okta_id",
+        }
+    }
+
+    /// The token's length, for the message's `{len}`.
+    pub fn token_len(&self) -> usize {
+        match self {
+            TokenWarning::UnusualFormat { len } | TokenWarning::LooksLikeOktaId { len } => *len,
+        }
+    }
+}
+
+impl fmt::Display for TokenWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TokenWarning::UnusualFormat { len } => write!(
+                f,
+                "This token is {len} characters long and does not look like the usual Okta API \
+                 token (42 characters starting with 00). It may have been cut short when copied. \
+                 Okta will tell when it is checked."
+            ),
+            TokenWarning::LooksLikeOktaId { len } => write!(
+                f,
+                "This is {len} characters long, like an Okta ID (such as an app's client ID), not \
+                 an API token. API tokens are created under Security > API > Tokens."
+            ),
+        }
+    }
+}
+
+/// Why an input is not accepted as an API token. Never carries the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TokenError {
+    /// Nothing (or only spaces, quotes, or `SSWS`) was entered.
+    Empty,
+    /// Longer than [`MAX_INPUT_CHARS`].
+    TooLong { len: usize },
+    /// A placeholder (`{apiToken}`, `YOUR_API_KEY_HERE`, `<YOUR-API-TOKEN>`, `$OKTA_API_TOKEN`).
+    Placeholder,
+    /// A masked or shortened value (`00ab…xyz`, `••••`, `****`).
+    Masked,
+    /// A Bearer value or a JWT: an OAuth access token, not an API token.
+    BearerOrJwt,
+    /// Spaces or line breaks inside the token.
+    InnerWhitespace,
+    /// Characters outside ASCII.
+    NonAscii,
+    /// An org URL pasted into the token field.
+    LooksLikeUrl,
+    /// An e-mail address pasted into the token field.
+    EmailAddress,
+}
+
+impl TokenError {
+    /// Stable snake_case id, for message catalogues.
+    pub fn code(&self) -> &'static str {
+        match self {
+            TokenError::Empty => "empty",
+            TokenError::TooLong { .. } => "too_long",
+            TokenError::Placeholder => "placeholder",
+            TokenError::Masked => "masked",
+            TokenError::BearerOrJwt => "bearer_or_jwt",
+            TokenError::InnerWhitespace => "inner_whitespace",
+            TokenError::NonAscii => "non_ascii",
+            TokenError::LooksLikeUrl => "looks_like_url",
+            TokenError::EmailAddress => "email_address",
+        }
+    }
+
+    /// Named values for message placeholders: `len`, `max` (for `too_long`).
+    pub fn params(&self) -> Vec<(&'static str, String)> {
+        match self {
+            TokenError::TooLong { len } => vec![
+                ("len", len.to_string()),
+                ("max", MAX_INPUT_CHARS.to_string()),
+            ],
+            _ => Vec::new(),
+        }
+    }
+}
+
+const WHERE_TO_CREATE: &str = "Create one in the Okta Admin Console under Security > API > \
+                               Tokens, and copy its value right away: it is shown only once.";
+
+impl fmt::Display for TokenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TokenError::Empty => write!(f, "Paste your Okta API token. {WHERE_TO_CREATE}"),
+            TokenError::TooLong { len } => write!(
+                f,
+                "That is {len} characters long, far more than an API token. Paste only the \
+                 token's value."
+            ),
+            TokenError::Placeholder => write!(
+                f,
+                "That is a placeholder from documentation or a template, not a token. Paste \
+                 your real API token. {WHERE_TO_CREATE}"
+            ),
+            TokenError::Masked => write!(
+                f,
+                "That is a shortened or masked token. Okta shows a token's full value only once, \
+                 when it is created; if you no longer have it, create a new token. \
+                 {WHERE_TO_CREATE}"
+            ),
+            TokenError::BearerOrJwt => write!(
+                f,
+                "That is an OAuth access token, not an API token. This connection needs an \
+                 API token (used as \"SSWS\"). {WHERE_TO_CREATE}"
+            ),
+            TokenError::InnerWhitespace => f.write_str(
+                "The token contains spaces or line breaks. Copy it again in one piece, without \
+                 spaces.",
+            ),
+            TokenError::NonAscii => f.write_str(
+                "The token contains characters that API tokens never have (such as accented \
+                 letters, symbols or typographic quotes). Copy it again from where you saved it.",
+            ),
+            TokenError::LooksLikeUrl => f.write_str(
+                "That looks like your org's address. Enter it in the organization URL field, \
+                 and paste the API token here.",
+            ),
+            TokenError::EmailAddress => write!(
+                f,
+                "That is an e-mail address, not an API token. {WHERE_TO_CREATE}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for TokenError {}
+
+/// Clean what was pasted into the token field. See the module documentation.
+pub fn clean(input: &str) -> Result<ApiToken, TokenError> {
+    if input.len() > MAX_INPUT_CHARS {
+        let len = input.chars().count();
+        if len > MAX_INPUT_CHARS {
+            return Err(TokenError::TooLong { len });
+        }
+    }
+    let mut corrections = Vec::new();
+    let mut note = |c: TokenCorrection| {
+        if !corrections.contains(&c) {
+            corrections.push(c);
+        }
+    };
+    let scratch;
+    let mut s = input;
+    if s.chars().any(is_invisible) {
+        scratch = Scratch(s.chars().filter(|c| !is_invisible(*c)).collect());
+        s = &scratch.0;
+        note(TokenCorrection::RemovedInvisibleCharacters);
+    }
+    s = trim(s, &mut note);
+    if s.contains("://") {
+        return Err(TokenError::LooksLikeUrl);
+    }
+    // Prefixes: `-H "Authorization: SSWS …"`, `OKTA_API_TOKEN=…`, `SSWS …`, `Bearer …`.
+    let mut header = false;
+    loop {
+        if let Some(rest) = strip_word(s, &["-h", "--header"]).filter(|r| {
+            let r = r.trim_start_matches(is_quote);
+            strip_ci(r, "authorization").is_some()
+        }) {
+            s = trim(rest.trim_start(), &mut note);
+            continue;
+        }
+        if let Some(rest) = strip_ci(s, "authorization") {
+            let rest = rest.trim_start_matches(is_quote).trim_start();
+            if let Some(rest) = rest.strip_prefix([':', '=']) {
+                note(TokenCorrection::RemovedAuthorizationHeader);
+                header = true;
+                s = trim(rest.trim_start(), &mut note);
+                continue;
+            }
+        }
+        if let Some(rest) = strip_variable_name(s) {
+            note(TokenCorrection::RemovedVariableName);
+            s = trim(rest.trim_start(), &mut note);
+            continue;
+        }
+        if let Some(rest) = strip_ci(s, "ssws") {
+            let spaced = rest.starts_with(char::is_whitespace) || rest.starts_with(':');
+            if spaced || rest.is_empty() || rest.starts_with("00") {
+                if !header {
+                    note(TokenCorrection::RemovedSswsPrefix);
+                }
+                s = trim(rest.trim_start_matches(':').trim_start(), &mut note);
+                continue;
+            }
+        }
+        break;
+    }
+    if s.is_empty() {
+        return Err(TokenError::Empty);
+    }
+    if strip_ci(s, "bearer").is_some_and(|r| r.is_empty() || r.starts_with(char::is_whitespace))
+        || (s.starts_with("eyJ") && s.contains('.'))
+    {
+        return Err(TokenError::BearerOrJwt);
+    }
+    if is_placeholder(s) {
+        return Err(TokenError::Placeholder);
+    }
+    if is_masked(s) {
+        return Err(TokenError::Masked);
+    }
+    if s.contains('.') && !s.contains(char::is_whitespace) && org_url::normalize(s).is_ok() {
+        return Err(TokenError::LooksLikeUrl);
+    }
+    if s.contains('@') && s.contains('.') && !s.contains(char::is_whitespace) {
+        return Err(TokenError::EmailAddress);
+    }
+    if s.contains(char::is_whitespace) {
+        return Err(TokenError::InnerWhitespace);
+    }
+    if !s.is_ascii() {
+        return Err(TokenError::NonAscii);
+    }
+    let len = s.len();
+    let usual = len == USUAL_LEN
+        && s.starts_with("00")
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    let mut warnings = Vec::new();
+    if !usual {
+        let okta_id =
+            len == 20 && s.starts_with('0') && s.bytes().all(|b| b.is_ascii_alphanumeric());
+        warnings.push(if okta_id {
+            TokenWarning::LooksLikeOktaId { len }
+        } else {
+            TokenWarning::UnusualFormat { len }
+        });
+    }
+    Ok(ApiToken {
+        secret: s.to_string(),
+        corrections,
+        warnings,
+    })
+}
+
+/// Trim whitespace and quotes from both ends, repeatedly.
+fn trim<'a>(mut s: &'a str, note: &mut impl FnMut(TokenCorrection)) -> &'a str {
+    loop {
+        let t = s.trim_matches(char::is_whitespace);
+        if t.len() != s.len() {
+            note(TokenCorrection::TrimmedWhitespace);
+            s = t;
+        }
+        let t = s.trim_start_matches(is_quote).trim_end_matches(is_quote);
+        if t.len() != s.len() {
+            note(TokenCorrection::RemovedQuotes);
+            s = t;
+            continue;
+        }
+        // A trailing comma or semicolon after a quoted value (`"00…",`).
+        if let Some(t) = s.strip_suffix([',', ';']).filter(|t| t.ends_with(is_quote)) {
+            s = t;
+            continue;
+        }
+        return s;
+    }
+}
+
+/// `s` without a case-insensitive ASCII `prefix`.
+fn strip_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = s.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &s[prefix.len()..])
+}
+
+/// `s` without one of `words` followed by whitespace.
+fn strip_word<'a>(s: &'a str, words: &[&str]) -> Option<&'a str> {
+    words.iter().find_map(|w| {
+        strip_ci(s, w)
+            .filter(|r| r.starts_with(char::is_whitespace))
+            .map(str::trim_start)
+    })
+}
+
+/// `OKTA_API_TOKEN=…`, `export OKTA_API_TOKEN=…`, `token: …`, `okta.client.token: …`,
+/// `"apiToken": "…"`. Tokens never contain `=` or `:`, so the split is unambiguous.
+fn strip_variable_name(s: &str) -> Option<&str> {
+    let s2 = strip_word(s, &["export", "set"]).unwrap_or(s);
+    let s2 = s2.trim_start_matches(is_quote);
+    let name_len = s2
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')))
+        .unwrap_or(s2.len());
+    let name = &s2[..name_len];
+    if !name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+        return None;
+    }
+    let lower = name.to_ascii_lowercase();
+    let variable_like = name.contains(['_', '.', '-'])
+        || ["token", "key", "secret", "okta"]
+            .iter()
+            .any(|w| lower.contains(w));
+    if !variable_like || lower == "ssws" || lower == "bearer" {
+        return None;
+    }
+    let rest = s2[name_len..].trim_start_matches(is_quote).trim_start();
+    let rest = rest.strip_prefix(['=', ':'])?.trim_start();
+    (!rest.is_empty() && !rest.starts_with(['=', ':'])).then_some(rest)
+}
+
+/// Placeholder words and template syntax.
+fn is_placeholder(s: &str) -> bool {
+    if s.contains(['{', '}', '<', '>', '$', '[', ']']) || s.to_ascii_lowercase().contains("%7b") {
+        return true;
+    }
+    let compact: String = s
+        .chars()
+        .filter(|c| !matches!(c, '-' | '_' | '.' | ' '))
+        .collect::<String>()
+        .to_ascii_lowercase();
+    const WORDS: &[&str] = &[
+        "apitoken",
+        "apikey",
+        "token",
+        "oktatoken",
+        "oktaapitoken",
+        "oktaapikey",
+        "oktaclienttoken",
+        "ssws",
+        "secret",
+        "password",
+        "changeme",
+        "redacted",
+        "placeholder",
+        "yourtoken",
+        "todo",
+        "tbd",
+        "null",
+        "undefined",
+        "none",
+    ];
+    if WORDS.contains(&compact.as_str()) {
+        return true;
+    }
+    if let Some(rest) = compact
+        .strip_prefix("your")
+        .or_else(|| compact.strip_prefix("my"))
+    {
+        if ["token", "key", "api", "secret", "okta"]
+            .iter()
+            .any(|k| rest.contains(k))
+        {
+            return true;
+        }
+    }
+    if compact.contains("insert") && (compact.contains("token") || compact.contains("key")) {
+        return true;
+    }
+    // `xxxx…` or `00xxxx…`.
+    let body = compact.strip_prefix("00").unwrap_or(&compact);
+    body.len() >= 4 && body.bytes().all(|b| b == b'x')
+}
+
+/// A masked or shortened display of a token.
+fn is_masked(s: &str) -> bool {
+    s.contains("...") || s.contains(['…', '•', '●', '∙', '·', '*'])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_prints_the_secret() {
+        let secret = format!("00{}", "a".repeat(40));
+        let t = clean(&format!("SSWS {secret}\n")).unwrap();
+        assert_eq!(t.secret(), secret);
+        assert_eq!(format!("{t:?}"), "ApiToken(42 chars)");
+        assert_eq!(format!("{t}"), "ApiToken(42 chars)");
+        assert!(!format!("{:?}", Some(&t)).contains(&secret));
+        assert!(t.warnings().is_empty());
+        assert_eq!(
+            t.corrections(),
+            &[
+                TokenCorrection::TrimmedWhitespace,
+                TokenCorrection::RemovedSswsPrefix
+            ]
+        );
+    }
+}
