@@ -389,7 +389,7 @@ mod tests {
         let org = |h: &str| f.orgs.iter().find(|o| o.host == h).unwrap();
         let acme = org("acme.okta.com");
         assert_eq!(acme.pipeline, "idx");
-        assert_eq!(acme.custom_domains, ["login.acme-corp.example"]);
+        assert_eq!(acme.custom_domains, ["login.acme-corp.com"]);
         for kind in [
             "super_admin",
             "read_only_admin",
@@ -414,7 +414,7 @@ mod tests {
             "fault-huge.okta.com",
             "fault-redirect.okta.com",
             "fault-ratelimit-headers.okta.com",
-            "login.evil-corp.example",
+            "login.evil-corp.net",
         ] {
             assert!(f.fault_hosts.iter().any(|x| x.host == h), "{h}");
         }

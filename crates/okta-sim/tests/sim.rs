@@ -145,7 +145,7 @@ async fn well_known_documents() {
     assert_eq!(v["_links"]["organization"]["href"], "https://acme.okta.com");
     assert_eq!(
         v["_links"]["alternate"]["href"],
-        "https://login.acme-corp.example"
+        "https://login.acme-corp.com"
     );
 
     // The custom domain names its Okta-owned org; the port of the Host header is ignored.
@@ -396,7 +396,7 @@ async fn tokens_belong_to_their_org() {
     // The custom domain is acme: same tokens, same answers.
     let r = get(
         &app,
-        "login.acme-corp.example",
+        "login.acme-corp.com",
         "/api/v1/users/me",
         Some(&acme),
     )
@@ -408,7 +408,7 @@ async fn tokens_belong_to_their_org() {
     );
     let r = get(
         &app,
-        "login.acme-corp.example",
+        "login.acme-corp.com",
         "/api/v1/users/me",
         Some(&globex),
     )
@@ -805,7 +805,7 @@ async fn quick_faults() {
     .await;
     assert_eq!(r.status, 401);
 
-    let r = get(&app, "login.evil-corp.example", WK, None).await;
+    let r = get(&app, "login.evil-corp.net", WK, None).await;
     assert_eq!(r.status, 200);
     assert_eq!(
         r.json()["_links"]["organization"]["href"],
@@ -813,7 +813,7 @@ async fn quick_faults() {
     );
     assert_eq!(
         r.json()["_links"]["alternate"]["href"],
-        "https://login.evil-corp.example"
+        "https://login.evil-corp.net"
     );
 
     // Other fault hosts' well-known documents name themselves.

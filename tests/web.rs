@@ -1,0 +1,143 @@
+//! Component tests in headless Chromium (wasm-bindgen-test): the page is mounted for real and
+//! driven through the DOM the way a person would: type, leave the field, press a button.
+#![cfg(target_arch = "wasm32")]
+
+use leptos::prelude::*;
+use okta_link::core::config::Config;
+use okta_link::core::fragment;
+use okta_link::i18n::{Catalog, Lang, Texts, EN_JSON};
+use okta_link::net::{sleep, BrowserJson};
+use okta_link::ui::{App, Boot};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{Element, HtmlElement, HtmlInputElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn boot(config: &str) -> Boot {
+    let config = Config::from_json(config, &BrowserJson).expect("valid test config");
+    let fragment = fragment::parse("", &config);
+    let english = Catalog::parse(EN_JSON, &BrowserJson).expect("English catalogue parses");
+    Boot {
+        config,
+        fragment,
+        texts: Texts::new(Lang::En, Catalog::default(), english),
+    }
+}
+
+/// Mount the page into a fresh container and return it.
+fn mount(config: &str) -> HtmlElement {
+    let doc = document();
+    let container: HtmlElement = doc.create_element("div").unwrap().unchecked_into();
+    doc.body().unwrap().append_child(&container).unwrap();
+    let b = boot(config);
+    leptos::mount::mount_to(container.clone(), move || view! { <App boot=b /> }).forget();
+    container
+}
+
+fn find(root: &HtmlElement, selector: &str) -> Option<Element> {
+    root.query_selector(selector).unwrap()
+}
+
+fn input(root: &HtmlElement, id: &str) -> HtmlInputElement {
+    find(root, &format!("#{id}")).expect(id).unchecked_into()
+}
+
+fn type_into(el: &HtmlInputElement, text: &str) {
+    el.set_value(text);
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    let ev = web_sys::Event::new_with_event_init_dict("input", &init).unwrap();
+    el.dispatch_event(&ev).unwrap();
+}
+
+fn leave(el: &HtmlInputElement) {
+    let ev = web_sys::FocusEvent::new("blur").unwrap();
+    el.dispatch_event(&ev).unwrap();
+}
+
+fn text(root: &HtmlElement, selector: &str) -> String {
+    find(root, selector)
+        .and_then(|e| e.text_content())
+        .unwrap_or_default()
+}
+
+const CONFIG: &str = r#"{"proxy": "/okta/{host}{path}"}"#;
+
+#[wasm_bindgen_test]
+async fn org_field_previews_the_address_and_says_what_it_corrected() {
+    let root = mount(CONFIG);
+    let org = input(&root, "org");
+    type_into(&org, "  https://ACME-admin.okta.com/admin/dashboard ");
+    sleep(20).await;
+    assert!(text(&root, "#org-preview").contains("https://acme.okta.com"));
+    let notices = text(&root, "#org-notices");
+    assert!(notices.contains("-admin"), "{notices}");
+    assert!(notices.contains("path"), "{notices}");
+    // No error while the input is valid, and the preview is linked to the field.
+    assert!(find(&root, "#org-error").is_none());
+    let described = org.get_attribute("aria-describedby").unwrap();
+    assert!(described.contains("org-preview"), "{described}");
+}
+
+#[wasm_bindgen_test]
+async fn org_error_waits_until_the_field_is_left() {
+    let root = mount(CONFIG);
+    let org = input(&root, "org");
+    type_into(&org, "acme.okta.co");
+    sleep(20).await;
+    assert!(find(&root, "#org-error").is_none(), "no error on the first keys");
+    leave(&org);
+    sleep(20).await;
+    let error = text(&root, "#org-error");
+    assert!(error.contains("acme.okta.com"), "suggestion shown: {error}");
+    assert_eq!(org.get_attribute("aria-invalid").as_deref(), Some("true"));
+    assert!(org
+        .get_attribute("aria-describedby")
+        .unwrap()
+        .contains("org-error"));
+}
+
+#[wasm_bindgen_test]
+async fn token_field_never_echoes_the_token_and_can_be_revealed() {
+    let root = mount(CONFIG);
+    let token = input(&root, "token");
+    let secret = "00abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123";
+    type_into(&token, &format!("SSWS {secret}\n"));
+    sleep(20).await;
+    let state = text(&root, "#token-state");
+    assert!(state.contains("42"), "{state}");
+    assert!(state.contains("SSWS"), "says it removed the prefix: {state}");
+    assert!(!root.inner_html().contains(secret), "token echoed in the DOM");
+    assert_eq!(token.type_(), "password");
+    assert_eq!(token.get_attribute("autocomplete").as_deref(), Some("off"));
+    assert_eq!(token.get_attribute("spellcheck").as_deref(), Some("false"));
+    let toggle: HtmlElement = find(&root, "button[aria-controls=token]")
+        .unwrap()
+        .unchecked_into();
+    toggle.click();
+    sleep(20).await;
+    assert_eq!(token.type_(), "text");
+    assert_eq!(toggle.get_attribute("aria-pressed").as_deref(), Some("true"));
+}
+
+#[wasm_bindgen_test]
+async fn submitting_an_empty_form_shows_both_errors_and_focuses_the_first_field() {
+    let root = mount(CONFIG);
+    let button: HtmlElement = find(&root, "button.primary").unwrap().unchecked_into();
+    button.click();
+    sleep(20).await;
+    assert!(!text(&root, "#org-error").is_empty());
+    assert!(!text(&root, "#token-error").is_empty());
+    let active = document().active_element().map(|e| e.id());
+    assert_eq!(active.as_deref(), Some("org"));
+    // Nothing was sent: no result, no progress.
+    assert!(find(&root, "#result").is_none());
+}
+
+#[wasm_bindgen_test]
+async fn partner_name_is_shown() {
+    let root = mount(r#"{"proxy": "/okta/{host}{path}", "partner": {"name": "Acme Security"}}"#);
+    sleep(10).await;
+    assert!(text(&root, "h1").contains("Acme Security"));
+}
