@@ -149,7 +149,7 @@ async fn well_known_documents() {
     );
 
     // The custom domain names its Okta-owned org; the port of the Host header is ignored.
-    let r = get(&app, "LOGIN.acme-corp.example:443", WK, None).await;
+    let r = get(&app, "LOGIN.acme-corp.com:443", WK, None).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.json(), v);
 
