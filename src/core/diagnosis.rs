@@ -469,9 +469,12 @@ fn judge_common(o: &Outcome<()>, probe: ProbeKind, host: &str, stage: Stage) -> 
             let host = host.to_string();
             match p.code {
                 ProxyErrorCode::NameNotFound => (RANK_TARGET, Failure::NoOrgAtAddress { host }),
-                ProxyErrorCode::UpstreamUnreachable | ProxyErrorCode::UpstreamTimeout => {
+                ProxyErrorCode::UpstreamUnreachable => {
                     (RANK_TARGET, Failure::OrgUnreachable { host })
                 }
+                // The org was reached but did not answer in time: that is slowness, not a
+                // wrong address.
+                ProxyErrorCode::UpstreamTimeout => (RANK_TIMEOUT, Failure::TimedOut { stage }),
                 ProxyErrorCode::TargetRefused | ProxyErrorCode::TargetForbiddenAddress => (
                     RANK_TARGET,
                     Failure::ProxyRefusedTarget { host, code: p.code },
