@@ -86,7 +86,10 @@ async fn org_error_waits_until_the_field_is_left() {
     let org = input(&root, "org");
     type_into(&org, "acme.okta.co");
     sleep(20).await;
-    assert!(find(&root, "#org-error").is_none(), "no error on the first keys");
+    assert!(
+        find(&root, "#org-error").is_none(),
+        "no error on the first keys"
+    );
     leave(&org);
     sleep(20).await;
     let error = text(&root, "#org-error");
@@ -107,8 +110,14 @@ async fn token_field_never_echoes_the_token_and_can_be_revealed() {
     sleep(20).await;
     let state = text(&root, "#token-state");
     assert!(state.contains("42"), "{state}");
-    assert!(state.contains("SSWS"), "says it removed the prefix: {state}");
-    assert!(!root.inner_html().contains(secret), "token echoed in the DOM");
+    assert!(
+        state.contains("SSWS"),
+        "says it removed the prefix: {state}"
+    );
+    assert!(
+        !root.inner_html().contains(secret),
+        "token echoed in the DOM"
+    );
     assert_eq!(token.type_(), "password");
     assert_eq!(token.get_attribute("autocomplete").as_deref(), Some("off"));
     assert_eq!(token.get_attribute("spellcheck").as_deref(), Some("false"));
@@ -118,7 +127,10 @@ async fn token_field_never_echoes_the_token_and_can_be_revealed() {
     toggle.click();
     sleep(20).await;
     assert_eq!(token.type_(), "text");
-    assert_eq!(toggle.get_attribute("aria-pressed").as_deref(), Some("true"));
+    assert_eq!(
+        toggle.get_attribute("aria-pressed").as_deref(),
+        Some("true")
+    );
 }
 
 #[wasm_bindgen_test]

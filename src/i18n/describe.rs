@@ -127,14 +127,24 @@ pub fn failure(t: &Texts, f: &Failure) -> Described {
         Failure::MissingAccess { missing, grant, .. } => {
             params.push((
                 "missing",
-                list(t, missing.iter().map(|d| t.t(&format!("data.{}", d.code())))),
+                list(
+                    t,
+                    missing.iter().map(|d| t.t(&format!("data.{}", d.code()))),
+                ),
             ));
             params.push((
                 "roles",
-                list(t, grant.iter().map(|r: &RoleHint| t.t(&format!("role.{}", r.code())))),
+                list(
+                    t,
+                    grant
+                        .iter()
+                        .map(|r: &RoleHint| t.t(&format!("role.{}", r.code()))),
+                ),
             ));
         }
-        Failure::TokenRejected { .. } | Failure::TokenLacksPermission { .. } | Failure::ProxyDown => {}
+        Failure::TokenRejected { .. }
+        | Failure::TokenLacksPermission { .. }
+        | Failure::ProxyDown => {}
     }
     let a = args(&params);
     let remedy_key = match f {

@@ -84,12 +84,7 @@ pub fn negotiate(
     requested
         .and_then(Lang::from_tag)
         .filter(ok)
-        .or_else(|| {
-            browser
-                .iter()
-                .filter_map(|t| Lang::from_tag(t))
-                .find(ok)
-        })
+        .or_else(|| browser.iter().filter_map(|t| Lang::from_tag(t)).find(ok))
         .or_else(|| Some(default).filter(ok))
         .or_else(|| allowed.first().copied())
         .unwrap_or(Lang::En)
@@ -227,7 +222,10 @@ mod tests {
         assert_eq!(negotiate(Some("xx"), &browser, &[], en), Lang::Fr);
         assert_eq!(negotiate(None, &[], &[], en), Lang::En);
         assert_eq!(negotiate(None, &[], &[], Lang::Es), Lang::Es);
-        assert_eq!(negotiate(Some("de"), &browser, &[Lang::En, Lang::Ja], en), Lang::En);
+        assert_eq!(
+            negotiate(Some("de"), &browser, &[Lang::En, Lang::Ja], en),
+            Lang::En
+        );
         assert_eq!(negotiate(None, &browser, &[Lang::Ja], en), Lang::Ja);
         assert_eq!(negotiate(Some("AR"), &[], &[], en), Lang::Ar);
     }

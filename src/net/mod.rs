@@ -164,7 +164,11 @@ async fn read(response: Response) -> Result<Fetched, FetchFailure> {
     let headers = response.headers();
     let header = |name: &str| headers.get(name).map(|v| v.chars().take(256).collect());
     if let Some(len) = headers.get("content-length") {
-        if len.trim().parse::<usize>().is_ok_and(|n| n > MAX_BODY_BYTES) {
+        if len
+            .trim()
+            .parse::<usize>()
+            .is_ok_and(|n| n > MAX_BODY_BYTES)
+        {
             return Err(FetchFailure::TooLarge);
         }
     }

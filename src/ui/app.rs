@@ -15,14 +15,17 @@ use crate::core::{org_url, token};
 use crate::i18n::Texts;
 use crate::net::{self, BrowserJson, Cancel, FetchFailure};
 use crate::ui::boot::Boot;
-use crate::ui::fields::{OrgField, TokenField};
+use crate::ui::fields::{OrgField, TokenField, TokenState};
 use crate::ui::report::report_view;
 
 /// Where the page stands.
 #[derive(Clone, PartialEq)]
 enum Phase {
     Idle,
-    Checking { stage: Stage, wait_until: Option<u64> },
+    Checking {
+        stage: Stage,
+        wait_until: Option<u64>,
+    },
     Finished(Arc<Report>),
 }
 
@@ -106,11 +109,7 @@ async fn drive(
 pub fn App(boot: Boot) -> impl IntoView {
     let texts: Texts = boot.texts.clone();
     let partner: Option<String> = boot.config.partner.name.clone();
-    let prefill = boot
-        .fragment
-        .org
-        .clone()
-        .unwrap_or_default();
+    let prefill = boot.fragment.org.clone().unwrap_or_default();
 
     let (org, set_org) = signal(prefill);
     let (token_raw, set_token_raw) = signal(String::new());
@@ -131,12 +130,10 @@ pub fn App(boot: Boot) -> impl IntoView {
         if raw.trim().is_empty() {
             return None;
         }
-        Some(token::clean(&raw).map(|t| {
-            (
-                t.len(),
-                t.corrections().iter().map(|c| c.code()).collect::<Vec<_>>(),
-                t.warnings().iter().map(|w| w.code()).collect::<Vec<_>>(),
-            )
+        Some(token::clean(&raw).map(|t| TokenState {
+            len: t.len(),
+            corrections: t.corrections().iter().map(|c| c.code()).collect(),
+            warnings: t.warnings().iter().map(|w| w.code()).collect(),
         }))
     });
 
@@ -212,7 +209,7 @@ pub fn App(boot: Boot) -> impl IntoView {
             };
             request_animation_frame(move || {
                 let el: Option<web_sys::HtmlElement> =
-                    target.or_else(|| result_node.get_untracked().map(|e| e.into()));
+                    target.or_else(|| result_node.get_untracked());
                 if let Some(el) = el {
                     let _ = el.focus();
                 }
@@ -237,7 +234,10 @@ pub fn App(boot: Boot) -> impl IntoView {
 
     let show_org_error = Signal::derive(move || org_left.get() || submitted.get());
     let show_token_error = Signal::derive(move || token_left.get() || submitted.get());
-    let role_hint = texts.t(&format!("token.help.role.{}", role_hint_key(&boot.config.required)));
+    let role_hint = texts.t(&format!(
+        "token.help.role.{}",
+        role_hint_key(&boot.config.required)
+    ));
 
     let t = texts.clone();
     let title = match &partner {
@@ -253,7 +253,10 @@ pub fn App(boot: Boot) -> impl IntoView {
         None => t.t("app.footer_plain"),
     };
     let logo = boot.config.partner.logo.clone().map(|src| {
-        let alt = t.f("app.logo_alt", &[("partner", partner.as_deref().unwrap_or(""))]);
+        let alt = t.f(
+            "app.logo_alt",
+            &[("partner", partner.as_deref().unwrap_or(""))],
+        );
         view! { <img src=src alt=alt /> }
     });
 
@@ -274,7 +277,10 @@ pub fn App(boot: Boot) -> impl IntoView {
         ];
         let wait = wait_until.map(|until| {
             let secs = until.saturating_sub(now.get()).div_ceil(1000);
-            t.f("progress.rate_limit_wait", &[("seconds", &secs.to_string())])
+            t.f(
+                "progress.rate_limit_wait",
+                &[("seconds", &secs.to_string())],
+            )
         });
         Some(view! {
             <ol class="progress" aria-label=t.t("progress.label")>
@@ -285,9 +291,18 @@ pub fn App(boot: Boot) -> impl IntoView {
     };
     let t = texts.clone();
     let polite = move || match phase.get() {
-        Phase::Checking { stage: Stage::Identify, wait_until: None } => t.t("progress.reach"),
-        Phase::Checking { stage: Stage::Permissions, wait_until: None } => t.t("progress.access"),
-        Phase::Checking { wait_until: Some(_), .. } => t.t("progress.rate_limit_announce"),
+        Phase::Checking {
+            stage: Stage::Identify,
+            wait_until: None,
+        } => t.t("progress.reach"),
+        Phase::Checking {
+            stage: Stage::Permissions,
+            wait_until: None,
+        } => t.t("progress.access"),
+        Phase::Checking {
+            wait_until: Some(_),
+            ..
+        } => t.t("progress.rate_limit_announce"),
         Phase::Finished(r) if r.verified().is_some() => t.t("report.verified.title"),
         _ => String::new(),
     };

@@ -37,15 +37,17 @@ pub fn OrgField(
                 .filter(|c| c.code() != "added_scheme")
                 .map(|c| t.t(&format!("org.correction.{}", c.code())))
                 .collect();
-            Some(view! {
-                <p class="preview" id="org-preview">
-                    {t.t("org.preview.connect_to")} " " <strong>{org.origin()}</strong>
-                </p>
-                <ul class="notices" id="org-notices">
-                    {notices.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}
-                </ul>
-            }
-            .into_any())
+            Some(
+                view! {
+                    <p class="preview" id="org-preview">
+                        {t.t("org.preview.connect_to")} " " <strong>{org.origin()}</strong>
+                    </p>
+                    <ul class="notices" id="org-notices">
+                        {notices.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}
+                    </ul>
+                }
+                .into_any(),
+            )
         }
         _ => None,
     };
@@ -112,11 +114,22 @@ pub fn OrgField(
     }
 }
 
+/// What the token field shows about the cleaned token: never the token itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenState {
+    pub len: usize,
+    pub corrections: Vec<&'static str>,
+    pub warnings: Vec<&'static str>,
+}
+
+/// Nothing typed yet, the cleaned state, or why the input is refused.
+pub type TokenCheck = Option<Result<TokenState, token::TokenError>>;
+
 #[component]
 pub fn TokenField(
     texts: Texts,
     /// Only the cleaned state, never the token itself, is shown.
-    cleaned: Memo<Option<Result<(usize, Vec<&'static str>, Vec<&'static str>), token::TokenError>>>,
+    cleaned: Memo<TokenCheck>,
     set_raw: WriteSignal<String>,
     show_error: Signal<bool>,
     on_blur: Callback<()>,
@@ -126,22 +139,31 @@ pub fn TokenField(
     let (revealed, set_revealed) = signal(false);
     let invalid = move || show_error.get() && !matches!(cleaned.get(), Some(Ok(_)));
     let t = texts.clone();
-    let state = move || match cleaned.get() {
-        Some(Ok((len, corrections, warnings))) => {
-            let mut lines = vec![t.f("token.state.length", &[("len", &len.to_string())])];
-            lines.extend(corrections.iter().map(|c| t.t(&format!("token.correction.{c}"))));
-            let warn: Vec<String> = warnings
-                .iter()
-                .map(|w| t.f(&format!("token.warning.{w}"), &[("len", &len.to_string())]))
-                .collect();
-            Some(view! {
+    let state =
+        move || match cleaned.get() {
+            Some(Ok(TokenState {
+                len,
+                corrections,
+                warnings,
+            })) => {
+                let mut lines = vec![t.f("token.state.length", &[("len", &len.to_string())])];
+                lines.extend(
+                    corrections
+                        .iter()
+                        .map(|c| t.t(&format!("token.correction.{c}"))),
+                );
+                let warn: Vec<String> = warnings
+                    .iter()
+                    .map(|w| t.f(&format!("token.warning.{w}"), &[("len", &len.to_string())]))
+                    .collect();
+                Some(view! {
                 <p class="preview" id="token-state">{lines.join(" ")}</p>
                 {warn.into_iter().map(|w| view! { <p class="warning">{w}</p> }).collect_view()}
             }
             .into_any())
-        }
-        _ => None,
-    };
+            }
+            _ => None,
+        };
     let t = texts.clone();
     let error = move || {
         if !show_error.get() {

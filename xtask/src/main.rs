@@ -50,7 +50,11 @@ fn main() -> ExitCode {
                  \n  fuzz   long property-based fuzz run\
                  \n  size   print the first-load bytes of dist/ and check the budget"
             );
-            return if cmd == "help" { ExitCode::SUCCESS } else { ExitCode::FAILURE };
+            return if cmd == "help" {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            };
         }
     };
     match result {
@@ -151,7 +155,8 @@ fn locked_wasm_bindgen() -> Result<String> {
 
 fn setup() -> Result {
     step("setup: wasm32 target");
-    let targets = output_of(cmd("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    let targets =
+        output_of(cmd("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
     if targets.lines().any(|l| l == "wasm32-unknown-unknown") {
         eprintln!("wasm32-unknown-unknown already installed");
     } else {
@@ -185,17 +190,22 @@ fn setup() -> Result {
     }
 
     step("setup: npm packages (wasm-opt, playwright-core, axe-core, cors-anywhere)");
-    let wasm_opt = output_of(cmd("node_modules/.bin/wasm-opt").arg("--version")).unwrap_or_default();
+    let wasm_opt =
+        output_of(cmd("node_modules/.bin/wasm-opt").arg("--version")).unwrap_or_default();
     let stamp = root().join("node_modules/.package-lock.json");
-    let lock_newer = match (fs::metadata(&stamp), fs::metadata(root().join("package-lock.json"))) {
+    let lock_newer = match (
+        fs::metadata(&stamp),
+        fs::metadata(root().join("package-lock.json")),
+    ) {
         (Ok(s), Ok(l)) => l.modified().ok() > s.modified().ok(),
         _ => true,
     };
     if wasm_opt.contains(WASM_OPT_VERSION) && !lock_newer {
         eprintln!("node_modules up to date ({wasm_opt})");
     } else {
-        run_cmd(cmd("npm").args(["ci", "--no-audit", "--no-fund"]))
-            .map_err(|e| format!("{e}\n  npm could not install the packages in package-lock.json"))?;
+        run_cmd(cmd("npm").args(["ci", "--no-audit", "--no-fund"])).map_err(|e| {
+            format!("{e}\n  npm could not install the packages in package-lock.json")
+        })?;
     }
 
     step("setup: Chromium and ChromeDriver (Debian)");
@@ -210,8 +220,16 @@ fn setup() -> Result {
             )
         };
         apt(&["update"]).ok();
-        apt(&["install", "-y", "--no-install-recommends", "chromium", "chromium-driver"])
-            .map_err(|e| format!("{e}\n  could not install chromium and chromium-driver with apt-get"))?;
+        apt(&[
+            "install",
+            "-y",
+            "--no-install-recommends",
+            "chromium",
+            "chromium-driver",
+        ])
+        .map_err(|e| {
+            format!("{e}\n  could not install chromium and chromium-driver with apt-get")
+        })?;
     } else {
         return Err("Chromium is missing: run `sudo apt-get install -y chromium chromium-driver` (Debian) and retry".into());
     }
@@ -241,9 +259,8 @@ fn size_report(print_only: bool) -> Result<u64> {
         .and_then(|v| v.trim().parse().ok())
         .ok_or("size report has no total")?;
     if total > BROTLI_BUDGET_BYTES {
-        let msg = format!(
-            "first load is {total} bytes brotli, over the budget of {BROTLI_BUDGET_BYTES}"
-        );
+        let msg =
+            format!("first load is {total} bytes brotli, over the budget of {BROTLI_BUDGET_BYTES}");
         if print_only {
             eprintln!("{msg}");
         } else {
@@ -347,7 +364,9 @@ fn run(args: &[String]) -> Result {
     loop {
         for s in services.iter_mut() {
             if let Ok(Some(status)) = s.child.try_wait() {
-                return Err(format!("a service stopped ({status}); see its output above"));
+                return Err(format!(
+                    "a service stopped ({status}); see its output above"
+                ));
             }
         }
         std::thread::sleep(std::time::Duration::from_millis(500));
@@ -364,7 +383,11 @@ fn test(args: &[String]) -> Result {
         step("test 1/3: native unit, property and integration tests");
         run_cmd(cmd("cargo").args(["fmt", "--all", "--check"]))
             .map_err(|e| format!("{e}\n  run `cargo fmt --all`"))?;
-        run_cmd(cmd("cargo").args(["test", "--workspace"]).env("PROPTEST_CASES", "512"))?;
+        run_cmd(
+            cmd("cargo")
+                .args(["test", "--workspace"])
+                .env("PROPTEST_CASES", "512"),
+        )?;
     }
     if only("browser") {
         step("test 2/3: wasm-bindgen-test in headless Chromium");
@@ -418,7 +441,9 @@ fn bench() -> Result {
 
 fn fuzz() -> Result {
     let cases = env::var("FUZZ_CASES").unwrap_or_else(|_| "20000".into());
-    step(&format!("fuzz: property suites with PROPTEST_CASES={cases}"));
+    step(&format!(
+        "fuzz: property suites with PROPTEST_CASES={cases}"
+    ));
     run_cmd(
         cmd("cargo")
             .args(["test", "--workspace", "--release", "--", "prop"])

@@ -394,13 +394,7 @@ async fn tokens_belong_to_their_org() {
     .await;
     assert_eq!(r.status, 200);
     // The custom domain is acme: same tokens, same answers.
-    let r = get(
-        &app,
-        "login.acme-corp.com",
-        "/api/v1/users/me",
-        Some(&acme),
-    )
-    .await;
+    let r = get(&app, "login.acme-corp.com", "/api/v1/users/me", Some(&acme)).await;
     assert_eq!(r.status, 200);
     assert_eq!(
         r.json()["profile"]["login"],
