@@ -54,7 +54,7 @@ pub fn call_label(probe: ProbeKind) -> &'static str {
     match probe {
         ProbeKind::WellKnown => "/.well-known/okta-organization",
         ProbeKind::Me => "/api/v1/users/me",
-        ProbeKind::Roles => "/api/v1/users/{id}/roles",
+        ProbeKind::Roles => "/api/v1/users/…/roles",
         ProbeKind::Users => "/api/v1/users",
         ProbeKind::Groups => "/api/v1/groups",
         ProbeKind::Logs => "/api/v1/logs",
@@ -120,7 +120,7 @@ pub fn failure(t: &Texts, f: &Failure) -> Described {
                 "kind",
                 t.t(&format!(
                     "unreadable.{}",
-                    kind.map(|k| k.code()).unwrap_or("unexpected_shape")
+                    kind.map(|k| k.code()).unwrap_or("unexpected_status")
                 )),
             ));
         }

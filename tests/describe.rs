@@ -1,0 +1,224 @@
+//! Every value the page can show has words in the English catalogue: each failure, each
+//! normalization error and correction, every data kind, role, access state, proxy code and
+//! unreadable kind. A missing key would show the key itself; these tests make that impossible.
+
+use okta_link::core::diagnosis::{Failure, RateLimitSource};
+use okta_link::core::json::{JsonError, JsonParser};
+use okta_link::core::outcome::{ProxyErrorCode, UnreadableKind};
+use okta_link::core::plan::{DataKind, ProbeKind, Stage};
+use okta_link::i18n::describe;
+use okta_link::i18n::{Catalog, Lang, Texts, EN_JSON};
+use okta_link::org_url::Correction;
+use okta_link::token::TokenCorrection;
+use serde::de::DeserializeOwned;
+
+struct SerdeJson;
+
+impl JsonParser for SerdeJson {
+    fn parse<T: DeserializeOwned>(&self, text: &str) -> Result<T, JsonError> {
+        serde_json::from_str(text).map_err(|_| JsonError::Syntax)
+    }
+}
+
+fn english() -> Texts {
+    let en = Catalog::parse(EN_JSON, &SerdeJson).expect("en.json parses");
+    Texts::new(Lang::En, Catalog::default(), en)
+}
+
+fn failures() -> Vec<Failure> {
+    let rid = Some("Xsim0001".to_string());
+    let mut all = vec![
+        Failure::NoOrgAtAddress {
+            host: "a.okta.com".into(),
+        },
+        Failure::ForeignOrganization {
+            host: "login.x.com".into(),
+            named: "evil.example".into(),
+        },
+        Failure::OrgUnreachable {
+            host: "a.okta.com".into(),
+        },
+        Failure::TokenRejected {
+            request_id: rid.clone(),
+        },
+        Failure::TokenLacksPermission {
+            request_id: rid.clone(),
+        },
+        Failure::TokenBlockedFromProxyNetwork {
+            egress_ips: vec![],
+            request_id: rid.clone(),
+        },
+        Failure::TokenBlockedFromProxyNetwork {
+            egress_ips: vec!["203.0.113.7".into()],
+            request_id: rid.clone(),
+        },
+        Failure::RateLimited {
+            source: RateLimitSource::Okta,
+            retry_at_epoch_s: Some(1_795_000_000),
+            request_id: rid.clone(),
+        },
+        Failure::RateLimited {
+            source: RateLimitSource::Proxy,
+            retry_at_epoch_s: None,
+            request_id: None,
+        },
+        Failure::OktaServerError {
+            status: 503,
+            request_id: rid.clone(),
+        },
+        Failure::ProxyDown,
+        Failure::TimedOut {
+            stage: Stage::Identify,
+        },
+        Failure::TimedOut {
+            stage: Stage::Permissions,
+        },
+    ];
+    for code in ProxyErrorCode::ALL {
+        all.push(Failure::ProxyRefusedTarget {
+            host: "x.com".into(),
+            code,
+        });
+        all.push(Failure::ProxyMisconfigured {
+            issue: okta_link::core::diagnosis::ProxyIssue::Proxy(code),
+            status: 403,
+            request_id: None,
+        });
+    }
+    for probe in ProbeKind::ALL {
+        for kind in [
+            None,
+            Some(UnreadableKind::Html),
+            Some(UnreadableKind::NotJson),
+            Some(UnreadableKind::Truncated),
+            Some(UnreadableKind::WrongContentType),
+            Some(UnreadableKind::TooLarge),
+            Some(UnreadableKind::Empty),
+            Some(UnreadableKind::UnexpectedShape),
+        ] {
+            all.push(Failure::UnexpectedResponse {
+                probe,
+                status: 200,
+                kind,
+                request_id: None,
+            });
+        }
+    }
+    all
+}
+
+/// Words that would only appear if a key were missing.
+fn looks_like_a_key(s: &str) -> bool {
+    s.split_whitespace().any(|w| {
+        let w = w.trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '.' && c != '_');
+        w.contains('.')
+            && w.contains('_')
+            && !w.contains(' ')
+            && w.chars()
+                .all(|c| c.is_ascii_lowercase() || c == '.' || c == '_')
+    }) || s.starts_with("failure.")
+}
+
+#[test]
+fn every_failure_has_a_title_a_body_and_a_remedy() {
+    let t = english();
+    for f in failures() {
+        let d = describe::failure(&t, &f);
+        for text in [&d.title, &d.body] {
+            assert!(!text.is_empty() && !looks_like_a_key(text), "{f:?}: {text}");
+            assert!(
+                !text.contains('{'),
+                "unfilled placeholder for {f:?}: {text}"
+            );
+        }
+        let remedy = d.remedy.unwrap_or_else(|| panic!("no remedy for {f:?}"));
+        assert!(
+            !looks_like_a_key(&remedy) && !remedy.contains('{'),
+            "{f:?}: {remedy}"
+        );
+    }
+}
+
+#[test]
+fn token_rejected_names_all_four_causes() {
+    let t = english();
+    let d = describe::failure(&t, &Failure::TokenRejected { request_id: None });
+    for cause in [
+        "different Okta organization",
+        "revoked",
+        "30 days",
+        "deactivated",
+    ] {
+        assert!(d.body.contains(cause), "missing {cause}: {}", d.body);
+    }
+}
+
+#[test]
+fn every_code_the_page_shows_has_words() {
+    let t = english();
+    let mut keys: Vec<String> = Vec::new();
+    keys.extend(
+        Correction::ALL
+            .iter()
+            .map(|c| format!("org.correction.{}", c.code())),
+    );
+    keys.extend(
+        TokenCorrection::ALL
+            .iter()
+            .map(|c| format!("token.correction.{}", c.code())),
+    );
+    keys.extend(
+        ["unusual_format", "looks_like_okta_id"]
+            .iter()
+            .map(|c| format!("token.warning.{c}")),
+    );
+    keys.extend(DataKind::ALL.iter().map(|d| format!("data.{}", d.code())));
+    keys.extend(
+        [
+            "readable",
+            "not_permitted",
+            "rate_limited",
+            "timed_out",
+            "error",
+        ]
+        .iter()
+        .map(|a| format!("report.access.{a}")),
+    );
+    keys.extend(
+        ["identity_engine", "classic", "unknown"]
+            .iter()
+            .map(|e| format!("report.engine.{e}")),
+    );
+    keys.extend(
+        ["users", "logs", "roles"]
+            .iter()
+            .map(|r| format!("token.help.role.{r}")),
+    );
+    for key in &keys {
+        assert!(t.has(key), "missing catalogue key {key}");
+    }
+}
+
+#[test]
+fn every_org_and_token_error_code_has_words() {
+    // The case tables exercise every error; the codes they name must all have messages.
+    let t = english();
+    let cases: serde_json::Value =
+        serde_json::from_str(include_str!("cases/org_url.json")).unwrap();
+    let tokens: serde_json::Value = serde_json::from_str(include_str!("cases/token.json")).unwrap();
+    let mut missing = Vec::new();
+    for (prefix, table) in [("org.error.", &cases), ("token.error.", &tokens)] {
+        let list = table.get("cases").unwrap_or(table);
+        for case in list.as_array().expect("a list of cases") {
+            if let Some(code) = case.get("err").and_then(|c| c.as_str()) {
+                let key = format!("{prefix}{code}");
+                if !t.has(&key) {
+                    missing.push(key);
+                }
+            }
+        }
+    }
+    missing.sort();
+    missing.dedup();
+    assert!(missing.is_empty(), "missing catalogue keys: {missing:?}");
+}
