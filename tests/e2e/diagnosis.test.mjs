@@ -161,3 +161,17 @@ describe('a proxy that is down', () => {
     assert.match(text, /team that gave you this page/);
   });
 });
+
+describe('a proxy template that points at the wrong path', () => {
+  let stack;
+  // The proxy answers its own JSON error (path_not_allowed): the integrator's mistake, told
+  // apart from the customer's.
+  before(async () => { stack = await startStack({ config: { proxy: '/okta/{host}/extra{path}' } }); });
+  after(async () => { await stack?.stop(); });
+
+  test('says the connection service is misconfigured, for the integrator', async () => {
+    const text = await check(stack, 'acme.okta.com', SUPER());
+    assert.match(text, /misconfigured/);
+    assert.match(text, /team that gave you this page/);
+  });
+});
