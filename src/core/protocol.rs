@@ -1,1 +1,171 @@
-//! (being written)
+//! The embedding protocol: typed messages between the page and the platform's window that
+//! opened or framed it, and what the page sends on delivery. Pure: shapes and validation only;
+//! the shell posts them with an explicit, allow-listed target origin, never `'*'`.
+//!
+//! Outbound (page → host), each `{"source":"okta-link","v":1,"type":…}`:
+//! `ready`, `resize {height}`, `verified {report}` (no secret), `connected {connection}` (the
+//! token: only on delivery), `error {kind}` (a failure code), `close`.
+//!
+//! Inbound (host → page), accepted only from allow-listed origins and only in this shape:
+//! `{"source":"okta-link-host","v":1,"type":"session","session":"…"}` (a session token handed
+//! over after `ready`) or `{"source":"okta-link-host","v":1,"type":"theme","theme":"dark"}`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::core::config::Theme;
+use crate::core::diagnosis::Verified;
+
+/// Protocol version carried by every message.
+pub const VERSION: u32 = 1;
+/// `source` of the page's messages.
+pub const SOURCE: &str = "okta-link";
+/// `source` the host's messages must carry.
+pub const HOST_SOURCE: &str = "okta-link-host";
+/// Longest session token accepted from the host.
+pub const MAX_SESSION_LEN: usize = 4096;
+
+/// A message from the page.
+#[derive(Debug, Clone, Serialize)]
+pub struct Message<'a> {
+    pub source: &'static str,
+    pub v: u32,
+    #[serde(flatten)]
+    pub body: Body<'a>,
+}
+
+impl<'a> Message<'a> {
+    pub fn new(body: Body<'a>) -> Message<'a> {
+        Message {
+            source: SOURCE,
+            v: VERSION,
+            body,
+        }
+    }
+
+    /// Whether the message carries the token (and so goes only to the bound origin).
+    pub fn is_secret(&self) -> bool {
+        matches!(self.body, Body::Connected { .. })
+    }
+}
+
+/// The message kinds, tagged by `type`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Body<'a> {
+    Ready,
+    Resize { height: u32 },
+    Verified { report: &'a Verified },
+    Connected { connection: &'a Connection<'a> },
+    Error { kind: &'static str },
+    Close,
+}
+
+/// The verified connection handed to the platform: the only value that carries the token.
+#[derive(Debug, Clone, Serialize)]
+pub struct Connection<'a> {
+    pub org_url: String,
+    pub canonical_host: &'a str,
+    pub token: &'a str,
+    pub report: &'a Verified,
+}
+
+impl<'a> Connection<'a> {
+    pub fn new(token: &'a str, report: &'a Verified) -> Connection<'a> {
+        Connection {
+            org_url: format!("https://{}", report.org.entered_host),
+            canonical_host: &report.org.canonical_host,
+            token,
+            report,
+        }
+    }
+}
+
+/// An inbound message as it arrives (every field optional; validated by [`Inbound::from_raw`]).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct RawInbound {
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(default)]
+    pub v: Option<u32>,
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub session: Option<String>,
+    #[serde(default)]
+    pub theme: Option<String>,
+}
+
+/// A valid message from the host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inbound {
+    Session(String),
+    Theme(Theme),
+}
+
+impl Inbound {
+    /// The message if it has exactly the expected shape; `None` for anything else.
+    pub fn from_raw(raw: &RawInbound) -> Option<Inbound> {
+        if raw.source.as_deref() != Some(HOST_SOURCE) || raw.v != Some(VERSION) {
+            return None;
+        }
+        match raw.kind.as_deref()? {
+            "session" => {
+                let s = raw.session.as_deref()?;
+                let ok = !s.is_empty()
+                    && s.len() <= MAX_SESSION_LEN
+                    && s.bytes().all(|b| b.is_ascii_graphic());
+                ok.then(|| Inbound::Session(s.to_string()))
+            }
+            "theme" => Theme::parse(raw.theme.as_deref()?).map(Inbound::Theme),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(source: &str, v: u32, kind: &str) -> RawInbound {
+        RawInbound {
+            source: Some(source.into()),
+            v: Some(v),
+            kind: Some(kind.into()),
+            ..RawInbound::default()
+        }
+    }
+
+    #[test]
+    fn session_is_accepted_only_in_shape() {
+        let mut m = raw(HOST_SOURCE, 1, "session");
+        m.session = Some("sess_123".into());
+        assert_eq!(
+            Inbound::from_raw(&m),
+            Some(Inbound::Session("sess_123".into()))
+        );
+        m.session = Some("has space".into());
+        assert_eq!(Inbound::from_raw(&m), None);
+        m.session = Some("x".repeat(MAX_SESSION_LEN + 1));
+        assert_eq!(Inbound::from_raw(&m), None);
+        m.session = None;
+        assert_eq!(Inbound::from_raw(&m), None);
+    }
+
+    #[test]
+    fn wrong_source_version_or_type_is_ignored() {
+        let mut m = raw("someone-else", 1, "theme");
+        m.theme = Some("dark".into());
+        assert_eq!(Inbound::from_raw(&m), None);
+        let mut m = raw(HOST_SOURCE, 2, "theme");
+        m.theme = Some("dark".into());
+        assert_eq!(Inbound::from_raw(&m), None);
+        let mut m = raw(HOST_SOURCE, 1, "proxy");
+        m.theme = Some("dark".into());
+        assert_eq!(Inbound::from_raw(&m), None);
+        let mut m = raw(HOST_SOURCE, 1, "theme");
+        m.theme = Some("dark".into());
+        assert_eq!(Inbound::from_raw(&m), Some(Inbound::Theme(Theme::Dark)));
+        m.theme = Some("neon".into());
+        assert_eq!(Inbound::from_raw(&m), None);
+    }
+}

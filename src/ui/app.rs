@@ -8,13 +8,16 @@ use std::sync::Arc;
 use futures::future::join_all;
 use leptos::prelude::*;
 
+use crate::core::config::{Delivery, Theme};
 use crate::core::diagnosis::{Field, Report};
 use crate::core::outcome::Transport;
 use crate::core::plan::{Check, DataKind, Stage, Step};
+use crate::core::protocol::{Body, Connection, Inbound, Message};
 use crate::core::{org_url, token};
 use crate::i18n::Texts;
 use crate::net::{self, BrowserJson, Cancel, FetchFailure};
 use crate::ui::boot::Boot;
+use crate::ui::embed::Embed;
 use crate::ui::fields::{OrgField, TokenField, TokenState};
 use crate::ui::report::report_view;
 
@@ -27,6 +30,17 @@ enum Phase {
         wait_until: Option<u64>,
     },
     Finished(Arc<Report>),
+    /// Handing the verified connection to the platform.
+    Delivering(Arc<Report>),
+    /// Delivered; the token is gone from memory and the DOM.
+    Delivered,
+}
+
+/// Why a `submit` delivery failed (shown with a retry).
+#[derive(Clone, PartialEq)]
+enum DeliveryError {
+    Status(u16),
+    Unreachable,
 }
 
 /// Which role advice fits what the deployment requires.
@@ -120,6 +134,41 @@ pub fn App(boot: Boot) -> impl IntoView {
     let (now, set_now) = signal(net::now_ms());
     let cancel: StoredValue<Option<Rc<Cancel>>, LocalStorage> = StoredValue::new_local(None);
 
+    let embed = Embed::new(&boot.config);
+    let (session, set_session) = signal(boot.fragment.session.clone());
+    let (delivery_error, set_delivery_error) = signal(None::<DeliveryError>);
+    let card_node = NodeRef::<leptos::html::Div>::new();
+    if embed.active() {
+        embed.listen(&boot.config, move |msg| match msg {
+            Inbound::Session(s) => set_session.set(Some(s)),
+            Inbound::Theme(theme) => {
+                if let Some(html) = document().document_element() {
+                    let _ = match theme {
+                        Theme::System => html.remove_attribute("data-theme"),
+                        t => html.set_attribute("data-theme", t.code()),
+                    };
+                }
+            }
+        });
+        embed.post(&Message::new(Body::Ready));
+        let e = embed.clone();
+        Effect::new(move |_| {
+            if let Some(card) = card_node.get() {
+                e.watch_height(&card);
+            }
+        });
+        // Tell the host how each check ended (never the token).
+        let e = embed.clone();
+        Effect::new(move |_| {
+            if let Phase::Finished(report) = phase.get() {
+                match report.as_ref() {
+                    Report::Verified(v) => e.post(&Message::new(Body::Verified { report: v })),
+                    Report::Failed(f) => e.post(&Message::new(Body::Error { kind: f.code() })),
+                }
+            }
+        });
+    }
+
     let org_node = NodeRef::<leptos::html::Input>::new();
     let token_node = NodeRef::<leptos::html::Input>::new();
     let result_node = NodeRef::<leptos::html::Section>::new();
@@ -142,6 +191,12 @@ pub fn App(boot: Boot) -> impl IntoView {
     // Editing either field after a check clears the old result and cancels a running check:
     // a result never belongs to inputs other than the ones on screen.
     let reset = move || {
+        if matches!(
+            phase.get_untracked(),
+            Phase::Delivering(_) | Phase::Delivered
+        ) {
+            return;
+        }
         if let Some(c) = cancel.get_value() {
             c.cancel();
         }
@@ -215,6 +270,83 @@ pub fn App(boot: Boot) -> impl IntoView {
                 }
             });
         });
+    };
+
+    // Hand the verified connection to the platform, as the deployment configured.
+    let done_node = NodeRef::<leptos::html::Section>::new();
+    let boot_for_delivery = boot.clone();
+    let embed_for_delivery = embed.clone();
+    let deliver = move || {
+        let Phase::Finished(report) = phase.get_untracked() else {
+            return;
+        };
+        let Report::Verified(verified) = report.as_ref() else {
+            return;
+        };
+        let Ok(token) = token::clean(&token_raw.get_untracked()) else {
+            return;
+        };
+        set_delivery_error.set(None);
+        set_phase.set(Phase::Delivering(report.clone()));
+        // After delivery the token is dropped from memory and from the DOM.
+        let finish = move || {
+            if let Some(el) = token_node.get_untracked() {
+                el.set_value("");
+            }
+            set_phase.set(Phase::Delivered);
+            set_token_raw.set(String::new());
+            request_animation_frame(move || {
+                if let Some(el) = done_node.get_untracked() {
+                    let _ = el.focus();
+                }
+            });
+        };
+        match &boot_for_delivery.config.delivery {
+            Delivery::None => set_phase.set(Phase::Finished(report.clone())),
+            Delivery::PostMessage => {
+                let connection = Connection::new(token.secret(), verified);
+                embed_for_delivery.post(&Message::new(Body::Connected {
+                    connection: &connection,
+                }));
+                finish();
+            }
+            Delivery::Redirect { url } => {
+                let state = boot_for_delivery.fragment.state.clone().unwrap_or_default();
+                let sep = if url.contains('?') { '&' } else { '?' };
+                let target = format!(
+                    "{url}{sep}status=connected&state={}",
+                    String::from(js_sys::encode_uri_component(&state))
+                );
+                finish();
+                let _ = window().location().assign(&target);
+            }
+            Delivery::Submit { url } => {
+                let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+                let connection = Connection::new(token.secret(), verified);
+                let body = serde::Serialize::serialize(&connection, &serializer)
+                    .ok()
+                    .and_then(|v| js_sys::JSON::stringify(&v).ok())
+                    .map(String::from)
+                    .unwrap_or_default();
+                drop(token);
+                let url = url.clone();
+                let bearer = session.get_untracked();
+                let timeout = boot_for_delivery.config.timeout_ms;
+                leptos::task::spawn_local(async move {
+                    match net::post_json(&url, bearer.as_deref(), &body, timeout).await {
+                        Ok((status, _)) if (200..300).contains(&status) => finish(),
+                        Ok((status, _)) => {
+                            set_delivery_error.set(Some(DeliveryError::Status(status)));
+                            set_phase.set(Phase::Finished(report));
+                        }
+                        Err(_) => {
+                            set_delivery_error.set(Some(DeliveryError::Unreachable));
+                            set_phase.set(Phase::Finished(report));
+                        }
+                    }
+                });
+            }
+        }
     };
 
     // The countdown clock while waiting for a rate limit to reset.
@@ -317,9 +449,29 @@ pub fn App(boot: Boot) -> impl IntoView {
 
     let t = texts.clone();
     let partner_for_result = partner.clone();
+    let delivers = !matches!(boot.config.delivery, Delivery::None);
+    let deliver: StoredValue<Rc<dyn Fn()>, LocalStorage> = StoredValue::new_local(Rc::new(deliver));
     let result = move || {
-        let Phase::Finished(report) = phase.get() else {
-            return None;
+        let t = t.clone();
+        if let Phase::Delivered = phase.get() {
+            let body = match partner_for_result.as_deref() {
+                Some(p) => t.f("delivery.done_partner", &[("partner", p)]),
+                None => t.t("delivery.done"),
+            };
+            return Some(
+                view! {
+                    <section id="result" class="result ok" tabindex="-1" aria-label=t.t("report.region") node_ref=done_node>
+                        <h2>{t.t("delivery.done_title")}</h2>
+                        <p>{body}</p>
+                    </section>
+                }
+                .into_any(),
+            );
+        }
+        let (report, delivering) = match phase.get() {
+            Phase::Finished(r) => (r, false),
+            Phase::Delivering(r) => (r, true),
+            _ => return None,
         };
         let class = if report.verified().is_some() {
             "result ok"
@@ -329,16 +481,41 @@ pub fn App(boot: Boot) -> impl IntoView {
         let body = report_view(&t, &report, partner_for_result.as_deref());
         let retry_label = t.t("report.try_again");
         let failed = report.failure().is_some();
+        let connect = (delivers && !failed).then(|| {
+            let label = if delivering {
+                t.t("delivery.connecting")
+            } else {
+                match partner_for_result.as_deref() {
+                    Some(p) => t.f("delivery.connect_partner", &[("partner", p)]),
+                    None => t.t("delivery.connect"),
+                }
+            };
+            let error = delivery_error.get().map(|e| match e {
+                DeliveryError::Status(s) => t.f("delivery.error_status", &[("status", &s.to_string())]),
+                DeliveryError::Unreachable => t.t("delivery.error_unreachable"),
+            });
+            view! {
+                {error.map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+                <div class="actions">
+                    <button type="button" class="primary" aria-disabled=if delivering { "true" } else { "false" }
+                        on:click=move |_| if !delivering { deliver.with_value(|d| d()) }>
+                        {label}
+                    </button>
+                </div>
+            }
+        });
         Some(view! {
             <section id="result" class=class tabindex="-1" aria-label=t.t("report.region") node_ref=result_node>
                 {body}
+                {connect}
                 {failed.then(|| view! {
                     <div class="actions">
                         <button type="submit" class="secondary" form="link-form">{retry_label}</button>
                     </div>
                 })}
             </section>
-        })
+        }
+        .into_any())
     };
 
     let t = texts.clone();
@@ -351,7 +528,7 @@ pub fn App(boot: Boot) -> impl IntoView {
     };
     let t = texts.clone();
     view! {
-        <div class="card">
+        <div class="card" node_ref=card_node>
             <header class="brand">
                 {logo}
                 <h1>{title}</h1>

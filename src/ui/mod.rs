@@ -3,6 +3,7 @@
 
 mod app;
 mod boot;
+mod embed;
 mod fields;
 mod report;
 

@@ -1,0 +1,170 @@
+// Delivery of the verified connection, with the platform on another loopback origin:
+// post_message to the embedding portal (handshake, resize, verified, connected), submit to the
+// platform's endpoint with the session as a bearer credential, messages from origins that are
+// not allowed being ignored, and the token gone from the page afterwards.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { startStack, launchBrowser, FIXTURES, leakAudit } from './harness.mjs';
+
+const SECRET = FIXTURES.orgs.find((o) => o.host === 'acme.okta.com').tokens.find((t) => t.kind === 'super_admin').token;
+
+/** A tiny "platform" server on loopback: serves a host page and records POSTs. */
+function platform(handler) {
+  return new Promise((resolve) => {
+    const posts = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => { body += c; });
+      req.on('end', () => handler(req, res, body, posts));
+    });
+    server.listen(0, '127.0.0.1', () => {
+      resolve({ url: `http://127.0.0.1:${server.address().port}`, posts, close: () => new Promise((r) => server.close(r)) });
+    });
+  });
+}
+
+function hostPage(pageUrl, pageOrigin, { popup = false } = {}) {
+  return `<!doctype html><html lang="en"><head><title>Partner portal</title></head><body>
+<h1>Partner portal</h1>
+${popup ? '' : `<iframe id="f" title="Connect Okta" src="${pageUrl}#org=acme.okta.com" style="width:600px;height:300px;border:0"></iframe>`}
+<script>
+window.__msgs = [];
+window.addEventListener('message', (e) => {
+  if (e.origin !== ${JSON.stringify(pageOrigin)}) return;
+  window.__msgs.push(e.data);
+  const d = e.data || {};
+  if (d.source !== 'okta-link') return;
+  if (d.type === 'ready') e.source.postMessage({ source: 'okta-link-host', v: 1, type: 'session', session: 'sess-123' }, e.origin);
+  if (d.type === 'resize') document.getElementById('f').style.height = d.height + 'px';
+});
+</script></body></html>`;
+}
+
+let browser;
+before(async () => { browser = await launchBrowser(); });
+after(async () => { await browser?.close(); });
+
+describe('post_message to an embedding portal', () => {
+  let stack, portal, pageOrigin;
+  before(async () => {
+    portal = await platform((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(hostPage(portal.pageUrl, pageOrigin));
+    });
+    stack = await startStack({
+      config: { delivery: { mode: 'post_message' }, allowed_origins: [portal.url], partner: { name: 'Example Portal' } },
+      allowOrigins: [portal.url],
+    });
+    portal.pageUrl = stack.pageUrl;
+    pageOrigin = new URL(stack.pageUrl).origin;
+  });
+  after(async () => { await stack?.stop(); await portal?.close(); });
+
+  test('handshake, resize, verified and connected reach the portal; the token is then gone', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const consoleLines = [];
+    page.on('console', (m) => consoleLines.push(m.text()));
+    await page.goto(portal.url);
+    const frame = page.frameLocator('#f');
+    await frame.getByLabel('Okta organization URL').waitFor();
+    // The fragment prefilled the org.
+    assert.equal(await frame.getByLabel('Okta organization URL').inputValue(), 'acme.okta.com');
+    await frame.getByLabel('API token', { exact: true }).fill(SECRET);
+    await frame.getByRole('button', { name: 'Check connection' }).click();
+    await frame.getByText('Connection verified').first().waitFor();
+    const heightBefore = await page.$eval('#f', (f) => f.style.height);
+    await frame.getByRole('button', { name: 'Connect to Example Portal' }).click();
+    await frame.getByRole('heading', { name: 'Connected' }).waitFor();
+
+    const msgs = await page.evaluate(() => window.__msgs);
+    const types = msgs.map((m) => m.type);
+    for (const t of ['ready', 'resize', 'verified', 'connected']) assert.ok(types.includes(t), `${t} in ${types}`);
+    for (const m of msgs) {
+      assert.equal(m.source, 'okta-link');
+      assert.equal(m.v, 1);
+      if (m.type !== 'connected') assert.ok(!JSON.stringify(m).includes(SECRET), `secret in ${m.type}`);
+    }
+    const connected = msgs.find((m) => m.type === 'connected');
+    assert.equal(connected.connection.token, SECRET);
+    assert.equal(connected.connection.canonical_host, 'acme.okta.com');
+    assert.equal(connected.connection.org_url, 'https://acme.okta.com');
+    assert.ok(Number(heightBefore.replace('px', '')) > 300, `frame resized to content: ${heightBefore}`);
+
+    // The token is gone from the page's DOM and inputs after delivery.
+    const frameHandle = page.frames().find((f) => f.url().startsWith(pageOrigin));
+    const leftovers = await frameHandle.evaluate(() => document.documentElement.outerHTML + [...document.querySelectorAll('input')].map((i) => i.value).join(' '));
+    assert.ok(!leftovers.includes(SECRET), 'token still in the page after delivery');
+    for (const l of consoleLines) assert.ok(!l.includes(SECRET), 'token in console');
+    for (const l of [...stack.proxy.logs, ...stack.sim.logs]) assert.ok(!l.includes(SECRET), 'token in a log');
+    await context.close();
+  });
+
+  test('a page from an origin not on the allow-list gets nothing and cannot steer the page', async () => {
+    const stranger = await platform((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<!doctype html><title>Stranger</title><script>window.__msgs=[];addEventListener("message",e=>window.__msgs.push(e.data));</script>');
+    });
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(stranger.url);
+    const [popup] = await Promise.all([
+      page.waitForEvent('popup'),
+      page.evaluate((u) => { window.w = window.open(u); }, stack.pageUrl),
+    ]);
+    await popup.getByLabel('Okta organization URL').waitFor();
+    await page.evaluate(() => window.w.postMessage({ source: 'okta-link-host', v: 1, type: 'theme', theme: 'dark' }, '*'));
+    await popup.waitForTimeout(300);
+    assert.notEqual(await popup.evaluate(() => document.documentElement.dataset.theme), 'dark', 'theme message from a stranger was obeyed');
+    assert.deepEqual(await page.evaluate(() => window.__msgs), [], 'a stranger received messages');
+    await context.close();
+    await stranger.close();
+  });
+});
+
+describe('submit to the platform', () => {
+  let stack, api;
+  before(async () => {
+    api = await platform((req, res, body, posts) => {
+      const cors = { 'access-control-allow-origin': '*', 'access-control-allow-headers': 'authorization, content-type', 'access-control-allow-methods': 'POST' };
+      if (req.method === 'OPTIONS') { res.writeHead(204, cors); return res.end(); }
+      posts.push({ auth: req.headers.authorization, body, referer: req.headers.referer });
+      const fail = posts.length === 1;
+      res.writeHead(fail ? 503 : 201, { ...cors, 'content-type': 'application/json' });
+      res.end(fail ? '{"error":"try later"}' : '{"ok":true}');
+    });
+    stack = await startStack({ config: { delivery: { mode: 'submit', submit_url: `${api.url}/connections` } } });
+  });
+  after(async () => { await stack?.stop(); await api?.close(); });
+
+  test('POSTs the connection with the session as bearer, shows an error, retries, then is done', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const consoleLines = [];
+    const requests = [];
+    page.on('console', (m) => consoleLines.push(m.text()));
+    page.on('request', (r) => requests.push({ url: r.url(), method: r.method(), headers: r.headers() }));
+    await page.goto(`${stack.pageUrl}#session=sess-abc&org=acme.okta.com`);
+    await page.getByLabel('API token', { exact: true }).fill(SECRET);
+    await page.getByRole('button', { name: 'Check connection' }).click();
+    await page.getByText('Connection verified').first().waitFor();
+    await page.getByRole('button', { name: 'Finish connecting' }).click();
+    await page.getByText(/could not be saved \(HTTP 503\)/).waitFor();
+    await page.getByRole('button', { name: 'Finish connecting' }).click();
+    await page.getByRole('heading', { name: 'Connected' }).waitFor();
+    assert.equal(api.posts.length, 2);
+    const sent = JSON.parse(api.posts[1].body);
+    assert.equal(api.posts[1].auth, 'Bearer sess-abc');
+    assert.equal(sent.token, SECRET);
+    assert.equal(sent.org_url, 'https://acme.okta.com');
+    assert.equal(sent.report.admin.login, 'alice.nguyen@acme-corp.example');
+    assert.ok(!api.posts[1].referer, 'Referer sent to the platform');
+    // The session fragment was removed from the address bar; the token is nowhere else.
+    assert.ok(!page.url().includes('sess-abc'));
+    const leaks = await leakAudit(page, { console: consoleLines, requests, pageErrors: [] }, SECRET, { services: [stack.proxy, stack.sim] });
+    assert.deepEqual(leaks, []);
+    for (const r of requests) if (!r.url.startsWith(api.url)) assert.equal(r.method, 'GET', r.url);
+    await context.close();
+  });
+});
