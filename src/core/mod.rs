@@ -1,5 +1,6 @@
 //! The pure core: plain Rust, no browser, no I/O.
 
+pub mod color;
 pub mod config;
 pub mod diagnosis;
 pub mod fragment;

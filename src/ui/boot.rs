@@ -4,10 +4,12 @@
 
 use leptos::prelude::*;
 
+use crate::core::color;
 use crate::core::config::{Config, ConfigError, Theme};
 use crate::core::fragment::{self, Fragment};
 use crate::i18n::{self, Catalog, Lang, Texts};
 use crate::net::{self, BrowserJson};
+use wasm_bindgen::JsCast;
 
 /// What the page starts with.
 #[derive(Clone)]
@@ -105,6 +107,21 @@ pub fn apply_document_settings(boot: &Boot) {
         }
         Theme::System => {
             let _ = html.remove_attribute("data-theme");
+        }
+    }
+    // The partner's colour on the primary button, shaded if needed so its text stays at 4.5:1.
+    if let Some(brand) = boot
+        .config
+        .partner
+        .brand_color
+        .as_deref()
+        .and_then(color::Rgb::parse)
+    {
+        let (bg, fg) = color::readable(brand);
+        if let Some(el) = html.dyn_ref::<web_sys::HtmlElement>() {
+            let style = el.style();
+            let _ = style.set_property("--accent", &bg.hex());
+            let _ = style.set_property("--on-accent", &fg.hex());
         }
     }
     document().set_title(&boot.texts.t("app.document_title"));
