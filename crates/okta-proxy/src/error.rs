@@ -4,58 +4,17 @@
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-/// Every error code of the contract.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Code {
-    TargetRefused,
-    TargetForbiddenAddress,
-    NameNotFound,
-    UpstreamUnreachable,
-    UpstreamTimeout,
-    UpstreamTooLarge,
-    UpstreamRedirect,
-    MethodNotAllowed,
-    PathNotAllowed,
-    OriginNotAllowed,
-    BadRequest,
-    RateLimited,
+/// Every error code of the contract: the page's own enum, so page and proxy cannot drift
+/// apart (`Unknown` is what the page calls a code it does not know; the proxy never sends it).
+pub use okta_link::core::outcome::ProxyErrorCode as Code;
+
+/// The HTTP status the contract gives each code (its wire name is `code()`).
+pub trait Contract {
+    fn status(self) -> StatusCode;
 }
 
-impl Code {
-    pub const ALL: [Code; 12] = [
-        Code::TargetRefused,
-        Code::TargetForbiddenAddress,
-        Code::NameNotFound,
-        Code::UpstreamUnreachable,
-        Code::UpstreamTimeout,
-        Code::UpstreamTooLarge,
-        Code::UpstreamRedirect,
-        Code::MethodNotAllowed,
-        Code::PathNotAllowed,
-        Code::OriginNotAllowed,
-        Code::BadRequest,
-        Code::RateLimited,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Code::TargetRefused => "target_refused",
-            Code::TargetForbiddenAddress => "target_forbidden_address",
-            Code::NameNotFound => "name_not_found",
-            Code::UpstreamUnreachable => "upstream_unreachable",
-            Code::UpstreamTimeout => "upstream_timeout",
-            Code::UpstreamTooLarge => "upstream_too_large",
-            Code::UpstreamRedirect => "upstream_redirect",
-            Code::MethodNotAllowed => "method_not_allowed",
-            Code::PathNotAllowed => "path_not_allowed",
-            Code::OriginNotAllowed => "origin_not_allowed",
-            Code::BadRequest => "bad_request",
-            Code::RateLimited => "rate_limited",
-        }
-    }
-
-    /// The HTTP status the contract gives this code.
-    pub fn status(self) -> StatusCode {
+impl Contract for Code {
+    fn status(self) -> StatusCode {
         match self {
             Code::TargetRefused
             | Code::TargetForbiddenAddress
@@ -64,18 +23,13 @@ impl Code {
             Code::NameNotFound
             | Code::UpstreamUnreachable
             | Code::UpstreamTooLarge
-            | Code::UpstreamRedirect => StatusCode::BAD_GATEWAY,
+            | Code::UpstreamRedirect
+            | Code::Unknown => StatusCode::BAD_GATEWAY,
             Code::UpstreamTimeout => StatusCode::GATEWAY_TIMEOUT,
             Code::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Code::BadRequest => StatusCode::BAD_REQUEST,
             Code::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         }
-    }
-}
-
-impl std::fmt::Display for Code {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -121,7 +75,7 @@ impl ProxyError {
     /// The JSON body of the contract.
     pub fn body(&self) -> String {
         serde_json::json!({
-            "proxyError": self.code.as_str(),
+            "proxyError": self.code.code(),
             "message": self.message,
             "target": self.target,
         })
@@ -150,7 +104,7 @@ impl IntoResponse for ProxyError {
         );
         h.insert(
             "x-okta-link-proxy-error",
-            HeaderValue::from_static(self.code.as_str()),
+            HeaderValue::from_static(self.code.code()),
         );
         h.insert("cache-control", HeaderValue::from_static("no-store"));
         if let Some(secs) = self.retry_after {
@@ -185,7 +139,7 @@ mod tests {
             ("rate_limited", 429),
         ];
         for (code, (name, status)) in Code::ALL.iter().zip(expect) {
-            assert_eq!(code.as_str(), name);
+            assert_eq!(code.code(), name);
             assert_eq!(code.status().as_u16(), status);
         }
     }

@@ -360,7 +360,7 @@ pub async fn verify_custom_domain(
                     cache.put(host, None, Instant::now());
                     refused(format!(
                         "{host} is not an Okta org host and its {WELL_KNOWN_PATH} is not an Okta document ({})",
-                        e.code
+                        e.code.code()
                     ))
                 }
                 // Name not found, unreachable, timeout: say so, and do not remember it.

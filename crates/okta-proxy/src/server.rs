@@ -250,7 +250,7 @@ async fn handle(
             path: &log_path,
             status: res.status().as_u16(),
             duration: started.elapsed(),
-            error: code.map(Code::as_str),
+            error: code.map(|c| c.code()),
         });
     }
     res

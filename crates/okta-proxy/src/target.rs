@@ -261,7 +261,7 @@ mod tests {
     fn code(r: Result<Target, ProxyError>) -> &'static str {
         match r {
             Ok(_) => "ok",
-            Err(e) => e.code.as_str(),
+            Err(e) => e.code.code(),
         }
     }
 
