@@ -1,0 +1,81 @@
+// Accessibility: axe-core (WCAG 2.0/2.1/2.2 A and AA rules plus best practices), run inside the
+// page in every state, in light and dark; and the whole flow done with the keyboard alone.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startStack, launchBrowser, openPage, runCheck, orgField, tokenField, ROOT, FIXTURES } from './harness.mjs';
+
+const AXE = readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
+const tok = (org, kind) => FIXTURES.orgs.find((o) => o.host === org).tokens.find((t) => t.kind === kind).token;
+
+let stack;
+let browser;
+before(async () => {
+  stack = await startStack({
+    config: { partner: { name: 'Example Security', brand_color: '#f08030' }, delivery: { mode: 'post_message' }, allowed_origins: ['http://127.0.0.1:9'] },
+  });
+  browser = await launchBrowser();
+});
+after(async () => { await browser?.close(); await stack?.stop(); });
+
+async function axe(page) {
+  // Evaluated through the devtools protocol: the page's CSP (rightly) forbids injected scripts.
+  await page.evaluate(AXE);
+  return page.evaluate(async () => {
+    const r = await window.axe.run(document, {
+      runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'],
+    });
+    return { passes: r.passes.length, violations: r.violations.map((v) => `${v.id} (${v.nodes.length}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`) };
+  });
+}
+
+const STATES = {
+  idle: async () => {},
+  typing: async (page) => { await orgField(page).fill('https://acme-admin.okta.com/admin'); await tokenField(page).fill(tok('acme.okta.com', 'super_admin')); },
+  'field errors': async (page) => { await page.getByRole('button', { name: 'Check connection' }).click(); await page.locator('#org-error').waitFor(); },
+  checking: async (page) => { await runCheck(page, 'slow.okta.com', tok('slow.okta.com', 'super_admin')); await page.getByRole('list', { name: 'Progress of the check' }).waitFor(); },
+  verified: async (page) => { await runCheck(page, 'acme.okta.com', tok('acme.okta.com', 'super_admin')); await page.getByText('Connection verified').first().waitFor(); },
+  failed: async (page) => { await runCheck(page, 'acme.okta.com', tok('acme.okta.com', 'revoked')); await page.getByRole('heading', { name: 'Okta rejected the API token' }).waitFor(); },
+  done: async (page) => {
+    await runCheck(page, 'acme.okta.com', tok('acme.okta.com', 'super_admin'));
+    await page.getByRole('button', { name: 'Connect to Example Security' }).click();
+    await page.getByRole('heading', { name: 'Connected' }).waitFor();
+  },
+};
+
+for (const colorScheme of ['light', 'dark']) {
+  for (const [name, reach] of Object.entries(STATES)) {
+    test(`axe: no violations when ${name} (${colorScheme})`, async () => {
+      const { context, page } = await openPage(browser, stack.pageUrl, { colorScheme });
+      await orgField(page).waitFor();
+      await reach(page);
+      const { passes, violations } = await axe(page);
+      assert.deepEqual(violations, []);
+      assert.ok(passes > 10, `axe ran (${passes} rules passed)`);
+      await context.close();
+    });
+  }
+}
+
+test('the whole flow with the keyboard alone', async () => {
+  const { context, page } = await openPage(browser, stack.pageUrl);
+  await orgField(page).waitFor();
+  // Tab order: org field first.
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'org');
+  await page.keyboard.type('acme-admin.okta.com');
+  await page.keyboard.press('Tab'); // "Where do I find this?"
+  await page.keyboard.press('Tab'); // token
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'token');
+  await page.keyboard.type(tok('acme.okta.com', 'super_admin'));
+  await page.keyboard.press('Enter'); // submits the form
+  await page.getByText('Connection verified').first().waitFor();
+  // Focus moved to the result; the next Tab reaches the Connect button.
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'result');
+  await page.keyboard.press('Tab');
+  assert.match(await page.evaluate(() => document.activeElement.textContent), /Connect to Example Security/);
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Connected' }).waitFor();
+  await context.close();
+});
