@@ -44,3 +44,26 @@ test('the theme from the fragment wins and is applied', async () => {
   assert.equal(bg, 'rgb(17, 19, 24)');
   await context.close();
 });
+
+// The README's screenshots come from here (docs/screenshots/), so they show the page as built.
+test('screenshots of idle, verified and failed, light and dark', async () => {
+  const { mkdirSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { ROOT, runCheck, FIXTURES } = await import('./harness.mjs');
+  const dir = join(ROOT, 'docs', 'screenshots');
+  mkdirSync(dir, { recursive: true });
+  const tok = (kind) => FIXTURES.orgs.find((o) => o.host === 'acme.okta.com').tokens.find((t) => t.kind === kind).token;
+  for (const colorScheme of ['light', 'dark']) {
+    for (const state of ['idle', 'verified', 'failed']) {
+      const { context, page } = await openPage(browser, stack.pageUrl, { colorScheme, viewport: { width: 640, height: 1000 } });
+      await checkButton(page).waitFor();
+      if (state !== 'idle') {
+        await runCheck(page, 'https://acme-admin.okta.com/admin/dashboard', tok(state === 'verified' ? 'super_admin' : 'revoked'));
+        await page.getByRole('region', { name: 'Check result' }).waitFor();
+        await page.evaluate(() => document.activeElement?.blur());
+      }
+      await page.screenshot({ path: join(dir, `${state}-${colorScheme}.png`), fullPage: true });
+      await context.close();
+    }
+  }
+});
