@@ -384,6 +384,32 @@ pub fn App(boot: Boot) -> impl IntoView {
         Some(p) => t.f("app.footer", &[("partner", p)]),
         None => t.t("app.footer_plain"),
     };
+    // The language menu, when the deployment allows more than one language.
+    let current = texts.lang();
+    let boot_for_lang = boot.clone();
+    let language_menu = (boot.config.languages.len() > 1).then(|| {
+        let options = boot
+            .config
+            .languages
+            .iter()
+            .map(|l| {
+                view! { <option value=l.code() lang=l.code() selected=*l == current>{l.native_name()}</option> }
+            })
+            .collect_view();
+        let boot = StoredValue::new_local(boot_for_lang);
+        view! {
+            <label class="lang">
+                <span class="sr-only">{texts.t("app.language")}</span>
+                <select on:change=move |ev| {
+                    if let Some(lang) = crate::i18n::Lang::from_tag(&event_target_value(&ev)) {
+                        crate::ui::switch_language(boot.get_value(), lang);
+                    }
+                }>
+                    {options}
+                </select>
+            </label>
+        }
+    });
     let logo = boot.config.partner.logo.clone().map(|src| {
         let alt = t.f(
             "app.logo_alt",
@@ -526,12 +552,12 @@ pub fn App(boot: Boot) -> impl IntoView {
             t.t("check.button")
         }
     };
-    let t = texts.clone();
     view! {
         <div class="card" node_ref=card_node>
             <header class="brand">
                 {logo}
                 <h1>{title}</h1>
+                {language_menu}
             </header>
             <p class="lede">{lede}</p>
             <form
@@ -568,7 +594,6 @@ pub fn App(boot: Boot) -> impl IntoView {
             <div class="sr-only" aria-live="assertive" role="alert">{assertive}</div>
             {result}
             <p class="footer">{footer}</p>
-            <p class="sr-only">{t.t("app.language")}</p>
         </div>
     }
 }
