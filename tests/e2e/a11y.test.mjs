@@ -61,7 +61,9 @@ for (const colorScheme of ['light', 'dark']) {
 test('the whole flow with the keyboard alone', async () => {
   const { context, page } = await openPage(browser, stack.pageUrl);
   await orgField(page).waitFor();
-  // Tab order: org field first.
+  // Tab order: the language menu in the header, then the org field.
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.tagName), 'SELECT');
   await page.keyboard.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement.id), 'org');
   await page.keyboard.type('acme-admin.okta.com');
