@@ -82,6 +82,7 @@ pub fn OrgField(
                 id="org"
                 name="org"
                 type="text"
+                dir="ltr"
                 inputmode="url"
                 autocomplete="off"
                 spellcheck="false"
@@ -196,6 +197,7 @@ pub fn TokenField(
                 <input
                     id="token"
                     name="token"
+                    dir="ltr"
                     type=move || if revealed.get() { "text" } else { "password" }
                     autocomplete="off"
                     spellcheck="false"
