@@ -4,9 +4,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startStack, launchBrowser, openPage, runCheck, orgField, tokenField, ROOT, FIXTURES } from './harness.mjs';
+import { startStack, launchBrowser, openPage, orgField, ROOT, FIXTURES } from './harness.mjs';
 
 const AXE = readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
+const catalogue = (lang) => JSON.parse(readFileSync(join(ROOT, 'i18n', `${lang}.json`), 'utf8'));
 const tok = (org, kind) => FIXTURES.orgs.find((o) => o.host === org).tokens.find((t) => t.kind === kind).token;
 
 let stack;
@@ -30,31 +31,45 @@ async function axe(page) {
   });
 }
 
-const STATES = {
-  idle: async () => {},
-  typing: async (page) => { await orgField(page).fill('https://acme-admin.okta.com/admin'); await tokenField(page).fill(tok('acme.okta.com', 'super_admin')); },
-  'field errors': async (page) => { await page.getByRole('button', { name: 'Check connection' }).click(); await page.locator('#org-error').waitFor(); },
-  checking: async (page) => { await runCheck(page, 'slow.okta.com', tok('slow.okta.com', 'super_admin')); await page.getByRole('list', { name: 'Progress of the check' }).waitFor(); },
-  verified: async (page) => { await runCheck(page, 'acme.okta.com', tok('acme.okta.com', 'super_admin')); await page.getByText('Connection verified').first().waitFor(); },
-  failed: async (page) => { await runCheck(page, 'acme.okta.com', tok('acme.okta.com', 'revoked')); await page.getByRole('heading', { name: 'Okta rejected the API token' }).waitFor(); },
-  done: async (page) => {
-    await runCheck(page, 'acme.okta.com', tok('acme.okta.com', 'super_admin'));
-    await page.getByRole('button', { name: 'Connect to Example Security' }).click();
-    await page.getByRole('heading', { name: 'Connected' }).waitFor();
-  },
-};
+// Every state, reached through the words of the page's language (labels, roles, visible text).
+function states(L) {
+  const org = (page) => page.getByLabel(L['org.label']);
+  const token = (page) => page.getByLabel(L['token.label'], { exact: true });
+  const check = async (page, o, t) => {
+    await org(page).fill(o);
+    await token(page).fill(t);
+    await page.getByRole('button', { name: L['check.button'] }).click();
+  };
+  return {
+    idle: async () => {},
+    typing: async (page) => { await org(page).fill('https://acme-admin.okta.com/admin'); await token(page).fill(tok('acme.okta.com', 'super_admin')); },
+    'field errors': async (page) => { await page.getByRole('button', { name: L['check.button'] }).click(); await page.locator('#org-error').waitFor(); },
+    checking: async (page) => { await check(page, 'slow.okta.com', tok('slow.okta.com', 'super_admin')); await page.getByRole('list', { name: L['progress.label'] }).waitFor(); },
+    verified: async (page) => { await check(page, 'acme.okta.com', tok('acme.okta.com', 'super_admin')); await page.getByRole('heading', { name: L['report.verified.title'] }).waitFor(); },
+    failed: async (page) => { await check(page, 'acme.okta.com', tok('acme.okta.com', 'revoked')); await page.getByRole('heading', { name: L['failure.token_rejected.title'] }).waitFor(); },
+    done: async (page) => {
+      await check(page, 'acme.okta.com', tok('acme.okta.com', 'super_admin'));
+      await page.getByRole('button', { name: L['delivery.connect_partner'].replace('{partner}', 'Example Security') }).click();
+      await page.getByRole('heading', { name: L['delivery.done_title'] }).waitFor();
+    },
+  };
+}
 
-for (const colorScheme of ['light', 'dark']) {
-  for (const [name, reach] of Object.entries(STATES)) {
-    test(`axe: no violations when ${name} (${colorScheme})`, async () => {
-      const { context, page } = await openPage(browser, stack.pageUrl, { colorScheme });
-      await orgField(page).waitFor();
-      await reach(page);
-      const { passes, violations } = await axe(page);
-      assert.deepEqual(violations, []);
-      assert.ok(passes > 10, `axe ran (${passes} rules passed)`);
-      await context.close();
-    });
+for (const lang of ['en', 'ar']) {
+  const L = catalogue(lang);
+  for (const colorScheme of ['light', 'dark']) {
+    for (const [name, reach] of Object.entries(states(L))) {
+      test(`axe: no violations when ${name} (${lang}, ${colorScheme})`, async () => {
+        const { context, page } = await openPage(browser, `${stack.pageUrl}#lang=${lang}`, { colorScheme });
+        await page.getByLabel(L['org.label']).waitFor();
+        assert.equal(await page.evaluate(() => document.documentElement.dir), lang === 'ar' ? 'rtl' : 'ltr');
+        await reach(page);
+        const { passes, violations } = await axe(page);
+        assert.deepEqual(violations, []);
+        assert.ok(passes > 10, `axe ran (${passes} rules passed)`);
+        await context.close();
+      });
+    }
   }
 }
 
