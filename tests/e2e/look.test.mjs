@@ -67,3 +67,20 @@ test('screenshots of idle, verified and failed, light and dark', async () => {
     }
   }
 });
+
+test('no horizontal scrolling at 320 px, left to right and right to left', async () => {
+  const { runCheck, FIXTURES } = await import('./harness.mjs');
+  const secret = FIXTURES.orgs.find((o) => o.host === 'acme.okta.com').tokens.find((t) => t.kind === 'super_admin').token;
+  for (const lang of ['en', 'ar']) {
+    const { context, page } = await openPage(browser, `${stack.pageUrl}#lang=${lang}`, { viewport: { width: 320, height: 800 } });
+    await page.locator('#org').waitFor();
+    const fits = () => page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth);
+    assert.ok(await fits(), `idle overflows at 320 px (${lang})`);
+    await page.locator('#org').fill('https://acme-admin.okta.com/admin/dashboard');
+    await page.locator('#token').fill(secret);
+    await page.locator('form button.primary').click();
+    await page.locator('#result').waitFor();
+    assert.ok(await fits(), `result overflows at 320 px (${lang})`);
+    await context.close();
+  }
+});
