@@ -8,6 +8,8 @@ import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 const dir = process.argv[2] ?? 'dist';
 const report = process.argv.includes('--report');
 const EXT = new Set(['.html', '.js', '.wasm', '.css', '.json', '.svg']);
+// Served beside the page but not loaded by it (the partner portal loads it): not first load.
+const NOT_FIRST_LOAD = new Set(['okta-link.js']);
 
 const gz = (b) => gzipSync(b, { level: 9 });
 const br = (b) => brotliCompressSync(b, {
@@ -31,6 +33,7 @@ for (const f of files) {
     writeFileSync(join(dir, f + '.gz'), g);
     writeFileSync(join(dir, f + '.br'), b);
   }
+  if (NOT_FIRST_LOAD.has(f)) continue;
   rows.push([f, body.length, g.length, b.length]);
   total.raw += body.length;
   total.gzip += g.length;

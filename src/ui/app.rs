@@ -476,6 +476,8 @@ pub fn App(boot: Boot) -> impl IntoView {
     let t = texts.clone();
     let partner_for_result = partner.clone();
     let delivers = !matches!(boot.config.delivery, Delivery::None);
+    let embedded = embed.active();
+    let embed_for_close = StoredValue::new_local(embed.clone());
     let deliver: StoredValue<Rc<dyn Fn()>, LocalStorage> = StoredValue::new_local(Rc::new(deliver));
     let result = move || {
         let t = t.clone();
@@ -489,6 +491,18 @@ pub fn App(boot: Boot) -> impl IntoView {
                     <section id="result" class="result ok" tabindex="-1" aria-label=t.t("report.region") node_ref=done_node>
                         <h2>{t.t("delivery.done_title")}</h2>
                         <p>{body}</p>
+                        {embedded.then(|| view! {
+                            <div class="actions">
+                                <button type="button" class="secondary" on:click=move |_| {
+                                    embed_for_close.with_value(|e| e.post(&Message::new(Body::Close)));
+                                    // A popup closes itself; a frame is closed by its host.
+                                    let is_popup = window().opener().is_ok_and(|o| !o.is_null() && !o.is_undefined());
+                                    if is_popup {
+                                        let _ = window().close();
+                                    }
+                                }>{t.t("delivery.close")}</button>
+                            </div>
+                        })}
                     </section>
                 }
                 .into_any(),

@@ -24,20 +24,17 @@ function platform(handler) {
   });
 }
 
-function hostPage(pageUrl, pageOrigin, { popup = false } = {}) {
-  return `<!doctype html><html lang="en"><head><title>Partner portal</title></head><body>
+/** The portal: uses the shipped host script (embed/okta-link.js, served beside the page). */
+function hostPage(pageUrl, pageOrigin) {
+  return `<!doctype html><html lang="en"><head><title>Partner portal</title>
+<script src="${pageOrigin}/okta-link.js"></script></head><body>
 <h1>Partner portal</h1>
-${popup ? '' : `<iframe id="f" title="Connect Okta" src="${pageUrl}#org=acme.okta.com" style="width:600px;height:300px;border:0"></iframe>`}
+<div id="c"></div>
 <script>
 window.__msgs = [];
-window.addEventListener('message', (e) => {
-  if (e.origin !== ${JSON.stringify(pageOrigin)}) return;
-  window.__msgs.push(e.data);
-  const d = e.data || {};
-  if (d.source !== 'okta-link') return;
-  if (d.type === 'ready') e.source.postMessage({ source: 'okta-link-host', v: 1, type: 'session', session: 'sess-123' }, e.origin);
-  if (d.type === 'resize') document.getElementById('f').style.height = d.height + 'px';
-});
+window.addEventListener('message', (e) => { if (e.origin === ${JSON.stringify(pageOrigin)}) window.__msgs.push(e.data); });
+window.__result = OktaLink.open({ url: ${JSON.stringify(pageUrl)}, container: document.getElementById('c'), session: 'sess-123', org: 'acme.okta.com' })
+  .then((c) => { window.__connection = c; return 'connected'; }, (e) => 'rejected: ' + e.message);
 </script></body></html>`;
 }
 
@@ -67,14 +64,14 @@ describe('post_message to an embedding portal', () => {
     const consoleLines = [];
     page.on('console', (m) => consoleLines.push(m.text()));
     await page.goto(portal.url);
-    const frame = page.frameLocator('#f');
+    const frame = page.frameLocator('#c iframe');
     await frame.getByLabel('Okta organization URL').waitFor();
     // The fragment prefilled the org.
     assert.equal(await frame.getByLabel('Okta organization URL').inputValue(), 'acme.okta.com');
     await frame.getByLabel('API token', { exact: true }).fill(SECRET);
     await frame.getByRole('button', { name: 'Check connection' }).click();
     await frame.getByText('Connection verified').first().waitFor();
-    const heightBefore = await page.$eval('#f', (f) => f.style.height);
+    const heightBefore = await page.$eval('#c iframe', (f) => f.style.height);
     await frame.getByRole('button', { name: 'Connect to Example Portal' }).click();
     await frame.getByRole('heading', { name: 'Connected' }).waitFor();
 
@@ -87,10 +84,16 @@ describe('post_message to an embedding portal', () => {
       if (m.type !== 'connected') assert.ok(!JSON.stringify(m).includes(SECRET), `secret in ${m.type}`);
     }
     const connected = msgs.find((m) => m.type === 'connected');
+    // The host script's Promise resolved with the same connection.
+    assert.equal(await page.evaluate(() => window.__result), 'connected');
+    assert.deepEqual(await page.evaluate(() => window.__connection), connected.connection);
     assert.equal(connected.connection.token, SECRET);
     assert.equal(connected.connection.canonical_host, 'acme.okta.com');
     assert.equal(connected.connection.org_url, 'https://acme.okta.com');
     assert.ok(Number(heightBefore.replace('px', '')) > 300, `frame resized to content: ${heightBefore}`);
+    // Close tells the host.
+    await frame.getByRole('button', { name: 'Close' }).click();
+    await page.waitForFunction(() => window.__msgs.some((m) => m.type === 'close'));
 
     // The token is gone from the page's DOM and inputs after delivery.
     const frameHandle = page.frames().find((f) => f.url().startsWith(pageOrigin));

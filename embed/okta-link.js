@@ -1,0 +1,62 @@
+/*! okta-link host script, protocol v1. No build step, no dependencies.
+ * Opens the Link Account page in an iframe (options.container) or a popup, answers its
+ * handshake, sizes the frame to its content, and resolves with the verified connection.
+ *
+ *   OktaLink.open({ url: "https://link.example.com/", container: el, session: "…",
+ *                   org: "acme.okta.com", lang: "de", theme: "dark", state: "…",
+ *                   onVerified(report) {}, onError(kind) {} })
+ *     .then((connection) => …)   // { org_url, canonical_host, token, report }
+ *     .catch((err) => …);        // err.message: "closed" | "popup_blocked"
+ *
+ * Messages are accepted only from the page's origin and the window it runs in, and posted only
+ * to that origin; the page does the same with its allow-list.
+ */
+(function (global) {
+  'use strict';
+  function open(options) {
+    var url = new URL(options.url, global.location.href);
+    var origin = url.origin;
+    var fragment = new URLSearchParams();
+    ['org', 'lang', 'theme', 'state'].forEach(function (k) { if (options[k]) fragment.set(k, options[k]); });
+    url.hash = fragment.toString();
+    return new Promise(function (resolve, reject) {
+      var frame = null, popup = null, timer = null;
+      function target() { return frame ? frame.contentWindow : popup; }
+      function done() {
+        global.removeEventListener('message', onMessage);
+        if (timer) clearInterval(timer);
+      }
+      function onMessage(e) {
+        if (e.origin !== origin || e.source !== target()) return;
+        var d = e.data;
+        if (!d || d.source !== 'okta-link' || d.v !== 1) return;
+        if (d.type === 'ready' && options.session) {
+          e.source.postMessage({ source: 'okta-link-host', v: 1, type: 'session', session: options.session }, origin);
+        } else if (d.type === 'resize' && frame) {
+          frame.style.height = Math.max(0, Number(d.height) || 0) + 'px';
+        } else if (d.type === 'verified' && options.onVerified) {
+          options.onVerified(d.report);
+        } else if (d.type === 'error' && options.onError) {
+          options.onError(d.kind);
+        } else if (d.type === 'connected') {
+          done(); resolve(d.connection);
+        } else if (d.type === 'close') {
+          done(); if (frame && options.removeOnClose) frame.remove(); reject(new Error('closed'));
+        }
+      }
+      global.addEventListener('message', onMessage);
+      if (options.container) {
+        frame = document.createElement('iframe');
+        frame.title = options.title || 'Connect your Okta organization';
+        frame.style.cssText = 'display:block;width:100%;border:0;height:32rem';
+        frame.src = url.href;
+        options.container.appendChild(frame);
+      } else {
+        popup = global.open(url.href, 'okta-link', 'popup,width=520,height=760');
+        if (!popup) { done(); reject(new Error('popup_blocked')); return; }
+        timer = setInterval(function () { if (popup.closed) { done(); reject(new Error('closed')); } }, 500);
+      }
+    });
+  }
+  global.OktaLink = { open: open, version: 1 };
+})(window);
