@@ -98,3 +98,29 @@ test('field errors appear after leaving the field, not on the first key', async 
   assert.match(await orgField(page).getAttribute('aria-describedby'), /org-error/);
   await context.close();
 });
+
+test('the page runs under its CSP header with zero violations through a whole check', async () => {
+  const secret = token('acme.okta.com', 'super_admin');
+  const { context, page, result } = await flow('acme.okta.com', secret);
+  await result.getByText(/connection verified/i).waitFor();
+  const response = await page.request.get(stack.pageUrl);
+  const csp = response.headers()['content-security-policy'];
+  assert.ok(csp && !csp.includes('unsafe-inline') && !csp.includes("'unsafe-eval'"), csp);
+  assert.match(csp, /wasm-unsafe-eval/);
+  assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);
+  await context.close();
+});
+
+test('nothing in the URL can send the token elsewhere', async () => {
+  const secret = token('acme.okta.com', 'super_admin');
+  const evil = 'http://127.0.0.1:9';
+  const url = `${stack.pageUrl}?proxy=${encodeURIComponent(evil + '/{host}{path}')}#proxy=${encodeURIComponent(evil + '/{url}')}&submit_url=${encodeURIComponent(evil)}&org=acme.okta.com`;
+  const { context, page, record } = await openPage(browser, url);
+  await tokenField(page).fill(secret);
+  await checkButton(page).click();
+  await page.getByRole('region', { name: /result/i }).getByText(/connection verified/i).waitFor();
+  const origin = new URL(stack.pageUrl).origin;
+  for (const r of record.requests) assert.ok(r.url.startsWith(origin), `request left the configured proxy: ${r.url}`);
+  assert.ok(!page.url().includes('#'), 'fragment cleared');
+  await context.close();
+});

@@ -113,6 +113,13 @@ export async function launchBrowser() {
  */
 export async function openPage(browser, url, { colorScheme = 'light', locale = 'en-US', viewport } = {}) {
   const context = await browser.newContext({ colorScheme, locale, viewport: viewport ?? { width: 900, height: 900 } });
+  // Record Content-Security-Policy violations (init scripts run outside the page's CSP).
+  await context.addInitScript(() => {
+    window.__cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) => {
+      window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`);
+    });
+  });
   const page = await context.newPage();
   const record = { console: [], requests: [], pageErrors: [] };
   page.on('console', (m) => record.console.push(`${m.type()}: ${m.text()}`));
