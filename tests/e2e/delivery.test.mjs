@@ -104,6 +104,22 @@ describe('post_message to an embedding portal', () => {
     await context.close();
   });
 
+  test('a failed check reaches the portal as a typed error without the token', async () => {
+    const revoked = FIXTURES.orgs.find((o) => o.host === 'acme.okta.com').tokens.find((t) => t.kind === 'revoked').token;
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(portal.url);
+    const frame = page.frameLocator('#c iframe');
+    await frame.getByLabel('API token', { exact: true }).fill(revoked);
+    await frame.getByRole('button', { name: 'Check connection' }).click();
+    await frame.getByRole('heading', { name: 'Okta rejected the API token' }).waitFor();
+    await page.waitForFunction(() => window.__msgs.some((m) => m.type === 'error'));
+    const msgs = await page.evaluate(() => window.__msgs);
+    assert.equal(msgs.find((m) => m.type === 'error').kind, 'token_rejected');
+    assert.ok(!JSON.stringify(msgs).includes(revoked), 'token in a message');
+    await context.close();
+  });
+
   test('a page from an origin not on the allow-list gets nothing and cannot steer the page', async () => {
     const stranger = await platform((req, res) => {
       res.writeHead(200, { 'content-type': 'text/html' });
