@@ -402,35 +402,51 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
 }
 
-/// The deepest nesting of arrays and objects in a JSON-ish text (outside strings). Checked before
-/// a text is handed to a parser, so that no parser recurses without bound on hostile input.
-pub fn nesting_depth(text: &str) -> usize {
-    let mut depth: usize = 0;
-    let mut max = 0;
-    let mut in_string = false;
+/// How arrays, objects and strings open and close in a JSON-ish text (one pass, outside strings).
+struct Structure {
+    /// The deepest nesting reached.
+    max_depth: usize,
+    /// Arrays and objects still open at the end (negative: more closed than opened).
+    open: i64,
+    /// Whether the text ends inside a string.
+    in_string: bool,
+}
+
+fn structure(text: &str) -> Structure {
+    let mut s = Structure {
+        max_depth: 0,
+        open: 0,
+        in_string: false,
+    };
     let mut escaped = false;
     for b in text.bytes() {
-        if in_string {
+        if s.in_string {
             if escaped {
                 escaped = false;
             } else if b == b'\\' {
                 escaped = true;
             } else if b == b'"' {
-                in_string = false;
+                s.in_string = false;
             }
             continue;
         }
         match b {
-            b'"' => in_string = true,
+            b'"' => s.in_string = true,
             b'{' | b'[' => {
-                depth += 1;
-                max = max.max(depth);
+                s.open += 1;
+                s.max_depth = s.max_depth.max(s.open.max(0) as usize);
             }
-            b'}' | b']' => depth = depth.saturating_sub(1),
+            b'}' | b']' => s.open -= 1,
             _ => {}
         }
     }
-    max
+    s
+}
+
+/// The deepest nesting of arrays and objects in a JSON-ish text (outside strings). Checked before
+/// a text is handed to a parser, so that no parser recurses without bound on hostile input.
+pub fn nesting_depth(text: &str) -> usize {
+    structure(text).max_depth
 }
 
 /// The deepest nesting the core accepts in any JSON it parses.
@@ -443,26 +459,6 @@ pub fn looks_truncated(text: &str) -> bool {
     if !(t.starts_with('{') || t.starts_with('[') || t.starts_with('"')) {
         return false;
     }
-    let mut depth: i64 = 0;
-    let mut in_string = false;
-    let mut escaped = false;
-    for b in t.bytes() {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
-            }
-            continue;
-        }
-        match b {
-            b'"' => in_string = true,
-            b'{' | b'[' => depth += 1,
-            b'}' | b']' => depth -= 1,
-            _ => {}
-        }
-    }
-    in_string || depth > 0
+    let s = structure(t);
+    s.in_string || s.open > 0
 }

@@ -332,25 +332,24 @@ impl<T> Outcome<T> {
 
 /// What a JSON content type is: `application/json` (any parameters), `application/…+json`.
 pub fn is_json_content_type(ct: &str) -> bool {
-    let essence = ct
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let essence = media_type(ct);
     essence == "application/json"
         || essence
             .strip_prefix("application/")
             .is_some_and(|sub| sub.len() > 5 && sub.ends_with("+json"))
 }
 
-fn is_html_content_type(ct: &str) -> bool {
-    let essence = ct
-        .split(';')
+/// A content type's media type, lowercase, without parameters.
+fn media_type(ct: &str) -> String {
+    ct.split(';')
         .next()
         .unwrap_or("")
         .trim()
-        .to_ascii_lowercase();
+        .to_ascii_lowercase()
+}
+
+fn is_html_content_type(ct: &str) -> bool {
+    let essence = media_type(ct);
     essence == "text/html" || essence == "application/xhtml+xml"
 }
 
