@@ -80,6 +80,29 @@ impl<'a> Connection<'a> {
     }
 }
 
+/// Where `redirect` delivery sends the browser: the configured URL with a non-secret status and
+/// the `state` from the fragment (percent-encoded). Nothing else, the token least of all.
+pub fn redirect_target(url: &str, state: &str) -> String {
+    let (base, fragment) = match url.split_once('#') {
+        Some((b, f)) => (b, Some(f)),
+        None => (url, None),
+    };
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let mut out = format!("{base}{sep}status=connected&state=");
+    for b in state.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    if let Some(f) = fragment {
+        out.push('#');
+        out.push_str(f);
+    }
+    out
+}
+
 /// An inbound message as it arrives (every field optional; validated by [`Inbound::from_raw`]).
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct RawInbound {
@@ -149,6 +172,18 @@ mod tests {
         assert_eq!(Inbound::from_raw(&m), None);
         m.session = None;
         assert_eq!(Inbound::from_raw(&m), None);
+    }
+
+    #[test]
+    fn redirect_target_carries_only_status_and_encoded_state() {
+        assert_eq!(
+            redirect_target("https://p.example/done", "a b&c=d"),
+            "https://p.example/done?status=connected&state=a%20b%26c%3Dd"
+        );
+        assert_eq!(
+            redirect_target("https://p.example/done?x=1#top", ""),
+            "https://p.example/done?x=1&status=connected&state=#top"
+        );
     }
 
     #[test]

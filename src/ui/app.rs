@@ -311,12 +311,8 @@ pub fn App(boot: Boot) -> impl IntoView {
                 finish();
             }
             Delivery::Redirect { url } => {
-                let state = boot_for_delivery.fragment.state.clone().unwrap_or_default();
-                let sep = if url.contains('?') { '&' } else { '?' };
-                let target = format!(
-                    "{url}{sep}status=connected&state={}",
-                    String::from(js_sys::encode_uri_component(&state))
-                );
+                let state = boot_for_delivery.fragment.state.as_deref().unwrap_or("");
+                let target = crate::core::protocol::redirect_target(url, state);
                 finish();
                 let _ = window().location().assign(&target);
             }
