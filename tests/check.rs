@@ -759,6 +759,58 @@ fn no_org_where_the_well_known_document_is_missing() {
 }
 
 #[wasm_bindgen_test(unsupported = test)]
+fn a_web_page_where_the_document_should_be_depends_on_whose_host_it_is() {
+    // A custom domain that serves a website: nothing there is an Okta org.
+    let script = Script::default().round_one(
+        fixture!("wellknown-200-html"),
+        fixture!("wellknown-200-html"),
+    );
+    let (report, _) = run("www.example.com", &[DataKind::Users], &script);
+    assert_eq!(failure(&report).code(), "no_org_at_address");
+
+    // An Okta-owned host always belongs to Okta: a web page there is Okta's answer gone wrong,
+    // and "no organization" would send the customer to fix an address that is right.
+    let (report, _) = run("acme.okta.com", &[DataKind::Users], &script);
+    let f = failure(&report);
+    assert!(
+        matches!(
+            f,
+            Failure::UnexpectedResponse {
+                probe: ProbeKind::WellKnown | ProbeKind::Me,
+                status: 200,
+                kind: Some(UnreadableKind::Html),
+                ..
+            }
+        ),
+        "{f:?}"
+    );
+    assert_ne!(f.code(), "no_org_at_address");
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn a_redirect_is_reported_as_one_on_an_okta_host() {
+    let script = Script::default().round_one(
+        fixture!("proxy-upstream-redirect"),
+        fixture!("proxy-upstream-redirect"),
+    );
+    let (report, _) = run("acme.okta.com", &[DataKind::Users], &script);
+    assert!(
+        matches!(
+            failure(&report),
+            Failure::UnexpectedResponse {
+                kind: Some(UnreadableKind::Redirect),
+                ..
+            }
+        ),
+        "{:?}",
+        failure(&report)
+    );
+    // A custom domain that redirects its well-known document is a website, not an org.
+    let (report, _) = run("www.example.com", &[DataKind::Users], &script);
+    assert_eq!(failure(&report).code(), "no_org_at_address");
+}
+
+#[wasm_bindgen_test(unsupported = test)]
 fn name_not_found_is_no_org() {
     let script = Script::default().round_one(
         fixture!("proxy-name-not-found"),

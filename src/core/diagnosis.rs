@@ -493,7 +493,7 @@ fn judge_common(o: &Outcome<()>, probe: ProbeKind, host: &str, stage: Stage) -> 
                     Failure::UnexpectedResponse {
                         probe,
                         status: p.status,
-                        kind: None,
+                        kind: Some(UnreadableKind::Redirect),
                         request_id: None,
                     },
                 ),
@@ -568,6 +568,23 @@ struct OrgFacts {
     org: Org,
 }
 
+fn unreadable<T>(
+    probe: ProbeKind,
+    status: u16,
+    kind: UnreadableKind,
+    o: &Outcome<T>,
+) -> (u8, Failure) {
+    (
+        RANK_UNEXPECTED,
+        Failure::UnexpectedResponse {
+            probe,
+            status,
+            kind: Some(kind),
+            request_id: o.request_id().map(str::to_string),
+        },
+    )
+}
+
 fn no_org(host: &str) -> (u8, Failure) {
     (
         RANK_TARGET,
@@ -583,8 +600,20 @@ fn judge_well_known(o: Option<&Outcome<WellKnown>>, host: &str) -> Judged<OrgFac
     let Some(o) = o else {
         return Err((RANK_TIMEOUT, Failure::TimedOut { stage }));
     };
+    // On a custom domain, a website's answer means "not an Okta org here"; an Okta-owned host
+    // always belongs to Okta, so a strange answer there is Okta's answer gone wrong, and
+    // saying "no organization" would send the customer to fix an address that is right.
+    let okta_owned = is_okta_org_host(host);
     if let Some(wk) = o.ok() {
         if !wk.looks_like_okta() {
+            if okta_owned {
+                return Err(unreadable(
+                    probe,
+                    o.status().unwrap_or(200),
+                    UnreadableKind::UnexpectedShape,
+                    o,
+                ));
+            }
             return Err(no_org(host));
         }
         let named = wk.organization_host();
@@ -631,15 +660,18 @@ fn judge_well_known(o: Option<&Outcome<WellKnown>>, host: &str) -> Judged<OrgFac
                 | UnreadableKind::UnexpectedShape
                 | UnreadableKind::Empty,
             ..
-        } if (200..300).contains(&status) => Err(no_org(host)),
+        } if (200..300).contains(&status) && !okta_owned => Err(no_org(host)),
         Outcome::Okta {
             status: 404 | 410, ..
         }
         | Outcome::Unreadable {
             status: 404 | 410, ..
         } => Err(no_org(host)),
-        // Okta does not redirect its well-known document; a redirect means a website.
-        Outcome::Proxy(p) if p.code == ProxyErrorCode::UpstreamRedirect => Err(no_org(host)),
+        // Okta does not redirect its well-known document; on a custom domain a redirect means
+        // a website (on an Okta-owned host it is reported as the redirect it is).
+        Outcome::Proxy(p) if p.code == ProxyErrorCode::UpstreamRedirect && !okta_owned => {
+            Err(no_org(host))
+        }
         _ => Err(judge_common(&o.erase(), probe, host, stage)),
     }
 }

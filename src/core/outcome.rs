@@ -160,11 +160,13 @@ pub enum UnreadableKind {
     Empty,
     /// Valid JSON, but not the shape Okta sends for this call.
     UnexpectedShape,
+    /// A redirect (the proxy's `upstream_redirect`): never followed, so never read.
+    Redirect,
 }
 
 impl UnreadableKind {
     /// Stable id: `html`, `not_json`, `truncated`, `wrong_content_type`, `too_large`, `empty`,
-    /// `unexpected_shape`.
+    /// `unexpected_shape`, `redirect`.
     pub fn code(&self) -> &'static str {
         match self {
             UnreadableKind::Html => "html",
@@ -174,6 +176,7 @@ impl UnreadableKind {
             UnreadableKind::TooLarge => "too_large",
             UnreadableKind::Empty => "empty",
             UnreadableKind::UnexpectedShape => "unexpected_shape",
+            UnreadableKind::Redirect => "redirect",
         }
     }
 }
