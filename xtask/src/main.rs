@@ -440,14 +440,61 @@ fn bench() -> Result {
     )
 }
 
+/// The property-based fuzz suites, by test binary: every parser of untrusted input.
+const FUZZ_SUITES: &[(&str, &[&str])] = &[
+    (
+        "okta-link",
+        &[
+            "--test",
+            "fuzz",
+            "--test",
+            "normalize_props",
+            "--test",
+            "config",
+            "--test",
+            "check",
+        ],
+    ),
+    ("okta-proxy", &["--lib"]),
+];
+
 fn fuzz() -> Result {
     let cases = env::var("FUZZ_CASES").unwrap_or_else(|_| "20000".into());
     step(&format!(
         "fuzz: property suites with PROPTEST_CASES={cases}"
     ));
-    run_cmd(
-        cmd("cargo")
-            .args(["test", "--workspace", "--release", "--", "prop"])
-            .env("PROPTEST_CASES", &cases),
-    )
+    let mut passed = 0u64;
+    let mut failed = 0u64;
+    for (package, args) in FUZZ_SUITES {
+        let out = cmd("cargo")
+            .args(["test", "--profile", "tools", "-p", package])
+            .args(*args)
+            .env("PROPTEST_CASES", &cases)
+            .stderr(Stdio::inherit())
+            .output()
+            .map_err(|e| format!("could not run cargo test: {e}"))?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        print!("{text}");
+        for line in text.lines() {
+            if let Some(rest) = line.strip_prefix("test result: ") {
+                let count = |word: &str| {
+                    rest.split(';')
+                        .find_map(|p| p.trim().strip_suffix(word))
+                        .and_then(|n| n.trim().rsplit(' ').next()?.parse::<u64>().ok())
+                        .unwrap_or(0)
+                };
+                passed += count(" passed");
+                failed += count(" failed");
+            }
+        }
+        if !out.status.success() {
+            return Err(format!(
+                "fuzz suites of {package} found a failure (see above)"
+            ));
+        }
+    }
+    eprintln!(
+        "fuzz: {passed} tests passed, {failed} failed; each property ran {cases} generated cases"
+    );
+    Ok(())
 }
