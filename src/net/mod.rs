@@ -182,15 +182,49 @@ async fn read(response: Response) -> Result<Fetched, FetchFailure> {
         proxy_error: header("x-okta-link-proxy-error"),
         body: String::new(),
     };
-    let body = response
-        .text()
-        .await
-        .map_err(|_| FetchFailure::Unreachable)?;
-    if body.len() > MAX_BODY_BYTES {
-        return Err(FetchFailure::TooLarge);
-    }
-    fetched.body = body;
+    fetched.body = match response.body() {
+        Some(stream) => read_bounded(&stream, MAX_BODY_BYTES).await?,
+        None => String::new(),
+    };
     Ok(fetched)
+}
+
+/// Read a body stream, giving up (and cancelling the stream) as soon as it passes `max` bytes:
+/// a proxy that does not bound bodies (a chunked answer without `Content-Length`) cannot make
+/// the page hold more than `max`. Invalid UTF-8 is replaced, as `Response.text()` does.
+async fn read_bounded(
+    stream: &web_sys::ReadableStream,
+    max: usize,
+) -> Result<String, FetchFailure> {
+    use wasm_bindgen::JsCast;
+    let reader: web_sys::ReadableStreamDefaultReader = stream
+        .get_reader()
+        .dyn_into()
+        .map_err(|_| FetchFailure::Unreachable)?;
+    let mut bytes: Vec<u8> = Vec::new();
+    loop {
+        let chunk = JsFuture::from(reader.read())
+            .await
+            .map_err(|_| FetchFailure::Unreachable)?;
+        let chunk: web_sys::ReadableStreamReadResult = chunk.unchecked_into();
+        if chunk.get_done().unwrap_or(true) {
+            break;
+        }
+        let value = chunk.get_value();
+        let Some(part) = value.dyn_ref::<js_sys::Uint8Array>() else {
+            return Err(FetchFailure::Unreachable);
+        };
+        let len = part.length() as usize;
+        if bytes.len() + len > max {
+            let _ = reader.cancel();
+            return Err(FetchFailure::TooLarge);
+        }
+        let at = bytes.len();
+        bytes.resize(at + len, 0);
+        part.copy_to(&mut bytes[at..]);
+    }
+    Ok(String::from_utf8(bytes)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }
 
 /// GET a file from the page's own origin (config.json, catalogues): the text, or None.

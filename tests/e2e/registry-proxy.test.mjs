@@ -49,3 +49,21 @@ test('a revoked token through cors-anywhere is rejected, with the request id', a
   assert.match(text, /Xsim/);
   await context.close();
 });
+
+test('a 20 MiB chunked body through a proxy that does not bound bodies: read only to 1 MiB, then refused', async () => {
+  // cors-anywhere passes the simulator's streamed 20 MiB answer on whole (no Content-Length);
+  // the page stops reading at its own bound and says so, instead of holding the whole body.
+  const { context, page, record } = await openPage(browser, stack.pageUrl);
+  await runCheck(page, 'fault-huge.okta.com', tok('super_admin'));
+  const result = page.getByRole('region', { name: 'Check result' });
+  await result.waitFor({ timeout: 25000 });
+  const text = await result.innerText();
+  assert.match(text, /Okta's answer could not be read/);
+  assert.match(text, /returned an answer too large to read/);
+  // The form stays usable: a good org verifies right after.
+  await runCheck(page, 'acme.okta.com', tok('super_admin'));
+  await result.getByRole('heading', { name: 'Connection verified' }).waitFor({ timeout: 25000 });
+  assert.deepEqual(record.pageErrors, []);
+  assert.deepEqual(await leakAudit(page, record, tok('super_admin'), { services: [ca] }), []);
+  await context.close();
+});
