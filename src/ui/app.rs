@@ -244,10 +244,8 @@ pub fn App(boot: Boot) -> impl IntoView {
         let secret: Rc<str> = Rc::from(token_ok.secret());
         drop(token_ok);
         let check = Check::from_config(org_ok.host().to_string(), &boot.config, net::now_ms());
-        set_phase.set(Phase::Checking {
-            stage: Stage::Identify,
-            wait_until: None,
-        });
+        // The check's task is queued before the phase changes, so its first requests leave
+        // before the progress view is rendered (the render effects run after it).
         leptos::task::spawn_local(async move {
             let report = drive(check, secret, &boot, &c, set_phase).await;
             if c.is_cancelled() {
@@ -269,6 +267,10 @@ pub fn App(boot: Boot) -> impl IntoView {
                     let _ = el.focus();
                 }
             });
+        });
+        set_phase.set(Phase::Checking {
+            stage: Stage::Identify,
+            wait_until: None,
         });
     };
 

@@ -3,7 +3,7 @@
 // everything afterwards. Also the leak audit used after every flow.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,7 +37,7 @@ export function startService(bin, args, { name = bin } = {}) {
           logs,
           child,
           stop: () => new Promise((r) => {
-            if (child.exitCode !== null) return r();
+            if (child.exitCode !== null || child.signalCode !== null) return r();
             child.once('exit', () => r());
             child.kill('SIGTERM');
             setTimeout(() => child.kill('SIGKILL'), 2000);
@@ -84,6 +84,7 @@ export async function startStack({ config = {}, simArgs = [], proxyArgs = [], al
   return {
     sim,
     proxy,
+    configPath,
     pageUrl: `${proxy.url}/`,
     async simRequests() {
       const r = await fetch(`${sim.url}/__sim/requests`);
@@ -92,12 +93,15 @@ export async function startStack({ config = {}, simArgs = [], proxyArgs = [], al
     async stop() {
       await proxy.stop();
       await sim.stop();
+      rmSync(dirname(configPath), { recursive: true, force: true });
     },
   };
 }
 
-export async function launchBrowser() {
+/** `options` are extra playwright launch options (the benchmark turns off its signal handlers). */
+export async function launchBrowser(options = {}) {
   return chromium.launch({
+    ...options,
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
     args: [

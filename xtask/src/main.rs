@@ -23,7 +23,7 @@ const WASM_OPT_VERSION: &str = "version_132";
 /// today with delivery, the embedding protocol, brand colours and the language menu, measured
 /// by `cargo xtask size`). This gate stops it from growing unnoticed while it is made leaner;
 /// lower it with every saving until it reaches 90 kB.
-const BROTLI_BUDGET_BYTES: u64 = 180 * 1000;
+const BROTLI_BUDGET_BYTES: u64 = 178_500;
 
 type Result<T = ()> = std::result::Result<T, String>;
 
