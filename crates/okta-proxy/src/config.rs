@@ -12,7 +12,8 @@ USAGE:
   okta-proxy [--listen 127.0.0.1:8787] [--allow-origin ORIGIN]... [--prefix /okta]
              [--serve-dist DIR] [--page-config FILE] [--connect-src ORIGIN]...
              [--dev-upstream http://127.0.0.1:PORT] [--timeout-ms 10000]
-             [--max-body-bytes 1048576] [--rate-limit-per-minute 120] [--quiet] [--allow-public]
+             [--max-body-bytes 1048576] [--rate-limit-per-minute 120]
+             [--max-concurrent-upstream 256] [--quiet] [--allow-public]
   okta-proxy headers --dist DIR [--allow-origin ORIGIN]... [--connect-src ORIGIN]...
              [--page-config FILE] [--format headers|nginx]
 
@@ -30,6 +31,8 @@ Proxy: GET {prefix}/{host}{path} forwards to https://{host}{path} (see docs/prox
   --timeout-ms N              upstream connect + total time limit (default 10000)
   --max-body-bytes N          largest upstream body passed on (default 1048576)
   --rate-limit-per-minute N   requests per minute per client address, 0 = off (default 120)
+  --max-concurrent-upstream N upstream calls in flight at once; more wait for a slot within their
+                              time limit (default 256; bounds memory: N x --max-body-bytes)
   --quiet                     no per-request log lines
   --allow-public              allow listening on a non-loopback address
 
@@ -53,6 +56,8 @@ pub struct Config {
     pub timeout: Duration,
     pub max_body_bytes: usize,
     pub rate_limit_per_minute: u32,
+    /// Upstream calls in flight at once; more wait (within their time budget) for a slot.
+    pub max_concurrent_upstream: usize,
     pub quiet: bool,
 }
 
@@ -70,6 +75,7 @@ impl Default for Config {
             timeout: Duration::from_millis(10_000),
             max_body_bytes: 1 << 20,
             rate_limit_per_minute: 120,
+            max_concurrent_upstream: 256,
             quiet: false,
         }
     }
@@ -230,6 +236,12 @@ pub fn parse_args(args: &[String]) -> Result<Command, String> {
             }
             "--rate-limit-per-minute" => {
                 c.rate_limit_per_minute = number(&flag, &a.value(&flag, inline)?)?
+            }
+            "--max-concurrent-upstream" => {
+                c.max_concurrent_upstream = number(&flag, &a.value(&flag, inline)?)?;
+                if c.max_concurrent_upstream == 0 {
+                    return Err("--max-concurrent-upstream must be positive".into());
+                }
             }
             "--quiet" => c.quiet = true,
             "--allow-public" => c.allow_public = true,

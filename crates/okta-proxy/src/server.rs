@@ -150,6 +150,9 @@ struct App {
     quiet: bool,
     max_body: usize,
     timeout: Duration,
+    /// Slots for upstream calls: at most this many in flight, so at most this many bodies of
+    /// `max_body` bytes in memory.
+    upstream_slots: tokio::sync::Semaphore,
     page: Option<PageState>,
 }
 
@@ -196,6 +199,7 @@ impl App {
             quiet: cfg.quiet,
             max_body: cfg.max_body_bytes,
             timeout: cfg.timeout,
+            upstream_slots: tokio::sync::Semaphore::new(cfg.max_concurrent_upstream),
             page,
         })
     }
@@ -395,6 +399,17 @@ async fn proxy_checked(
     let auth =
         check_authorization(&parts.headers).map_err(|e| e.with_target(Some(&target.host)))?;
     let deadline = Instant::now() + app.timeout;
+    // Wait for a free upstream slot within the request's own time limit.
+    let _slot = match tokio::time::timeout_at(deadline.into(), app.upstream_slots.acquire()).await {
+        Ok(Ok(slot)) => slot,
+        _ => {
+            return Err(ProxyError::new(
+                Code::UpstreamTimeout,
+                "the proxy is at its limit of concurrent upstream calls; try again",
+            )
+            .with_target(Some(&target.host)))
+        }
+    };
     let mut prefetched = None;
     if target.verdict == HostVerdict::CustomDomain {
         prefetched =
