@@ -279,7 +279,8 @@ fn urlish() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+    // At least 3000 cases, more when a long fuzz run asks for more (`cargo xtask fuzz`).
+    #![proptest_config(ProptestConfig { cases: ProptestConfig::default().cases.max(3000), ..ProptestConfig::default() })]
 
     #[test]
     fn org_url_any_unicode(input in any::<String>()) {
