@@ -227,11 +227,15 @@ async fn read_bounded(
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }
 
-/// GET a file from the page's own origin (config.json, catalogues): the text, or None.
+/// GET a file from the page's own origin (config.json, catalogues): the text, or None. Mode
+/// and credentials match `index.html`'s `<link rel="preload" href="config.json" as="fetch"
+/// crossorigin="anonymous">`, so the configuration arrives while the WebAssembly loads (the
+/// same-origin credentials mode only ever talks to the page's own origin).
 pub async fn get_own(path: &str) -> Result<(u16, String), FetchFailure> {
     let response = hardened(Request::get(path))
+        .mode(RequestMode::Cors)
+        .credentials(RequestCredentials::SameOrigin)
         .cache(RequestCache::NoCache)
-        .mode(RequestMode::SameOrigin)
         .send()
         .await
         .map_err(|_| FetchFailure::Unreachable)?;
