@@ -246,3 +246,57 @@ describe('a second proxy that does not allow the page origin (no CORS headers)',
     assert.ok(other.logs.some((l) => /acme\.okta\.com/.test(l)), 'the second proxy saw the page\'s requests');
   });
 });
+
+/**
+ * The page served by one proxy, checking through a second okta-proxy on another origin that
+ * allows the page's origin but breaks its answers on purpose (`--dev-fault`).
+ */
+function faultyProxy(fault) {
+  const ctx = {};
+  before(async () => {
+    const port = await closedPort();
+    ctx.stack = await startStack({ config: { proxy: `http://127.0.0.1:${port}/okta/{host}{path}`, timeout_ms: BUDGET_MS } });
+    ctx.other = await startService(PROXY_BIN, [
+      '--listen', `127.0.0.1:${port}`,
+      '--dev-upstream', ctx.stack.sim.url,
+      '--allow-origin', ctx.stack.proxy.url,
+      '--rate-limit-per-minute', '100000',
+      '--dev-fault', fault,
+    ], { name: `okta-proxy (--dev-fault ${fault})` });
+  });
+  after(async () => {
+    await ctx.other?.stop();
+    await ctx.stack?.stop();
+  });
+  return ctx;
+}
+
+describe('the proxy itself breaks (okta-proxy --dev-fault)', () => {
+  describe('no CORS headers on answers to an allowed origin', () => {
+    const ctx = faultyProxy('no-cors');
+    test('the browser refuses the answers: the connection service cannot be reached', async () => {
+      const { title, elapsed } = await faultCheck(ctx.stack, 'acme.okta.com', { again: false, services: [ctx.other] });
+      assert.equal(title, "This page's connection service cannot be reached");
+      assert.ok(elapsed < BUDGET_MS, `reported at once, not after ${elapsed} ms`);
+      assert.ok(ctx.other.logs.some((l) => /acme\.okta\.com/.test(l)), 'the proxy did answer');
+    });
+  });
+
+  describe('the proxy drops the connection mid-body', () => {
+    const ctx = faultyProxy('reset');
+    test('a half-read answer is not trusted: the connection service failed', async () => {
+      const { title, text } = await faultCheck(ctx.stack, 'acme.okta.com', { again: false, services: [ctx.other] });
+      assert.equal(title, "This page's connection service cannot be reached");
+      assert.match(text, /team that gave you this page/);
+    });
+  });
+
+  describe('the proxy never answers', () => {
+    const ctx = faultyProxy('stall');
+    test('the check hits its time budget and the form stays usable', async () => {
+      const { title, elapsed } = await faultCheck(ctx.stack, 'acme.okta.com', { again: false, services: [ctx.other] });
+      assert.equal(title, 'The check took too long');
+      assert.ok(elapsed >= BUDGET_MS - 200, `ended after ${elapsed} ms, before the budget`);
+    });
+  });
+});

@@ -28,6 +28,9 @@ Proxy: GET {prefix}/{host}{path} forwards to https://{host}{path} (see docs/prox
   --connect-src ORIGIN        extra origin for the page's CSP connect-src; repeatable
   --dev-upstream URL          DEVELOPMENT ONLY: send all upstream traffic to this plain-HTTP loopback
                               URL (the Okta simulator) with Host set to the target host
+  --dev-fault KIND            DEVELOPMENT ONLY (needs --dev-upstream): break proxied answers for tests:
+                              no-cors (no CORS headers), reset (half the body, then the connection
+                              drops) or stall (never answer)
   --timeout-ms N              upstream connect + total time limit (default 10000)
   --max-body-bytes N          largest upstream body passed on (default 1048576)
   --rate-limit-per-minute N   requests per minute per client address, 0 = off (default 120)
@@ -53,6 +56,8 @@ pub struct Config {
     pub connect_src: Vec<String>,
     /// `http://127.0.0.1:PORT` (no trailing slash).
     pub dev_upstream: Option<String>,
+    /// DEVELOPMENT ONLY, with `dev_upstream`: break proxied answers this way.
+    pub dev_fault: Option<crate::fault::Fault>,
     pub timeout: Duration,
     pub max_body_bytes: usize,
     pub rate_limit_per_minute: u32,
@@ -72,6 +77,7 @@ impl Default for Config {
             page_config: None,
             connect_src: Vec::new(),
             dev_upstream: None,
+            dev_fault: None,
             timeout: Duration::from_millis(10_000),
             max_body_bytes: 1 << 20,
             rate_limit_per_minute: 120,
@@ -221,6 +227,13 @@ pub fn parse_args(args: &[String]) -> Result<Command, String> {
             "--dev-upstream" => {
                 c.dev_upstream = Some(parse_dev_upstream(&a.value(&flag, inline)?)?)
             }
+            "--dev-fault" => {
+                let v = a.value(&flag, inline)?;
+                c.dev_fault =
+                    Some(crate::fault::Fault::parse(&v).ok_or_else(|| {
+                        format!("--dev-fault: {v:?} is not no-cors, reset or stall")
+                    })?);
+            }
             "--timeout-ms" => {
                 let ms: u64 = number(&flag, &a.value(&flag, inline)?)?;
                 if ms == 0 {
@@ -253,6 +266,9 @@ pub fn parse_args(args: &[String]) -> Result<Command, String> {
             "refusing to listen on {} (not loopback) without --allow-public",
             c.listen
         ));
+    }
+    if c.dev_fault.is_some() && c.dev_upstream.is_none() {
+        return Err("--dev-fault is for development only and needs --dev-upstream".into());
     }
     if c.serve_dist.is_some() && c.prefix.is_empty() {
         return Err("--serve-dist needs a --prefix for the proxy (e.g. /okta)".into());

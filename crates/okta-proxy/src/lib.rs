@@ -14,6 +14,7 @@
 pub mod config;
 pub mod cors;
 pub mod error;
+pub mod fault;
 pub mod forward;
 pub mod headers;
 pub mod ip;

@@ -33,6 +33,12 @@ fn main() -> ExitCode {
     if let Some(up) = &cfg.dev_upstream {
         eprintln!("{}", okta_proxy::dev_warning(up));
     }
+    if let Some(f) = cfg.dev_fault {
+        eprintln!(
+            "!! WARNING: --dev-fault {}: every proxied answer is broken on purpose (tests only).",
+            f.code()
+        );
+    }
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -4,6 +4,7 @@
 use crate::config::Config;
 use crate::cors::{Cors, OriginCheck};
 use crate::error::{Code, ProxyError};
+use crate::fault::Fault;
 use crate::forward::{verify_custom_domain, DomainCache, Upstream, UpstreamResponse};
 use crate::headers::{HeaderSet, PageHeaderInputs};
 use crate::log::{Logger, RequestLog};
@@ -144,6 +145,8 @@ struct App {
     cors: Cors,
     upstream: Upstream,
     dev: bool,
+    /// DEVELOPMENT ONLY (`--dev-fault`).
+    fault: Option<Fault>,
     limiter: RateLimiter,
     domains: DomainCache,
     logger: Logger,
@@ -193,6 +196,7 @@ impl App {
             cors: Cors::new(origins),
             upstream,
             dev: cfg.dev_upstream.is_some(),
+            fault: cfg.dev_fault.filter(|_| cfg.dev_upstream.is_some()),
             limiter: RateLimiter::new(cfg.rate_limit_per_minute),
             domains: DomainCache::default(),
             logger: deps.logger,
@@ -269,6 +273,9 @@ async fn proxy(
     log_path: &mut String,
 ) -> Response {
     let origin = app.cors.check(&parts.headers);
+    if app.fault == Some(Fault::Stall) && parts.method != Method::OPTIONS {
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+    }
     let mut res = match proxy_checked(app, parts, ip, rest, &origin, log_host, log_path).await {
         Ok(r) => r,
         Err(e) => {
@@ -280,7 +287,9 @@ async fn proxy(
     };
     let h = res.headers_mut();
     if let OriginCheck::Allowed(o) = &origin {
-        Cors::apply(h, o);
+        if app.fault != Some(Fault::NoCors) {
+            Cors::apply(h, o);
+        }
     }
     h.insert("vary", HeaderValue::from_static("Origin"));
     h.insert("cache-control", HeaderValue::from_static("no-store"));
@@ -288,6 +297,9 @@ async fn proxy(
         "x-content-type-options",
         HeaderValue::from_static("nosniff"),
     );
+    if app.fault == Some(Fault::Reset) && parts.method != Method::OPTIONS {
+        return crate::fault::reset(res).await;
+    }
     res
 }
 

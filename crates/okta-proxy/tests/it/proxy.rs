@@ -811,3 +811,46 @@ async fn upstream_calls_wait_for_a_free_slot() {
     assert!(started.elapsed() < Duration::from_millis(1000));
     assert_eq!(stalled.await.unwrap().status, 504);
 }
+
+#[tokio::test]
+async fn development_faults_break_proxied_answers_on_purpose() {
+    use okta_proxy::fault::Fault;
+    let target = "/okta/acme.okta.com/api/v1/users/me";
+    let token = auth();
+    let with_token = [("Origin", ALLOWED), ("Authorization", token.as_str())];
+
+    // no-cors: the answer comes, without CORS headers, so a browser refuses it.
+    let h = harness(|c| c.dev_fault = Some(Fault::NoCors)).await;
+    let r = get(h.addr(), target, &with_token).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("access-control-allow-origin"), None);
+
+    // reset: the full Content-Length is announced, half the body arrives, the connection drops.
+    let h = harness(|c| c.dev_fault = Some(Fault::Reset)).await;
+    let r = get(h.addr(), target, &with_token).await;
+    assert_eq!(r.status, 200);
+    let announced: usize = r.header("content-length").unwrap().parse().unwrap();
+    assert!(announced > 0);
+    assert_eq!(
+        r.body.len(),
+        announced / 2,
+        "half the body, then the connection drops"
+    );
+
+    // stall: nothing comes back.
+    let h = harness(|c| c.dev_fault = Some(Fault::Stall)).await;
+    let addr = h.addr();
+    let waited = tokio::time::timeout(Duration::from_millis(1500), async move {
+        get(addr, target, &[("Origin", ALLOWED)]).await
+    })
+    .await;
+    assert!(waited.is_err(), "a stalled proxy answered");
+
+    // No fault without the development upstream.
+    let args: Vec<String> = ["--dev-fault", "reset"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let err = okta_proxy::config::parse_args(&args).unwrap_err();
+    assert!(err.contains("--dev-upstream"), "{err}");
+}
