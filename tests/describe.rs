@@ -95,13 +95,16 @@ fn failures() -> Vec<Failure> {
             Some(UnreadableKind::TooLarge),
             Some(UnreadableKind::Empty),
             Some(UnreadableKind::UnexpectedShape),
+            Some(UnreadableKind::Redirect),
         ] {
-            all.push(Failure::UnexpectedResponse {
-                probe,
-                status: 200,
-                kind,
-                request_id: None,
-            });
+            for status in [200, 0] {
+                all.push(Failure::UnexpectedResponse {
+                    probe,
+                    status,
+                    kind,
+                    request_id: None,
+                });
+            }
         }
     }
     all
@@ -131,6 +134,8 @@ fn every_failure_has_a_title_a_body_and_a_remedy() {
                 "unfilled placeholder for {f:?}: {text}"
             );
         }
+        // An unknown status (0) is never shown as one.
+        assert!(!d.body.contains("HTTP 0"), "{f:?}: {}", d.body);
         let remedy = d.remedy.unwrap_or_else(|| panic!("no remedy for {f:?}"));
         assert!(
             !looks_like_a_key(&remedy) && !remedy.contains('{'),

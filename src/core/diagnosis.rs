@@ -301,7 +301,9 @@ pub enum Failure {
     ProxyRefusedTarget { host: String, code: ProxyErrorCode },
     /// The check's time budget ran out.
     TimedOut { stage: Stage },
-    /// An answer the page cannot interpret. `kind` is `None` for an unexpected status.
+    /// An answer the page cannot interpret. `kind` is `None` for an unexpected status; `status`
+    /// is 0 when Okta's status is unknown (the body was cut by the proxy or the page, or a
+    /// redirect was not followed).
     UnexpectedResponse {
         probe: ProbeKind,
         status: u16,
@@ -483,7 +485,8 @@ fn judge_common(o: &Outcome<()>, probe: ProbeKind, host: &str, stage: Stage) -> 
                     RANK_UNEXPECTED,
                     Failure::UnexpectedResponse {
                         probe,
-                        status: p.status,
+                        // Okta's own status is unknown: the proxy cut or refused the answer.
+                        status: 0,
                         kind: Some(UnreadableKind::TooLarge),
                         request_id: None,
                     },
@@ -492,7 +495,8 @@ fn judge_common(o: &Outcome<()>, probe: ProbeKind, host: &str, stage: Stage) -> 
                     RANK_UNEXPECTED,
                     Failure::UnexpectedResponse {
                         probe,
-                        status: p.status,
+                        // Okta's own status is unknown: the proxy cut or refused the answer.
+                        status: 0,
                         kind: Some(UnreadableKind::Redirect),
                         request_id: None,
                     },

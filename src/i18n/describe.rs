@@ -157,9 +157,13 @@ pub fn failure(t: &Texts, f: &Failure) -> Described {
         } => "failure.rate_limited.remedy_later".to_string(),
         _ => key("remedy"),
     };
+    let body_key = match f {
+        Failure::UnexpectedResponse { status: 0, .. } => key("body_no_status"),
+        _ => key("body"),
+    };
     Described {
         title: t.f(&key("title"), &a),
-        body: t.f(&key("body"), &a),
+        body: t.f(&body_key, &a),
         remedy: t.has(&remedy_key).then(|| t.f(&remedy_key, &a)),
     }
 }
