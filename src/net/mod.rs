@@ -19,14 +19,26 @@ use crate::core::json::{JsonError, JsonParser};
 /// Bodies larger than this are not read (the reference proxy also bounds them).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-/// The browser's own `JSON.parse`, then serde-wasm-bindgen: no serde_json in the bundle.
+mod js_de;
+
+/// The browser's own `JSON.parse`, then a message-less serde deserializer over its value
+/// ([`js_de`]): neither serde_json nor serde's error formatting in the bundle.
 #[derive(Clone, Copy, Default)]
 pub struct BrowserJson;
+
+/// Read a value the browser already holds (a `postMessage` payload) as `T`; `Err` for any other
+/// shape.
+pub fn from_js<T: DeserializeOwned>(value: JsValue) -> Result<T, JsonError> {
+    T::deserialize(js_de::JsDeserializer(value)).map_err(|e| match e {
+        js_de::ShapeError::Shape => JsonError::Shape,
+        js_de::ShapeError::Syntax => JsonError::Syntax,
+    })
+}
 
 impl JsonParser for BrowserJson {
     fn parse<T: DeserializeOwned>(&self, text: &str) -> Result<T, JsonError> {
         let value = js_sys::JSON::parse(text).map_err(|_| JsonError::Syntax)?;
-        serde_wasm_bindgen::from_value(value).map_err(|_| JsonError::Shape)
+        from_js(value)
     }
 }
 

@@ -84,7 +84,7 @@ impl Embed {
             if !from_host {
                 return;
             }
-            let Ok(raw) = serde_wasm_bindgen::from_value::<RawInbound>(ev.data()) else {
+            let Ok(raw) = crate::net::from_js::<RawInbound>(ev.data()) else {
                 return;
             };
             if let Some(msg) = Inbound::from_raw(&raw) {
