@@ -213,3 +213,31 @@ fn inbound_messages_are_read_only_in_shape() {
     assert!(from_js::<RawInbound>(js_sys::Date::new_0().into())
         .is_ok_and(|r| Inbound::from_raw(&r).is_none()));
 }
+
+#[wasm_bindgen_test]
+fn cyclic_and_deeply_nested_messages_are_refused_without_a_crash() {
+    let message = || {
+        js_sys::JSON::parse(r#"{"source":"okta-link-host","v":1,"type":"session","session":"s"}"#)
+            .unwrap()
+    };
+    // A structured clone may be cyclic: the message holds itself.
+    let m = message();
+    js_sys::Reflect::set(&m, &"extra".into(), &m).unwrap();
+    assert!(from_js::<RawInbound>(m).is_err());
+    // Nested far deeper than any JSON the core reads.
+    let mut v = js_sys::Array::new();
+    for _ in 0..100_000 {
+        let outer = js_sys::Array::new();
+        outer.push(&v);
+        v = outer;
+    }
+    let m = message();
+    js_sys::Reflect::set(&m, &"extra".into(), &v).unwrap();
+    assert!(from_js::<RawInbound>(m).is_err());
+    // Within the bound, the same message is read.
+    let m = js_sys::JSON::parse(
+        r#"{"source":"okta-link-host","v":1,"type":"session","session":"s","extra":[[[[{"a":[1]}]]]]}"#,
+    )
+    .unwrap();
+    assert!(from_js::<RawInbound>(m).is_ok_and(|r| Inbound::from_raw(&r).is_some()));
+}

@@ -11,6 +11,8 @@ use js_sys::{Array, Object, Reflect};
 use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
 use wasm_bindgen::{JsCast, JsValue};
 
+use crate::core::json::MAX_NESTING;
+
 /// Why a value could not be read as the requested type (deliberately without details).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ShapeError {
@@ -38,14 +40,37 @@ impl de::Error for ShapeError {
 /// The largest integer a JavaScript number holds exactly.
 const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
 
-/// Deserialize from a parsed JSON value.
-pub struct JsDeserializer(pub JsValue);
+/// Deserialize from a parsed JSON value (or a `postMessage` payload, which may be nested
+/// without bound or even cyclic): nesting deeper than [`MAX_NESTING`] is a shape error, so no
+/// value can make the reader recurse without end.
+pub struct JsDeserializer {
+    value: JsValue,
+    depth: usize,
+}
+
+impl JsDeserializer {
+    pub fn new(value: JsValue) -> Self {
+        JsDeserializer { value, depth: 0 }
+    }
+}
+
+/// A reader for a value one level below `depth`, unless that is too deep.
+fn nested(depth: usize, value: JsValue) -> Result<JsDeserializer, ShapeError> {
+    if depth >= MAX_NESTING {
+        return Err(ShapeError::Shape);
+    }
+    Ok(JsDeserializer {
+        value,
+        depth: depth + 1,
+    })
+}
 
 impl<'de> de::Deserializer<'de> for JsDeserializer {
     type Error = ShapeError;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ShapeError> {
-        let v = self.0;
+        let depth = self.depth;
+        let v = self.value;
         if v.is_null() || v.is_undefined() {
             return visitor.visit_unit();
         }
@@ -74,6 +99,7 @@ impl<'de> de::Deserializer<'de> for JsDeserializer {
                 len: items.length(),
                 items,
                 at: 0,
+                depth,
             });
         }
         if v.is_object() {
@@ -85,13 +111,14 @@ impl<'de> de::Deserializer<'de> for JsDeserializer {
                 object,
                 at: 0,
                 value: None,
+                depth,
             });
         }
         Err(ShapeError::Shape)
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ShapeError> {
-        if self.0.is_null() || self.0.is_undefined() {
+        if self.value.is_null() || self.value.is_undefined() {
             visitor.visit_none()
         } else {
             visitor.visit_some(self)
@@ -113,7 +140,7 @@ impl<'de> de::Deserializer<'de> for JsDeserializer {
         visitor: V,
     ) -> Result<V::Value, ShapeError> {
         // Only unit variants named by a string.
-        match self.0.as_string() {
+        match self.value.as_string() {
             Some(s) => visitor.visit_enum(s.into_deserializer()),
             None => Err(ShapeError::Shape),
         }
@@ -127,7 +154,7 @@ impl<'de> de::Deserializer<'de> for JsDeserializer {
         _fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, ShapeError> {
-        if Array::is_array(&self.0) {
+        if Array::is_array(&self.value) {
             return Err(ShapeError::Shape);
         }
         self.deserialize_any(visitor)
@@ -143,6 +170,7 @@ struct Items {
     items: Array,
     len: u32,
     at: u32,
+    depth: usize,
 }
 
 impl<'de> SeqAccess<'de> for Items {
@@ -157,7 +185,7 @@ impl<'de> SeqAccess<'de> for Items {
         }
         let item = self.items.get(self.at);
         self.at += 1;
-        seed.deserialize(JsDeserializer(item)).map(Some)
+        seed.deserialize(nested(self.depth, item)?).map(Some)
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -171,6 +199,7 @@ struct Members {
     len: u32,
     at: u32,
     value: Option<JsValue>,
+    depth: usize,
 }
 
 impl<'de> MapAccess<'de> for Members {
@@ -186,7 +215,7 @@ impl<'de> MapAccess<'de> for Members {
         let key = self.keys.get(self.at);
         self.at += 1;
         self.value = Some(Reflect::get(&self.object, &key).map_err(|_| ShapeError::Shape)?);
-        seed.deserialize(JsDeserializer(key)).map(Some)
+        seed.deserialize(nested(self.depth, key)?).map(Some)
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(
@@ -194,7 +223,7 @@ impl<'de> MapAccess<'de> for Members {
         seed: V,
     ) -> Result<V::Value, ShapeError> {
         let value = self.value.take().ok_or(ShapeError::Shape)?;
-        seed.deserialize(JsDeserializer(value))
+        seed.deserialize(nested(self.depth, value)?)
     }
 
     fn size_hint(&self) -> Option<usize> {

@@ -29,7 +29,7 @@ pub struct BrowserJson;
 /// Read a value the browser already holds (a `postMessage` payload) as `T`; `Err` for any other
 /// shape.
 pub fn from_js<T: DeserializeOwned>(value: JsValue) -> Result<T, JsonError> {
-    T::deserialize(js_de::JsDeserializer(value)).map_err(|e| match e {
+    T::deserialize(js_de::JsDeserializer::new(value)).map_err(|e| match e {
         js_de::ShapeError::Shape => JsonError::Shape,
         js_de::ShapeError::Syntax => JsonError::Syntax,
     })
