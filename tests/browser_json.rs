@@ -4,28 +4,19 @@
 //! hostile shapes exactly alike.
 #![cfg(target_arch = "wasm32")]
 
+mod support;
+use support::SerdeJson;
+
 use okta_link::core::config::Config;
-use okta_link::core::json::{JsonError, JsonParser, JsonValue};
+use okta_link::core::json::{JsonParser, JsonValue};
 use okta_link::core::outcome::RawResponse;
 use okta_link::core::plan::{ProbeKind, ProbeOutcome};
 use okta_link::core::protocol::{Inbound, RawInbound};
 use okta_link::i18n::Catalog;
 use okta_link::net::{from_js, BrowserJson};
-use serde::de::DeserializeOwned;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-struct SerdeJson;
-
-impl JsonParser for SerdeJson {
-    fn parse<T: DeserializeOwned>(&self, text: &str) -> Result<T, JsonError> {
-        serde_json::from_str(text).map_err(|e| match e.classify() {
-            serde_json::error::Category::Data => JsonError::Shape,
-            _ => JsonError::Syntax,
-        })
-    }
-}
 
 macro_rules! fixtures {
     ($($name:literal),* $(,)?) => {

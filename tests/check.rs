@@ -5,13 +5,15 @@
 //! Each test also runs in wasm (`wasm_bindgen_test`), where it is cheap; the property tests are
 //! native only.
 
+mod support;
+use support::SerdeJson;
+
 use std::collections::HashMap;
 
 use okta_link::core::diagnosis::{
     diagnose, Access, AdminRoles, Audience, Evidence, Failure, Field, ProxyIssue, RateLimitSource,
     Report, RoleHint, Verified,
 };
-use okta_link::core::json::{JsonError, JsonParser};
 use okta_link::core::okta::{
     Engine, Listing, RateLimit, RoleList, RoleType, User, UserId, UserStatus, WellKnown,
 };
@@ -23,18 +25,6 @@ use okta_link::core::plan::{
 };
 use serde::de::DeserializeOwned;
 use wasm_bindgen_test::wasm_bindgen_test;
-
-/// The native JSON engine for tests (the page uses the browser's).
-struct SerdeJson;
-
-impl JsonParser for SerdeJson {
-    fn parse<T: DeserializeOwned>(&self, text: &str) -> Result<T, JsonError> {
-        serde_json::from_str(text).map_err(|e| match e.classify() {
-            serde_json::error::Category::Data => JsonError::Shape,
-            _ => JsonError::Syntax,
-        })
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures

@@ -1,25 +1,16 @@
 //! Runtime configuration (`config.json`) and per-session values from the URL fragment.
 
+mod support;
+use support::SerdeJson;
+
 use okta_link::core::config::{
     normalize_origin, Config, ConfigError, ConfigProblem, Delivery, DeliveryMode, Theme,
 };
 use okta_link::core::fragment::{self, FragmentKey, RejectReason, Rejected};
-use okta_link::core::json::{JsonError, JsonKind, JsonParser};
+use okta_link::core::json::JsonKind;
 use okta_link::core::plan::DataKind;
 use okta_link::i18n::Lang;
-use serde::de::DeserializeOwned;
 use wasm_bindgen_test::wasm_bindgen_test;
-
-struct SerdeJson;
-
-impl JsonParser for SerdeJson {
-    fn parse<T: DeserializeOwned>(&self, text: &str) -> Result<T, JsonError> {
-        serde_json::from_str(text).map_err(|e| match e.classify() {
-            serde_json::error::Category::Data => JsonError::Shape,
-            _ => JsonError::Syntax,
-        })
-    }
-}
 
 fn config(text: &str) -> Result<Config, ConfigError> {
     Config::from_json(text, &SerdeJson)

@@ -2,23 +2,16 @@
 //! normalization error and correction, every data kind, role, access state, proxy code and
 //! unreadable kind. A missing key would show the key itself; these tests make that impossible.
 
+mod support;
+use support::SerdeJson;
+
 use okta_link::core::diagnosis::{Failure, RateLimitSource};
-use okta_link::core::json::{JsonError, JsonParser};
 use okta_link::core::outcome::{ProxyErrorCode, UnreadableKind};
 use okta_link::core::plan::{DataKind, ProbeKind, Stage};
 use okta_link::i18n::describe;
 use okta_link::i18n::{Catalog, Lang, Texts, EN_JSON};
 use okta_link::org_url::Correction;
 use okta_link::token::TokenCorrection;
-use serde::de::DeserializeOwned;
-
-struct SerdeJson;
-
-impl JsonParser for SerdeJson {
-    fn parse<T: DeserializeOwned>(&self, text: &str) -> Result<T, JsonError> {
-        serde_json::from_str(text).map_err(|_| JsonError::Syntax)
-    }
-}
 
 fn english() -> Texts {
     let en = Catalog::parse(EN_JSON, &SerdeJson).expect("en.json parses");

@@ -12,28 +12,16 @@
 //! `cargo xtask fuzz` runs these (and the other property suites) with many more cases.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod support;
+use support::SerdeJson;
+
 use okta_link::core::color::{self, Rgb};
 use okta_link::core::config::Theme;
 use okta_link::core::fragment;
-use okta_link::core::json::{self, JsonError, JsonParser};
+use okta_link::core::json::{self, JsonParser};
 use okta_link::core::protocol::{self, Inbound, RawInbound};
 use okta_link::i18n::{self, Catalog, Lang};
 use proptest::prelude::*;
-use serde::de::DeserializeOwned;
-
-struct SerdeJson;
-
-impl JsonParser for SerdeJson {
-    fn parse<T: DeserializeOwned>(&self, text: &str) -> Result<T, JsonError> {
-        if json::nesting_depth(text) > json::MAX_NESTING {
-            return Err(JsonError::Syntax);
-        }
-        serde_json::from_str(text).map_err(|e| match e.classify() {
-            serde_json::error::Category::Data => JsonError::Shape,
-            _ => JsonError::Syntax,
-        })
-    }
-}
 
 /// Any JSON value, nested a little, with strings that sometimes are the protocol's own words.
 fn json_value() -> impl Strategy<Value = serde_json::Value> {
