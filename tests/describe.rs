@@ -91,12 +91,14 @@ fn failures() -> Vec<Failure> {
             Some(UnreadableKind::Redirect),
         ] {
             for status in [200, 0] {
-                all.push(Failure::UnexpectedResponse {
-                    probe,
-                    status,
-                    kind,
-                    request_id: None,
-                });
+                for request_id in [None, Some("Xsim0123456789abcdef".to_string())] {
+                    all.push(Failure::UnexpectedResponse {
+                        probe,
+                        status,
+                        kind,
+                        request_id,
+                    });
+                }
             }
         }
     }
@@ -130,6 +132,11 @@ fn every_failure_has_a_title_a_body_and_a_remedy() {
         // An unknown status (0) is never shown as one.
         assert!(!d.body.contains("HTTP 0"), "{f:?}: {}", d.body);
         let remedy = d.remedy.unwrap_or_else(|| panic!("no remedy for {f:?}"));
+        // Advice never points at a request ID the page does not show.
+        assert!(
+            f.request_id().is_some() || !remedy.contains("request ID"),
+            "{f:?}: {remedy}"
+        );
         assert!(
             !looks_like_a_key(&remedy) && !remedy.contains('{'),
             "{f:?}: {remedy}"

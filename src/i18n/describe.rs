@@ -155,6 +155,10 @@ pub fn failure(t: &Texts, f: &Failure) -> Described {
             retry_at_epoch_s: None,
             ..
         } => "failure.rate_limited.remedy_later".to_string(),
+        // No request ID to hand to support: do not point at one.
+        Failure::UnexpectedResponse {
+            request_id: None, ..
+        } => key("remedy_no_id"),
         _ => key("remedy"),
     };
     let body_key = match f {
