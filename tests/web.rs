@@ -2,12 +2,12 @@
 //! driven through the DOM the way a person would: type, leave the field, press a button.
 #![cfg(target_arch = "wasm32")]
 
-use leptos::prelude::*;
 use okta_link::core::config::Config;
 use okta_link::core::fragment;
 use okta_link::i18n::{Catalog, Lang, Texts, EN_JSON};
 use okta_link::net::{sleep, BrowserJson};
-use okta_link::ui::{App, Boot};
+use okta_link::ui::dom::document;
+use okta_link::ui::{mount_app, Boot};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{Element, HtmlElement, HtmlInputElement};
@@ -31,7 +31,8 @@ fn mount(config: &str) -> HtmlElement {
     let container: HtmlElement = doc.create_element("div").unwrap().unchecked_into();
     doc.body().unwrap().append_child(&container).unwrap();
     let b = boot(config);
-    leptos::mount::mount_to(container.clone(), move || view! { <App boot=b /> }).forget();
+    // The page stays mounted for the rest of the test run.
+    std::mem::forget(mount_app(&container, b));
     container
 }
 

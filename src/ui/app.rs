@@ -1,12 +1,16 @@
 //! The page: two fields, the check button, progress, and the result. The check itself is the
 //! core's state machine ([`Check`]); this component only drives it through the network module
-//! and renders what it says.
+//! and renders what it says. State lives in Leptos signals; each part of the page that shows
+//! state is updated by one effect.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
 
 use futures::future::join_all;
-use leptos::prelude::*;
+use leptos::reactive::signal::RwSignal;
+use leptos::reactive::traits::{Get, GetUntracked, Set};
+use wasm_bindgen::JsCast;
 
 use crate::core::config::{Delivery, Theme};
 use crate::core::diagnosis::{Field, Report};
@@ -17,8 +21,9 @@ use crate::core::{org_url, token};
 use crate::i18n::Texts;
 use crate::net::{self, BrowserJson, Cancel, FetchFailure};
 use crate::ui::boot::Boot;
+use crate::ui::dom::{after_render, effect, el, focus_id, set_attr, set_text, window, El, Region};
 use crate::ui::embed::Embed;
-use crate::ui::fields::{OrgField, TokenField, TokenState};
+use crate::ui::fields::{org_field, token_field, FieldState};
 use crate::ui::report::report_view;
 
 /// Where the page stands.
@@ -60,7 +65,7 @@ async fn drive(
     secret: Rc<str>,
     boot: &Boot,
     cancel: &Cancel,
-    set_phase: WriteSignal<Phase>,
+    set_phase: RwSignal<Phase>,
 ) -> Option<Report> {
     loop {
         if cancel.is_cancelled() {
@@ -119,255 +124,195 @@ async fn drive(
     }
 }
 
-#[component]
-pub fn App(boot: Boot) -> impl IntoView {
+/// Build the page for `boot`. Must run inside a reactive owner (see [`crate::ui::mount_app`]).
+pub fn app(boot: Boot) -> El {
     let texts: Texts = boot.texts.clone();
     let partner: Option<String> = boot.config.partner.name.clone();
     let prefill = boot.fragment.org.clone().unwrap_or_default();
 
-    let (org, set_org) = signal(prefill);
-    let (token_raw, set_token_raw) = signal(String::new());
-    let (org_left, set_org_left) = signal(false);
-    let (token_left, set_token_left) = signal(false);
-    let (submitted, set_submitted) = signal(false);
-    let (phase, set_phase) = signal(Phase::Idle);
-    let (now, set_now) = signal(net::now_ms());
-    let cancel: StoredValue<Option<Rc<Cancel>>, LocalStorage> = StoredValue::new_local(None);
-
+    let org = RwSignal::new(prefill);
+    let token_raw = RwSignal::new(String::new());
+    let org_left = RwSignal::new(false);
+    let token_left = RwSignal::new(false);
+    let submitted = RwSignal::new(false);
+    let phase = RwSignal::new(Phase::Idle);
+    let session = RwSignal::new(boot.fragment.session.clone());
+    let delivery_error = RwSignal::new(None::<DeliveryError>);
+    let cancel: Rc<RefCell<Option<Rc<Cancel>>>> = Rc::new(RefCell::new(None));
     let embed = Embed::new(&boot.config);
-    let (session, set_session) = signal(boot.fragment.session.clone());
-    let (delivery_error, set_delivery_error) = signal(None::<DeliveryError>);
-    let card_node = NodeRef::<leptos::html::Div>::new();
-    if embed.active() {
-        embed.listen(&boot.config, move |msg| match msg {
-            Inbound::Session(s) => set_session.set(Some(s)),
-            Inbound::Theme(theme) => {
-                if let Some(html) = document().document_element() {
-                    let _ = match theme {
-                        Theme::System => html.remove_attribute("data-theme"),
-                        t => html.set_attribute("data-theme", t.code()),
-                    };
-                }
-            }
-        });
-        embed.post(&Message::new(Body::Ready));
-        let e = embed.clone();
-        Effect::new(move |_| {
-            if let Some(card) = card_node.get() {
-                e.watch_height(&card);
-            }
-        });
-        // Tell the host how each check ended (never the token).
-        let e = embed.clone();
-        Effect::new(move |_| {
-            if let Phase::Finished(report) = phase.get() {
-                match report.as_ref() {
-                    Report::Verified(v) => e.post(&Message::new(Body::Verified { report: v })),
-                    Report::Failed(f) => e.post(&Message::new(Body::Error { kind: f.code() })),
-                }
-            }
-        });
-    }
-
-    let org_node = NodeRef::<leptos::html::Input>::new();
-    let token_node = NodeRef::<leptos::html::Input>::new();
-    let result_node = NodeRef::<leptos::html::Section>::new();
-
-    // The token's cleaned state, without the secret: (length, corrections, warnings).
-    let token_state = Memo::new(move |_| {
-        let raw = token_raw.get();
-        if raw.trim().is_empty() {
-            return None;
-        }
-        Some(token::clean(&raw).map(|t| TokenState {
-            len: t.len(),
-            corrections: t.corrections().iter().map(|c| c.code()).collect(),
-            warnings: t.warnings().iter().map(|w| w.code()).collect(),
-        }))
-    });
-
-    let checking = Signal::derive(move || matches!(phase.get(), Phase::Checking { .. }));
 
     // Editing either field after a check clears the old result and cancels a running check:
     // a result never belongs to inputs other than the ones on screen.
-    let reset = move || {
-        if matches!(
-            phase.get_untracked(),
-            Phase::Delivering(_) | Phase::Delivered
-        ) {
-            return;
-        }
-        if let Some(c) = cancel.get_value() {
-            c.cancel();
-        }
-        cancel.set_value(None);
-        if !matches!(phase.get_untracked(), Phase::Idle) {
-            set_phase.set(Phase::Idle);
-        }
-    };
-    Effect::new(move |prev: Option<(String, String)>| {
-        let now_inputs = (org.get(), token_raw.get());
-        if let Some(prev) = prev {
-            if prev != now_inputs {
-                reset();
-            }
-        }
-        now_inputs
-    });
-
-    let boot_for_check = boot.clone();
-    let start_check = move || {
-        set_submitted.set(true);
-        if checking.get_untracked() {
-            return;
-        }
-        let org_parsed = org_url::normalize(&org.get_untracked());
-        let token_parsed = token::clean(&token_raw.get_untracked());
-        let (org_ok, token_ok) = match (org_parsed, token_parsed) {
-            (Ok(o), Ok(t)) => (o, t),
-            (Err(_), _) => {
-                if let Some(el) = org_node.get_untracked() {
-                    let _ = el.focus();
-                }
+    let reset = {
+        let cancel = cancel.clone();
+        move || {
+            if matches!(
+                phase.get_untracked(),
+                Phase::Delivering(_) | Phase::Delivered
+            ) {
                 return;
             }
-            (_, Err(_)) => {
-                if let Some(el) = token_node.get_untracked() {
-                    let _ = el.focus();
-                }
-                return;
+            if let Some(c) = cancel.borrow_mut().take() {
+                c.cancel();
             }
-        };
-        let c = Rc::new(Cancel::new());
-        cancel.set_value(Some(c.clone()));
-        let boot = boot_for_check.clone();
-        let secret: Rc<str> = Rc::from(token_ok.secret());
-        drop(token_ok);
-        let check = Check::from_config(org_ok.host().to_string(), &boot.config, net::now_ms());
-        // The check's task is queued before the phase changes, so its first requests leave
-        // before the progress view is rendered (the render effects run after it).
-        leptos::task::spawn_local(async move {
-            let report = drive(check, secret, &boot, &c, set_phase).await;
-            if c.is_cancelled() {
-                return;
-            }
-            let Some(report) = report else { return };
-            let focus_field = report.failure().and_then(|f| f.field());
-            set_phase.set(Phase::Finished(Arc::new(report)));
-            // Move focus: to the field to fix on a failure that names one, else to the result.
-            let target = match focus_field {
-                Some(Field::OrgUrl) => org_node.get_untracked().map(|e| e.into()),
-                Some(Field::Token) => token_node.get_untracked().map(|e| e.into()),
-                None => None,
-            };
-            request_animation_frame(move || {
-                let el: Option<web_sys::HtmlElement> =
-                    target.or_else(|| result_node.get_untracked());
-                if let Some(el) = el {
-                    let _ = el.focus();
-                }
-            });
-        });
-        set_phase.set(Phase::Checking {
-            stage: Stage::Identify,
-            wait_until: None,
-        });
-    };
-
-    // Hand the verified connection to the platform, as the deployment configured.
-    let done_node = NodeRef::<leptos::html::Section>::new();
-    let boot_for_delivery = boot.clone();
-    let embed_for_delivery = embed.clone();
-    let deliver = move || {
-        let Phase::Finished(report) = phase.get_untracked() else {
-            return;
-        };
-        let Report::Verified(verified) = report.as_ref() else {
-            return;
-        };
-        let Ok(token) = token::clean(&token_raw.get_untracked()) else {
-            return;
-        };
-        set_delivery_error.set(None);
-        set_phase.set(Phase::Delivering(report.clone()));
-        // After delivery the token is dropped from memory and from the DOM.
-        let finish = move || {
-            if let Some(el) = token_node.get_untracked() {
-                el.set_value("");
-            }
-            set_phase.set(Phase::Delivered);
-            set_token_raw.set(String::new());
-            request_animation_frame(move || {
-                if let Some(el) = done_node.get_untracked() {
-                    let _ = el.focus();
-                }
-            });
-        };
-        match &boot_for_delivery.config.delivery {
-            Delivery::None => set_phase.set(Phase::Finished(report.clone())),
-            Delivery::PostMessage => {
-                let connection = Connection::new(token.secret(), verified);
-                embed_for_delivery.post(&Message::new(Body::Connected {
-                    connection: &connection,
-                }));
-                finish();
-            }
-            Delivery::Redirect { url } => {
-                let state = boot_for_delivery.fragment.state.as_deref().unwrap_or("");
-                let target = crate::core::protocol::redirect_target(url, state);
-                finish();
-                let _ = window().location().assign(&target);
-            }
-            Delivery::Submit { url } => {
-                let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-                let connection = Connection::new(token.secret(), verified);
-                let body = serde::Serialize::serialize(&connection, &serializer)
-                    .ok()
-                    .and_then(|v| js_sys::JSON::stringify(&v).ok())
-                    .map(String::from)
-                    .unwrap_or_default();
-                drop(token);
-                let url = url.clone();
-                let bearer = session.get_untracked();
-                let timeout = boot_for_delivery.config.timeout_ms;
-                leptos::task::spawn_local(async move {
-                    match net::post_json(&url, bearer.as_deref(), &body, timeout).await {
-                        Ok((status, _)) if (200..300).contains(&status) => finish(),
-                        Ok((status, _)) => {
-                            set_delivery_error.set(Some(DeliveryError::Status(status)));
-                            set_phase.set(Phase::Finished(report));
-                        }
-                        Err(_) => {
-                            set_delivery_error.set(Some(DeliveryError::Unreachable));
-                            set_phase.set(Phase::Finished(report));
-                        }
-                    }
-                });
+            if !matches!(phase.get_untracked(), Phase::Idle) {
+                phase.set(Phase::Idle);
             }
         }
     };
 
-    // The countdown clock while waiting for a rate limit to reset.
-    Effect::new(move |_| {
-        if let Phase::Checking {
-            wait_until: Some(_),
-            ..
-        } = phase.get()
-        {
-            set_now.set(net::now_ms());
-            set_timeout(
-                move || set_now.set(net::now_ms()),
-                std::time::Duration::from_millis(1000),
-            );
-        }
-    });
-
-    let show_org_error = Signal::derive(move || org_left.get() || submitted.get());
-    let show_token_error = Signal::derive(move || token_left.get() || submitted.get());
-    let role_hint = texts.t(&format!(
+    let t = texts.clone();
+    let (org_view, org_input) = org_field(
+        &t,
+        FieldState {
+            value: org,
+            left: org_left,
+            submitted,
+            on_edit: Box::new(reset.clone()),
+        },
+    );
+    let role_hint = t.t(&format!(
         "token.help.role.{}",
         role_hint_key(&boot.config.required)
     ));
+    let (token_view, token_input) = token_field(
+        &t,
+        FieldState {
+            value: token_raw,
+            left: token_left,
+            submitted,
+            on_edit: Box::new(reset),
+        },
+        role_hint,
+    );
+
+    let checking = move || matches!(phase.get(), Phase::Checking { .. });
+
+    let start_check = {
+        let boot = boot.clone();
+        let (org_input, token_input) = (org_input.clone(), token_input.clone());
+        move || {
+            submitted.set(true);
+            if matches!(phase.get_untracked(), Phase::Checking { .. }) {
+                return;
+            }
+            let org_parsed = org_url::normalize(&org.get_untracked());
+            let token_parsed = token::clean(&token_raw.get_untracked());
+            let (org_ok, token_ok) = match (org_parsed, token_parsed) {
+                (Ok(o), Ok(t)) => (o, t),
+                (Err(_), _) => {
+                    let _ = org_input.focus();
+                    return;
+                }
+                (_, Err(_)) => {
+                    let _ = token_input.focus();
+                    return;
+                }
+            };
+            let c = Rc::new(Cancel::new());
+            *cancel.borrow_mut() = Some(c.clone());
+            let boot = boot.clone();
+            let secret: Rc<str> = Rc::from(token_ok.secret());
+            drop(token_ok);
+            let check = Check::from_config(org_ok.host().to_string(), &boot.config, net::now_ms());
+            let (org_input, token_input) = (org_input.clone(), token_input.clone());
+            // The check's task is queued before the phase changes, so its first requests leave
+            // before the progress is rendered (the effects run after it).
+            wasm_bindgen_futures::spawn_local(async move {
+                let report = drive(check, secret, &boot, &c, phase).await;
+                if c.is_cancelled() {
+                    return;
+                }
+                let Some(report) = report else { return };
+                let focus_field = report.failure().and_then(|f| f.field());
+                phase.set(Phase::Finished(Arc::new(report)));
+                // Move focus: to the field to fix on a failure that names one, else to the result.
+                after_render(Box::new(move || match focus_field {
+                    Some(Field::OrgUrl) => {
+                        let _ = org_input.focus();
+                    }
+                    Some(Field::Token) => {
+                        let _ = token_input.focus();
+                    }
+                    None => focus_id("result"),
+                }));
+            });
+            phase.set(Phase::Checking {
+                stage: Stage::Identify,
+                wait_until: None,
+            });
+        }
+    };
+
+    // Hand the verified connection to the platform, as the deployment configured.
+    let deliver: Rc<dyn Fn()> = {
+        let boot = boot.clone();
+        let embed = embed.clone();
+        let token_input = token_input.clone();
+        Rc::new(move || {
+            let Phase::Finished(report) = phase.get_untracked() else {
+                return;
+            };
+            let Report::Verified(verified) = report.as_ref() else {
+                return;
+            };
+            let Ok(token) = token::clean(&token_raw.get_untracked()) else {
+                return;
+            };
+            delivery_error.set(None);
+            phase.set(Phase::Delivering(report.clone()));
+            // After delivery the token is dropped from memory and from the DOM.
+            let token_input = token_input.clone();
+            let finish = move || {
+                token_input.set_value("");
+                phase.set(Phase::Delivered);
+                token_raw.set(String::new());
+                after_render(Box::new(|| focus_id("result")));
+            };
+            match &boot.config.delivery {
+                Delivery::None => phase.set(Phase::Finished(report.clone())),
+                Delivery::PostMessage => {
+                    let connection = Connection::new(token.secret(), verified);
+                    embed.post(&Message::new(Body::Connected {
+                        connection: &connection,
+                    }));
+                    finish();
+                }
+                Delivery::Redirect { url } => {
+                    let state = boot.fragment.state.as_deref().unwrap_or("");
+                    let target = crate::core::protocol::redirect_target(url, state);
+                    finish();
+                    let _ = window().location().assign(&target);
+                }
+                Delivery::Submit { url } => {
+                    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+                    let connection = Connection::new(token.secret(), verified);
+                    let body = serde::Serialize::serialize(&connection, &serializer)
+                        .ok()
+                        .and_then(|v| js_sys::JSON::stringify(&v).ok())
+                        .map(String::from)
+                        .unwrap_or_default();
+                    drop(token);
+                    let url = url.clone();
+                    let bearer = session.get_untracked();
+                    let timeout = boot.config.timeout_ms;
+                    wasm_bindgen_futures::spawn_local(async move {
+                        match net::post_json(&url, bearer.as_deref(), &body, timeout).await {
+                            Ok((status, _)) if (200..300).contains(&status) => finish(),
+                            Ok((status, _)) => {
+                                delivery_error.set(Some(DeliveryError::Status(status)));
+                                phase.set(Phase::Finished(report));
+                            }
+                            Err(_) => {
+                                delivery_error.set(Some(DeliveryError::Unreachable));
+                                phase.set(Phase::Finished(report));
+                            }
+                        }
+                    });
+                }
+            }
+        })
+    };
 
     let t = texts.clone();
     let title = match &partner {
@@ -384,228 +329,302 @@ pub fn App(boot: Boot) -> impl IntoView {
     };
     // The language menu, when the deployment allows more than one language.
     let current = texts.lang();
-    let boot_for_lang = boot.clone();
     let language_menu = (boot.config.languages.len() > 1).then(|| {
         let options = boot
             .config
             .languages
             .iter()
             .map(|l| {
-                view! { <option value=l.code() lang=l.code() selected=*l == current>{l.native_name()}</option> }
+                let option = el("option")
+                    .attr("value", l.code())
+                    .attr("lang", l.code())
+                    .text(l.native_name());
+                if *l == current {
+                    option.attr("selected", "")
+                } else {
+                    option
+                }
             })
-            .collect_view();
-        let boot = StoredValue::new_local(boot_for_lang);
-        view! {
-            <label class="lang">
-                <span class="sr-only">{texts.t("app.language")}</span>
-                <select on:change=move |ev| {
-                    if let Some(lang) = crate::i18n::Lang::from_tag(&event_target_value(&ev)) {
-                        crate::ui::switch_language(boot.get_value(), lang);
-                    }
-                }>
-                    {options}
-                </select>
-            </label>
-        }
+            .collect();
+        let boot = boot.clone();
+        el("label")
+            .class("lang")
+            .child(el("span").class("sr-only").text(&t.t("app.language")))
+            .child(el("select").children(options).on("change", move |ev| {
+                let code = ev
+                    .target()
+                    .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
+                    .map(|s| s.value())
+                    .unwrap_or_default();
+                if let Some(lang) = crate::i18n::Lang::from_tag(&code) {
+                    crate::ui::switch_language(boot.clone(), lang);
+                }
+            }))
     });
-    let logo = boot.config.partner.logo.clone().map(|src| {
+    let logo = boot.config.partner.logo.as_deref().map(|src| {
         let alt = t.f(
             "app.logo_alt",
             &[("partner", partner.as_deref().unwrap_or(""))],
         );
-        view! { <img src=src alt=alt /> }
+        el("img").attr("src", src).attr("alt", &alt)
     });
 
-    // Progress steps and the polite announcement.
-    let t = texts.clone();
-    let progress = move || {
-        let Phase::Checking { stage, wait_until } = phase.get() else {
-            return None;
-        };
-        let states: [&str; 3] = match stage {
-            Stage::Identify => ["active", "active", "pending"],
-            Stage::Permissions => ["done", "done", "active"],
-        };
-        let labels = [
-            t.t("progress.reach"),
-            t.t("progress.verify"),
-            t.t("progress.access"),
-        ];
-        let wait = wait_until.map(|until| {
-            let secs = until.saturating_sub(now.get()).div_ceil(1000);
-            t.f(
-                "progress.rate_limit_wait",
-                &[("seconds", &secs.to_string())],
-            )
-        });
-        Some(view! {
-            <ol class="progress" aria-label=t.t("progress.label")>
-                {labels.into_iter().zip(states).map(|(l, s)| view! { <li data-state=s>{l}</li> }).collect_view()}
-            </ol>
-            {wait.map(|w| view! { <p class="warning" role="timer">{w}</p> })}
+    let button = el("button")
+        .attr("type", "submit")
+        .class("primary")
+        .attr("aria-disabled", "false")
+        .text(&t.t("check.button"));
+    let button_node = button.0.clone();
+    let form = el("form")
+        .id("link-form")
+        .attr("novalidate", "")
+        .on("submit", move |ev| {
+            ev.prevent_default();
+            start_check();
         })
-    };
-    let t = texts.clone();
-    let polite = move || match phase.get() {
-        Phase::Checking {
-            stage: Stage::Identify,
-            wait_until: None,
-        } => t.t("progress.reach"),
-        Phase::Checking {
-            stage: Stage::Permissions,
-            wait_until: None,
-        } => t.t("progress.access"),
-        Phase::Checking {
-            wait_until: Some(_),
-            ..
-        } => t.t("progress.rate_limit_announce"),
-        Phase::Finished(r) if r.verified().is_some() => t.t("report.verified.title"),
-        _ => String::new(),
-    };
-    let t = texts.clone();
-    let assertive = move || match phase.get() {
-        Phase::Finished(r) => r
-            .failure()
-            .map(|f| crate::i18n::describe::failure(&t, f).title)
-            .unwrap_or_default(),
-        _ => String::new(),
-    };
+        .child(org_view)
+        .child(token_view)
+        .child(button);
+    let polite = el("div")
+        .class("sr-only")
+        .attr("aria-live", "polite")
+        .attr("role", "status");
+    let assertive = el("div")
+        .class("sr-only")
+        .attr("aria-live", "assertive")
+        .attr("role", "alert");
+    let (polite_node, assertive_node) = (polite.0.clone(), assertive.0.clone());
+    let progress = Region::new();
+    let result = Region::new();
+    let card = el("div")
+        .class("card")
+        .child(
+            el("header")
+                .class("brand")
+                .maybe(logo)
+                .child(el("h1").text(&title))
+                .maybe(language_menu),
+        )
+        .child(el("p").class("lede").text(&lede))
+        .child(form)
+        .region(&progress)
+        .child(polite)
+        .child(assertive)
+        .region(&result)
+        .child(el("p").class("footer").text(&footer));
 
+    // The button: busy while checking.
     let t = texts.clone();
-    let partner_for_result = partner.clone();
+    let (idle_label, busy_label) = (t.t("check.button"), t.t("check.button_busy"));
+    effect(Box::new(move || {
+        let busy = checking();
+        set_attr(
+            &button_node,
+            "aria-disabled",
+            if busy { "true" } else { "false" },
+        );
+        set_text(&button_node, if busy { &busy_label } else { &idle_label });
+    }));
+
+    // Progress steps, the rate-limit countdown (the check re-sets its phase every second while
+    // it waits) and the two announcements.
+    effect(Box::new(move || {
+        let current = phase.get();
+        let mut content = Vec::new();
+        if let Phase::Checking { stage, wait_until } = &current {
+            let states: [&str; 3] = match stage {
+                Stage::Identify => ["active", "active", "pending"],
+                Stage::Permissions => ["done", "done", "active"],
+            };
+            let steps = ["progress.reach", "progress.verify", "progress.access"]
+                .iter()
+                .zip(states)
+                .map(|(key, state)| el("li").attr("data-state", state).text(&t.t(key)))
+                .collect();
+            content.push(
+                el("ol")
+                    .class("progress")
+                    .attr("aria-label", &t.t("progress.label"))
+                    .children(steps),
+            );
+            if let Some(until) = wait_until {
+                let secs = until.saturating_sub(net::now_ms()).div_ceil(1000);
+                let wait = t.f(
+                    "progress.rate_limit_wait",
+                    &[("seconds", &secs.to_string())],
+                );
+                content.push(el("p").class("warning").attr("role", "timer").text(&wait));
+            }
+        }
+        progress.set(content);
+        let polite = match &current {
+            Phase::Checking {
+                stage: Stage::Identify,
+                wait_until: None,
+            } => t.t("progress.reach"),
+            Phase::Checking {
+                stage: Stage::Permissions,
+                wait_until: None,
+            } => t.t("progress.access"),
+            Phase::Checking {
+                wait_until: Some(_),
+                ..
+            } => t.t("progress.rate_limit_announce"),
+            Phase::Finished(r) if r.verified().is_some() => t.t("report.verified.title"),
+            _ => String::new(),
+        };
+        set_text(&polite_node, &polite);
+        let assertive = match &current {
+            Phase::Finished(r) => r
+                .failure()
+                .map(|f| crate::i18n::describe::failure(&t, f).title)
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
+        set_text(&assertive_node, &assertive);
+    }));
+
+    // The result region.
+    let t = texts.clone();
     let delivers = !matches!(boot.config.delivery, Delivery::None);
     let embedded = embed.active();
-    let embed_for_close = StoredValue::new_local(embed.clone());
-    let deliver: StoredValue<Rc<dyn Fn()>, LocalStorage> = StoredValue::new_local(Rc::new(deliver));
-    let result = move || {
-        let t = t.clone();
-        if let Phase::Delivered = phase.get() {
-            let body = match partner_for_result.as_deref() {
-                Some(p) => t.f("delivery.done_partner", &[("partner", p)]),
-                None => t.t("delivery.done"),
-            };
-            return Some(
-                view! {
-                    <section id="result" class="result ok" tabindex="-1" aria-label=t.t("report.region") node_ref=done_node>
-                        <h2>{t.t("delivery.done_title")}</h2>
-                        <p>{body}</p>
-                        {embedded.then(|| view! {
-                            <div class="actions">
-                                <button type="button" class="secondary" on:click=move |_| {
-                                    embed_for_close.with_value(|e| e.post(&Message::new(Body::Close)));
-                                    // A popup closes itself; a frame is closed by its host.
-                                    let is_popup = window().opener().is_ok_and(|o| !o.is_null() && !o.is_undefined());
-                                    if is_popup {
-                                        let _ = window().close();
-                                    }
-                                }>{t.t("delivery.close")}</button>
-                            </div>
-                        })}
-                    </section>
+    let embed_for_close = embed.clone();
+    effect(Box::new(move || {
+        let current = phase.get();
+        let error = delivery_error.get();
+        let content = match current {
+            Phase::Delivered => {
+                let body = match partner.as_deref() {
+                    Some(p) => t.f("delivery.done_partner", &[("partner", p)]),
+                    None => t.t("delivery.done"),
+                };
+                let embed = embed_for_close.clone();
+                let close = embedded.then(|| {
+                    el("div").class("actions").child(
+                        el("button")
+                            .attr("type", "button")
+                            .class("secondary")
+                            .text(&t.t("delivery.close"))
+                            .on("click", move |_| {
+                                embed.post(&Message::new(Body::Close));
+                                // A popup closes itself; a frame is closed by its host.
+                                let w = window();
+                                let is_popup =
+                                    w.opener().is_ok_and(|o| !o.is_null() && !o.is_undefined());
+                                if is_popup {
+                                    let _ = w.close();
+                                }
+                            }),
+                    )
+                });
+                vec![result_section("result ok", &t)
+                    .child(el("h2").text(&t.t("delivery.done_title")))
+                    .child(el("p").text(&body))
+                    .maybe(close)]
+            }
+            Phase::Finished(report) | Phase::Delivering(report) => {
+                let delivering = matches!(phase.get_untracked(), Phase::Delivering(_));
+                let class = if report.verified().is_some() {
+                    "result ok"
+                } else {
+                    "result bad"
+                };
+                let failed = report.failure().is_some();
+                let mut section = result_section(class, &t).children(report_view(
+                    &t,
+                    &report,
+                    partner.as_deref(),
+                ));
+                if delivers && !failed {
+                    let label = if delivering {
+                        t.t("delivery.connecting")
+                    } else {
+                        match partner.as_deref() {
+                            Some(p) => t.f("delivery.connect_partner", &[("partner", p)]),
+                            None => t.t("delivery.connect"),
+                        }
+                    };
+                    let error = error.map(|e| match e {
+                        DeliveryError::Status(s) => {
+                            t.f("delivery.error_status", &[("status", &s.to_string())])
+                        }
+                        DeliveryError::Unreachable => t.t("delivery.error_unreachable"),
+                    });
+                    let deliver = deliver.clone();
+                    section =
+                        section
+                            .maybe(error.map(|e| {
+                                el("p").class("field-error").attr("role", "alert").text(&e)
+                            }))
+                            .child(
+                                el("div").class("actions").child(
+                                    el("button")
+                                        .attr("type", "button")
+                                        .class("primary")
+                                        .attr(
+                                            "aria-disabled",
+                                            if delivering { "true" } else { "false" },
+                                        )
+                                        .text(&label)
+                                        .on("click", move |_| {
+                                            if !delivering {
+                                                deliver()
+                                            }
+                                        }),
+                                ),
+                            );
                 }
-                .into_any(),
-            );
-        }
-        let (report, delivering) = match phase.get() {
-            Phase::Finished(r) => (r, false),
-            Phase::Delivering(r) => (r, true),
-            _ => return None,
-        };
-        let class = if report.verified().is_some() {
-            "result ok"
-        } else {
-            "result bad"
-        };
-        let body = report_view(&t, &report, partner_for_result.as_deref());
-        let retry_label = t.t("report.try_again");
-        let failed = report.failure().is_some();
-        let connect = (delivers && !failed).then(|| {
-            let label = if delivering {
-                t.t("delivery.connecting")
-            } else {
-                match partner_for_result.as_deref() {
-                    Some(p) => t.f("delivery.connect_partner", &[("partner", p)]),
-                    None => t.t("delivery.connect"),
+                if failed {
+                    section = section.child(
+                        el("div").class("actions").child(
+                            el("button")
+                                .attr("type", "submit")
+                                .class("secondary")
+                                .attr("form", "link-form")
+                                .text(&t.t("report.try_again")),
+                        ),
+                    );
                 }
-            };
-            let error = delivery_error.get().map(|e| match e {
-                DeliveryError::Status(s) => t.f("delivery.error_status", &[("status", &s.to_string())]),
-                DeliveryError::Unreachable => t.t("delivery.error_unreachable"),
-            });
-            view! {
-                {error.map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
-                <div class="actions">
-                    <button type="button" class="primary" aria-disabled=if delivering { "true" } else { "false" }
-                        on:click=move |_| if !delivering { deliver.with_value(|d| d()) }>
-                        {label}
-                    </button>
-                </div>
+                vec![section]
+            }
+            _ => Vec::new(),
+        };
+        result.set(content);
+    }));
+
+    if embed.active() {
+        embed.listen(&boot.config, move |msg| match msg {
+            Inbound::Session(s) => session.set(Some(s)),
+            Inbound::Theme(theme) => {
+                if let Some(html) = crate::ui::dom::document().document_element() {
+                    let _ = match theme {
+                        Theme::System => html.remove_attribute("data-theme"),
+                        t => html.set_attribute("data-theme", t.code()),
+                    };
+                }
             }
         });
-        Some(view! {
-            <section id="result" class=class tabindex="-1" aria-label=t.t("report.region") node_ref=result_node>
-                {body}
-                {connect}
-                {failed.then(|| view! {
-                    <div class="actions">
-                        <button type="submit" class="secondary" form="link-form">{retry_label}</button>
-                    </div>
-                })}
-            </section>
-        }
-        .into_any())
-    };
-
-    let t = texts.clone();
-    let button_label = move || {
-        if checking.get() {
-            t.t("check.button_busy")
-        } else {
-            t.t("check.button")
-        }
-    };
-    view! {
-        <div class="card" node_ref=card_node>
-            <header class="brand">
-                {logo}
-                <h1>{title}</h1>
-                {language_menu}
-            </header>
-            <p class="lede">{lede}</p>
-            <form
-                id="link-form"
-                novalidate
-                on:submit=move |ev| {
-                    ev.prevent_default();
-                    start_check();
+        embed.post(&Message::new(Body::Ready));
+        embed.watch_height(&card.0);
+        // Tell the host how each check ended (never the token).
+        let e = embed.clone();
+        effect(Box::new(move || {
+            if let Phase::Finished(report) = phase.get() {
+                match report.as_ref() {
+                    Report::Verified(v) => e.post(&Message::new(Body::Verified { report: v })),
+                    Report::Failed(f) => e.post(&Message::new(Body::Error { kind: f.code() })),
                 }
-            >
-                <OrgField
-                    texts=texts.clone()
-                    value=org
-                    set_value=set_org
-                    show_error=show_org_error
-                    on_blur=Callback::new(move |_| set_org_left.set(true))
-                    node=org_node
-                />
-                <TokenField
-                    texts=texts.clone()
-                    cleaned=token_state
-                    set_raw=set_token_raw
-                    show_error=show_token_error
-                    on_blur=Callback::new(move |_| set_token_left.set(true))
-                    node=token_node
-                    role_hint=role_hint
-                />
-                <button type="submit" class="primary" aria-disabled=move || if checking.get() { "true" } else { "false" }>
-                    {button_label}
-                </button>
-            </form>
-            {progress}
-            <div class="sr-only" aria-live="polite" role="status">{polite}</div>
-            <div class="sr-only" aria-live="assertive" role="alert">{assertive}</div>
-            {result}
-            <p class="footer">{footer}</p>
-        </div>
+            }
+        }));
     }
+    card
+}
+
+/// The result region's section: focusable, so focus can move to it when a check ends.
+fn result_section(class: &str, t: &Texts) -> El {
+    el("section")
+        .id("result")
+        .class(class)
+        .attr("tabindex", "-1")
+        .attr("aria-label", &t.t("report.region"))
 }

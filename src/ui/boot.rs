@@ -2,13 +2,12 @@
 //! hand the page everything it needs. A broken or missing config shows an integrator-facing
 //! error page naming the bad key, never a half-working form.
 
-use leptos::prelude::*;
-
 use crate::core::color;
 use crate::core::config::{Config, ConfigError, Theme};
 use crate::core::fragment::{self, Fragment};
 use crate::i18n::{self, Catalog, Lang, Texts};
 use crate::net::{self, BrowserJson};
+use crate::ui::dom::{document, el, window, El};
 use wasm_bindgen::JsCast;
 
 /// What the page starts with.
@@ -129,7 +128,7 @@ pub fn apply_document_settings(boot: &Boot) {
 
 /// The integrator-facing page for a broken deployment. English only: the configuration that
 /// would choose a language is what is broken.
-pub fn config_error_page(error: BootError) -> impl IntoView {
+pub fn config_error_page(error: BootError) -> El {
     let (what, key, fix) = match &error {
         BootError::ConfigMissing { status } => (
             if *status == 0 {
@@ -147,13 +146,15 @@ pub fn config_error_page(error: BootError) -> impl IntoView {
             "Fix this key in config.json. See the Configuration section of the README.".to_string(),
         ),
     };
-    view! {
-        <div class="card config-error" role="alert">
-            <h1>"This page is not configured correctly"</h1>
-            <p>{what}</p>
-            {key.map(|k| view! { <p>"Key: " <code>{k}</code></p> })}
-            <p>{fix}</p>
-            <p class="hint">"This message is for the team that deployed this page. If you are connecting your Okta organization, please contact them."</p>
-        </div>
-    }
+    el("div")
+        .class("card config-error")
+        .attr("role", "alert")
+        .child(el("h1").text("This page is not configured correctly"))
+        .child(el("p").text(&what))
+        .maybe(key.map(|k| el("p").text("Key: ").child(el("code").text(&k))))
+        .child(el("p").text(&fix))
+        .child(el("p").class("hint").text(
+            "This message is for the team that deployed this page. If you are connecting your \
+             Okta organization, please contact them.",
+        ))
 }

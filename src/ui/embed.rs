@@ -5,13 +5,25 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{MessageEvent, Window};
 
 use crate::core::config::Config;
 use crate::core::protocol::{Inbound, Message, RawInbound};
+use crate::ui::dom::{document, window};
+
+/// What the mounted page does with a valid message from the host.
+type OnMessage = Rc<dyn Fn(Inbound)>;
+
+thread_local! {
+    /// Where the host's valid messages go: the page mounted now. One window listener serves
+    /// every mount (a language switch mounts the page again).
+    static ON_MESSAGE: RefCell<Option<OnMessage>> = const { RefCell::new(None) };
+    static LISTENING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// The origin the host proved in its first valid message, for the life of the page.
+    static BOUND: Rc<RefCell<Option<String>>> = Rc::new(RefCell::new(None));
+}
 
 /// The window that framed or opened the page, if any.
 pub fn host_window() -> Option<Window> {
@@ -40,7 +52,7 @@ impl Embed {
     pub fn new(config: &Config) -> Embed {
         Embed {
             allowed: Rc::new(config.allowed_origins.clone()),
-            bound: Rc::new(RefCell::new(None)),
+            bound: BOUND.with(|b| b.clone()),
         }
     }
 
@@ -69,6 +81,10 @@ impl Embed {
     /// Listen for the host's messages; `on` gets each valid one. Messages from any origin not on
     /// the allow-list, from another window, or of another shape are ignored.
     pub fn listen(&self, config: &Config, on: impl Fn(Inbound) + 'static) {
+        ON_MESSAGE.with(|m| *m.borrow_mut() = Some(Rc::new(on)));
+        if LISTENING.with(|l| l.replace(true)) {
+            return;
+        }
         let allowed = self.allowed.clone();
         let bound = self.bound.clone();
         let config = config.clone();
@@ -89,7 +105,9 @@ impl Embed {
             };
             if let Some(msg) = Inbound::from_raw(&raw) {
                 bound.borrow_mut().get_or_insert(origin);
-                on(msg);
+                if let Some(on) = ON_MESSAGE.with(|m| m.borrow().clone()) {
+                    on(msg);
+                }
             }
         });
         let _ =

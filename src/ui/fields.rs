@@ -2,242 +2,274 @@
 //! the corrections made) and API token (with a reveal toggle and a cleaned-state line that never
 //! echoes the token). Errors show once the field has been left or the form submitted.
 
-use leptos::prelude::*;
+use leptos::reactive::signal::RwSignal;
+use leptos::reactive::traits::{Get, GetUntracked, Set};
+use wasm_bindgen::JsCast;
+use web_sys::HtmlInputElement;
 
 use crate::core::{org_url, token};
-use crate::i18n::Texts;
-use crate::ui::report::{org_error_text, token_error_text};
+use crate::i18n::{describe, Texts};
+use crate::ui::dom::{effect, el, set_attr, El, Region};
 
-/// Where the live org normalization stands.
-#[component]
-pub fn OrgField(
-    texts: Texts,
-    value: ReadSignal<String>,
-    set_value: WriteSignal<String>,
-    show_error: Signal<bool>,
-    on_blur: Callback<()>,
-    node: NodeRef<leptos::html::Input>,
-) -> impl IntoView {
-    let parsed = Memo::new(move |_| {
-        let v = value.get();
-        if v.trim().is_empty() {
-            None
-        } else {
-            Some(org_url::normalize(&v))
-        }
-    });
-    let invalid = move || show_error.get() && matches!(parsed.get(), Some(Err(_)) | None);
-    let t = texts.clone();
-    let preview = move || match parsed.get() {
-        Some(Ok(org)) => {
-            let notices: Vec<String> = org
+/// What a field needs from the page: its raw value, whether it has been left, whether the form
+/// was submitted, and what to do when it is edited.
+pub struct FieldState {
+    pub value: RwSignal<String>,
+    pub left: RwSignal<bool>,
+    pub submitted: RwSignal<bool>,
+    pub on_edit: Box<dyn Fn()>,
+}
+
+fn input_value(ev: &web_sys::Event) -> String {
+    ev.target()
+        .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
+        .map(|i| i.value())
+        .unwrap_or_default()
+}
+
+/// The input element inside a field built here.
+fn input_of(field: &El, id: &str) -> HtmlInputElement {
+    field
+        .0
+        .query_selector(&format!("#{id}"))
+        .ok()
+        .flatten()
+        .expect("the field has its input")
+        .unchecked_into()
+}
+
+/// The `<details>` help under a field: numbered steps, extra paragraphs, a link to Okta's docs.
+fn help(t: &Texts, summary: &str, steps: &[&str], extra: Option<String>, link: (&str, &str)) -> El {
+    let list = el("ol").children(steps.iter().map(|s| el("li").text(&t.t(s))).collect());
+    el("details")
+        .class("help")
+        .child(el("summary").text(&t.t(summary)))
+        .child(list)
+        .maybe(extra.map(|p| el("p").text(&p)))
+        .child(
+            el("p").child(
+                el("a")
+                    .attr("href", link.0)
+                    .attr("target", "_blank")
+                    .attr("rel", "noopener noreferrer")
+                    .text(&t.t(link.1)),
+            ),
+        )
+}
+
+/// A text input with the attributes both fields share.
+fn base_input(id: &str) -> El {
+    el("input")
+        .id(id)
+        .attr("name", id)
+        .attr("dir", "ltr")
+        .attr("autocomplete", "off")
+        .attr("spellcheck", "false")
+        .attr("autocapitalize", "none")
+}
+
+/// Wire an input to its state: typing updates the value, leaving marks it left.
+fn wire(input: El, state: &FieldState) -> El {
+    let (value, left) = (state.value, state.left);
+    input
+        .on("input", move |ev| value.set(input_value(&ev)))
+        .on("blur", move |_| left.set(true))
+}
+
+pub fn org_field(t: &Texts, state: FieldState) -> (El, HtmlInputElement) {
+    let region = Region::new();
+    let input = wire(
+        base_input("org")
+            .attr("type", "text")
+            .attr("inputmode", "url")
+            .attr("placeholder", &t.t("org.placeholder")),
+        &state,
+    );
+    let on_edit = state.on_edit;
+    let input = input.on("input", move |_| on_edit());
+    let field = el("div")
+        .class("field")
+        .child(el("label").attr("for", "org").text(&t.t("org.label")))
+        .child(input)
+        .child(el("p").class("hint").id("org-hint").text(&t.t("org.hint")))
+        .region(&region)
+        .child(help(
+            t,
+            "org.help.summary",
+            &["org.help.step1", "org.help.step2", "org.help.step3"],
+            None,
+            (
+                "https://help.okta.com/en-us/content/topics/settings/settings-customization-domain.htm",
+                "org.help.link",
+            ),
+        ));
+    let input = input_of(&field, "org");
+    input.set_value(&state.value.get_untracked());
+
+    let t = t.clone();
+    let node = input.clone();
+    let (value, left, submitted) = (state.value, state.left, state.submitted);
+    effect(Box::new(move || {
+        let raw = value.get();
+        let show_error = left.get() || submitted.get();
+        let parsed = (!raw.trim().is_empty()).then(|| org_url::normalize(&raw));
+        let mut described = String::from("org-hint");
+        let mut content = Vec::new();
+        if let Some(Ok(org)) = &parsed {
+            let notices = org
                 .corrections()
                 .iter()
                 // Adding https:// to a bare host is what everyone expects; not worth a notice.
                 .filter(|c| c.code() != "added_scheme")
-                .map(|c| t.t(&format!("org.correction.{}", c.code())))
+                .map(|c| el("li").text(&t.t(&format!("org.correction.{}", c.code()))))
                 .collect();
-            Some(
-                view! {
-                    <p class="preview" id="org-preview">
-                        {t.t("org.preview.connect_to")} " " <strong>{org.origin()}</strong>
-                    </p>
-                    <ul class="notices" id="org-notices">
-                        {notices.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}
-                    </ul>
-                }
-                .into_any(),
-            )
+            content.push(
+                el("p")
+                    .class("preview")
+                    .id("org-preview")
+                    .text(&t.t("org.preview.connect_to"))
+                    .text(" ")
+                    .child(el("strong").text(&org.origin())),
+            );
+            content.push(
+                el("ul")
+                    .class("notices")
+                    .id("org-notices")
+                    .children(notices),
+            );
+            described.push_str(" org-preview org-notices");
         }
-        _ => None,
-    };
-    let t = texts.clone();
-    let error = move || {
-        if !show_error.get() {
-            return None;
-        }
-        let text = match parsed.get() {
-            Some(Err(e)) => org_error_text(&t, &e),
-            None => t.t("org.error.empty"),
-            Some(Ok(_)) => return None,
+        let error = match &parsed {
+            _ if !show_error => None,
+            Some(Ok(_)) => None,
+            Some(Err(e)) => Some(describe::org_error(&t, e)),
+            None => Some(t.t("org.error.empty")),
         };
-        Some(view! { <p class="field-error" id="org-error">{text}</p> })
-    };
-    let described = move || {
-        let mut ids = vec!["org-hint"];
-        if matches!(parsed.get(), Some(Ok(_))) {
-            ids.push("org-preview");
-            ids.push("org-notices");
+        if let Some(text) = &error {
+            content.push(el("p").class("field-error").id("org-error").text(text));
+            described.push_str(" org-error");
         }
-        if invalid() {
-            ids.push("org-error");
-        }
-        ids.join(" ")
-    };
-    let t = texts.clone();
-    view! {
-        <div class="field">
-            <label for="org">{t.t("org.label")}</label>
-            <input
-                id="org"
-                name="org"
-                type="text"
-                dir="ltr"
-                inputmode="url"
-                autocomplete="off"
-                spellcheck="false"
-                autocapitalize="none"
-                placeholder=t.t("org.placeholder")
-                node_ref=node
-                prop:value=move || value.get()
-                aria-invalid=move || if invalid() { "true" } else { "false" }
-                aria-describedby=described
-                on:input=move |ev| set_value.set(event_target_value(&ev))
-                on:blur=move |_| on_blur.run(())
-            />
-            <p class="hint" id="org-hint">{t.t("org.hint")}</p>
-            {preview}
-            {error}
-            <details class="help">
-                <summary>{t.t("org.help.summary")}</summary>
-                <ol>
-                    <li>{t.t("org.help.step1")}</li>
-                    <li>{t.t("org.help.step2")}</li>
-                    <li>{t.t("org.help.step3")}</li>
-                </ol>
-                <p>
-                    <a href="https://help.okta.com/en-us/content/topics/settings/settings-customization-domain.htm" target="_blank" rel="noopener noreferrer">
-                        {t.t("org.help.link")}
-                    </a>
-                </p>
-            </details>
-        </div>
-    }
+        region.set(content);
+        set_attr(
+            &node,
+            "aria-invalid",
+            if error.is_some() { "true" } else { "false" },
+        );
+        set_attr(&node, "aria-describedby", &described);
+    }));
+    (field, input)
 }
 
-/// What the token field shows about the cleaned token: never the token itself.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TokenState {
-    pub len: usize,
-    pub corrections: Vec<&'static str>,
-    pub warnings: Vec<&'static str>,
-}
+pub fn token_field(t: &Texts, state: FieldState, role_hint: String) -> (El, HtmlInputElement) {
+    let region = Region::new();
+    let revealed = RwSignal::new(false);
+    let input = wire(
+        base_input("token")
+            .attr("type", "password")
+            .attr("data-lpignore", "true")
+            .attr("data-1p-ignore", "true"),
+        &state,
+    );
+    let on_edit = state.on_edit;
+    let input = input.on("input", move |_| on_edit());
+    let toggle = el("button")
+        .attr("type", "button")
+        .class("secondary")
+        .attr("aria-controls", "token")
+        .attr("aria-pressed", "false")
+        .text(&t.t("token.show"))
+        .on("click", move |_| revealed.set(!revealed.get_untracked()));
+    let toggle_node = toggle.0.clone();
+    let field = el("div")
+        .class("field")
+        .child(el("label").attr("for", "token").text(&t.t("token.label")))
+        .child(el("div").class("token-row").child(input).child(toggle))
+        .child(
+            el("p")
+                .class("hint")
+                .id("token-hint")
+                .text(&t.t("token.hint")),
+        )
+        .region(&region)
+        .child(help(
+            t,
+            "token.help.summary",
+            &[
+                "token.help.step1",
+                "token.help.step2",
+                "token.help.step3",
+                "token.help.step4",
+            ],
+            Some(role_hint),
+            (
+                "https://help.okta.com/en-us/content/topics/security/api.htm",
+                "token.help.link",
+            ),
+        ));
+    let input = input_of(&field, "token");
 
-/// Nothing typed yet, the cleaned state, or why the input is refused.
-pub type TokenCheck = Option<Result<TokenState, token::TokenError>>;
+    let node = input.clone();
+    let (show, hide) = (t.t("token.show"), t.t("token.hide"));
+    effect(Box::new(move || {
+        let on = revealed.get();
+        set_attr(&node, "type", if on { "text" } else { "password" });
+        set_attr(
+            &toggle_node,
+            "aria-pressed",
+            if on { "true" } else { "false" },
+        );
+        crate::ui::dom::set_text(&toggle_node, if on { &hide } else { &show });
+    }));
 
-#[component]
-pub fn TokenField(
-    texts: Texts,
-    /// Only the cleaned state, never the token itself, is shown.
-    cleaned: Memo<TokenCheck>,
-    set_raw: WriteSignal<String>,
-    show_error: Signal<bool>,
-    on_blur: Callback<()>,
-    node: NodeRef<leptos::html::Input>,
-    role_hint: String,
-) -> impl IntoView {
-    let (revealed, set_revealed) = signal(false);
-    let invalid = move || show_error.get() && !matches!(cleaned.get(), Some(Ok(_)));
-    let t = texts.clone();
-    let state =
-        move || match cleaned.get() {
-            Some(Ok(TokenState {
-                len,
-                corrections,
-                warnings,
-            })) => {
-                let mut lines = vec![t.f("token.state.length", &[("len", &len.to_string())])];
-                lines.extend(
-                    corrections
-                        .iter()
-                        .map(|c| t.t(&format!("token.correction.{c}"))),
-                );
-                let warn: Vec<String> = warnings
+    let t = t.clone();
+    let node = input.clone();
+    let (value, left, submitted) = (state.value, state.left, state.submitted);
+    effect(Box::new(move || {
+        let raw = value.get();
+        let show_error = left.get() || submitted.get();
+        let cleaned = (!raw.trim().is_empty()).then(|| token::clean(&raw));
+        drop(raw);
+        let mut described = String::from("token-hint");
+        let mut content = Vec::new();
+        // Only the cleaned state, never the token itself, is shown.
+        if let Some(Ok(tok)) = &cleaned {
+            let len = tok.len().to_string();
+            let mut lines = vec![t.f("token.state.length", &[("len", &len)])];
+            lines.extend(
+                tok.corrections()
                     .iter()
-                    .map(|w| t.f(&format!("token.warning.{w}"), &[("len", &len.to_string())]))
-                    .collect();
-                Some(view! {
-                <p class="preview" id="token-state">{lines.join(" ")}</p>
-                {warn.into_iter().map(|w| view! { <p class="warning">{w}</p> }).collect_view()}
+                    .map(|c| t.t(&format!("token.correction.{}", c.code()))),
+            );
+            content.push(
+                el("p")
+                    .class("preview")
+                    .id("token-state")
+                    .text(&lines.join(" ")),
+            );
+            for w in tok.warnings() {
+                let text = t.f(&format!("token.warning.{}", w.code()), &[("len", &len)]);
+                content.push(el("p").class("warning").text(&text));
             }
-            .into_any())
-            }
-            _ => None,
+            described.push_str(" token-state");
+        }
+        let error = match &cleaned {
+            _ if !show_error => None,
+            Some(Ok(_)) => None,
+            Some(Err(e)) => Some(describe::token_error(&t, e)),
+            None => Some(t.t("token.error.empty")),
         };
-    let t = texts.clone();
-    let error = move || {
-        if !show_error.get() {
-            return None;
+        drop(cleaned);
+        if let Some(text) = &error {
+            content.push(el("p").class("field-error").id("token-error").text(text));
+            described.push_str(" token-error");
         }
-        let text = match cleaned.get() {
-            Some(Err(e)) => token_error_text(&t, &e),
-            None => t.t("token.error.empty"),
-            Some(Ok(_)) => return None,
-        };
-        Some(view! { <p class="field-error" id="token-error">{text}</p> })
-    };
-    let described = move || {
-        let mut ids = vec!["token-hint"];
-        if matches!(cleaned.get(), Some(Ok(_))) {
-            ids.push("token-state");
-        }
-        if invalid() {
-            ids.push("token-error");
-        }
-        ids.join(" ")
-    };
-    let t = texts.clone();
-    let show_label = t.t("token.show");
-    let hide_label = t.t("token.hide");
-    view! {
-        <div class="field">
-            <label for="token">{t.t("token.label")}</label>
-            <div class="token-row">
-                <input
-                    id="token"
-                    name="token"
-                    dir="ltr"
-                    type=move || if revealed.get() { "text" } else { "password" }
-                    autocomplete="off"
-                    spellcheck="false"
-                    autocapitalize="none"
-                    data-lpignore="true"
-                    data-1p-ignore="true"
-                    node_ref=node
-                        aria-invalid=move || if invalid() { "true" } else { "false" }
-                    aria-describedby=described
-                    on:input=move |ev| set_raw.set(event_target_value(&ev))
-                    on:blur=move |_| on_blur.run(())
-                />
-                <button
-                    type="button"
-                    class="secondary"
-                    aria-controls="token"
-                    aria-pressed=move || if revealed.get() { "true" } else { "false" }
-                    on:click=move |_| set_revealed.update(|r| *r = !*r)
-                >
-                    {move || if revealed.get() { hide_label.clone() } else { show_label.clone() }}
-                </button>
-            </div>
-            <p class="hint" id="token-hint">{t.t("token.hint")}</p>
-            {state}
-            {error}
-            <details class="help">
-                <summary>{t.t("token.help.summary")}</summary>
-                <ol>
-                    <li>{t.t("token.help.step1")}</li>
-                    <li>{t.t("token.help.step2")}</li>
-                    <li>{t.t("token.help.step3")}</li>
-                    <li>{t.t("token.help.step4")}</li>
-                </ol>
-                <p>{role_hint}</p>
-                <p>
-                    <a href="https://help.okta.com/en-us/content/topics/security/api.htm" target="_blank" rel="noopener noreferrer">
-                        {t.t("token.help.link")}
-                    </a>
-                </p>
-            </details>
-        </div>
-    }
+        region.set(content);
+        set_attr(
+            &node,
+            "aria-invalid",
+            if error.is_some() { "true" } else { "false" },
+        );
+        set_attr(&node, "aria-describedby", &described);
+    }));
+    (field, input)
 }

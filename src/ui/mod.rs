@@ -1,26 +1,29 @@
-//! The Leptos views. They hold signals, render the core's values through the catalogue and
-//! dispatch; they decide nothing the core could decide.
+//! The page's views. State lives in Leptos signals and each part of the page that shows state
+//! is kept up to date by one Leptos effect; the markup is built by [`dom`], a small non-generic
+//! builder. The views render the core's values through the catalogue and dispatch; they decide
+//! nothing the core could decide.
 
 mod app;
 mod boot;
+pub mod dom;
 mod embed;
 mod fields;
 mod report;
 
-pub use app::App;
+pub use app::app;
 pub use boot::{boot, Boot, BootError};
 
-use std::any::Any;
 use std::cell::RefCell;
 
-use leptos::prelude::*;
+use leptos::reactive::owner::Owner;
 use wasm_bindgen::JsCast;
 
 use crate::i18n::Lang;
+use crate::ui::dom::document;
 
 thread_local! {
-    /// The mounted page; dropping it unmounts.
-    static MOUNTED: RefCell<Option<Box<dyn Any>>> = const { RefCell::new(None) };
+    /// The reactive owner of the mounted page; dropping it disposes its signals and effects.
+    static MOUNTED: RefCell<Option<Owner>> = const { RefCell::new(None) };
 }
 
 fn root() -> Option<web_sys::HtmlElement> {
@@ -29,14 +32,26 @@ fn root() -> Option<web_sys::HtmlElement> {
         .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
 }
 
+/// Build the page for `boot` into `container` (after what is there) under a new reactive
+/// owner, which the caller keeps for as long as the page is shown.
+pub fn mount_app(container: &web_sys::Element, boot: Boot) -> Owner {
+    // Effects are scheduled on the browser's microtask queue; an error only means this was
+    // done before.
+    let _ = any_spawner::Executor::init_wasm_bindgen();
+    let owner = Owner::new();
+    let card = owner.with(move || app(boot));
+    let _ = container.append_child(&card.0);
+    owner
+}
+
 /// Mount the page for `boot`, replacing what was there.
 fn mount(boot: Boot) {
     MOUNTED.with(|m| m.borrow_mut().take());
     let Some(root) = root() else { return };
     root.set_inner_html("");
     boot::apply_document_settings(&boot);
-    let handle = leptos::mount::mount_to(root, move || view! { <App boot=boot /> });
-    MOUNTED.with(|m| *m.borrow_mut() = Some(Box::new(handle)));
+    let owner = mount_app(&root, boot);
+    MOUNTED.with(|m| *m.borrow_mut() = Some(owner));
 }
 
 /// Show the page in another language: its catalogue is fetched and the page is rendered again
@@ -62,7 +77,7 @@ pub fn start() {
         match booted {
             Ok(boot) => mount(boot),
             Err(error) => {
-                leptos::mount::mount_to(root, move || boot::config_error_page(error)).forget();
+                let _ = root.append_child(&boot::config_error_page(error).0);
             }
         }
     });
