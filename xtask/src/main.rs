@@ -23,7 +23,7 @@ const WASM_OPT_VERSION: &str = "version_132";
 /// today, measured by `cargo xtask size`; BENCHMARK.md has the breakdown). This gate stops it
 /// from growing unnoticed while it is made leaner; lower it with every saving until it
 /// reaches 90 kB.
-const BROTLI_BUDGET_BYTES: u64 = 167_500;
+const BROTLI_BUDGET_BYTES: u64 = 133_000;
 
 type Result<T = ()> = std::result::Result<T, String>;
 
@@ -190,7 +190,7 @@ fn setup() -> Result {
             .map_err(|e| format!("{e}\n  could not install wasm-bindgen-cli {wbg}"))?;
     }
 
-    step("setup: npm packages (wasm-opt, playwright-core, axe-core, cors-anywhere)");
+    step("setup: npm packages (wasm-opt, terser, playwright-core, axe-core, cors-anywhere)");
     let wasm_opt =
         output_of(cmd("node_modules/.bin/wasm-opt").arg("--version")).unwrap_or_default();
     let stamp = root().join("node_modules/.package-lock.json");
@@ -201,7 +201,8 @@ fn setup() -> Result {
         (Ok(s), Ok(l)) => l.modified().ok() > s.modified().ok(),
         _ => true,
     };
-    if wasm_opt.contains(WASM_OPT_VERSION) && !lock_newer {
+    let complete = root().join("node_modules/terser").exists();
+    if wasm_opt.contains(WASM_OPT_VERSION) && !lock_newer && complete {
         eprintln!("node_modules up to date ({wasm_opt})");
     } else {
         run_cmd(cmd("npm").args(["ci", "--no-audit", "--no-fund"])).map_err(|e| {
@@ -243,6 +244,8 @@ fn setup() -> Result {
 fn build_page() -> Result {
     step("build: trunk build --release --offline");
     run_cmd(cmd("trunk").args(["build", "--release", "--offline"]))?;
+    step("build: minify the wasm-bindgen JavaScript (terser)");
+    run_cmd(cmd("node").args(["scripts/minify.mjs", "dist"]))?;
     step("build: precompress dist/ (.br, .gz)");
     run_cmd(cmd("node").args(["scripts/precompress.mjs", "dist"]))?;
     size_report(false)?;
