@@ -9,6 +9,7 @@ pub mod dom;
 mod embed;
 mod fields;
 mod report;
+mod shell;
 
 pub use app::app;
 pub use boot::{boot, Boot, BootError};
@@ -72,10 +73,15 @@ pub fn start() {
         let Some(root) = root() else {
             return;
         };
+        // What was typed into index.html's static form while the page loaded.
+        let typed = shell::take();
         root.set_inner_html("");
         let _ = root.remove_attribute("aria-busy");
         match booted {
-            Ok(boot) => mount(boot),
+            Ok(boot) => {
+                mount(boot);
+                shell::restore(typed);
+            }
             Err(error) => {
                 let _ = root.append_child(&boot::config_error_page(error).0);
             }

@@ -176,9 +176,14 @@ async function startBaseline() {
 // ---------------------------------------------------------------------------------------------
 // 2. load: navigation start -> interactive form, measured in the page
 
-/** Runs in the page before its own scripts: records performance.now() when the form is usable. */
+/**
+ * Runs in the page before its own scripts: records performance.now() when the form is usable
+ * (`interactive`: typing is possible and kept; for okta-link that is index.html's static shell)
+ * and when the page's own form is running (`working`: no `[data-shell]` left, so previews and the
+ * button work; for the baseline the same moment).
+ */
 function interactiveProbe() {
-  const b = (window.__bench = { interactive: null });
+  const b = (window.__bench = { interactive: null, working: null });
   const ready = () => {
     for (const label of document.querySelectorAll('label')) {
       if (label.textContent.replace(/\s+/g, ' ').trim() !== 'Okta organization URL') continue;
@@ -188,10 +193,11 @@ function interactiveProbe() {
     return false;
   };
   const check = () => {
-    if (b.interactive === null && ready()) {
-      b.interactive = performance.now();
-      obs.disconnect();
+    if (b.interactive === null && ready()) b.interactive = performance.now();
+    if (b.working === null && b.interactive !== null && !document.querySelector('[data-shell]')) {
+      b.working = performance.now();
     }
+    if (b.interactive !== null && b.working !== null) obs.disconnect();
   };
   const obs = new MutationObserver(check);
   obs.observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['aria-busy', 'disabled', 'for', 'id'] });
@@ -217,7 +223,7 @@ async function newBenchPage(browser, { throttled = false } = {}) {
 }
 
 async function waitInteractive(page) {
-  await page.waitForFunction(() => window.__bench?.interactive != null, null, { timeout: 30000, polling: 50 });
+  await page.waitForFunction(() => window.__bench?.working != null, null, { timeout: 30000, polling: 50 });
 }
 
 async function loadOnce(browser, url, throttled) {
@@ -231,6 +237,7 @@ async function loadOnce(browser, url, throttled) {
       const fcp = performance.getEntriesByName('first-contentful-paint')[0];
       return {
         interactive: window.__bench.interactive,
+        working: window.__bench.working,
         fcp: fcp ? fcp.startTime : null,
         requests: 1 + res.length,
         wire: (nav?.encodedBodySize ?? 0) + res.reduce((s, r) => s + r.encodedBodySize, 0),
@@ -258,12 +265,14 @@ async function loadSeries(browser, pageUrl, baseUrl, n, throttled) {
 
 function summarizeLoads(samples) {
   const t = samples.map((s) => s.interactive);
+  const w = samples.map((s) => s.working);
   const fcp = samples.map((s) => s.fcp).filter((x) => x != null);
   return {
     n: t.length,
     median: median(t),
     p90: pct(t, 90),
     min: min(t),
+    working: median(w),
     fcp: median(fcp),
     wire: median(samples.map((s) => s.wire)),
     decoded: median(samples.map((s) => s.decoded)),
@@ -602,6 +611,7 @@ function report({ when, m, chromium, size, loads, check, keys, load, elapsed }) 
   p(`| first load, brotli total | ${kB(size.total.brotli)} | ≤ ${kB(TARGETS.brotliTotal)} (issue budget ${kB(TARGETS.brotliBudget)}; CI gate today ${kB(TARGETS.ciGate)}) | ${mark(size.total.brotli <= TARGETS.brotliTotal)} |`);
   p(`| time to interactive form, page / baseline (loopback) | ${loadRatio.toFixed(2)}× (${ms(loads.fast.page.median)} / ${ms(loads.fast.base.median)}) | ≤ ${TARGETS.loadRatio}× | ${mark(loadRatio <= TARGETS.loadRatio)} |`);
   p(`| time to interactive form, page / baseline (throttled) | ${loadRatioT.toFixed(2)}× (${ms(loads.slow.page.median, 0)} / ${ms(loads.slow.base.median, 0)}) | ≤ ${TARGETS.loadRatio}× | ${mark(loadRatioT <= TARGETS.loadRatio)} |`);
+  p(`| page working (its own form replaced the shell), loopback / throttled | ${ms(loads.fast.page.working)} / ${ms(loads.slow.page.working, 0)} | (not a target; reported) | |`);
   p(`| full check with ${LATENCY_MS} ms upstream latency | ${checkX.toFixed(2)}× (${ms(check.median, 0)}) | ≤ ${TARGETS.checkMultiple}× | ${mark(checkX <= TARGETS.checkMultiple)} |`);
   p(`| keystroke → preview updated, median | ${ms(keys.preview.median, 2)} | ≤ ${TARGETS.keystrokeMs} ms | ${mark(keys.preview.median <= TARGETS.keystrokeMs)} |`);
   p(`| proxy, ${LOAD_CONNECTIONS} connections | ${load.many.rps.toFixed(0)} req/s, p99 ${ms(load.many.p99)}, ${load.many.non2xx + load.many.errors} failed | no failures | ${mark(load.many.non2xx + load.many.errors === 0)} |`);
@@ -630,20 +640,23 @@ function report({ when, m, chromium, size, loads, check, keys, load, elapsed }) 
   p('Headless Chromium, a fresh browser context per load with the cache disabled (CDP');
   p('`Network.setCacheDisabled`). "Interactive" is recorded in the page by an init script: a');
   p('MutationObserver takes `performance.now()` (0 = navigation start) the first time the input');
-  p('labelled "Okta organization URL" exists, is enabled and has no `aria-busy="true"` ancestor. The');
+  p('labelled "Okta organization URL" exists, is enabled and has no `aria-busy="true"` ancestor. For');
+  p('okta-link that is the static form in index.html (the shell): what is typed there is kept when the');
+  p('page takes over (tests/e2e/shell.test.mjs). "Page working" is when the page\'s own form has');
+  p('replaced the shell (previews, the button); nothing is measured as done before that. The');
   p('baseline is `tests/bench/baseline.html`, the same form hand-written in static HTML (no script, no');
   p('wasm), served by a second okta-proxy `--serve-dist` with the same precompression. Page and');
   p('baseline loads alternate; one untimed warm-up load of each comes first. Throttled: CDP');
   p(`\`Network.emulateNetworkConditions\`, ${THROTTLE.latency} ms latency, ${THROTTLE.downloadKbps / 1000} Mbit/s down, ${THROTTLE.uploadKbps} kbit/s up.`);
   p();
-  p('| network | page | loads | median | p90 | min | first contentful paint (median) | requests | bytes on the wire (bodies) | page / baseline (median) | target | |');
-  p('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|');
+  p('| network | page | loads | median | p90 | min | page working (median) | first contentful paint (median) | requests | bytes on the wire (bodies) | page / baseline (median) | target | |');
+  p('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|');
   for (const [name, set, ratio] of [['loopback', loads.fast, loadRatio], ['throttled', loads.slow, loadRatioT]]) {
     for (const [which, s] of [['okta-link', set.page], ['baseline', set.base]]) {
       const tail = which === 'okta-link'
         ? `${ratio.toFixed(2)}× | ≤ ${TARGETS.loadRatio}× | ${mark(ratio <= TARGETS.loadRatio)}`
         : ' | | ';
-      p(`| ${name} | ${which} | ${s.n} | ${ms(s.median)} | ${ms(s.p90)} | ${ms(s.min)} | ${ms(s.fcp)} | ${s.requests} | ${kB(s.wire)} | ${tail} |`);
+      p(`| ${name} | ${which} | ${s.n} | ${ms(s.median)} | ${ms(s.p90)} | ${ms(s.min)} | ${ms(s.working)} | ${ms(s.fcp)} | ${s.requests} | ${kB(s.wire)} | ${tail} |`);
     }
   }
   p();

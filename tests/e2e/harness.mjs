@@ -115,7 +115,7 @@ export async function launchBrowser(options = {}) {
  * Open a page and record everything that could leak a secret: console messages, requests
  * (URL, Referer, method), CSP violations, page errors.
  */
-export async function openPage(browser, url, { colorScheme = 'light', locale = 'en-US', viewport } = {}) {
+export async function openPage(browser, url, { colorScheme = 'light', locale = 'en-US', viewport, shell = false } = {}) {
   const context = await browser.newContext({ colorScheme, locale, viewport: viewport ?? { width: 900, height: 900 } });
   // Record Content-Security-Policy violations (init scripts run outside the page's CSP).
   await context.addInitScript(() => {
@@ -130,6 +130,9 @@ export async function openPage(browser, url, { colorScheme = 'light', locale = '
   page.on('pageerror', (e) => record.pageErrors.push(String(e)));
   page.on('request', (r) => record.requests.push({ url: r.url(), method: r.method(), headers: r.headers() }));
   await page.goto(url);
+  // The static form in index.html (the shell) can be typed into before the page has loaded
+  // (tests/e2e/shell.test.mjs); the other tests start once the page has taken over.
+  if (!shell) await page.waitForFunction(() => !document.querySelector('[data-shell]'), null, { timeout: 30000 });
   return { context, page, record };
 }
 
