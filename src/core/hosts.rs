@@ -332,7 +332,7 @@ pub fn skeleton(host: &str) -> String {
                 '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
                 _ => c,
             };
-            let lower = c.to_lowercase().next().unwrap_or(c);
+            let lower = crate::core::lower::lower(c);
             confusable(lower).unwrap_or(lower)
         })
         .collect()

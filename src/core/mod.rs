@@ -6,6 +6,7 @@ pub mod diagnosis;
 pub mod fragment;
 pub mod hosts;
 pub mod json;
+pub mod lower;
 pub mod okta;
 pub mod org_url;
 pub mod outcome;

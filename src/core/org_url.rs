@@ -1108,7 +1108,7 @@ impl Parser {
                 suggestion: self.suggest(Some(folded)),
             };
         }
-        let lower = folded.to_lowercase();
+        let lower = crate::core::lower::lower_str(&folded);
         let sk = hosts::skeleton(&lower);
         let sk = sk.trim_end_matches('.');
         // A real Okta suffix with a non-ASCII org label: suggest the plain spelling.
@@ -1386,7 +1386,7 @@ fn valid_punycode_label(body: &str) -> bool {
                 c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'
             } else {
                 (c.is_alphanumeric() || is_combining_mark(c))
-                    && c.to_lowercase().eq(core::iter::once(c))
+                    && crate::core::lower::lower(c) == c
                     && !is_compatibility_form(c)
                     && !is_invisible(c)
             }
