@@ -209,7 +209,7 @@ pub fn lower(c: char) -> char {
         return c;
     }
     let (first, last, step, delta) = RUNS[i - 1];
-    if n > last || (n - first) % step as u32 != 0 {
+    if n > last || !(n - first).is_multiple_of(step as u32) {
         return c;
     }
     char::from_u32(n.wrapping_add_signed(delta)).unwrap_or(c)
