@@ -10,7 +10,6 @@
 //! the allowed origins): nothing in the page's URL can change these.
 
 use std::fmt;
-use std::net::IpAddr;
 
 use crate::core::json::{nesting_depth, JsonKind, JsonParser, JsonValue, MAX_NESTING};
 use crate::core::plan::DataKind;
@@ -361,7 +360,7 @@ pub struct Config {
     pub proxy: ProxyTemplate,
     /// Never empty, no duplicates.
     pub required: Vec<DataKind>,
-    /// Normalized IP addresses (as `IpAddr` displays them).
+    /// Normalized IP addresses (as `std::net::IpAddr` displays them; see [`crate::core::ip`]).
     pub proxy_egress_ips: Vec<String>,
     pub timeout_ms: u32,
     pub delivery: Delivery,
@@ -608,11 +607,8 @@ impl RawConfig {
                     ConfigProblem::TooLong { max: MAX_LIST },
                 ));
             }
-            let addr: IpAddr = ip
-                .trim()
-                .parse()
-                .map_err(|_| ConfigError::new(key.clone(), ConfigProblem::InvalidIp))?;
-            let shown = addr.to_string();
+            let shown = crate::core::ip::normalize(ip.trim())
+                .ok_or_else(|| ConfigError::new(key.clone(), ConfigProblem::InvalidIp))?;
             if proxy_egress_ips.contains(&shown) {
                 return Err(ConfigError::new(key, ConfigProblem::DuplicateValue));
             }
@@ -928,7 +924,7 @@ fn parse_absolute(url: &str, allow_http_loopback: bool) -> Result<Absolute<'_>, 
     let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
         let close = v6.find(']').ok_or(ConfigProblem::InvalidUrl)?;
         let inner = &v6[..close];
-        if inner.parse::<std::net::Ipv6Addr>().is_err() {
+        if crate::core::ip::parse_v6(inner).is_none() {
             return Err(ConfigProblem::InvalidUrl);
         }
         let port = match &v6[close + 1..] {

@@ -5,6 +5,7 @@ pub mod config;
 pub mod diagnosis;
 pub mod fragment;
 pub mod hosts;
+pub mod ip;
 pub mod json;
 pub mod lower;
 pub mod okta;

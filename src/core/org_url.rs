@@ -806,7 +806,7 @@ impl Parser {
                 .split(']')
                 .next()
                 .unwrap_or("");
-            if inner.contains(':') || inner.parse::<std::net::Ipv4Addr>().is_ok() {
+            if inner.contains(':') || crate::core::ip::parse_v4(inner).is_some() {
                 return Err(OrgUrlError::IpAddress {
                     host: inner.to_string(),
                 });
@@ -1313,7 +1313,7 @@ fn is_placeholder_text(s: &str) -> bool {
     }
     if let Some(b) = auth.find('[') {
         let inner = auth[b + 1..].split(']').next().unwrap_or("");
-        if !inner.contains(':') && inner.parse::<std::net::Ipv4Addr>().is_err() {
+        if !inner.contains(':') && crate::core::ip::parse_v4(inner).is_none() {
             return true;
         }
     }

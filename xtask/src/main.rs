@@ -456,6 +456,8 @@ const FUZZ_SUITES: &[(&str, &[&str])] = &[
             "config",
             "--test",
             "check",
+            "--test",
+            "ip",
         ],
     ),
     ("okta-proxy", &["--lib"]),
