@@ -454,6 +454,78 @@ fn cors_anywhere_error(raw: &RawResponse) -> Option<ProxyErrorCode> {
 /// * non-2xx: an HTML page → `Unreadable { status, Html }` (the status tells a 5xx error page
 ///   from a 404); otherwise `Okta { body: Err(Okta's error body if it is one) }`.
 pub fn classify<T: DeserializeOwned, P: JsonParser>(raw: &RawResponse, parser: &P) -> Outcome<T> {
+    // Everything but reading the body as a `T` is the same for every `T`, so it is compiled once.
+    let (text, status, rate_limit, request_id) = match triage(raw, parser) {
+        Triage::Settled(outcome) => return outcome.never_a_body(),
+        Triage::Read {
+            text,
+            status,
+            rate_limit,
+            request_id,
+        } => (text, status, rate_limit, request_id),
+    };
+    match parser.parse::<T>(text) {
+        Ok(value) => Outcome::Okta {
+            status,
+            body: OktaBody::Ok(value),
+            rate_limit,
+            request_id,
+        },
+        Err(e) => unparsed(text, e, status, request_id, parser).never_a_body(),
+    }
+}
+
+/// An outcome that holds no body (the type has no values).
+#[derive(Debug)]
+enum NoBody {}
+
+impl Outcome<NoBody> {
+    fn never_a_body<T>(self) -> Outcome<T> {
+        match self {
+            Outcome::Okta {
+                status,
+                body,
+                rate_limit,
+                request_id,
+            } => Outcome::Okta {
+                status,
+                body: match body {
+                    OktaBody::Ok(never) => match never {},
+                    OktaBody::Err(e) => OktaBody::Err(e),
+                },
+                rate_limit,
+                request_id,
+            },
+            Outcome::Proxy(p) => Outcome::Proxy(p),
+            Outcome::Unreachable => Outcome::Unreachable,
+            Outcome::TimedOut => Outcome::TimedOut,
+            Outcome::Unreadable {
+                status,
+                kind,
+                request_id,
+            } => Outcome::Unreadable {
+                status,
+                kind,
+                request_id,
+            },
+        }
+    }
+}
+
+/// Where [`classify`] stands before the body is read as a `T`.
+enum Triage<'a> {
+    /// The outcome does not depend on the body's type.
+    Settled(Outcome<NoBody>),
+    /// A 2xx JSON answer, to be read.
+    Read {
+        text: &'a str,
+        status: u16,
+        rate_limit: RateLimit,
+        request_id: Option<String>,
+    },
+}
+
+fn triage<'a, P: JsonParser>(raw: &RawResponse<'a>, parser: &P) -> Triage<'a> {
     let status = raw.status;
     let request_id = clean_request_id(raw.request_id);
     let ok_status = (200..300).contains(&status);
@@ -480,26 +552,28 @@ pub fn classify<T: DeserializeOwned, P: JsonParser>(raw: &RawResponse, parser: &
             .as_ref()
             .and_then(|f| f.target.as_deref())
             .map(|t| bounded(t, 256));
-        return Outcome::Proxy(ProxyFailure {
+        return Triage::Settled(Outcome::Proxy(ProxyFailure {
             code,
             status,
             target,
-        });
+        }));
     }
     if !ok_status {
         if let Some(code) = cors_anywhere_error(raw) {
-            return Outcome::Proxy(ProxyFailure {
+            return Triage::Settled(Outcome::Proxy(ProxyFailure {
                 code,
                 status,
                 target: None,
-            });
+            }));
         }
     }
 
-    let unreadable = |kind| Outcome::Unreadable {
-        status,
-        kind,
-        request_id: request_id.clone(),
+    let unreadable = |kind| {
+        Triage::Settled(Outcome::Unreadable {
+            status,
+            kind,
+            request_id: request_id.clone(),
+        })
     };
     if body.len() > MAX_BODY_BYTES {
         return unreadable(UnreadableKind::TooLarge);
@@ -524,12 +598,12 @@ pub fn classify<T: DeserializeOwned, P: JsonParser>(raw: &RawResponse, parser: &
                 error_id: f.error_id,
                 error_causes: f.error_causes,
             });
-        return Outcome::Okta {
+        return Triage::Settled(Outcome::Okta {
             status,
             body: OktaBody::Err(error),
             rate_limit,
             request_id,
-        };
+        });
     }
 
     let text = body.trim_start_matches('\u{feff}').trim();
@@ -545,22 +619,37 @@ pub fn classify<T: DeserializeOwned, P: JsonParser>(raw: &RawResponse, parser: &
     if nesting_depth(text) > MAX_NESTING {
         return unreadable(UnreadableKind::UnexpectedShape);
     }
-    match parser.parse::<T>(text) {
-        Ok(value) => Outcome::Okta {
-            status,
-            body: OktaBody::Ok(value),
-            rate_limit,
-            request_id,
-        },
+    Triage::Read {
+        text,
+        status,
+        rate_limit,
+        request_id,
+    }
+}
+
+/// Why a 2xx JSON text did not read as the expected type.
+fn unparsed<P: JsonParser>(
+    text: &str,
+    error: JsonError,
+    status: u16,
+    request_id: Option<String>,
+    parser: &P,
+) -> Outcome<NoBody> {
+    let kind = match error {
         // Parsers stop at different points (a shape error may come before the cut), so a
         // text that stops inside a string, array or object is truncated, whatever the error.
-        Err(_) if looks_truncated(text) => unreadable(UnreadableKind::Truncated),
-        Err(JsonError::Syntax) => unreadable(UnreadableKind::NotJson),
+        _ if looks_truncated(text) => UnreadableKind::Truncated,
+        JsonError::Syntax => UnreadableKind::NotJson,
         // A parser may report the shape before it reaches bad syntax; ask once more whether
         // the text is JSON at all (only on this error path).
-        Err(JsonError::Shape) => match parser.parse::<serde::de::IgnoredAny>(text) {
-            Ok(_) => unreadable(UnreadableKind::UnexpectedShape),
-            Err(_) => unreadable(UnreadableKind::NotJson),
+        JsonError::Shape => match parser.parse::<serde::de::IgnoredAny>(text) {
+            Ok(_) => UnreadableKind::UnexpectedShape,
+            Err(_) => UnreadableKind::NotJson,
         },
+    };
+    Outcome::Unreadable {
+        status,
+        kind,
+        request_id,
     }
 }
