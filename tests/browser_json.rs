@@ -1,4 +1,4 @@
-//! The page reads JSON with the browser's `JSON.parse` and its own message-less deserializer
+//! The page reads JSON with the browser's `JSON.parse` and turns its value into the core's document
 //! (`okta_link::net::BrowserJson`); the native tests use serde_json. In headless Chromium, both
 //! must classify every recorded Okta and proxy answer, every catalogue and configuration, and
 //! hostile shapes exactly alike.
@@ -8,7 +8,7 @@ mod support;
 use support::SerdeJson;
 
 use okta_link::core::config::Config;
-use okta_link::core::json::{JsonParser, JsonValue};
+use okta_link::core::json::JsonParser;
 use okta_link::core::outcome::RawResponse;
 use okta_link::core::plan::{ProbeKind, ProbeOutcome};
 use okta_link::core::protocol::{Inbound, RawInbound};
@@ -100,8 +100,8 @@ fn same_everywhere(status: u16, content_type: &str, body: &str, what: &str) {
     }
     // The generic tree too.
     assert_eq!(
-        BrowserJson.parse::<JsonValue>(body).ok(),
-        SerdeJson.parse::<JsonValue>(body).ok(),
+        BrowserJson.parse_value(body).ok(),
+        SerdeJson.parse_value(body).ok(),
         "{what} as a JSON value"
     );
 }

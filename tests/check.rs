@@ -14,6 +14,7 @@ use okta_link::core::diagnosis::{
     diagnose, Access, AdminRoles, Audience, Evidence, Failure, Field, ProxyIssue, RateLimitSource,
     Report, RoleHint, Verified,
 };
+use okta_link::core::json::FromJson;
 use okta_link::core::okta::{
     Engine, Listing, RateLimit, RoleList, RoleType, User, UserId, UserStatus, WellKnown,
 };
@@ -23,7 +24,6 @@ use okta_link::core::outcome::{
 use okta_link::core::plan::{
     Check, DataKind, Probe, ProbeKind, ProbeOutcome, Request, Stage, Step, WaitReason,
 };
-use serde::de::DeserializeOwned;
 use wasm_bindgen_test::wasm_bindgen_test;
 
 // ---------------------------------------------------------------------------------------------
@@ -113,7 +113,7 @@ fn load(name: &str, text: &str, now_ms: u64, reset: Option<i64>) -> Owned {
     }
 }
 
-fn parse_fixture<T: DeserializeOwned>(answer: Answer, now_ms: u64) -> Outcome<T> {
+fn parse_fixture<T: FromJson>(answer: Answer, now_ms: u64) -> Outcome<T> {
     match answer {
         Answer::Fixture(name, text, reset) => {
             let owned = load(name, text, now_ms, reset);

@@ -520,7 +520,7 @@ impl RawConfig {
             return Err(ConfigError::new("", ConfigProblem::NotJson));
         }
         let value: JsonValue = parser
-            .parse(text)
+            .parse_value(text)
             .map_err(|_| ConfigError::new("", ConfigProblem::NotJson))?;
         RawConfig::from_value(&value)
     }

@@ -1,16 +1,15 @@
-//! The JSON engine is the shell's choice: the browser's `JSON.parse` + serde-wasm-bindgen in the
-//! page (no serde_json in the bundle), serde_json in native tests and backends.
+//! The JSON engine is the shell's choice: the browser's `JSON.parse` in the page (no serde_json
+//! and no serde deserializer in the bundle), serde_json in native tests and backends. Either
+//! turns a text into a [`JsonValue`]; the core reads every type from that document with
+//! [`FromJson`], so both engines read every answer the same way by construction.
 //!
-//! Besides the [`JsonParser`] seam this module holds the small serde helpers the core uses to read
-//! hostile JSON tolerantly: strings that are bounded and cleaned while they are read, nested
-//! objects that fall back to their default when they have the wrong type, and a generic
-//! [`JsonValue`] for validating documents key by key (the runtime configuration).
+//! The helpers below read hostile JSON tolerantly: strings that are bounded and cleaned while
+//! they are read, nested objects that fall back to their default when they have the wrong type,
+//! bounded arrays, and top-level documents that must be objects.
 
 use std::fmt;
-use std::marker::PhantomData;
 
-use serde::de::value::MapAccessDeserializer;
-use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 /// Why a JSON text could not be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,9 +41,96 @@ impl fmt::Display for JsonError {
 
 impl std::error::Error for JsonError {}
 
-/// Parses JSON text into a serde type.
+/// Parses JSON text into a document; [`JsonParser::parse`] reads it as a type.
 pub trait JsonParser {
-    fn parse<T: serde::de::DeserializeOwned>(&self, text: &str) -> Result<T, JsonError>;
+    /// The document: [`JsonError::Syntax`] when the text is not JSON (or holds a number JSON
+    /// cannot, such as `1e400`), [`JsonError::Shape`] when it is nested too deeply.
+    fn parse_value(&self, text: &str) -> Result<JsonValue, JsonError>;
+
+    /// The text read as `T`: a syntax error as above, [`JsonError::Shape`] for JSON of
+    /// another shape.
+    fn parse<T: FromJson>(&self, text: &str) -> Result<T, JsonError> {
+        T::from_json(&self.parse_value(text)?)
+    }
+}
+
+/// A type read from a JSON document.
+pub trait FromJson: Sized {
+    fn from_json(value: &JsonValue) -> Result<Self, JsonError>;
+}
+
+/// The members of a JSON object at the top of a document: any other value is a shape error
+/// (an array is never read as positional fields).
+pub fn object_only(value: &JsonValue) -> Result<&[(String, JsonValue)], JsonError> {
+    match value {
+        JsonValue::Object(members) => Ok(members),
+        _ => Err(JsonError::Shape),
+    }
+}
+
+/// A known field of an object: `None` when absent; a field given twice is a shape error, as a
+/// strict reader of a fixed set of fields has it.
+pub fn field<'a>(
+    members: &'a [(String, JsonValue)],
+    key: &str,
+) -> Result<Option<&'a JsonValue>, JsonError> {
+    let mut found = members.iter().filter(|(k, _)| k == key).map(|(_, v)| v);
+    let first = found.next();
+    if found.next().is_some() {
+        return Err(JsonError::Shape);
+    }
+    Ok(first)
+}
+
+/// A string field, bounded to [`MAX_TEXT_CHARS`] and cleaned; a blank string or a value of any
+/// other JSON type (number, object, null…) reads as `None` instead of failing the document.
+pub fn lenient(members: &[(String, JsonValue)], key: &str) -> Result<Option<String>, JsonError> {
+    Ok(match field(members, key)? {
+        Some(JsonValue::String(v)) => {
+            let s = bounded(v, MAX_TEXT_CHARS);
+            (!s.trim().is_empty()).then_some(s)
+        }
+        _ => None,
+    })
+}
+
+/// A nested object field read as `T`; `T::default()` when absent or of another JSON type.
+pub fn object_or_default<T: FromJson + Default>(
+    members: &[(String, JsonValue)],
+    key: &str,
+) -> Result<T, JsonError> {
+    element(field(members, key)?)
+}
+
+/// The members of a nested object field; none when absent or of another JSON type.
+pub fn nested<'a>(
+    members: &'a [(String, JsonValue)],
+    key: &str,
+) -> Result<&'a [(String, JsonValue)], JsonError> {
+    Ok(match field(members, key)? {
+        Some(JsonValue::Object(m)) => m,
+        _ => &[],
+    })
+}
+
+/// A value read as `T` when it is an object, `T::default()` otherwise.
+fn element<T: FromJson + Default>(value: Option<&JsonValue>) -> Result<T, JsonError> {
+    match value {
+        Some(v @ JsonValue::Object(_)) => T::from_json(v),
+        _ => Ok(T::default()),
+    }
+}
+
+/// An array of objects: at most `max` elements kept, each read as [`object_or_default`] does;
+/// anything that is not an array reads as empty.
+pub fn bounded_objects<T: FromJson + Default>(
+    value: Option<&JsonValue>,
+    max: usize,
+) -> Result<Vec<T>, JsonError> {
+    match value {
+        Some(JsonValue::Array(items)) => items.iter().take(max).map(|i| element(Some(i))).collect(),
+        _ => Ok(Vec::new()),
+    }
 }
 
 /// The longest string the core keeps from an outside answer, in characters.
@@ -63,199 +149,8 @@ fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
-/// Serde `deserialize_with` helper: a string, bounded to [`MAX_TEXT_CHARS`]; any other JSON type
-/// (number, object, null…) reads as `None` instead of failing the whole document.
-pub fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    d.deserialize_any(LenientString)
-}
-
-struct LenientString;
-
-impl<'de> Visitor<'de> for LenientString {
-    type Value = Option<String>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("anything")
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        let s = bounded(v, MAX_TEXT_CHARS);
-        Ok(if s.trim().is_empty() { None } else { Some(s) })
-    }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(None)
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(None)
-    }
-}
-
-/// Serde `deserialize_with` helper for a nested object: read it as `T` when it is an object, as
-/// `T::default()` when it is anything else (a string, an array, null).
-pub fn object_or_default<'de, D, T>(d: D) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de> + Default,
-{
-    d.deserialize_any(ObjectOrDefault(PhantomData))
-}
-
-struct ObjectOrDefault<T>(PhantomData<T>);
-
-impl<'de, T: Deserialize<'de> + Default> Visitor<'de> for ObjectOrDefault<T> {
-    type Value = T;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("anything")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
-        T::deserialize(MapAccessDeserializer::new(map))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<T, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(T::default())
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<T, E> {
-        Ok(T::default())
-    }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<T, E> {
-        Ok(T::default())
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<T, E> {
-        Ok(T::default())
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<T, E> {
-        Ok(T::default())
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<T, E> {
-        Ok(T::default())
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<T, E> {
-        Ok(T::default())
-    }
-    fn visit_none<E: de::Error>(self) -> Result<T, E> {
-        Ok(T::default())
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-/// Serde `deserialize_with` helper for a nested array of objects: at most `N` elements are kept
-/// (each read with [`object_or_default`] semantics); anything that is not an array is empty.
-pub fn bounded_objects<'de, D, T, const N: usize>(d: D) -> Result<Vec<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de> + Default,
-{
-    d.deserialize_any(BoundedObjects::<T, N>(PhantomData))
-}
-
-struct BoundedObjects<T, const N: usize>(PhantomData<T>);
-
-/// One element of a tolerant array.
-struct Element<T>(T);
-
-impl<'de, T: Deserialize<'de> + Default> Deserialize<'de> for Element<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        object_or_default(d).map(Element)
-    }
-}
-
-impl<'de, T: Deserialize<'de> + Default, const N: usize> Visitor<'de> for BoundedObjects<T, N> {
-    type Value = Vec<T>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("anything")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
-        let mut out = Vec::new();
-        while out.len() < N {
-            match seq.next_element::<Element<T>>()? {
-                Some(Element(t)) => out.push(t),
-                None => return Ok(out),
-            }
-        }
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(out)
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Vec<T>, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(Vec::new())
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Vec<T>, E> {
-        Ok(Vec::new())
-    }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Vec<T>, E> {
-        Ok(Vec::new())
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Vec<T>, E> {
-        Ok(Vec::new())
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Vec<T>, E> {
-        Ok(Vec::new())
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Vec<T>, E> {
-        Ok(Vec::new())
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Vec<T>, E> {
-        Ok(Vec::new())
-    }
-    fn visit_none<E: de::Error>(self) -> Result<Vec<T>, E> {
-        Ok(Vec::new())
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Vec<T>, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-/// Deserialize `T` (usually a derived struct) only from a JSON object: a top-level array, string
-/// or number is a shape error rather than a positional struct.
-pub fn object_only<'de, D, T>(d: D) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    d.deserialize_map(ObjectOnly(PhantomData))
-}
-
-struct ObjectOnly<T>(PhantomData<T>);
-
-impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectOnly<T> {
-    type Value = T;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
-        T::deserialize(MapAccessDeserializer::new(map))
-    }
-}
-
-/// Any JSON document, for validating a document key by key with precise error locations.
-/// Object members keep their order and duplicates.
+/// Any JSON document. Object members keep their order and duplicates (a native parser reports
+/// them; the browser's `JSON.parse` keeps the last).
 #[derive(Debug, Clone, PartialEq)]
 pub enum JsonValue {
     Null,
@@ -324,6 +219,8 @@ impl JsonValue {
 /// Documents nested deeper than this are refused (a shape error), whatever the parser allows.
 const MAX_DEPTH: usize = 64;
 
+/// How a serde parser (serde_json natively) builds a [`JsonValue`]; the page builds it from the
+/// browser's `JSON.parse` instead and does not compile this.
 impl<'de> Deserialize<'de> for JsonValue {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_any(ValueVisitor { depth: 0 })

@@ -4,14 +4,14 @@
 //! are plain data the view shows escaped.
 
 use std::fmt;
-use std::marker::PhantomData;
 
-use serde::de::value::SeqAccessDeserializer;
-use serde::de::{IgnoredAny, SeqAccess, Visitor};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::Serialize;
 
 use crate::core::hosts;
-use crate::core::json::{bounded_objects, lenient_string, object_only, object_or_default};
+use crate::core::json::{
+    bounded_objects, field, lenient, nested, object_only, object_or_default, FromJson, JsonError,
+    JsonValue,
+};
 
 /// Error codes the check acts on.
 pub mod codes {
@@ -30,27 +30,47 @@ pub mod codes {
 }
 
 /// One entry of `errorCauses`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ErrorCause {
-    #[serde(default, deserialize_with = "lenient_string")]
     pub error_summary: Option<String>,
 }
 
+impl FromJson for ErrorCause {
+    fn from_json(v: &JsonValue) -> Result<Self, JsonError> {
+        let m = object_only(v)?;
+        Ok(ErrorCause {
+            error_summary: lenient(m, "errorSummary")?,
+        })
+    }
+}
+
 /// Okta's error body: `{"errorCode","errorSummary","errorLink","errorId","errorCauses":[…]}`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OktaError {
-    #[serde(default, deserialize_with = "lenient_string")]
     pub error_code: Option<String>,
-    #[serde(default, deserialize_with = "lenient_string")]
     pub error_summary: Option<String>,
-    #[serde(default, deserialize_with = "lenient_string")]
     pub error_link: Option<String>,
-    #[serde(default, deserialize_with = "lenient_string")]
     pub error_id: Option<String>,
-    #[serde(default, deserialize_with = "bounded_objects::<_, _, 8>")]
+    /// At most [`MAX_ERROR_CAUSES`].
     pub error_causes: Vec<ErrorCause>,
+}
+
+/// The most `errorCauses` kept from one error body.
+pub const MAX_ERROR_CAUSES: usize = 8;
+
+impl FromJson for OktaError {
+    fn from_json(v: &JsonValue) -> Result<Self, JsonError> {
+        let m = object_only(v)?;
+        Ok(OktaError {
+            error_code: lenient(m, "errorCode")?,
+            error_summary: lenient(m, "errorSummary")?,
+            error_link: lenient(m, "errorLink")?,
+            error_id: lenient(m, "errorId")?,
+            error_causes: bounded_objects(field(m, "errorCauses")?, MAX_ERROR_CAUSES)?,
+        })
+    }
 }
 
 impl OktaError {
@@ -103,41 +123,21 @@ pub struct WellKnown {
     pub alternate_href: Option<String>,
 }
 
-#[derive(Deserialize, Default)]
-struct WellKnownFields {
-    #[serde(default, deserialize_with = "lenient_string")]
-    id: Option<String>,
-    #[serde(default, deserialize_with = "lenient_string")]
-    cell: Option<String>,
-    #[serde(default, deserialize_with = "lenient_string")]
-    pipeline: Option<String>,
-    #[serde(default, rename = "_links", deserialize_with = "object_or_default")]
-    links: Links,
+/// `_links.<name>.href` of a document's members.
+fn link_href(m: &[(String, JsonValue)], name: &str) -> Result<Option<String>, JsonError> {
+    let links = nested(m, "_links")?;
+    lenient(nested(links, name)?, "href")
 }
 
-#[derive(Deserialize, Default)]
-struct Links {
-    #[serde(default, deserialize_with = "object_or_default")]
-    organization: Link,
-    #[serde(default, deserialize_with = "object_or_default")]
-    alternate: Link,
-}
-
-#[derive(Deserialize, Default)]
-struct Link {
-    #[serde(default, deserialize_with = "lenient_string")]
-    href: Option<String>,
-}
-
-impl<'de> Deserialize<'de> for WellKnown {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let f: WellKnownFields = object_only(d)?;
+impl FromJson for WellKnown {
+    fn from_json(v: &JsonValue) -> Result<Self, JsonError> {
+        let m = object_only(v)?;
         Ok(WellKnown {
-            id: f.id,
-            cell: f.cell,
-            pipeline: f.pipeline,
-            organization_href: f.links.organization.href,
-            alternate_href: f.links.alternate.href,
+            id: lenient(m, "id")?,
+            cell: lenient(m, "cell")?,
+            pipeline: lenient(m, "pipeline")?,
+            organization_href: link_href(m, "organization")?,
+            alternate_href: link_href(m, "alternate")?,
         })
     }
 }
@@ -186,17 +186,25 @@ pub fn https_host(url: &str) -> Option<String> {
 }
 
 /// The `profile` of a user.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Profile {
-    #[serde(default, deserialize_with = "lenient_string")]
     pub login: Option<String>,
-    #[serde(default, deserialize_with = "lenient_string")]
     pub email: Option<String>,
-    #[serde(default, deserialize_with = "lenient_string")]
     pub first_name: Option<String>,
-    #[serde(default, deserialize_with = "lenient_string")]
     pub last_name: Option<String>,
+}
+
+impl FromJson for Profile {
+    fn from_json(v: &JsonValue) -> Result<Self, JsonError> {
+        let m = object_only(v)?;
+        Ok(Profile {
+            login: lenient(m, "login")?,
+            email: lenient(m, "email")?,
+            first_name: lenient(m, "firstName")?,
+            last_name: lenient(m, "lastName")?,
+        })
+    }
 }
 
 /// `GET /api/v1/users/me`.
@@ -207,23 +215,13 @@ pub struct User {
     pub profile: Profile,
 }
 
-#[derive(Deserialize)]
-struct UserFields {
-    #[serde(default, deserialize_with = "lenient_string")]
-    id: Option<String>,
-    #[serde(default, deserialize_with = "lenient_string")]
-    status: Option<String>,
-    #[serde(default, deserialize_with = "object_or_default")]
-    profile: Profile,
-}
-
-impl<'de> Deserialize<'de> for User {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let f: UserFields = object_only(d)?;
+impl FromJson for User {
+    fn from_json(v: &JsonValue) -> Result<Self, JsonError> {
+        let m = object_only(v)?;
         Ok(User {
-            id: f.id,
-            status: f.status,
-            profile: f.profile,
+            id: lenient(m, "id")?,
+            status: lenient(m, "status")?,
+            profile: object_or_default(m, "profile")?,
         })
     }
 }
@@ -292,17 +290,26 @@ impl UserStatus {
 }
 
 /// One admin role assignment from `GET /api/v1/users/{id}/roles`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Role {
-    #[serde(default, rename = "type", deserialize_with = "lenient_string")]
+    #[serde(rename = "type")]
     pub role_type: Option<String>,
-    #[serde(default, deserialize_with = "lenient_string")]
     pub label: Option<String>,
-    #[serde(default, deserialize_with = "lenient_string")]
     pub status: Option<String>,
-    #[serde(default, deserialize_with = "lenient_string")]
     pub assignment_type: Option<String>,
+}
+
+impl FromJson for Role {
+    fn from_json(v: &JsonValue) -> Result<Self, JsonError> {
+        let m = object_only(v)?;
+        Ok(Role {
+            role_type: lenient(m, "type")?,
+            label: lenient(m, "label")?,
+            status: lenient(m, "status")?,
+            assignment_type: lenient(m, "assignmentType")?,
+        })
+    }
 }
 
 impl Role {
@@ -399,23 +406,12 @@ pub const MAX_ROLES: usize = 64;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct RoleList(pub Vec<Role>);
 
-impl<'de> Deserialize<'de> for RoleList {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_seq(TopArray(PhantomData)).map(RoleList)
-    }
-}
-
-/// Visitor for a top-level array of objects (anything else is a shape error).
-struct TopArray<T>(PhantomData<T>);
-
-impl<'de> Visitor<'de> for TopArray<Role> {
-    type Value = Vec<Role>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON array")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Vec<Role>, A::Error> {
-        bounded_objects::<_, Role, MAX_ROLES>(SeqAccessDeserializer::new(seq))
+impl FromJson for RoleList {
+    fn from_json(v: &JsonValue) -> Result<Self, JsonError> {
+        match v {
+            JsonValue::Array(_) => bounded_objects(Some(v), MAX_ROLES).map(RoleList),
+            _ => Err(JsonError::Shape),
+        }
     }
 }
 
@@ -426,26 +422,12 @@ pub struct Listing {
     pub items: usize,
 }
 
-impl<'de> Deserialize<'de> for Listing {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_seq(Counting)
-    }
-}
-
-struct Counting;
-
-impl<'de> Visitor<'de> for Counting {
-    type Value = Listing;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON array")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Listing, A::Error> {
-        let mut items = 0usize;
-        while seq.next_element::<IgnoredAny>()?.is_some() {
-            items = items.saturating_add(1);
+impl FromJson for Listing {
+    fn from_json(v: &JsonValue) -> Result<Self, JsonError> {
+        match v {
+            JsonValue::Array(items) => Ok(Listing { items: items.len() }),
+            _ => Err(JsonError::Shape),
         }
-        Ok(Listing { items })
     }
 }
 

@@ -5,14 +5,13 @@
 //! Every byte here comes from outside (Okta, the proxy, or whatever answers at the proxy's
 //! address) and is treated as hostile: nothing panics, every string kept is bounded.
 
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::core::json::{
-    bounded, lenient_string, looks_truncated, nesting_depth, object_only, JsonError, JsonParser,
-    MAX_NESTING,
+    bounded, bounded_objects, field, lenient, looks_truncated, nesting_depth, object_only,
+    FromJson, JsonError, JsonParser, JsonValue, MAX_NESTING,
 };
-use crate::core::okta::{ErrorCause, OktaError, RateLimit};
+use crate::core::okta::{ErrorCause, OktaError, RateLimit, MAX_ERROR_CAUSES};
 
 /// Bodies longer than this (in bytes) are not parsed.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -387,33 +386,30 @@ pub fn clean_request_id(s: Option<&str>) -> Option<String> {
 }
 
 /// Everything a non-2xx JSON body may hold: Okta's error or the proxy's.
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+/// The fields of an error body: Okta's and the proxy's.
+#[derive(Default)]
 struct ErrorFields {
-    #[serde(default, deserialize_with = "lenient_string")]
     error_code: Option<String>,
-    #[serde(default, deserialize_with = "lenient_string")]
     error_summary: Option<String>,
-    #[serde(default, deserialize_with = "lenient_string")]
     error_link: Option<String>,
-    #[serde(default, deserialize_with = "lenient_string")]
     error_id: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::core::json::bounded_objects::<_, _, 8>"
-    )]
     error_causes: Vec<ErrorCause>,
-    #[serde(default, deserialize_with = "lenient_string")]
     proxy_error: Option<String>,
-    #[serde(default, deserialize_with = "lenient_string")]
     target: Option<String>,
 }
 
-struct ErrorProbe(ErrorFields);
-
-impl<'de> Deserialize<'de> for ErrorProbe {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        object_only(d).map(ErrorProbe)
+impl FromJson for ErrorFields {
+    fn from_json(v: &JsonValue) -> Result<Self, JsonError> {
+        let m = object_only(v)?;
+        Ok(ErrorFields {
+            error_code: lenient(m, "errorCode")?,
+            error_summary: lenient(m, "errorSummary")?,
+            error_link: lenient(m, "errorLink")?,
+            error_id: lenient(m, "errorId")?,
+            error_causes: bounded_objects(field(m, "errorCauses")?, MAX_ERROR_CAUSES)?,
+            proxy_error: lenient(m, "proxyError")?,
+            target: lenient(m, "target")?,
+        })
     }
 }
 
@@ -422,7 +418,7 @@ fn parse_error_fields<P: JsonParser>(body: &str, parser: &P) -> Option<ErrorFiel
     if !t.starts_with('{') || t.len() > MAX_BODY_BYTES || nesting_depth(t) > MAX_NESTING {
         return None;
     }
-    parser.parse::<ErrorProbe>(t).ok().map(|p| p.0)
+    parser.parse::<ErrorFields>(t).ok()
 }
 
 /// cors-anywhere (and proxies built like it) answer a failed upstream connection with a 404 and
@@ -453,7 +449,7 @@ fn cors_anywhere_error(raw: &RawResponse) -> Option<ProxyErrorCode> {
 ///   shape → `UnexpectedShape`; else `Okta { body: Ok(T) }`.
 /// * non-2xx: an HTML page → `Unreadable { status, Html }` (the status tells a 5xx error page
 ///   from a 404); otherwise `Okta { body: Err(Okta's error body if it is one) }`.
-pub fn classify<T: DeserializeOwned, P: JsonParser>(raw: &RawResponse, parser: &P) -> Outcome<T> {
+pub fn classify<T: FromJson, P: JsonParser>(raw: &RawResponse, parser: &P) -> Outcome<T> {
     // Everything but reading the body as a `T` is the same for every `T`, so it is compiled once.
     let (text, status, rate_limit, request_id) = match triage(raw, parser) {
         Triage::Settled(outcome) => return outcome.never_a_body(),
@@ -642,7 +638,7 @@ fn unparsed<P: JsonParser>(
         JsonError::Syntax => UnreadableKind::NotJson,
         // A parser may report the shape before it reaches bad syntax; ask once more whether
         // the text is JSON at all (only on this error path).
-        JsonError::Shape => match parser.parse::<serde::de::IgnoredAny>(text) {
+        JsonError::Shape => match parser.parse_value(text) {
             Ok(_) => UnreadableKind::UnexpectedShape,
             Err(_) => UnreadableKind::NotJson,
         },

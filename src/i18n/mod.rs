@@ -9,7 +9,7 @@ pub mod describe;
 
 use std::collections::BTreeMap;
 
-use crate::core::json::{JsonError, JsonParser};
+use crate::core::json::{object_only, JsonError, JsonParser, JsonValue};
 
 /// The English catalogue, compiled in.
 pub const EN_JSON: &str = include_str!("../../i18n/en.json");
@@ -98,7 +98,14 @@ pub struct Catalog {
 
 impl Catalog {
     pub fn parse<P: JsonParser>(json: &str, parser: &P) -> Result<Catalog, JsonError> {
-        let entries: BTreeMap<String, String> = parser.parse(json)?;
+        // An object of strings; a later duplicate key wins, as `JSON.parse` has it.
+        let mut entries = BTreeMap::new();
+        for (k, v) in object_only(&parser.parse_value(json)?)? {
+            let JsonValue::String(v) = v else {
+                return Err(JsonError::Shape);
+            };
+            entries.insert(k.clone(), v.clone());
+        }
         Ok(Catalog { entries })
     }
 

@@ -7,39 +7,80 @@
 //! ([`Fetched`]); the core decides what it means.
 
 use gloo_net::http::{Request, RequestBuilder, Response};
-use js_sys::{Array, Promise};
-use serde::de::DeserializeOwned;
-use wasm_bindgen::JsValue;
+use js_sys::{Array, Object, Promise, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal, ReferrerPolicy, RequestCache, RequestCredentials};
 use web_sys::{RequestMode, RequestRedirect};
 
-use crate::core::json::{JsonError, JsonParser};
+use crate::core::json::{FromJson, JsonError, JsonParser, JsonValue, MAX_NESTING};
 
 /// Bodies larger than this are not read (the reference proxy also bounds them).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-mod js_de;
-
-/// The browser's own `JSON.parse`, then a message-less serde deserializer over its value
-/// ([`js_de`]): neither serde_json nor serde's error formatting in the bundle.
+/// The browser's own `JSON.parse`, and the value it returns turned into the core's
+/// [`JsonValue`] (no serde_json and no serde deserializer in the bundle).
 #[derive(Clone, Copy, Default)]
 pub struct BrowserJson;
 
-/// Read a value the browser already holds (a `postMessage` payload) as `T`; `Err` for any other
-/// shape.
-pub fn from_js<T: DeserializeOwned>(value: JsValue) -> Result<T, JsonError> {
-    T::deserialize(js_de::JsDeserializer::new(value)).map_err(|e| match e {
-        js_de::ShapeError::Shape => JsonError::Shape,
-        js_de::ShapeError::Syntax => JsonError::Syntax,
-    })
+impl JsonParser for BrowserJson {
+    fn parse_value(&self, text: &str) -> Result<JsonValue, JsonError> {
+        let value = js_sys::JSON::parse(text).map_err(|_| JsonError::Syntax)?;
+        value_of(&value, 0)
+    }
 }
 
-impl JsonParser for BrowserJson {
-    fn parse<T: DeserializeOwned>(&self, text: &str) -> Result<T, JsonError> {
-        let value = js_sys::JSON::parse(text).map_err(|_| JsonError::Syntax)?;
-        from_js(value)
+/// Read a value the browser already holds (a `postMessage` payload) as `T`; `Err` for any other
+/// shape.
+pub fn from_js<T: FromJson>(value: JsValue) -> Result<T, JsonError> {
+    T::from_json(&value_of(&value, 0)?)
+}
+
+/// A JavaScript value as a JSON document. It may come from `postMessage`, so it may be nested
+/// without bound or even cyclic: nesting deeper than [`MAX_NESTING`] is a shape error, so no
+/// value makes this recurse without end. `undefined` reads as null; functions, symbols and
+/// big integers are shape errors; a number JSON cannot hold (`JSON.parse` turns `1e400` into
+/// `Infinity`) is a syntax error, as a strict parser has it.
+fn value_of(v: &JsValue, depth: usize) -> Result<JsonValue, JsonError> {
+    if v.is_null() || v.is_undefined() {
+        return Ok(JsonValue::Null);
     }
+    if let Some(b) = v.as_bool() {
+        return Ok(JsonValue::Bool(b));
+    }
+    if let Some(n) = v.as_f64() {
+        if !n.is_finite() {
+            return Err(JsonError::Syntax);
+        }
+        return Ok(JsonValue::Number(n));
+    }
+    if let Some(s) = v.as_string() {
+        return Ok(JsonValue::String(s));
+    }
+    if depth >= MAX_NESTING {
+        return Err(JsonError::Shape);
+    }
+    if Array::is_array(v) {
+        let items: &Array = v.unchecked_ref();
+        return items
+            .iter()
+            .map(|item| value_of(&item, depth + 1))
+            .collect::<Result<_, _>>()
+            .map(JsonValue::Array);
+    }
+    if v.is_object() {
+        let object: &Object = v.unchecked_ref();
+        let mut members = Vec::new();
+        for key in Object::keys(object).iter() {
+            let Some(name) = key.as_string() else {
+                return Err(JsonError::Shape);
+            };
+            let value = Reflect::get(object, &key).map_err(|_| JsonError::Shape)?;
+            members.push((name, value_of(&value, depth + 1)?));
+        }
+        return Ok(JsonValue::Object(members));
+    }
+    Err(JsonError::Shape)
 }
 
 /// The raw parts of an HTTP answer, owned; the core's `outcome::classify` interprets them.
