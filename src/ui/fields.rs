@@ -27,15 +27,9 @@ fn input_value(ev: &web_sys::Event) -> String {
         .unwrap_or_default()
 }
 
-/// The input element inside a field built here.
-fn input_of(field: &El, id: &str) -> HtmlInputElement {
-    field
-        .0
-        .query_selector(&format!("#{id}"))
-        .ok()
-        .flatten()
-        .expect("the field has its input")
-        .unchecked_into()
+/// The input element of an element built as one.
+fn as_input(input: &El) -> HtmlInputElement {
+    input.0.clone().unchecked_into()
 }
 
 /// The `<details>` help under a field: numbered steps, extra paragraphs, a link to Okta's docs.
@@ -87,6 +81,7 @@ pub fn org_field(t: &Texts, state: FieldState) -> (El, HtmlInputElement) {
     );
     let on_edit = state.on_edit;
     let input = input.on("input", move |_| on_edit());
+    let node = as_input(&input);
     let field = el("div")
         .class("field")
         .child(el("label").attr("for", "org").text(&t.t("org.label")))
@@ -103,11 +98,10 @@ pub fn org_field(t: &Texts, state: FieldState) -> (El, HtmlInputElement) {
                 "org.help.link",
             ),
         ));
-    let input = input_of(&field, "org");
-    input.set_value(&state.value.get_untracked());
+    node.set_value(&state.value.get_untracked());
+    let input = node.clone();
 
     let t = t.clone();
-    let node = input.clone();
     let (value, left, submitted) = (state.value, state.left, state.submitted);
     effect(Box::new(move || {
         let raw = value.get();
@@ -172,6 +166,7 @@ pub fn token_field(t: &Texts, state: FieldState, role_hint: String) -> (El, Html
     );
     let on_edit = state.on_edit;
     let input = input.on("input", move |_| on_edit());
+    let node = as_input(&input);
     let toggle = el("button")
         .attr("type", "button")
         .class("secondary")
@@ -206,9 +201,7 @@ pub fn token_field(t: &Texts, state: FieldState, role_hint: String) -> (El, Html
                 "token.help.link",
             ),
         ));
-    let input = input_of(&field, "token");
-
-    let node = input.clone();
+    let input = node.clone();
     let (show, hide) = (t.t("token.show"), t.t("token.hide"));
     effect(Box::new(move || {
         let on = revealed.get();
