@@ -42,6 +42,46 @@ let browser;
 before(async () => { browser = await launchBrowser(); });
 after(async () => { await browser?.close(); });
 
+describe('an embedded page after a language switch', () => {
+  let stack, portal, pageOrigin;
+  before(async () => {
+    portal = await platform((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(hostPage(portal.pageUrl, pageOrigin));
+    });
+    stack = await startStack({
+      config: { delivery: { mode: 'post_message' }, allowed_origins: [portal.url], languages: ['en', 'de'] },
+      allowOrigins: [portal.url],
+    });
+    portal.pageUrl = stack.pageUrl;
+    pageOrigin = new URL(stack.pageUrl).origin;
+  });
+  after(async () => { await stack?.stop(); await portal?.close(); });
+
+  test('still obeys the host and still reports its height', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(portal.url);
+    const frame = page.frameLocator('#c iframe');
+    await frame.getByLabel('Okta organization URL').waitFor();
+    await frame.getByLabel('Language').selectOption('de');
+    await frame.getByLabel('URL der Okta-Organisation').waitFor();
+    const resizes = await page.evaluate(() => window.__msgs.filter((m) => m.type === 'resize').length);
+    const page2 = page.frames().find((f) => f.url().startsWith(pageOrigin));
+    // The host sends a theme; the page, mounted again in German, applies it.
+    await page.evaluate((origin) => document.querySelector('#c iframe').contentWindow.postMessage(
+      { source: 'okta-link-host', v: 1, type: 'theme', theme: 'dark' }, origin), pageOrigin);
+    await page2.waitForFunction(() => document.documentElement.dataset.theme === 'dark');
+    await page.evaluate((origin) => document.querySelector('#c iframe').contentWindow.postMessage(
+      { source: 'okta-link-host', v: 1, type: 'theme', theme: 'light' }, origin), pageOrigin);
+    await page2.waitForFunction(() => document.documentElement.dataset.theme === 'light');
+    // Opening the help makes the page taller: the host hears of it from the new page.
+    await frame.getByText('Wo finde ich diese Adresse?').click();
+    await page.waitForFunction((n) => window.__msgs.filter((m) => m.type === 'resize').length > n, resizes, { timeout: 10000 });
+    await context.close();
+  });
+});
+
 describe('post_message to an embedding portal', () => {
   let stack, portal, pageOrigin;
   before(async () => {
