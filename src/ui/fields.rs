@@ -51,6 +51,30 @@ fn help(t: &Texts, summary: &str, steps: &[&str], extra: Option<String>, link: (
         )
 }
 
+/// Show a field's state under it: `content`, then the error if there is one (with id
+/// `error_id`); the input is marked invalid and described by the hint, the state and the error.
+fn show_state(
+    region: &Region,
+    input: &HtmlInputElement,
+    mut content: Vec<El>,
+    mut described: String,
+    error: Option<String>,
+    error_id: &str,
+) {
+    if let Some(text) = &error {
+        content.push(el("p").class("field-error").id(error_id).text(text));
+        described.push(' ');
+        described.push_str(error_id);
+    }
+    region.set(content);
+    set_attr(
+        input,
+        "aria-invalid",
+        if error.is_some() { "true" } else { "false" },
+    );
+    set_attr(input, "aria-describedby", &described);
+}
+
 /// A text input with the attributes both fields share.
 fn base_input(id: &str) -> El {
     el("input")
@@ -139,17 +163,7 @@ pub fn org_field(t: &Texts, state: FieldState) -> (El, HtmlInputElement) {
             Some(Err(e)) => Some(describe::org_error(&t, e)),
             None => Some(t.t("org.error.empty")),
         };
-        if let Some(text) = &error {
-            content.push(el("p").class("field-error").id("org-error").text(text));
-            described.push_str(" org-error");
-        }
-        region.set(content);
-        set_attr(
-            &node,
-            "aria-invalid",
-            if error.is_some() { "true" } else { "false" },
-        );
-        set_attr(&node, "aria-describedby", &described);
+        show_state(&region, &node, content, described, error, "org-error");
     }));
     (field, input)
 }
@@ -252,17 +266,7 @@ pub fn token_field(t: &Texts, state: FieldState, role_hint: String) -> (El, Html
             None => Some(t.t("token.error.empty")),
         };
         drop(cleaned);
-        if let Some(text) = &error {
-            content.push(el("p").class("field-error").id("token-error").text(text));
-            described.push_str(" token-error");
-        }
-        region.set(content);
-        set_attr(
-            &node,
-            "aria-invalid",
-            if error.is_some() { "true" } else { "false" },
-        );
-        set_attr(&node, "aria-describedby", &described);
+        show_state(&region, &node, content, described, error, "token-error");
     }));
     (field, input)
 }
