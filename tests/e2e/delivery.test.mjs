@@ -38,24 +38,29 @@ window.__result = OktaLink.open({ url: ${JSON.stringify(pageUrl)}, container: do
 </script></body></html>`;
 }
 
+/** A portal on one loopback origin embedding the page (post_message delivery) from another. */
+async function embedded(config) {
+  let pageOrigin;
+  const portal = await platform((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html' });
+    res.end(hostPage(portal.pageUrl, pageOrigin));
+  });
+  const stack = await startStack({
+    config: { delivery: { mode: 'post_message' }, allowed_origins: [portal.url], ...config },
+    allowOrigins: [portal.url],
+  });
+  portal.pageUrl = stack.pageUrl;
+  pageOrigin = new URL(stack.pageUrl).origin;
+  return { stack, portal, pageOrigin };
+}
+
 let browser;
 before(async () => { browser = await launchBrowser(); });
 after(async () => { await browser?.close(); });
 
 describe('an embedded page after a language switch', () => {
   let stack, portal, pageOrigin;
-  before(async () => {
-    portal = await platform((req, res) => {
-      res.writeHead(200, { 'content-type': 'text/html' });
-      res.end(hostPage(portal.pageUrl, pageOrigin));
-    });
-    stack = await startStack({
-      config: { delivery: { mode: 'post_message' }, allowed_origins: [portal.url], languages: ['en', 'de'] },
-      allowOrigins: [portal.url],
-    });
-    portal.pageUrl = stack.pageUrl;
-    pageOrigin = new URL(stack.pageUrl).origin;
-  });
+  before(async () => { ({ stack, portal, pageOrigin } = await embedded({ languages: ['en', 'de'] })); });
   after(async () => { await stack?.stop(); await portal?.close(); });
 
   test('still obeys the host and still reports its height', async () => {
@@ -84,18 +89,7 @@ describe('an embedded page after a language switch', () => {
 
 describe('post_message to an embedding portal', () => {
   let stack, portal, pageOrigin;
-  before(async () => {
-    portal = await platform((req, res) => {
-      res.writeHead(200, { 'content-type': 'text/html' });
-      res.end(hostPage(portal.pageUrl, pageOrigin));
-    });
-    stack = await startStack({
-      config: { delivery: { mode: 'post_message' }, allowed_origins: [portal.url], partner: { name: 'Example Portal' } },
-      allowOrigins: [portal.url],
-    });
-    portal.pageUrl = stack.pageUrl;
-    pageOrigin = new URL(stack.pageUrl).origin;
-  });
+  before(async () => { ({ stack, portal, pageOrigin } = await embedded({ partner: { name: 'Example Portal' } })); });
   after(async () => { await stack?.stop(); await portal?.close(); });
 
   test('handshake, resize, verified and connected reach the portal; the token is then gone', async () => {
