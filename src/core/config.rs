@@ -15,23 +15,6 @@ use crate::core::json::{nesting_depth, JsonKind, JsonParser, JsonValue, MAX_NEST
 use crate::core::plan::DataKind;
 use crate::i18n::Lang;
 
-/// Top-level keys of `config.json`.
-pub const KEYS: [&str; 10] = [
-    "proxy",
-    "required",
-    "proxy_egress_ips",
-    "timeout_ms",
-    "delivery",
-    "allowed_origins",
-    "partner",
-    "theme",
-    "languages",
-    "default_language",
-];
-
-const DELIVERY_KEYS: [&str; 3] = ["mode", "submit_url", "redirect_url"];
-const PARTNER_KEYS: [&str; 3] = ["name", "logo", "brand_color"];
-
 /// Default and bounds of `timeout_ms`.
 pub const DEFAULT_TIMEOUT_MS: u32 = 20_000;
 pub const MIN_TIMEOUT_MS: u32 = 2_000;
@@ -377,7 +360,7 @@ pub struct Config {
 impl Config {
     /// Parse and validate `config.json`.
     pub fn from_json<P: JsonParser>(text: &str, parser: &P) -> Result<Config, ConfigError> {
-        RawConfig::parse(text, parser)?.validate()
+        parse_config(text, parser)
     }
 
     /// The proxy URL for `path` on `host`.
@@ -397,451 +380,401 @@ impl Config {
     }
 }
 
-/// `config.json` as typed values, every key optional, before validation. Unknown keys and
-/// values of the wrong JSON type are refused while reading (naming the key).
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct RawConfig {
-    pub proxy: Option<String>,
-    pub required: Option<Vec<String>>,
-    pub proxy_egress_ips: Option<Vec<String>>,
-    pub timeout_ms: Option<f64>,
-    pub delivery: Option<RawDelivery>,
-    pub allowed_origins: Option<Vec<String>>,
-    pub partner: Option<RawPartner>,
-    pub theme: Option<String>,
-    pub languages: Option<Vec<String>>,
-    pub default_language: Option<String>,
+/// The JSON type each key must have; objects list their own keys. The table's order is the
+/// order in which wrong types are reported.
+#[derive(Clone, Copy)]
+enum Shape {
+    Text,
+    Texts,
+    Number,
+    Object(&'static [(&'static str, Shape)]),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct RawDelivery {
-    pub mode: Option<String>,
-    pub submit_url: Option<String>,
-    pub redirect_url: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct RawPartner {
-    pub name: Option<String>,
-    pub logo: Option<String>,
-    pub brand_color: Option<String>,
-}
+const SHAPE: &[(&str, Shape)] = &[
+    (
+        "delivery",
+        Shape::Object(&[
+            ("mode", Shape::Text),
+            ("submit_url", Shape::Text),
+            ("redirect_url", Shape::Text),
+        ]),
+    ),
+    (
+        "partner",
+        Shape::Object(&[
+            ("name", Shape::Text),
+            ("logo", Shape::Text),
+            ("brand_color", Shape::Text),
+        ]),
+    ),
+    ("timeout_ms", Shape::Number),
+    ("proxy", Shape::Text),
+    ("required", Shape::Texts),
+    ("proxy_egress_ips", Shape::Texts),
+    ("allowed_origins", Shape::Texts),
+    ("theme", Shape::Text),
+    ("languages", Shape::Texts),
+    ("default_language", Shape::Text),
+];
 
 type Members<'a> = &'a [(String, JsonValue)];
 
-fn object<'a>(v: &'a JsonValue, key: &str) -> Result<Members<'a>, ConfigError> {
-    match v {
-        JsonValue::Object(m) => Ok(m),
-        _ if key.is_empty() => Err(ConfigError::new(key, ConfigProblem::NotAnObject)),
-        _ => Err(ConfigError::new(
-            key,
-            ConfigProblem::WrongType {
-                expected: JsonKind::Object,
-            },
-        )),
+/// A problem found after the shape was checked: the key (`delivery.submit_url`), the list item
+/// when there is one, and what is wrong. The key's text is built only for the error shown.
+struct Bad(&'static str, Option<usize>, ConfigProblem);
+
+impl From<Bad> for ConfigError {
+    fn from(Bad(key, item, problem): Bad) -> ConfigError {
+        let key = match item {
+            Some(i) => format!("{key}[{i}]"),
+            None => key.to_string(),
+        };
+        ConfigError { key, problem }
     }
 }
 
-/// Refuse unknown and duplicated keys of an object.
-fn check_keys(members: Members, known: &[&str], prefix: &str) -> Result<(), ConfigError> {
+/// `prefix.key`, with the key cut to 64 characters (it may be anything the file holds).
+fn join(prefix: &str, key: &str) -> String {
+    let mut path = String::from(prefix);
+    if !prefix.is_empty() {
+        path.push('.');
+    }
+    path.extend(key.chars().take(64));
+    path
+}
+
+/// Refuse what is not an object, unknown and duplicated keys, and values of the wrong JSON
+/// type, naming the key.
+fn check_shape(
+    value: &JsonValue,
+    fields: &[(&str, Shape)],
+    prefix: &str,
+) -> Result<(), ConfigError> {
+    let JsonValue::Object(members) = value else {
+        let problem = if prefix.is_empty() {
+            ConfigProblem::NotAnObject
+        } else {
+            ConfigProblem::WrongType {
+                expected: JsonKind::Object,
+            }
+        };
+        return Err(ConfigError::new(prefix, problem));
+    };
     for (i, (k, _)) in members.iter().enumerate() {
-        let path = join(prefix, k);
-        if !known.contains(&k.as_str()) {
-            return Err(ConfigError::new(path, ConfigProblem::UnknownKey));
-        }
-        if members[..i].iter().any(|(p, _)| p == k) {
-            return Err(ConfigError::new(path, ConfigProblem::DuplicateKey));
-        }
+        let problem = if !fields.iter().any(|(name, _)| name == k) {
+            ConfigProblem::UnknownKey
+        } else if members[..i].iter().any(|(p, _)| p == k) {
+            ConfigProblem::DuplicateKey
+        } else {
+            continue;
+        };
+        return Err(ConfigError::new(join(prefix, k), problem));
+    }
+    for (name, shape) in fields {
+        let Some(v) = member(members, name) else {
+            continue;
+        };
+        let path = join(prefix, name);
+        let expected = match (shape, v) {
+            (Shape::Text, JsonValue::String(_)) | (Shape::Number, JsonValue::Number(_)) => continue,
+            (Shape::Object(inner), _) => {
+                check_shape(v, inner, &path)?;
+                continue;
+            }
+            (Shape::Texts, JsonValue::Array(items)) => {
+                match items.iter().position(|x| !matches!(x, JsonValue::String(_))) {
+                    None => continue,
+                    Some(i) => {
+                        return Err(ConfigError::new(
+                            format!("{path}[{i}]"),
+                            ConfigProblem::WrongType {
+                                expected: JsonKind::String,
+                            },
+                        ))
+                    }
+                }
+            }
+            (Shape::Text, _) => JsonKind::String,
+            (Shape::Texts, _) => JsonKind::Array,
+            (Shape::Number, _) => JsonKind::Integer,
+        };
+        return Err(ConfigError::new(path, ConfigProblem::WrongType { expected }));
     }
     Ok(())
 }
 
-fn join(prefix: &str, key: &str) -> String {
-    let key: String = key.chars().take(64).collect();
-    if prefix.is_empty() {
-        key
-    } else {
-        format!("{prefix}.{key}")
-    }
-}
-
+/// A key's value; `null` counts as absent.
 fn member<'a>(members: Members<'a>, key: &str) -> Option<&'a JsonValue> {
     members
         .iter()
-        .find(|(k, _)| k == key)
+        .find(|(k, v)| k == key && *v != JsonValue::Null)
         .map(|(_, v)| v)
-        .filter(|v| **v != JsonValue::Null)
 }
 
-fn string(members: Members, key: &str, path: &str) -> Result<Option<String>, ConfigError> {
+/// The members of a nested object (none when absent). The shape was checked.
+fn object<'a>(members: Members<'a>, key: &str) -> Members<'a> {
     match member(members, key) {
-        None => Ok(None),
-        Some(JsonValue::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(ConfigError::new(
-            path,
-            ConfigProblem::WrongType {
-                expected: JsonKind::String,
-            },
-        )),
+        Some(JsonValue::Object(m)) => m,
+        _ => &[],
     }
 }
 
-fn strings(members: Members, key: &str, path: &str) -> Result<Option<Vec<String>>, ConfigError> {
+/// A text value. The shape was checked.
+fn text<'a>(members: Members<'a>, key: &str) -> Option<&'a str> {
     match member(members, key) {
-        None => Ok(None),
-        Some(JsonValue::Array(items)) => items
-            .iter()
-            .enumerate()
-            .map(|(i, v)| match v {
-                JsonValue::String(s) => Ok(s.clone()),
-                _ => Err(ConfigError::new(
-                    format!("{path}[{i}]"),
-                    ConfigProblem::WrongType {
-                        expected: JsonKind::String,
-                    },
-                )),
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map(Some),
-        Some(_) => Err(ConfigError::new(
-            path,
-            ConfigProblem::WrongType {
-                expected: JsonKind::Array,
-            },
-        )),
+        Some(JsonValue::String(s)) => Some(s),
+        _ => None,
     }
 }
 
-impl RawConfig {
-    /// Parse `config.json`: JSON, an object, known keys only, each of the right JSON type.
-    pub fn parse<P: JsonParser>(text: &str, parser: &P) -> Result<RawConfig, ConfigError> {
-        let text = text.trim_start_matches('\u{feff}');
-        if nesting_depth(text) > MAX_NESTING {
-            return Err(ConfigError::new("", ConfigProblem::NotJson));
-        }
-        let value: JsonValue = parser
-            .parse_value(text)
-            .map_err(|_| ConfigError::new("", ConfigProblem::NotJson))?;
-        RawConfig::from_value(&value)
-    }
-
-    /// From an already parsed document.
-    pub fn from_value(value: &JsonValue) -> Result<RawConfig, ConfigError> {
-        let top = object(value, "")?;
-        check_keys(top, &KEYS, "")?;
-        let delivery = match member(top, "delivery") {
-            None => None,
-            Some(v) => {
-                let m = object(v, "delivery")?;
-                check_keys(m, &DELIVERY_KEYS, "delivery")?;
-                Some(RawDelivery {
-                    mode: string(m, "mode", "delivery.mode")?,
-                    submit_url: string(m, "submit_url", "delivery.submit_url")?,
-                    redirect_url: string(m, "redirect_url", "delivery.redirect_url")?,
+/// A list of texts. The shape was checked.
+fn texts<'a>(members: Members<'a>, key: &str) -> Option<Vec<&'a str>> {
+    match member(members, key) {
+        Some(JsonValue::Array(items)) => Some(
+            items
+                .iter()
+                .filter_map(|v| match v {
+                    JsonValue::String(s) => Some(s.as_str()),
+                    _ => None,
                 })
-            }
-        };
-        let partner = match member(top, "partner") {
-            None => None,
-            Some(v) => {
-                let m = object(v, "partner")?;
-                check_keys(m, &PARTNER_KEYS, "partner")?;
-                Some(RawPartner {
-                    name: string(m, "name", "partner.name")?,
-                    logo: string(m, "logo", "partner.logo")?,
-                    brand_color: string(m, "brand_color", "partner.brand_color")?,
-                })
-            }
-        };
-        let timeout_ms = match member(top, "timeout_ms") {
-            None => None,
-            Some(JsonValue::Number(n)) => Some(*n),
-            Some(_) => {
-                return Err(ConfigError::new(
-                    "timeout_ms",
-                    ConfigProblem::WrongType {
-                        expected: JsonKind::Integer,
-                    },
-                ))
-            }
-        };
-        Ok(RawConfig {
-            proxy: string(top, "proxy", "proxy")?,
-            required: strings(top, "required", "required")?,
-            proxy_egress_ips: strings(top, "proxy_egress_ips", "proxy_egress_ips")?,
-            timeout_ms,
-            delivery,
-            allowed_origins: strings(top, "allowed_origins", "allowed_origins")?,
-            partner,
-            theme: string(top, "theme", "theme")?,
-            languages: strings(top, "languages", "languages")?,
-            default_language: string(top, "default_language", "default_language")?,
-        })
+                .collect(),
+        ),
+        _ => None,
     }
+}
 
-    /// Check every value and apply the defaults.
-    pub fn validate(&self) -> Result<Config, ConfigError> {
-        let proxy = match &self.proxy {
-            None => return Err(ConfigError::new("proxy", ConfigProblem::Missing)),
-            Some(p) => validate_proxy(p).map_err(|p| ConfigError::new("proxy", p))?,
-        };
+/// Parse `config.json` and validate it: JSON, an object of known keys, each of the right type
+/// ([`check_shape`]), then each value ([`validate`]).
+fn parse_config<P: JsonParser>(text: &str, parser: &P) -> Result<Config, ConfigError> {
+    let text = text.trim_start_matches('\u{feff}');
+    if nesting_depth(text) > MAX_NESTING {
+        return Err(ConfigError::new("", ConfigProblem::NotJson));
+    }
+    let value: JsonValue = parser
+        .parse_value(text)
+        .map_err(|_| ConfigError::new("", ConfigProblem::NotJson))?;
+    check_shape(&value, SHAPE, "")?;
+    let JsonValue::Object(top) = &value else {
+        return Err(ConfigError::new("", ConfigProblem::NotAnObject));
+    };
+    Ok(validate(top)?)
+}
 
-        let required = match &self.required {
-            None => vec![DataKind::Users],
-            Some(list) => {
-                let allowed: &'static [&'static str] = &["users", "groups", "roles", "logs"];
-                let kinds = unique_values(list, "required", DataKind::parse, allowed)?;
-                if kinds.is_empty() {
-                    return Err(ConfigError::new("required", ConfigProblem::Empty));
-                }
-                kinds
-            }
-        };
+/// Check every value and apply the defaults.
+fn validate(top: Members) -> Result<Config, Bad> {
+    let proxy = match text(top, "proxy") {
+        None => return Err(Bad("proxy", None, ConfigProblem::Missing)),
+        Some(p) => validate_proxy(p).map_err(|p| Bad("proxy", None, p))?,
+    };
 
-        let mut proxy_egress_ips = Vec::new();
-        for (i, ip) in self.proxy_egress_ips.iter().flatten().enumerate() {
-            let key = format!("proxy_egress_ips[{i}]");
-            if i >= MAX_LIST {
-                return Err(ConfigError::new(
-                    "proxy_egress_ips",
-                    ConfigProblem::TooLong { max: MAX_LIST },
-                ));
-            }
-            let shown = crate::core::ip::normalize(ip.trim())
-                .ok_or_else(|| ConfigError::new(key.clone(), ConfigProblem::InvalidIp))?;
-            if proxy_egress_ips.contains(&shown) {
-                return Err(ConfigError::new(key, ConfigProblem::DuplicateValue));
-            }
-            proxy_egress_ips.push(shown);
+    let required = match texts(top, "required") {
+        None => vec![DataKind::Users],
+        Some(list) => {
+            let allowed: &'static [&'static str] = &["users", "groups", "roles", "logs"];
+            let unknown = ConfigProblem::UnknownValue { allowed };
+            let parse = |s: &str| DataKind::parse(s).ok_or(unknown.clone());
+            unique_values(&list, "required", parse)?
         }
+    };
 
-        let timeout_ms = match self.timeout_ms {
-            None => DEFAULT_TIMEOUT_MS,
-            Some(n) => {
+    let ips = texts(top, "proxy_egress_ips").unwrap_or_default();
+    let proxy_egress_ips = unique_values(&ips, "proxy_egress_ips", |ip: &str| {
+        crate::core::ip::normalize(ip.trim()).ok_or(ConfigProblem::InvalidIp)
+    })?;
+
+    let timeout_ms = match member(top, "timeout_ms") {
+        Some(JsonValue::Number(n)) => {
+            let n = *n;
+            if n.fract() != 0.0
+                || !(f64::from(MIN_TIMEOUT_MS)..=f64::from(MAX_TIMEOUT_MS)).contains(&n)
+            {
                 let range = ConfigProblem::OutOfRange {
                     min: u64::from(MIN_TIMEOUT_MS),
                     max: u64::from(MAX_TIMEOUT_MS),
                 };
-                if n.fract() != 0.0
-                    || !(f64::from(MIN_TIMEOUT_MS)..=f64::from(MAX_TIMEOUT_MS)).contains(&n)
-                {
-                    return Err(ConfigError::new("timeout_ms", range));
-                }
-                n as u32
+                return Err(Bad("timeout_ms", None, range));
             }
-        };
+            n as u32
+        }
+        _ => DEFAULT_TIMEOUT_MS,
+    };
 
-        let mut allowed_origins: Vec<String> = Vec::new();
-        for (i, o) in self.allowed_origins.iter().flatten().enumerate() {
-            let key = format!("allowed_origins[{i}]");
-            if i >= MAX_LIST {
-                return Err(ConfigError::new(
-                    "allowed_origins",
-                    ConfigProblem::TooLong { max: MAX_LIST },
+    let origins = texts(top, "allowed_origins");
+    let allowed_origins = unique_values(
+        origins.as_deref().unwrap_or_default(),
+        "allowed_origins",
+        validate_origin,
+    )?;
+
+    let delivery = validate_delivery(object(top, "delivery"), origins.is_some(), &allowed_origins)?;
+
+    let partner = validate_partner(object(top, "partner"))?;
+
+    let theme = match text(top, "theme") {
+        None => Theme::System,
+        Some(t) => Theme::parse(t).ok_or(Bad(
+            "theme",
+            None,
+            ConfigProblem::UnknownValue {
+                allowed: Theme::NAMES,
+            },
+        ))?,
+    };
+
+    let unknown_lang = ConfigProblem::UnknownValue {
+        allowed: &["en", "de", "fr", "es", "ja", "ar"],
+    };
+    let languages = match texts(top, "languages") {
+        None => Lang::ALL.to_vec(),
+        Some(list) => {
+            let parse = |s: &str| lang_code(s).ok_or(unknown_lang.clone());
+            unique_values(&list, "languages", parse)?
+        }
+    };
+    let default_language = match text(top, "default_language") {
+        None if languages.contains(&Lang::En) => Lang::En,
+        None => languages[0],
+        Some(code) => {
+            let lang = lang_code(code).ok_or(Bad("default_language", None, unknown_lang))?;
+            if !languages.contains(&lang) {
+                return Err(Bad(
+                    "default_language",
+                    None,
+                    ConfigProblem::NotInLanguages,
                 ));
             }
-            let origin = validate_origin(o).map_err(|p| ConfigError::new(key.clone(), p))?;
-            if allowed_origins.contains(&origin) {
-                return Err(ConfigError::new(key, ConfigProblem::DuplicateValue));
-            }
-            allowed_origins.push(origin);
+            lang
         }
+    };
 
-        let delivery = self.validate_delivery(&allowed_origins)?;
+    Ok(Config {
+        proxy,
+        required,
+        proxy_egress_ips,
+        timeout_ms,
+        delivery,
+        allowed_origins,
+        partner,
+        theme,
+        languages,
+        default_language,
+    })
+}
 
-        let partner = match &self.partner {
-            None => Partner::default(),
-            Some(p) => validate_partner(p)?,
+/// `delivery`: the mode and what it needs. `origins_given` tells an empty `allowed_origins`
+/// from an absent one.
+fn validate_delivery(
+    d: Members,
+    origins_given: bool,
+    allowed_origins: &[String],
+) -> Result<Delivery, Bad> {
+    let mode = match text(d, "mode") {
+        None => DeliveryMode::None,
+        Some(m) => DeliveryMode::ALL
+            .into_iter()
+            .find(|d| d.code() == m)
+            .ok_or(Bad(
+                "delivery.mode",
+                None,
+                ConfigProblem::UnknownValue {
+                    allowed: DeliveryMode::NAMES,
+                },
+            ))?,
+    };
+    let needs_origins = matches!(mode, DeliveryMode::PostMessage | DeliveryMode::Redirect);
+    if needs_origins && allowed_origins.is_empty() {
+        let problem = if origins_given {
+            ConfigProblem::Empty
+        } else {
+            ConfigProblem::RequiredByMode { mode }
         };
-
-        let theme = match &self.theme {
-            None => Theme::System,
-            Some(t) => Theme::parse(t).ok_or_else(|| {
-                ConfigError::new(
-                    "theme",
-                    ConfigProblem::UnknownValue {
-                        allowed: Theme::NAMES,
-                    },
-                )
-            })?,
-        };
-
-        let languages = match &self.languages {
-            None => Lang::ALL.to_vec(),
-            Some(list) => {
-                let allowed: &'static [&'static str] = &["en", "de", "fr", "es", "ja", "ar"];
-                let langs = unique_values(list, "languages", lang_code, allowed)?;
-                if langs.is_empty() {
-                    return Err(ConfigError::new("languages", ConfigProblem::Empty));
-                }
-                langs
-            }
-        };
-        let default_language = match &self.default_language {
-            None if languages.contains(&Lang::En) => Lang::En,
-            None => languages[0],
-            Some(code) => {
-                let lang = lang_code(code).ok_or_else(|| {
-                    ConfigError::new(
-                        "default_language",
-                        ConfigProblem::UnknownValue {
-                            allowed: &["en", "de", "fr", "es", "ja", "ar"],
-                        },
-                    )
-                })?;
-                if !languages.contains(&lang) {
-                    return Err(ConfigError::new(
-                        "default_language",
-                        ConfigProblem::NotInLanguages,
-                    ));
-                }
-                lang
-            }
-        };
-
-        Ok(Config {
-            proxy,
-            required,
-            proxy_egress_ips,
-            timeout_ms,
-            delivery,
-            allowed_origins,
-            partner,
-            theme,
-            languages,
-            default_language,
-        })
+        return Err(Bad("allowed_origins", None, problem));
     }
-
-    fn validate_delivery(&self, allowed_origins: &[String]) -> Result<Delivery, ConfigError> {
-        let raw = self.delivery.clone().unwrap_or_default();
-        let mode = match raw.mode.as_deref() {
-            None => DeliveryMode::None,
-            Some(m) => DeliveryMode::ALL
-                .into_iter()
-                .find(|d| d.code() == m)
-                .ok_or_else(|| {
-                    ConfigError::new(
-                        "delivery.mode",
-                        ConfigProblem::UnknownValue {
-                            allowed: DeliveryMode::NAMES,
-                        },
-                    )
-                })?,
-        };
-        let needs_origins = matches!(mode, DeliveryMode::PostMessage | DeliveryMode::Redirect);
-        if needs_origins && allowed_origins.is_empty() {
-            let problem = if self.allowed_origins.is_some() {
-                ConfigProblem::Empty
-            } else {
-                ConfigProblem::RequiredByMode { mode }
-            };
-            return Err(ConfigError::new("allowed_origins", problem));
+    // URLs are checked whenever present, needed or not.
+    const SUBMIT: &str = "delivery.submit_url";
+    const REDIRECT: &str = "delivery.redirect_url";
+    let submit = match text(d, "submit_url") {
+        None => None,
+        Some(u) => Some(validate_endpoint(u).map_err(|p| Bad(SUBMIT, None, p))?.0),
+    };
+    let redirect = match text(d, "redirect_url") {
+        None => None,
+        Some(u) => {
+            let (url, origin) = validate_endpoint(u).map_err(|p| Bad(REDIRECT, None, p))?;
+            if mode == DeliveryMode::Redirect && !allowed_origins.contains(&origin) {
+                return Err(Bad(REDIRECT, None, ConfigProblem::OriginNotAllowed));
+            }
+            Some(url)
         }
-        // URLs are checked whenever present, needed or not.
-        let submit = match &raw.submit_url {
-            None => None,
-            Some(u) => {
-                Some(validate_endpoint(u).map_err(|p| ConfigError::new("delivery.submit_url", p))?)
-            }
-        };
-        let redirect = match &raw.redirect_url {
-            None => None,
-            Some(u) => {
-                let (url, origin) = validate_endpoint_with_origin(u)
-                    .map_err(|p| ConfigError::new("delivery.redirect_url", p))?;
-                if mode == DeliveryMode::Redirect && !allowed_origins.contains(&origin) {
-                    return Err(ConfigError::new(
-                        "delivery.redirect_url",
-                        ConfigProblem::OriginNotAllowed,
-                    ));
-                }
-                Some(url)
-            }
-        };
-        Ok(match mode {
-            DeliveryMode::None => Delivery::None,
-            DeliveryMode::PostMessage => Delivery::PostMessage,
-            DeliveryMode::Submit => Delivery::Submit {
-                url: submit.ok_or_else(|| {
-                    ConfigError::new(
-                        "delivery.submit_url",
-                        ConfigProblem::RequiredByMode { mode },
-                    )
-                })?,
-            },
-            DeliveryMode::Redirect => Delivery::Redirect {
-                url: redirect.ok_or_else(|| {
-                    ConfigError::new(
-                        "delivery.redirect_url",
-                        ConfigProblem::RequiredByMode { mode },
-                    )
-                })?,
-            },
-        })
-    }
+    };
+    let needed = |key: &'static str| Bad(key, None, ConfigProblem::RequiredByMode { mode });
+    Ok(match mode {
+        DeliveryMode::None => Delivery::None,
+        DeliveryMode::PostMessage => Delivery::PostMessage,
+        DeliveryMode::Submit => Delivery::Submit {
+            url: submit.ok_or_else(|| needed(SUBMIT))?,
+        },
+        DeliveryMode::Redirect => Delivery::Redirect {
+            url: redirect.ok_or_else(|| needed(REDIRECT))?,
+        },
+    })
 }
 
 fn lang_code(s: &str) -> Option<Lang> {
     Lang::ALL.into_iter().find(|l| l.code() == s)
 }
 
+/// Read each item of a list (at most [`MAX_LIST`]), refusing one listed twice. `required` and
+/// `languages` must not be empty when given.
 fn unique_values<T: PartialEq>(
-    list: &[String],
-    key: &str,
-    parse: impl Fn(&str) -> Option<T>,
-    allowed: &'static [&'static str],
-) -> Result<Vec<T>, ConfigError> {
+    list: &[&str],
+    key: &'static str,
+    parse: impl Fn(&str) -> Result<T, ConfigProblem>,
+) -> Result<Vec<T>, Bad> {
+    if list.len() > MAX_LIST {
+        return Err(Bad(key, None, ConfigProblem::TooLong { max: MAX_LIST }));
+    }
+    if list.is_empty() && (key == "required" || key == "languages") {
+        return Err(Bad(key, None, ConfigProblem::Empty));
+    }
     let mut out = Vec::new();
     for (i, s) in list.iter().enumerate() {
-        let path = format!("{key}[{i}]");
-        let v = parse(s).ok_or_else(|| {
-            ConfigError::new(path.clone(), ConfigProblem::UnknownValue { allowed })
-        })?;
+        let v = parse(s).map_err(|p| Bad(key, Some(i), p))?;
         if out.contains(&v) {
-            return Err(ConfigError::new(path, ConfigProblem::DuplicateValue));
+            return Err(Bad(key, Some(i), ConfigProblem::DuplicateValue));
         }
         out.push(v);
     }
     Ok(out)
 }
 
-fn validate_partner(p: &RawPartner) -> Result<Partner, ConfigError> {
-    let name = match &p.name {
+fn validate_partner(p: Members) -> Result<Partner, Bad> {
+    let name = match text(p, "name") {
         None => None,
         Some(n) => {
             let n = n.trim();
             if n.chars().count() > MAX_PARTNER_NAME {
-                return Err(ConfigError::new(
-                    "partner.name",
-                    ConfigProblem::TooLong {
-                        max: MAX_PARTNER_NAME,
-                    },
-                ));
+                let max = MAX_PARTNER_NAME;
+                return Err(Bad("partner.name", None, ConfigProblem::TooLong { max }));
             }
             if n.chars().any(char::is_control) {
-                return Err(ConfigError::new(
-                    "partner.name",
-                    ConfigProblem::UnknownValue { allowed: &[] },
-                ));
+                let problem = ConfigProblem::UnknownValue { allowed: &[] };
+                return Err(Bad("partner.name", None, problem));
             }
             (!n.is_empty()).then(|| n.to_string())
         }
     };
-    let logo = match &p.logo {
+    let logo = match text(p, "logo") {
         None => None,
-        Some(l) => Some(validate_logo(l).map_err(|e| ConfigError::new("partner.logo", e))?),
+        Some(l) => Some(validate_logo(l).map_err(|e| Bad("partner.logo", None, e))?),
     };
-    let brand_color = match &p.brand_color {
+    let brand_color = match text(p, "brand_color") {
         None => None,
         Some(c) => {
             let ok =
                 c.len() == 7 && c.starts_with('#') && c[1..].bytes().all(|b| b.is_ascii_hexdigit());
             if !ok {
-                return Err(ConfigError::new(
-                    "partner.brand_color",
-                    ConfigProblem::InvalidColor,
-                ));
+                return Err(Bad("partner.brand_color", None, ConfigProblem::InvalidColor));
             }
             Some(c.to_ascii_lowercase())
         }
@@ -852,7 +785,6 @@ fn validate_partner(p: &RawPartner) -> Result<Partner, ConfigError> {
         brand_color,
     })
 }
-
 /// A logo: an `https://` URL, or a relative path (`logo.svg`, `/assets/logo.svg`,
 /// `./logo.png`) with no scheme, no `//`, no `..`, no backslash.
 fn validate_logo(l: &str) -> Result<String, ConfigProblem> {
@@ -981,20 +913,16 @@ fn valid_host(host: &str) -> bool {
 
 fn origin_of(a: &Absolute) -> String {
     let scheme = if a.https { "https" } else { "http" };
+    let default_port = if a.https { 443 } else { 80 };
     match a.port {
-        Some(443) if a.https => format!("{scheme}://{}", a.host),
-        Some(80) if !a.https => format!("{scheme}://{}", a.host),
-        Some(p) => format!("{scheme}://{}:{p}", a.host),
-        None => format!("{scheme}://{}", a.host),
+        Some(p) if p != default_port => format!("{scheme}://{}:{p}", a.host),
+        _ => format!("{scheme}://{}", a.host),
     }
 }
 
-/// A submit or redirect endpoint: absolute https (http for loopback), no fragment.
-fn validate_endpoint(u: &str) -> Result<String, ConfigProblem> {
-    validate_endpoint_with_origin(u).map(|(u, _)| u)
-}
-
-fn validate_endpoint_with_origin(u: &str) -> Result<(String, String), ConfigProblem> {
+/// A submit or redirect endpoint: absolute https (http for loopback), no fragment; with its
+/// origin.
+fn validate_endpoint(u: &str) -> Result<(String, String), ConfigProblem> {
     if u.is_empty() {
         return Err(ConfigProblem::Empty);
     }
