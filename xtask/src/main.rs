@@ -201,7 +201,9 @@ fn setup() -> Result {
         (Ok(s), Ok(l)) => l.modified().ok() > s.modified().ok(),
         _ => true,
     };
-    let complete = root().join("node_modules/terser").exists();
+    let complete = ["terser", "acorn"]
+        .iter()
+        .all(|p| root().join("node_modules").join(p).exists());
     if wasm_opt.contains(WASM_OPT_VERSION) && !lock_newer && complete {
         eprintln!("node_modules up to date ({wasm_opt})");
     } else {
@@ -244,6 +246,8 @@ fn setup() -> Result {
 fn build_page() -> Result {
     step("build: trunk build --release --offline");
     run_cmd(cmd("trunk").args(["build", "--release", "--offline"]))?;
+    step("build: drop the unused web-stream exports and classes (wasm-metadce, acorn)");
+    run_cmd(cmd("node").args(["scripts/prune.mjs", "dist"]))?;
     step("build: minify the wasm-bindgen JavaScript (terser)");
     run_cmd(cmd("node").args(["scripts/minify.mjs", "dist"]))?;
     step("build: precompress dist/ (.br, .gz)");
