@@ -41,13 +41,6 @@ enum Phase {
     Delivered,
 }
 
-/// Why a `submit` delivery failed (shown with a retry).
-#[derive(Clone, PartialEq)]
-enum DeliveryError {
-    Status(u16),
-    Unreachable,
-}
-
 /// Which role advice fits what the deployment requires.
 fn role_hint_key(required: &[DataKind]) -> &'static str {
     if required.contains(&DataKind::Roles) {
@@ -136,8 +129,10 @@ pub fn app(boot: Boot) -> El {
     let token_left = RwSignal::new(false);
     let submitted = RwSignal::new(false);
     let phase = RwSignal::new(Phase::Idle);
-    let session = RwSignal::new(boot.fragment.session.clone());
-    let delivery_error = RwSignal::new(None::<DeliveryError>);
+    // The host's session for `submit` (empty: none), and why the last delivery failed, in the
+    // words shown with the retry (empty: it did not fail).
+    let session = RwSignal::new(boot.fragment.session.clone().unwrap_or_default());
+    let delivery_error = RwSignal::new(String::new());
     let cancel: Rc<RefCell<Option<Rc<Cancel>>>> = Rc::new(RefCell::new(None));
     let embed = Embed::new(&boot.config);
 
@@ -259,7 +254,7 @@ pub fn app(boot: Boot) -> El {
             let Ok(token) = token::clean(&token_raw.get_untracked()) else {
                 return;
             };
-            delivery_error.set(None);
+            delivery_error.set(String::new());
             phase.set(Phase::Delivering(report.clone()));
             // After delivery the token is dropped from memory and from the DOM.
             let token_input = token_input.clone();
@@ -295,16 +290,19 @@ pub fn app(boot: Boot) -> El {
                     drop(token);
                     let url = url.clone();
                     let bearer = session.get_untracked();
+                    let t = boot.texts.clone();
                     let timeout = boot.config.timeout_ms;
                     wasm_bindgen_futures::spawn_local(async move {
-                        match net::post_json(&url, bearer.as_deref(), &body, timeout).await {
+                        match net::post_json(&url, Some(bearer.as_str()).filter(|b| !b.is_empty()), &body, timeout).await {
                             Ok((status, _)) if (200..300).contains(&status) => finish(),
                             Ok((status, _)) => {
-                                delivery_error.set(Some(DeliveryError::Status(status)));
+                                let status = status.to_string();
+                                let error = t.f("delivery.error_status", &[("status", &status)]);
+                                delivery_error.set(error);
                                 phase.set(Phase::Finished(report));
                             }
                             Err(_) => {
-                                delivery_error.set(Some(DeliveryError::Unreachable));
+                                delivery_error.set(t.t("delivery.error_unreachable"));
                                 phase.set(Phase::Finished(report));
                             }
                         }
@@ -544,12 +542,7 @@ pub fn app(boot: Boot) -> El {
                             None => t.t("delivery.connect"),
                         }
                     };
-                    let error = error.map(|e| match e {
-                        DeliveryError::Status(s) => {
-                            t.f("delivery.error_status", &[("status", &s.to_string())])
-                        }
-                        DeliveryError::Unreachable => t.t("delivery.error_unreachable"),
-                    });
+                    let error = (!error.is_empty()).then_some(error.clone());
                     let deliver = deliver.clone();
                     section =
                         section
@@ -594,7 +587,7 @@ pub fn app(boot: Boot) -> El {
 
     if embed.active() {
         embed.listen(&boot.config, move |msg| match msg {
-            Inbound::Session(s) => session.set(Some(s)),
+            Inbound::Session(s) => session.set(s),
             Inbound::Theme(theme) => {
                 if let Some(html) = crate::ui::dom::document().document_element() {
                     let _ = match theme {
