@@ -7,7 +7,7 @@
 
 pub mod describe;
 
-use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use crate::core::json::{object_only, JsonError, JsonParser, JsonValue};
 
@@ -90,31 +90,41 @@ pub fn negotiate(
         .unwrap_or(Lang::En)
 }
 
-/// One loaded catalogue.
+/// One loaded catalogue: its entries in document order, each key once. Shared, so copies of
+/// the page's texts cost a reference count, not the catalogue.
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
-    entries: BTreeMap<String, String>,
+    entries: Rc<[(String, String)]>,
 }
 
 impl Catalog {
     pub fn parse<P: JsonParser>(json: &str, parser: &P) -> Result<Catalog, JsonError> {
         // An object of strings; a later duplicate key wins, as `JSON.parse` has it.
-        let mut entries = BTreeMap::new();
+        let mut entries: Vec<(String, String)> = Vec::new();
         for (k, v) in object_only(&parser.parse_value(json)?)? {
             let JsonValue::String(v) = v else {
                 return Err(JsonError::Shape);
             };
-            entries.insert(k.clone(), v.clone());
+            match entries.iter_mut().find(|(key, _)| key == k) {
+                Some(entry) => entry.1 = v.clone(),
+                None => entries.push((k.clone(), v.clone())),
+            }
         }
-        Ok(Catalog { entries })
+        Ok(Catalog {
+            entries: entries.into(),
+        })
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.entries.get(key).map(String::as_str)
+        self.entries
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
+    /// The keys, each once, in the order the document first has them.
     pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.entries.keys().map(String::as_str)
+        self.entries.iter().map(|(k, _)| k.as_str())
     }
 }
 
