@@ -158,7 +158,7 @@ impl fmt::Display for ConfigError {
             ConfigProblem::Empty => "must not be empty".to_string(),
             ConfigProblem::DuplicateValue => "lists the same value twice".to_string(),
             ConfigProblem::UnknownValue { allowed } => {
-                format!("must be one of: {}", allowed.join(", "))
+                format!("must be one of: {}", crate::core::text::join(allowed, ", "))
             }
             ConfigProblem::MissingPlaceholder => {
                 "must contain {host} and {path} once each, or {url} once".to_string()

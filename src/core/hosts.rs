@@ -267,7 +267,7 @@ pub fn near_miss_suffix(host: &str) -> Option<NearMiss> {
     // A small edit distance from a suffix, over the last one to three labels.
     let mut best: Option<(usize, &'static str, usize)> = None;
     for k in 1..=n.min(3) {
-        let tail = labels[n - k..].join(".");
+        let tail = crate::core::text::join(&labels[n - k..], ".");
         for s in OKTA_SUFFIXES {
             let limit = if s.len() <= 8 { 1 } else { 2 };
             if tail.len().abs_diff(s.len()) > limit {

@@ -97,10 +97,8 @@ pub fn show_v6(g: [u16; 8]) -> String {
         }
     }
     let hex = |part: &[u16]| {
-        part.iter()
-            .map(|x| format!("{x:x}"))
-            .collect::<Vec<_>>()
-            .join(":")
+        let groups: Vec<String> = part.iter().map(|x| format!("{x:x}")).collect();
+        crate::core::text::join(&groups, ":")
     };
     if best_len > 1 {
         format!("{}::{}", hex(&g[..best]), hex(&g[best + best_len..]))

@@ -13,4 +13,5 @@ pub mod org_url;
 pub mod outcome;
 pub mod plan;
 pub mod protocol;
+pub mod text;
 pub mod token;

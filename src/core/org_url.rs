@@ -1148,7 +1148,7 @@ impl Parser {
                 None => l.to_string(),
             })
             .collect();
-        let sk = hosts::skeleton(&decoded.join("."));
+        let sk = hosts::skeleton(&crate::core::text::join(&decoded, "."));
         if !sk.is_ascii() {
             return None;
         }

@@ -251,7 +251,7 @@ pub fn token_field(t: &Texts, state: FieldState, role_hint: String) -> (El, Html
                 el("p")
                     .class("preview")
                     .id("token-state")
-                    .text(&lines.join(" ")),
+                    .text(&crate::core::text::join(&lines, " ")),
             );
             for w in tok.warnings() {
                 let text = t.f(&format!("token.warning.{}", w.code()), &[("len", &len)]);

@@ -37,11 +37,10 @@ fn verified_details(t: &Texts, v: &Verified) -> Vec<El> {
         admin = admin.text(" (").child(mono(login)).text(")");
     }
     let roles = match &v.roles {
-        AdminRoles::Listed(list) if !list.is_empty() => list
-            .iter()
-            .map(|r| describe::role_label(t, r))
-            .collect::<Vec<_>>()
-            .join(", "),
+        AdminRoles::Listed(list) if !list.is_empty() => {
+            let labels: Vec<String> = list.iter().map(|r| describe::role_label(t, r)).collect();
+            crate::core::text::join(&labels, ", ")
+        }
         AdminRoles::Listed(_) => t.t("report.roles.none"),
         AdminRoles::NotSuperAdmin => t.t("report.roles.not_super_admin"),
         AdminRoles::Unknown => t.t("report.roles.unknown"),
