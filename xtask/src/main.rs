@@ -248,8 +248,8 @@ fn build_page() -> Result {
     run_cmd(cmd("trunk").args(["build", "--release", "--offline"]))?;
     step("build: drop the unused web-stream exports and classes (wasm-metadce, acorn)");
     run_cmd(cmd("node").args(["scripts/prune.mjs", "dist"]))?;
-    step("build: short names for the wasm module's imports");
-    run_cmd(cmd("node").args(["scripts/short-imports.mjs", "dist"]))?;
+    step("build: short names for the wasm module's imports and exports");
+    run_cmd(cmd("node").args(["scripts/short-names.mjs", "dist"]))?;
     step("build: minify the wasm-bindgen JavaScript (terser)");
     run_cmd(cmd("node").args(["scripts/minify.mjs", "dist"]))?;
     step("build: precompress dist/ (.br, .gz)");

@@ -1,4 +1,4 @@
-// Give the wasm module's JavaScript imports short names, in a Trunk dist/ folder, before the
+// Give the wasm module's imports and exports short names, in a Trunk dist/ folder, before the
 // JavaScript is minified.
 //
 // wasm-bindgen names each import after the JavaScript it calls plus a 16-digit hash
@@ -6,9 +6,11 @@
 // section and as a key of the imports object in the JavaScript. The hashes do not compress, so
 // they cost a few kB of every first load. This renames each import of wasm-bindgen's module to
 // a short name (`a`, `b`, … `ab`, …) in both files, and the module to `a`; shims the wasm no
-// longer imports (after scripts/prune.mjs) are dropped. The JavaScript is parsed with acorn,
-// and every import must be found in it, or nothing is written. Run once per build (the names
-// it writes are not wasm-bindgen's, so a second run finds no module to rename and stops).
+// longer imports (after scripts/prune.mjs) are dropped. Exports are renamed the same way
+// (`wasm.__wbindgen_malloc` becomes `wasm.a`), where the JavaScript reads them. The JavaScript
+// is parsed with acorn, and every import and every use of an export must be found in it, or
+// nothing is written. Run once per build (the names it writes are not wasm-bindgen's, so a
+// second run finds no module to rename and stops).
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'acorn';
@@ -27,7 +29,7 @@ const jsPath = only(/^okta-link-[0-9a-f]+\.js$/, 'wasm-bindgen script');
 const MODULE = './okta-link_bg.js';
 const SHORT_MODULE = 'a';
 const fail = (msg) => {
-  console.error(`short-imports: ${msg}`);
+  console.error(`short-names: ${msg}`);
   process.exit(1);
 };
 
@@ -69,6 +71,7 @@ const name = (s) => {
 };
 
 let section = null;
+let exportSection = null;
 {
   const r = reader(wasm, 8);
   while (r.at < wasm.length) {
@@ -77,10 +80,12 @@ let section = null;
     const size = r.leb();
     const body = r.at;
     if (id === 2) section = { start, body, end: body + size };
+    if (id === 7) exportSection = { start, body, end: body + size };
     r.skip(size);
   }
 }
 if (!section) fail('the wasm module has no import section');
+if (!exportSection) fail('the wasm module has no export section');
 
 const entries = [];
 {
@@ -106,9 +111,22 @@ const entries = [];
   }
   if (r.at !== section.end) fail('the import section was not read to its end');
 }
+const exportEntries = [];
+{
+  const r = reader(wasm, exportSection.body);
+  const count = r.leb();
+  for (let n = 0; n < count; n++) {
+    const field = r.name();
+    const descStart = r.at;
+    r.byte();
+    r.leb();
+    exportEntries.push({ field, desc: wasm.subarray(descStart, r.at) });
+  }
+  if (r.at !== exportSection.end) fail('the export section was not read to its end');
+}
 const ours = entries.filter((e) => e.module === MODULE);
 if (ours.length === 0) {
-  console.log(`short-imports: no imports from ${MODULE} (already renamed?); nothing to do`);
+  console.log(`short-names: no imports from ${MODULE} (already renamed?); nothing to do`);
   process.exit(0);
 }
 
@@ -125,6 +143,8 @@ const renamed = new Map();
 ours.forEach((e) => {
   if (!renamed.has(e.field)) renamed.set(e.field, shortName(renamed.size));
 });
+
+const renamedExports = new Map(exportEntries.map((e, i) => [e.field, shortName(i)]));
 
 // --- the JavaScript imports object -------------------------------------------------------
 const code = readFileSync(jsPath, 'utf8');
@@ -170,6 +190,36 @@ const missing = [...renamed.keys()].filter((k) => !found.has(k));
 if (missing.length > 0) fail(`imports missing from the JavaScript: ${missing.join(', ')}`);
 edits.push([moduleProperty.key.start, moduleProperty.key.end, SHORT_MODULE]);
 
+// Every `wasm.<export>`; then no other mention of an export's name may be left.
+const renamedAt = new Set();
+const visit = (n) => {
+  if (!n || typeof n !== 'object') return;
+  if (Array.isArray(n)) return n.forEach(visit);
+  if (
+    n.type === 'MemberExpression' && !n.computed && n.object.type === 'Identifier' &&
+    n.object.name === 'wasm' && n.property.type === 'Identifier' && renamedExports.has(n.property.name)
+  ) {
+    edits.push([n.property.start, n.property.end, renamedExports.get(n.property.name)]);
+    renamedAt.add(n.property.start);
+  }
+  for (const [k, v] of Object.entries(n)) if (k !== 'loc' && v && typeof v === 'object') visit(v);
+};
+visit(ast);
+const strays = [];
+const look = (n) => {
+  if (!n || typeof n !== 'object') return;
+  if (Array.isArray(n)) return n.forEach(look);
+  // A property read by name (`x.name`, `x['name']`); plain identifiers are local bindings,
+  // such as the JavaScript functions wasm-bindgen names after the exports they call.
+  const prop = n.type === 'MemberExpression' ? n.property : null;
+  const named = !prop ? null : !n.computed ? prop.name : typeof prop.value === 'string' ? prop.value : null;
+  if (named && renamedExports.has(named) && !renamedAt.has(prop.start)) strays.push(named);
+  if (n.type === 'Literal' && renamedExports.has(n.value) && !renamedAt.has(n.start)) strays.push(n.value);
+  for (const v of Object.values(n)) if (v && typeof v === 'object') look(v);
+};
+look(ast);
+if (strays.length > 0) fail(`exports used other than as wasm.<name>: ${[...new Set(strays)].join(', ')}`);
+
 let js = '';
 let at = 0;
 for (const [start, end, text] of edits.sort((a, b) => a[0] - b[0])) {
@@ -186,11 +236,21 @@ for (const e of entries) {
   body.push(...name(mine ? SHORT_MODULE : e.module), ...name(mine ? renamed.get(e.field) : e.field), ...e.desc);
 }
 const newSection = Buffer.from([2, ...leb(body.length), ...body]);
-const out = Buffer.concat([wasm.subarray(0, section.start), newSection, wasm.subarray(section.end)]);
+const exportBody = [...leb(exportEntries.length)];
+for (const e of exportEntries) exportBody.push(...name(renamedExports.get(e.field)), ...e.desc);
+const newExports = Buffer.from([7, ...leb(exportBody.length), ...exportBody]);
+if (section.end > exportSection.start) fail('the import section does not come before the exports');
+const out = Buffer.concat([
+  wasm.subarray(0, section.start),
+  newSection,
+  wasm.subarray(section.end, exportSection.start),
+  newExports,
+  wasm.subarray(exportSection.end),
+]);
 if (!WebAssembly.validate(out)) fail('the renamed module does not validate');
 writeFileSync(wasmPath, out);
 writeFileSync(jsPath, js);
 console.log(
-  `short-imports: ${renamed.size} imports renamed; wasm ${wasm.length} -> ${out.length} bytes, ` +
+  `short-names: ${renamed.size} imports and ${renamedExports.size} exports renamed; wasm ${wasm.length} -> ${out.length} bytes, ` +
     `JavaScript ${code.length} -> ${js.length} bytes`,
 );
