@@ -482,7 +482,10 @@ fn check_shape(
                 continue;
             }
             (Shape::Texts, JsonValue::Array(items)) => {
-                match items.iter().position(|x| !matches!(x, JsonValue::String(_))) {
+                match items
+                    .iter()
+                    .position(|x| !matches!(x, JsonValue::String(_)))
+                {
                     None => continue,
                     Some(i) => {
                         return Err(ConfigError::new(
@@ -498,7 +501,10 @@ fn check_shape(
             (Shape::Texts, _) => JsonKind::Array,
             (Shape::Number, _) => JsonKind::Integer,
         };
-        return Err(ConfigError::new(path, ConfigProblem::WrongType { expected }));
+        return Err(ConfigError::new(
+            path,
+            ConfigProblem::WrongType { expected },
+        ));
     }
     Ok(())
 }
@@ -637,11 +643,7 @@ fn validate(top: Members) -> Result<Config, Bad> {
         Some(code) => {
             let lang = lang_code(code).ok_or(Bad("default_language", None, unknown_lang))?;
             if !languages.contains(&lang) {
-                return Err(Bad(
-                    "default_language",
-                    None,
-                    ConfigProblem::NotInLanguages,
-                ));
+                return Err(Bad("default_language", None, ConfigProblem::NotInLanguages));
             }
             lang
         }
@@ -774,7 +776,11 @@ fn validate_partner(p: Members) -> Result<Partner, Bad> {
             let ok =
                 c.len() == 7 && c.starts_with('#') && c[1..].bytes().all(|b| b.is_ascii_hexdigit());
             if !ok {
-                return Err(Bad("partner.brand_color", None, ConfigProblem::InvalidColor));
+                return Err(Bad(
+                    "partner.brand_color",
+                    None,
+                    ConfigProblem::InvalidColor,
+                ));
             }
             Some(c.to_ascii_lowercase())
         }

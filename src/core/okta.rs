@@ -234,7 +234,8 @@ impl User {
             .filter_map(|p| p.as_deref().map(str::trim))
             .filter(|p| !p.is_empty())
             .collect();
-        (!parts.is_empty()).then(|| crate::core::json::bounded(&crate::core::text::join(&parts, " "), 256))
+        (!parts.is_empty())
+            .then(|| crate::core::json::bounded(&crate::core::text::join(&parts, " "), 256))
     }
 
     pub fn user_status(&self) -> UserStatus {

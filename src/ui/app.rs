@@ -293,7 +293,14 @@ pub fn app(boot: Boot) -> El {
                     let t = boot.texts.clone();
                     let timeout = boot.config.timeout_ms;
                     wasm_bindgen_futures::spawn_local(async move {
-                        match net::post_json(&url, Some(bearer.as_str()).filter(|b| !b.is_empty()), &body, timeout).await {
+                        match net::post_json(
+                            &url,
+                            Some(bearer.as_str()).filter(|b| !b.is_empty()),
+                            &body,
+                            timeout,
+                        )
+                        .await
+                        {
                             Ok((status, _)) if (200..300).contains(&status) => finish(),
                             Ok((status, _)) => {
                                 let status = status.to_string();
