@@ -158,8 +158,29 @@ impl Region {
 /// Run `update` now and again whenever a signal it read changes (Leptos' reactive graph tracks
 /// what it reads). One instantiation for the whole page.
 pub fn effect(update: Box<dyn Fn()>) {
-    Effect::new(move |_: Option<()>| update());
+    let update = OneThread(update);
+    Effect::new_sync(move |_: Option<()>| update.run());
 }
+
+/// An effect's update, which holds DOM handles and so is not `Send`. Leptos' thread-local
+/// effects check at run time, through `std::thread::current`, that they stay on their thread
+/// (about 2 kB of the module for the thread handle and its allocator); here there is only one
+/// thread to stay on, which the `cfg` below makes a compile-time fact.
+struct OneThread(Box<dyn Fn()>);
+
+impl OneThread {
+    fn run(&self) {
+        (self.0)()
+    }
+}
+
+// SAFETY: wasm32 without the atomics feature cannot start a second thread, so the update can
+// only ever be called or dropped on the thread that made it.
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+unsafe impl Send for OneThread {}
+// SAFETY: as above; no two threads can share it.
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+unsafe impl Sync for OneThread {}
 
 /// Run `then` after the browser has rendered the current changes (for moving focus).
 pub fn after_render(then: Box<dyn FnOnce()>) {
