@@ -6,6 +6,10 @@
 //! `submit` delivery POST. What comes back is handed to the pure core as plain data
 //! ([`Fetched`]); the core decides what it means.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::task::Poll;
+
 use gloo_net::http::{Request, RequestBuilder, Response};
 use js_sys::{Array, Object, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
@@ -343,4 +347,29 @@ pub async fn sleep(ms: u32) {
 /// Milliseconds since the epoch, from the browser clock.
 pub fn now_ms() -> u64 {
     js_sys::Date::now() as u64
+}
+
+/// Run `futures` together and wait for all of them: their answers in the same order. The
+/// check sends two to four requests at a time, so every pending one is polled on each wake
+/// (what `futures::future::join_all` does for small sets, without its queue for large ones).
+pub async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
+    let mut pending: Vec<Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
+    let mut answers: Vec<Option<F::Output>> = pending.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut done = true;
+        for (future, answer) in pending.iter_mut().zip(answers.iter_mut()) {
+            if answer.is_none() {
+                match future.as_mut().poll(cx) {
+                    Poll::Ready(v) => *answer = Some(v),
+                    Poll::Pending => done = false,
+                }
+            }
+        }
+        if done {
+            Poll::Ready(answers.drain(..).flatten().collect())
+        } else {
+            Poll::Pending
+        }
+    })
+    .await
 }

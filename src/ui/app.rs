@@ -7,7 +7,6 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use futures::future::join_all;
 use leptos::reactive::signal::RwSignal;
 use leptos::reactive::traits::{Get, GetUntracked, Set};
 use wasm_bindgen::JsCast;
@@ -71,7 +70,7 @@ async fn drive(
                     stage: check.stage(),
                     wait_until: None,
                 });
-                let answers = join_all(requests.into_iter().map(|r| {
+                let sends = requests.into_iter().map(|r| {
                     let url = r.url(&boot.config);
                     let token = r.needs_token().then(|| secret.clone());
                     let timeout = r.deadline_ms.saturating_sub(now).min(u32::MAX as u64) as u32;
@@ -79,8 +78,8 @@ async fn drive(
                         let res = net::proxy_get(&url, token.as_deref(), timeout, cancel).await;
                         (r.id, res)
                     }
-                }))
-                .await;
+                });
+                let answers = net::join_all(sends.collect()).await;
                 for (id, res) in answers {
                     match res {
                         Ok(fetched) => {
