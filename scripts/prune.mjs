@@ -15,7 +15,8 @@ import { execFileSync } from 'node:child_process';
 import { parse } from 'acorn';
 
 const dir = process.argv[2] ?? 'dist';
-const UNUSED = /intounderlying/i;
+// The stream classes, and the marker export of Leptos' wasm-split (lazy modules, unused here).
+const UNUSED = /intounderlying|^_WASM_SPLIT_MARKER_/i;
 const CLASSES = /^IntoUnderlying(Source|ByteSource|Sink)$/;
 
 const only = (re, what) => {

@@ -10,7 +10,8 @@
 // (`wasm.__wbindgen_malloc` becomes `wasm.a`), where the JavaScript reads them. The JavaScript
 // is parsed with acorn, and every import and every use of an export must be found in it, or
 // nothing is written. Run once per build (the names it writes are not wasm-bindgen's, so a
-// second run finds no module to rename and stops).
+// second run finds no module to rename and stops). Custom sections, which only build tools
+// read, are dropped.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'acorn';
@@ -240,13 +241,25 @@ const exportBody = [...leb(exportEntries.length)];
 for (const e of exportEntries) exportBody.push(...name(renamedExports.get(e.field)), ...e.desc);
 const newExports = Buffer.from([7, ...leb(exportBody.length), ...exportBody]);
 if (section.end > exportSection.start) fail('the import section does not come before the exports');
-const out = Buffer.concat([
+const renamedModule = Buffer.concat([
   wasm.subarray(0, section.start),
   newSection,
   wasm.subarray(section.end, exportSection.start),
   newExports,
   wasm.subarray(exportSection.end),
 ]);
+// Custom sections (target features, Leptos' wasm-split marker) are read by build tools only.
+const kept = [renamedModule.subarray(0, 8)];
+{
+  const r = reader(renamedModule, 8);
+  while (r.at < renamedModule.length) {
+    const start = r.at;
+    const id = r.byte();
+    r.skip(r.leb());
+    if (id !== 0) kept.push(renamedModule.subarray(start, r.at));
+  }
+}
+const out = Buffer.concat(kept);
 if (!WebAssembly.validate(out)) fail('the renamed module does not validate');
 writeFileSync(wasmPath, out);
 writeFileSync(jsPath, js);

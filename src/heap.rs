@@ -11,7 +11,7 @@
 //! * a freed block goes on the free list of its size and is handed out again for that size;
 //!   nothing is merged or returned to the browser, so the heap is at most about twice what
 //!   the page holds at its busiest moment, plus the alignment padding;
-//! * new blocks are carved from the end of the heap, which grows by whole 64 KiB pages.
+//! * new blocks are carved from the end of the heap, which grows by at least 1 MiB at a time.
 //!
 //! [`Heap`] is plain Rust over a [`Pages`] source so the native tests can drive it (random
 //! allocations, frees and reallocations, checked for alignment, overlap and contents); the
@@ -26,6 +26,9 @@ pub trait Pages {
     /// Add `count` pages; the address of the first, or `None` when memory is exhausted.
     fn grow(&mut self, count: usize) -> Option<usize>;
 }
+
+/// The fewest pages the heap grows by (1 MiB).
+pub const GROW_PAGES: usize = 16;
 
 /// Size classes 2^3 to 2^31.
 const CLASSES: usize = 32;
@@ -85,15 +88,24 @@ impl<P: Pages> Heap<P> {
         let step = block.min(PAGE);
         let start = self.next.next_multiple_of(step);
         if self.next == 0 || start.checked_add(block).is_none_or(|e| e > self.end) {
-            // Grow: contiguous memory extends the current end; anything else starts anew.
-            let need = block + step;
-            let Some(at) = self.pages.grow(need.div_ceil(PAGE)) else {
+            // Grow, by at least a mebibyte: every `memory.grow` makes the browser replace the
+            // memory's buffer and wasm-bindgen its views of it, so few and large is faster.
+            // Contiguous memory extends the current end; anything else starts anew.
+            // Near the limit, only what this block needs.
+            let need = (block + step).div_ceil(PAGE);
+            let mut pages = need.max(GROW_PAGES);
+            let mut grown = self.pages.grow(pages);
+            if grown.is_none() && pages > need {
+                pages = need;
+                grown = self.pages.grow(pages);
+            }
+            let Some(at) = grown else {
                 return core::ptr::null_mut();
             };
             if at != self.end || self.next == 0 {
                 self.next = at;
             }
-            self.end = at + need.div_ceil(PAGE) * PAGE;
+            self.end = at + pages * PAGE;
             let start = self.next.next_multiple_of(step);
             self.next = start + block;
             return start as *mut u8;
