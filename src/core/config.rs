@@ -577,8 +577,8 @@ fn validate(top: Members) -> Result<Config, Bad> {
         None => vec![DataKind::Users],
         Some(list) => {
             let allowed: &'static [&'static str] = &["users", "groups", "roles", "logs"];
-            let unknown = ConfigProblem::UnknownValue { allowed };
-            let parse = |s: &str| DataKind::parse(s).ok_or(unknown.clone());
+            let parse =
+                |s: &str| DataKind::parse(s).ok_or(ConfigProblem::UnknownValue { allowed });
             unique_values(&list, "required", parse)?
         }
     };
@@ -627,13 +627,12 @@ fn validate(top: Members) -> Result<Config, Bad> {
         ))?,
     };
 
-    let unknown_lang = ConfigProblem::UnknownValue {
-        allowed: &["en", "de", "fr", "es", "ja", "ar"],
-    };
+    const LANGS: &[&str] = &["en", "de", "fr", "es", "ja", "ar"];
+    let unknown_lang = || ConfigProblem::UnknownValue { allowed: LANGS };
     let languages = match texts(top, "languages") {
         None => Lang::ALL.to_vec(),
         Some(list) => {
-            let parse = |s: &str| lang_code(s).ok_or(unknown_lang.clone());
+            let parse = |s: &str| lang_code(s).ok_or_else(unknown_lang);
             unique_values(&list, "languages", parse)?
         }
     };
@@ -641,7 +640,7 @@ fn validate(top: Members) -> Result<Config, Bad> {
         None if languages.contains(&Lang::En) => Lang::En,
         None => languages[0],
         Some(code) => {
-            let lang = lang_code(code).ok_or(Bad("default_language", None, unknown_lang))?;
+            let lang = lang_code(code).ok_or_else(|| Bad("default_language", None, unknown_lang()))?;
             if !languages.contains(&lang) {
                 return Err(Bad("default_language", None, ConfigProblem::NotInLanguages));
             }
