@@ -577,8 +577,7 @@ fn validate(top: Members) -> Result<Config, Bad> {
         None => vec![DataKind::Users],
         Some(list) => {
             let allowed: &'static [&'static str] = &["users", "groups", "roles", "logs"];
-            let parse =
-                |s: &str| DataKind::parse(s).ok_or(ConfigProblem::UnknownValue { allowed });
+            let parse = |s: &str| DataKind::parse(s).ok_or(ConfigProblem::UnknownValue { allowed });
             unique_values(&list, "required", parse)?
         }
     };
@@ -640,7 +639,8 @@ fn validate(top: Members) -> Result<Config, Bad> {
         None if languages.contains(&Lang::En) => Lang::En,
         None => languages[0],
         Some(code) => {
-            let lang = lang_code(code).ok_or_else(|| Bad("default_language", None, unknown_lang()))?;
+            let lang =
+                lang_code(code).ok_or_else(|| Bad("default_language", None, unknown_lang()))?;
             if !languages.contains(&lang) {
                 return Err(Bad("default_language", None, ConfigProblem::NotInLanguages));
             }
