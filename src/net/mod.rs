@@ -284,10 +284,11 @@ async fn read_bounded(
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }
 
-/// GET a file from the page's own origin (config.json, catalogues): the text, or None. Mode
-/// and credentials match `index.html`'s `<link rel="preload" href="config.json" as="fetch"
-/// crossorigin="anonymous">`, so the configuration arrives while the WebAssembly loads (the
-/// same-origin credentials mode only ever talks to the page's own origin).
+/// GET a file from the page's own origin (config.json, catalogues): its status and text, read
+/// as a bounded stream like every answer. Mode and credentials match `index.html`'s
+/// `<link rel="preload" href="config.json" as="fetch" crossorigin="anonymous">`, so the
+/// configuration arrives while the WebAssembly loads (the same-origin credentials mode only
+/// ever talks to the page's own origin).
 pub async fn get_own(path: &str) -> Result<(u16, String), FetchFailure> {
     let response = hardened(Request::get(path))
         .mode(RequestMode::Cors)
@@ -297,20 +298,21 @@ pub async fn get_own(path: &str) -> Result<(u16, String), FetchFailure> {
         .await
         .map_err(|_| FetchFailure::Unreachable)?;
     let status = response.status();
-    let text = response
-        .text()
-        .await
-        .map_err(|_| FetchFailure::Unreachable)?;
+    let text = match response.body() {
+        Some(stream) => read_bounded(&stream, MAX_BODY_BYTES).await?,
+        None => String::new(),
+    };
     Ok((status, text))
 }
 
-/// POST a JSON body (already serialized) with a bearer credential, for `submit` delivery.
+/// POST a JSON body (already serialized) with a bearer credential, for `submit` delivery: the
+/// answer's status (its body says nothing the page shows).
 pub async fn post_json(
     url: &str,
     bearer: Option<&str>,
     body: &str,
     timeout_ms: u32,
-) -> Result<(u16, String), FetchFailure> {
+) -> Result<u16, FetchFailure> {
     let timeout = AbortSignal::timeout_with_u32(timeout_ms.max(1));
     let mut builder = hardened(Request::post(url))
         .header("Content-Type", "application/json")
@@ -329,9 +331,7 @@ pub async fn post_json(
             FetchFailure::Unreachable
         }
     })?;
-    let status = response.status();
-    let text = response.text().await.unwrap_or_default();
-    Ok((status, text.chars().take(2048).collect()))
+    Ok(response.status())
 }
 
 /// Wait `ms` milliseconds (for the rate-limit countdown).

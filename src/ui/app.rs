@@ -300,8 +300,8 @@ pub fn app(boot: Boot) -> El {
                         )
                         .await
                         {
-                            Ok((status, _)) if (200..300).contains(&status) => finish(),
-                            Ok((status, _)) => {
+                            Ok(status) if (200..300).contains(&status) => finish(),
+                            Ok(status) => {
                                 let status = status.to_string();
                                 let error = t.f("delivery.error_status", &[("status", &status)]);
                                 delivery_error.set(error);
