@@ -312,7 +312,10 @@ impl ProxyTemplate {
     pub fn fill(&self, host: &str, path: &str) -> String {
         if self.full_url {
             let url = format!("https://{host}{path}");
-            self.template.replacen("{url}", &url, 1)
+            match crate::core::text::split_once(&self.template, "{url}") {
+                Some((before, after)) => [before, &url, after].concat(),
+                None => self.template.clone(),
+            }
         } else {
             // Replace in one pass so a value can never be taken for a placeholder.
             let mut out = String::with_capacity(self.template.len() + host.len() + path.len());
@@ -1012,7 +1015,8 @@ fn validate_proxy(p: &str) -> Result<ProxyTemplate, ConfigProblem> {
             return Err(ConfigProblem::InvalidUrl);
         }
     } else {
-        let scheme_end = p.find("://").ok_or(ConfigProblem::SchemeNotAllowed)?;
+        let scheme_end =
+            crate::core::text::find(p, "://").ok_or(ConfigProblem::SchemeNotAllowed)?;
         let after = &p[scheme_end + 3..];
         let authority_end = after.find(['/', '?']).unwrap_or(after.len());
         if p[..scheme_end].contains('{') || after[..authority_end].contains('{') {

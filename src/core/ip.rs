@@ -44,7 +44,7 @@ pub fn parse_v6(s: &str) -> Option<[u16; 8]> {
         Some(out)
     }
     let mut out = [0u16; 8];
-    match s.split_once("::") {
+    match crate::core::text::split_once(s, "::") {
         Some((head, tail)) => {
             let head = groups(head, false)?;
             let tail = groups(tail, true)?;

@@ -681,7 +681,7 @@ impl Parser {
         if lower.starts_with("mailto:") {
             return Err(OrgUrlError::EmailAddress);
         }
-        if !s.contains("://") {
+        if !crate::core::text::contains(s, "://") {
             if let Some((local, domain)) = s
                 .split_once('@')
                 .filter(|(l, _)| !l.contains(['/', '?', '#']))
@@ -699,7 +699,7 @@ impl Parser {
             let urlish = parts
                 .iter()
                 .filter(|p| {
-                    p.split_once("://").is_some_and(|(_, h)| !h.is_empty())
+                    crate::core::text::split_once(p, "://").is_some_and(|(_, h)| !h.is_empty())
                         || p.trim_matches('.').contains('.')
                 })
                 .count();
@@ -784,7 +784,9 @@ impl Parser {
             return Err(OrgUrlError::Empty);
         }
         let lower_auth = authority.to_ascii_lowercase();
-        if lower_auth.contains("http:") || lower_auth.contains("https:") {
+        if crate::core::text::contains(&lower_auth, "http:")
+            || crate::core::text::contains(&lower_auth, "https:")
+        {
             return Err(OrgUrlError::MultipleUrls);
         }
         if authority.contains('@') {
@@ -1138,7 +1140,7 @@ impl Parser {
     /// An ASCII host whose `xn--` labels decode to a look-alike of an Okta domain.
     fn lookalike_punycode(&self, host: &str) -> Option<OrgUrlError> {
         // Under a real Okta suffix the name is Okta's, whatever the org label spells.
-        if !host.contains("xn--") || hosts::okta_suffix(host).is_some() {
+        if !crate::core::text::contains(host, "xn--") || hosts::okta_suffix(host).is_some() {
             return None;
         }
         let decoded: Vec<String> = host
@@ -1280,7 +1282,8 @@ fn strip_brackets(s: &str) -> Option<&str> {
     if inner.is_empty() || inner.contains([first, close]) {
         return None;
     }
-    let addressy = inner.contains("://") || (inner.contains('.') && !inner.contains(':'));
+    let addressy =
+        crate::core::text::contains(inner, "://") || (inner.contains('.') && !inner.contains(':'));
     let ok = match first {
         '<' => addressy && !inner.chars().any(char::is_whitespace),
         '[' => addressy,
@@ -1291,7 +1294,7 @@ fn strip_brackets(s: &str) -> Option<&str> {
 
 /// The target of a Markdown link `[text](https://acme.okta.com)`.
 fn markdown_link_target(s: &str) -> Option<&str> {
-    let (_, target) = s.strip_prefix('[')?.strip_suffix(')')?.split_once("](")?;
+    let (_, target) = crate::core::text::split_once(s.strip_prefix('[')?.strip_suffix(')')?, "](")?;
     (!target.is_empty() && !target.contains(['(', ')'])).then_some(target)
 }
 
@@ -1300,14 +1303,16 @@ fn markdown_link_target(s: &str) -> Option<&str> {
 fn is_placeholder_text(s: &str) -> bool {
     let lower = s.to_ascii_lowercase();
     // The host part, leniently: after a scheme, up to the path.
-    let start = lower.find("://").map(|i| i + 3).unwrap_or(0);
+    let start = crate::core::text::find(&lower, "://")
+        .map(|i| i + 3)
+        .unwrap_or(0);
     let rest = &lower[start..];
     let end = rest.find(['/', '\\', '?', '#']).unwrap_or(rest.len());
     let auth = &rest[..end];
     if auth.contains(['{', '}', '<', '>', '$', '*'])
         || ["%7b", "%7d", "%3c", "%3e", "%24", "%2a"]
             .iter()
-            .any(|p| auth.contains(p))
+            .any(|p| crate::core::text::contains(auth, p))
     {
         return true;
     }
@@ -1543,7 +1548,7 @@ fn is_your_label(compact: &str) -> bool {
             "name",
         ]
         .iter()
-        .any(|k| rest.contains(k))
+        .any(|k| crate::core::text::contains(rest, k))
     })
 }
 

@@ -430,9 +430,13 @@ fn cors_anywhere_error(raw: &RawResponse) -> Option<ProxyErrorCode> {
         return None;
     }
     Some(
-        if head.contains("ENOTFOUND") || head.contains("EAI_AGAIN") {
+        if crate::core::text::contains(head, "ENOTFOUND")
+            || crate::core::text::contains(head, "EAI_AGAIN")
+        {
             ProxyErrorCode::NameNotFound
-        } else if head.contains("ETIMEDOUT") || head.contains("ESOCKETTIMEDOUT") {
+        } else if crate::core::text::contains(head, "ETIMEDOUT")
+            || crate::core::text::contains(head, "ESOCKETTIMEDOUT")
+        {
             ProxyErrorCode::UpstreamTimeout
         } else {
             ProxyErrorCode::UpstreamUnreachable

@@ -327,7 +327,7 @@ pub fn clean(input: &str) -> Result<ApiToken, TokenError> {
         note(TokenCorrection::RemovedInvisibleCharacters);
     }
     s = trim(s, &mut note);
-    if s.contains("://") {
+    if crate::core::text::contains(s, "://") {
         return Err(TokenError::LooksLikeUrl);
     }
     // Prefixes: `-H "Authorization: SSWS …"`, `OKTA_API_TOKEN=…`, `SSWS …`, `Bearer …`.
@@ -469,7 +469,7 @@ fn strip_variable_name(s: &str) -> Option<&str> {
     let variable_like = name.contains(['_', '.', '-'])
         || ["token", "key", "secret", "okta"]
             .iter()
-            .any(|w| lower.contains(w));
+            .any(|w| crate::core::text::contains(&lower, w));
     if !variable_like || lower == "ssws" || lower == "bearer" {
         return None;
     }
@@ -480,7 +480,9 @@ fn strip_variable_name(s: &str) -> Option<&str> {
 
 /// Placeholder words and template syntax.
 fn is_placeholder(s: &str) -> bool {
-    if s.contains(['{', '}', '<', '>', '$', '[', ']']) || s.to_ascii_lowercase().contains("%7b") {
+    if s.contains(['{', '}', '<', '>', '$', '[', ']'])
+        || crate::core::text::contains(&s.to_ascii_lowercase(), "%7b")
+    {
         return true;
     }
     let compact: String = s
@@ -518,12 +520,15 @@ fn is_placeholder(s: &str) -> bool {
     {
         if ["token", "key", "api", "secret", "okta"]
             .iter()
-            .any(|k| rest.contains(k))
+            .any(|k| crate::core::text::contains(rest, k))
         {
             return true;
         }
     }
-    if compact.contains("insert") && (compact.contains("token") || compact.contains("key")) {
+    if crate::core::text::contains(&compact, "insert")
+        && (crate::core::text::contains(&compact, "token")
+            || crate::core::text::contains(&compact, "key"))
+    {
         return true;
     }
     // `xxxx…` or `00xxxx…`.
@@ -533,7 +538,7 @@ fn is_placeholder(s: &str) -> bool {
 
 /// A masked or shortened display of a token.
 fn is_masked(s: &str) -> bool {
-    s.contains("...") || s.contains(['…', '•', '●', '∙', '·', '*'])
+    crate::core::text::contains(s, "...") || s.contains(['…', '•', '●', '∙', '·', '*'])
 }
 
 #[cfg(test)]
