@@ -757,7 +757,7 @@ fn validate_partner(p: Members) -> Result<Partner, Bad> {
         None => None,
         Some(n) => {
             let n = n.trim();
-            if n.chars().count() > MAX_PARTNER_NAME {
+            if crate::core::text::char_count(n) > MAX_PARTNER_NAME {
                 let max = MAX_PARTNER_NAME;
                 return Err(Bad("partner.name", None, ConfigProblem::TooLong { max }));
             }
@@ -873,7 +873,7 @@ fn parse_absolute(url: &str, allow_http_loopback: bool) -> Result<Absolute<'_>, 
         };
         (format!("[{}]", inner.to_ascii_lowercase()), port)
     } else {
-        match authority.rsplit_once(':') {
+        match crate::core::text::rsplit_once(authority, b':') {
             Some((h, p)) => (h.to_ascii_lowercase(), Some(p)),
             None => (authority.to_ascii_lowercase(), None),
         }

@@ -162,7 +162,7 @@ pub const LOOPBACK_ZONES: &[&str] = &[
 /// 127.0.0.1), a private top-level label (`.local`, `.internal`, `.home.arpa`, …) or a zone
 /// that resolves to loopback (`lvh.me`, `nip.io`, …).
 pub fn is_local_name(host: &str) -> bool {
-    let last = host.rsplit('.').next().unwrap_or(host);
+    let last = crate::core::text::last_part(host, b'.');
     LOCAL_TLDS.contains(&last)
         || host.split('.').any(|l| l == "localhost")
         || LOOPBACK_ZONES.iter().any(|z| in_zone(host, z))
@@ -289,8 +289,8 @@ pub fn near_miss_suffix(host: &str) -> Option<NearMiss> {
 /// (`acme.okta.com.com` → `acme.okta.com`, `login.acme.com.com` → `login.acme.com`).
 /// Okta's SDKs refuse hosts ending in `.com.com`.
 pub fn undoubled(host: &str) -> Option<&str> {
-    let (rest, last) = host.rsplit_once('.')?;
-    let prev = rest.rsplit('.').next()?;
+    let (rest, last) = crate::core::text::rsplit_once(host, b'.')?;
+    let prev = crate::core::text::last_part(rest, b'.');
     (prev == last && rest.contains('.')).then_some(rest)
 }
 
@@ -405,7 +405,7 @@ pub fn punycode_decode(input: &str) -> Option<String> {
     if !input.is_ascii() {
         return None;
     }
-    let (basic, ext) = match input.rfind('-') {
+    let (basic, ext) = match input.bytes().rposition(|b| b == b'-') {
         Some(i) => (&input[..i], &input[i + 1..]),
         None => ("", input),
     };

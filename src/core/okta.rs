@@ -176,7 +176,7 @@ pub fn https_host(url: &str) -> Option<String> {
     if authority.contains('@') {
         return None;
     }
-    let host = match authority.rsplit_once(':') {
+    let host = match crate::core::text::rsplit_once(authority, b':') {
         Some((h, "443")) => h,
         Some(_) => return None,
         None => authority,

@@ -655,7 +655,7 @@ impl Parser {
 
     fn run(mut self, input: &str) -> Result<OrgUrl, OrgUrlError> {
         if input.len() > MAX_INPUT_CHARS {
-            let len = input.chars().count();
+            let len = crate::core::text::char_count(input);
             if len > MAX_INPUT_CHARS {
                 return Err(OrgUrlError::TooLong { len });
             }
@@ -823,7 +823,7 @@ impl Parser {
                 suggestion: None,
             });
         }
-        let (host_raw, port) = match authority.rsplit_once(':') {
+        let (host_raw, port) = match crate::core::text::rsplit_once(authority, b':') {
             Some((h, p)) => (h, Some(p)),
             None => (authority, None),
         };

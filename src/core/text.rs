@@ -35,9 +35,25 @@ pub fn split_once<'a>(hay: &'a str, sep: &str) -> Option<(&'a str, &'a str)> {
     Some((&hay[..i], &hay[i + sep.len()..]))
 }
 
+/// `hay` split around the last `sep`, an ASCII byte (a byte scan, not std's searcher).
+pub fn rsplit_once(hay: &str, sep: u8) -> Option<(&str, &str)> {
+    let i = hay.bytes().rposition(|b| b == sep)?;
+    Some((&hay[..i], &hay[i + 1..]))
+}
+
+/// The part of `hay` after its last `sep` (an ASCII byte), or all of it.
+pub fn last_part(hay: &str, sep: u8) -> &str {
+    rsplit_once(hay, sep).map_or(hay, |(_, last)| last)
+}
+
+/// How many characters `s` has: its bytes that do not continue a character.
+pub fn char_count(s: &str) -> usize {
+    s.bytes().filter(|b| b & 0xC0 != 0x80).count()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{contains, find, join, split_once};
+    use super::{char_count, contains, find, join, last_part, rsplit_once, split_once};
 
     /// Every string of up to four characters from a small alphabet with a multi-byte letter,
     /// against every needle of up to two: the same answers as `str`.
@@ -65,6 +81,9 @@ mod tests {
                 assert_eq!(contains(hay, needle), hay.contains(needle.as_str()));
                 assert_eq!(split_once(hay, needle), hay.split_once(needle.as_str()));
             }
+            assert_eq!(char_count(hay), hay.chars().count());
+            assert_eq!(rsplit_once(hay, b':'), hay.rsplit_once(':'));
+            assert_eq!(last_part(hay, b':'), hay.rsplit(':').next().unwrap());
         }
     }
 

@@ -308,7 +308,7 @@ impl std::error::Error for TokenError {}
 /// Clean what was pasted into the token field. See the module documentation.
 pub fn clean(input: &str) -> Result<ApiToken, TokenError> {
     if input.len() > MAX_INPUT_CHARS {
-        let len = input.chars().count();
+        let len = crate::core::text::char_count(input);
         if len > MAX_INPUT_CHARS {
             return Err(TokenError::TooLong { len });
         }
