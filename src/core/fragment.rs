@@ -252,8 +252,7 @@ pub fn parse_with(fragment: &str, languages: &[Lang]) -> Fragment {
             continue;
         }
         let (raw_key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
-        let key = percent_decode(raw_key)
-            .unwrap_or_else(|| String::from_utf8_lossy(raw_key.as_bytes()).into_owned());
+        let key = percent_decode(raw_key).unwrap_or_else(|| raw_key.to_string());
         let Some(known) = FragmentKey::parse(&key) else {
             if is_refused_key(&key) {
                 list_key(&mut out.ignored, &key);

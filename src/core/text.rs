@@ -51,9 +51,60 @@ pub fn char_count(s: &str) -> usize {
     s.bytes().filter(|b| b & 0xC0 != 0x80).count()
 }
 
+/// Bytes as text, each invalid sequence replaced by U+FFFD as `String::from_utf8_lossy` (and
+/// a browser's `Response.text()`) does; valid text is not copied.
+pub fn utf8_lossy(bytes: Vec<u8>) -> String {
+    let bytes = match String::from_utf8(bytes) {
+        Ok(text) => return text,
+        Err(e) => e.into_bytes(),
+    };
+    let mut out = String::with_capacity(bytes.len());
+    let mut rest = bytes.as_slice();
+    loop {
+        match core::str::from_utf8(rest) {
+            Ok(valid) => {
+                out.push_str(valid);
+                return out;
+            }
+            Err(e) => {
+                let (valid, bad) = rest.split_at(e.valid_up_to());
+                out.push_str(core::str::from_utf8(valid).unwrap_or_default());
+                out.push('\u{FFFD}');
+                rest = &bad[e.error_len().map_or(bad.len(), usize::from)..];
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{char_count, contains, find, join, last_part, rsplit_once, split_once};
+    use super::{char_count, contains, find, join, last_part, rsplit_once, split_once, utf8_lossy};
+
+    /// Every sequence of up to four bytes from a set that makes valid, truncated, overlong and
+    /// surrogate sequences: the same text as std.
+    #[test]
+    fn lossy_decoding_like_std() {
+        let set = [
+            0x41u8, 0x80, 0xA0, 0xBF, 0xC0, 0xC3, 0xA9, 0xE2, 0x82, 0xAC, 0xED, 0xF0, 0x9F, 0xF4,
+            0xFF,
+        ];
+        let mut seqs: Vec<Vec<u8>> = vec![vec![]];
+        for _ in 0..4 {
+            let longer: Vec<Vec<u8>> = seqs
+                .iter()
+                .filter(|s| s.len() == seqs.last().map_or(0, Vec::len))
+                .flat_map(|s| set.iter().map(move |b| [s.as_slice(), &[*b]].concat()))
+                .collect();
+            seqs.extend(longer);
+        }
+        for s in &seqs {
+            assert_eq!(
+                utf8_lossy(s.clone()),
+                String::from_utf8_lossy(s),
+                "{s:02x?}"
+            );
+        }
+    }
 
     /// Every string of up to four characters from a small alphabet with a multi-byte letter,
     /// against every needle of up to two: the same answers as `str`.

@@ -280,8 +280,7 @@ async fn read_bounded(
         bytes.resize(at + len, 0);
         part.copy_to(&mut bytes[at..]);
     }
-    Ok(String::from_utf8(bytes)
-        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+    Ok(crate::core::text::utf8_lossy(bytes))
 }
 
 /// GET a file from the page's own origin (config.json, catalogues): its status and text, read
