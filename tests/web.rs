@@ -2,6 +2,8 @@
 //! driven through the DOM the way a person would: type, leave the field, press a button.
 #![cfg(target_arch = "wasm32")]
 
+use std::rc::Rc;
+
 use okta_link::core::config::Config;
 use okta_link::core::fragment;
 use okta_link::i18n::{Catalog, Lang, Texts, EN_JSON};
@@ -19,8 +21,8 @@ fn boot(config: &str) -> Boot {
     let fragment = fragment::parse("", &config);
     let english = Catalog::parse(EN_JSON, &BrowserJson).expect("English catalogue parses");
     Boot {
-        config,
-        fragment,
+        config: Rc::new(config),
+        fragment: Rc::new(fragment),
         texts: Texts::new(Lang::En, Catalog::default(), english),
     }
 }

@@ -592,7 +592,7 @@ pub fn app(boot: Boot) -> El {
     }));
 
     if embed.active() {
-        embed.listen(&boot.config, move |msg| match msg {
+        embed.listen(move |msg| match msg {
             Inbound::Session(s) => session.set(s),
             Inbound::Theme(theme) => {
                 if let Some(html) = crate::ui::dom::document().document_element() {

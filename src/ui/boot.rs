@@ -8,13 +8,14 @@ use crate::core::fragment::{self, Fragment};
 use crate::i18n::{self, Catalog, Lang, Texts};
 use crate::net::{self, BrowserJson};
 use crate::ui::dom::{document, el, window, El};
+use std::rc::Rc;
 use wasm_bindgen::JsCast;
 
-/// What the page starts with.
+/// What the page starts with. Shared, not copied, by the parts of the page that need it.
 #[derive(Clone)]
 pub struct Boot {
-    pub config: Config,
-    pub fragment: Fragment,
+    pub config: Rc<Config>,
+    pub fragment: Rc<Fragment>,
     pub texts: Texts,
 }
 
@@ -66,8 +67,8 @@ pub async fn boot() -> Result<Boot, BootError> {
     );
     let texts = load_texts(lang).await;
     Ok(Boot {
-        config,
-        fragment,
+        config: Rc::new(config),
+        fragment: Rc::new(fragment),
         texts,
     })
 }

@@ -80,17 +80,18 @@ impl Embed {
 
     /// Listen for the host's messages; `on` gets each valid one. Messages from any origin not on
     /// the allow-list, from another window, or of another shape are ignored.
-    pub fn listen(&self, config: &Config, on: impl Fn(Inbound) + 'static) {
+    pub fn listen(&self, on: impl Fn(Inbound) + 'static) {
         ON_MESSAGE.with(|m| *m.borrow_mut() = Some(Rc::new(on)));
         if LISTENING.with(|l| l.replace(true)) {
             return;
         }
         let allowed = self.allowed.clone();
         let bound = self.bound.clone();
-        let config = config.clone();
         let handler = Closure::<dyn Fn(MessageEvent)>::new(move |ev: MessageEvent| {
             let origin = ev.origin();
-            if !allowed.contains(&origin) || !config.origin_allowed(&origin) {
+            // Compared as configured and after the same normalization as the configuration's.
+            let normalized = crate::core::config::normalize_origin(&origin);
+            if !allowed.contains(&origin) || !normalized.is_some_and(|o| allowed.contains(&o)) {
                 return;
             }
             let from_host = match (ev.source(), host_window()) {
