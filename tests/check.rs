@@ -248,7 +248,7 @@ fn drive(mut check: Check, script: &Script) -> (Report, Trace, Check) {
                 trace.ended_ms = now;
                 // Polling again gives the same report.
                 assert_eq!(check.poll(now + 1), Step::Done(report.clone()));
-                return (report, trace, check);
+                return ((*report).clone(), trace, check);
             }
         }
     }
@@ -289,6 +289,14 @@ fn assert_round_one_only(trace: &Trace) {
 
 // ---------------------------------------------------------------------------------------------
 // Verified
+
+/// The report of a finished step (a copy), or `None` while the check goes on.
+fn done(step: Step) -> Option<Report> {
+    match step {
+        Step::Done(report) => Some((*report).clone()),
+        _ => None,
+    }
+}
 
 #[wasm_bindgen_test(unsupported = test)]
 fn super_admin_is_verified_in_two_rounds() {
@@ -647,8 +655,8 @@ fn rate_limit_without_reset_header_is_not_retried() {
     }
     assert!(check.record(reqs[0].id, ProbeOutcome::WellKnown(wk)));
     assert!(check.record(reqs[1].id, ProbeOutcome::Me(me)));
-    match check.poll(T0 + 100) {
-        Step::Done(Report::Failed(Failure::RateLimited {
+    match done(check.poll(T0 + 100)) {
+        Some(Report::Failed(Failure::RateLimited {
             retry_at_epoch_s, ..
         })) => assert_eq!(retry_at_epoch_s, None),
         other => panic!("{other:?}"),
@@ -1085,8 +1093,8 @@ fn stale_and_foreign_answers_are_ignored() {
     );
     assert!(check.record_transport(reqs[0].id, Transport::Unreachable));
     assert_eq!(
-        check.poll(T0 + 20),
-        Step::Done(Report::Failed(Failure::ProxyDown))
+        done(check.poll(T0 + 20)),
+        Some(Report::Failed(Failure::ProxyDown))
     );
     // After the end, nothing is recorded.
     assert!(!check.record_transport(reqs[0].id, Transport::TimedOut));
@@ -1096,8 +1104,8 @@ fn stale_and_foreign_answers_are_ignored() {
 #[wasm_bindgen_test(unsupported = test)]
 fn an_invalid_host_sends_nothing() {
     let mut check = Check::new("not a host".into(), vec![DataKind::Users], T0);
-    match check.poll(T0) {
-        Step::Done(Report::Failed(Failure::NoOrgAtAddress { .. })) => {}
+    match done(check.poll(T0)) {
+        Some(Report::Failed(Failure::NoOrgAtAddress { .. })) => {}
         other => panic!("{other:?}"),
     }
     assert_eq!(check.requests_sent(), 0);
@@ -1154,8 +1162,8 @@ fn a_user_id_that_cannot_go_in_a_path_is_unreadable() {
     };
     assert!(check.record(reqs[0].id, ProbeOutcome::WellKnown(wk)));
     assert!(check.record_response(reqs[1].id, &raw, &SerdeJson));
-    match check.poll(T0 + 1) {
-        Step::Done(Report::Failed(Failure::UnexpectedResponse {
+    match done(check.poll(T0 + 1)) {
+        Some(Report::Failed(Failure::UnexpectedResponse {
             probe: ProbeKind::Me,
             kind: Some(UnreadableKind::UnexpectedShape),
             ..

@@ -20,6 +20,7 @@
 //!    request not in flight are ignored (the call returns `false`).
 
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -257,7 +258,7 @@ pub enum Step {
     /// end of the budget).
     Pending { until_ms: u64 },
     /// The check is over.
-    Done(Report),
+    Done(Arc<Report>),
 }
 
 /// The answer to one probe, typed by probe.
@@ -340,7 +341,7 @@ pub struct Check {
     retry: Vec<ProbeKind>,
     wait_until: Option<u64>,
     identity: Option<Identity>,
-    report: Option<Report>,
+    report: Option<Arc<Report>>,
     sent: usize,
 }
 
@@ -350,9 +351,9 @@ impl Check {
     pub fn new(host: String, required: Vec<DataKind>, started_ms: u64) -> Check {
         let host = host.trim().to_ascii_lowercase();
         let report = (!is_dns_host(&host)).then(|| {
-            Report::Failed(Failure::NoOrgAtAddress {
+            Arc::new(Report::Failed(Failure::NoOrgAtAddress {
                 host: crate::core::json::bounded(&host, 256),
-            })
+            }))
         });
         Check {
             id: NEXT_CHECK.fetch_add(1, Ordering::Relaxed),
@@ -401,7 +402,7 @@ impl Check {
 
     /// The report, once the check is over.
     pub fn report(&self) -> Option<&Report> {
-        self.report.as_ref()
+        self.report.as_deref()
     }
 
     pub fn is_done(&self) -> bool {
@@ -591,6 +592,7 @@ impl Check {
     }
 
     fn finish(&mut self, report: Report) -> Step {
+        let report = Arc::new(report);
         self.report = Some(report.clone());
         Step::Done(report)
     }

@@ -58,7 +58,7 @@ async fn drive(
     boot: &Boot,
     cancel: &Cancel,
     set_phase: RwSignal<Phase>,
-) -> Option<Report> {
+) -> Option<Arc<Report>> {
     loop {
         if cancel.is_cancelled() {
             return None;
@@ -219,7 +219,7 @@ pub fn app(boot: Boot) -> El {
                 }
                 let Some(report) = report else { return };
                 let focus_field = report.failure().and_then(|f| f.field());
-                phase.set(Phase::Finished(Arc::new(report)));
+                phase.set(Phase::Finished(report));
                 // Move focus: to the field to fix on a failure that names one, else to the result.
                 after_render(Box::new(move || match focus_field {
                     Some(Field::OrgUrl) => {
