@@ -125,16 +125,17 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    fn new(key: impl Into<String>, problem: ConfigProblem) -> ConfigError {
-        let mut key: String = key.into();
-        if key.len() > 128 {
-            let mut cut = 128;
-            while !key.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            key.truncate(cut);
+    /// The key is cut to 128 bytes (at a character boundary): it may be anything the file
+    /// holds.
+    fn new(key: &str, problem: ConfigProblem) -> ConfigError {
+        let mut cut = key.len().min(128);
+        while !key.is_char_boundary(cut) {
+            cut -= 1;
         }
-        ConfigError { key, problem }
+        ConfigError {
+            key: key[..cut].to_string(),
+            problem,
+        }
     }
 }
 
@@ -471,7 +472,7 @@ fn check_shape(
         } else {
             continue;
         };
-        return Err(ConfigError::new(join(prefix, k), problem));
+        return Err(ConfigError::new(&join(prefix, k), problem));
     }
     for (name, shape) in fields {
         let Some(v) = member(members, name) else {
@@ -492,7 +493,7 @@ fn check_shape(
                     None => continue,
                     Some(i) => {
                         return Err(ConfigError::new(
-                            format!("{path}[{i}]"),
+                            &format!("{path}[{i}]"),
                             ConfigProblem::WrongType {
                                 expected: JsonKind::String,
                             },
@@ -505,7 +506,7 @@ fn check_shape(
             (Shape::Number, _) => JsonKind::Integer,
         };
         return Err(ConfigError::new(
-            path,
+            &path,
             ConfigProblem::WrongType { expected },
         ));
     }
