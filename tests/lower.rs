@@ -68,6 +68,6 @@ fn print_runs() {
         runs.len()
     );
     for (first, last, step, delta) in runs {
-        println!("    (0x{first:X}, 0x{last:X}, {step}, {delta}),");
+        println!("    run(0x{first:X}, 0x{last:X}, {step}, {delta}),");
     }
 }
