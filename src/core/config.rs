@@ -153,6 +153,8 @@ impl fmt::Display for ConfigError {
             }
             ConfigProblem::WrongType { expected } => format!("must be a {}", expected.code()),
             ConfigProblem::OutOfRange { min, max } => {
+                // As u32, the integer type the page formats anyway.
+                let (min, max) = (*min as u32, (*max).min(u32::MAX.into()) as u32);
                 format!("must be a whole number from {min} to {max}")
             }
             ConfigProblem::TooLong { max } => format!("must be at most {max} characters"),
@@ -924,7 +926,7 @@ fn origin_of(a: &Absolute) -> String {
     let scheme = if a.https { "https" } else { "http" };
     let default_port = if a.https { 443 } else { 80 };
     match a.port {
-        Some(p) if p != default_port => format!("{scheme}://{}:{p}", a.host),
+        Some(p) if p != default_port => format!("{scheme}://{}:{}", a.host, u32::from(p)),
         _ => format!("{scheme}://{}", a.host),
     }
 }

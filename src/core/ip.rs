@@ -68,7 +68,8 @@ pub fn parse_v6(s: &str) -> Option<[u16; 8]> {
 
 /// An IPv4 address written as dotted decimal.
 pub fn show_v4(a: [u8; 4]) -> String {
-    format!("{}.{}.{}.{}", a[0], a[1], a[2], a[3])
+    let [a, b, c, d] = a.map(u32::from);
+    format!("{a}.{b}.{c}.{d}")
 }
 
 /// An IPv6 address written as `std::net::Ipv6Addr` displays it: lowercase hex, the longest run

@@ -63,7 +63,8 @@ pub fn call_label(probe: ProbeKind) -> &'static str {
 
 /// `HH:MM UTC` of an epoch time, for "try again at".
 pub fn utc_time(epoch_s: u64) -> String {
-    let day = epoch_s % 86_400;
+    // Formatted as u32, the integer type the page formats anyway.
+    let day = (epoch_s % 86_400) as u32;
     format!("{:02}:{:02} UTC", day / 3600, (day % 3600) / 60)
 }
 
@@ -97,9 +98,11 @@ pub fn failure(t: &Texts, f: &Failure) -> Described {
                     .unwrap_or_else(|| t.t("failure.rate_limited.later")),
             ));
         }
-        Failure::OktaServerError { status, .. } => params.push(("status", status.to_string())),
+        Failure::OktaServerError { status, .. } => {
+            params.push(("status", u32::from(*status).to_string()))
+        }
         Failure::ProxyMisconfigured { issue, status, .. } => {
-            params.push(("status", status.to_string()));
+            params.push(("status", u32::from(*status).to_string()));
             params.push(("issue", t.t(&format!("proxy_issue.{}", issue.code()))));
         }
         Failure::ProxyRefusedTarget { host, code } => {
@@ -115,7 +118,7 @@ pub fn failure(t: &Texts, f: &Failure) -> Described {
             kind,
             ..
         } => {
-            params.push(("status", status.to_string()));
+            params.push(("status", u32::from(*status).to_string()));
             params.push(("call", call_label(*probe).to_string()));
             params.push((
                 "kind",

@@ -302,7 +302,7 @@ pub fn app(boot: Boot) -> El {
                         {
                             Ok(status) if (200..300).contains(&status) => finish(),
                             Ok(status) => {
-                                let status = status.to_string();
+                                let status = u32::from(status).to_string();
                                 let error = t.f("delivery.error_status", &[("status", &status)]);
                                 delivery_error.set(error);
                                 phase.set(Phase::Finished(report));
@@ -455,7 +455,10 @@ pub fn app(boot: Boot) -> El {
                 let secs = until.saturating_sub(net::now_ms()).div_ceil(1000);
                 let wait = t.f(
                     "progress.rate_limit_wait",
-                    &[("seconds", &secs.to_string())],
+                    &[(
+                        "seconds",
+                        &(secs.min(u64::from(u32::MAX)) as u32).to_string(),
+                    )],
                 );
                 content.push(el("p").class("warning").attr("role", "timer").text(&wait));
             }

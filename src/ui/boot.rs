@@ -135,7 +135,10 @@ pub fn config_error_page(error: BootError) -> El {
             if *status == 0 {
                 "config.json could not be fetched.".to_string()
             } else {
-                format!("config.json could not be fetched (HTTP {status}).")
+                format!(
+                    "config.json could not be fetched (HTTP {}).",
+                    u32::from(*status)
+                )
             },
             None,
             "Deploy a config.json beside index.html. See the Configuration section of the README."
