@@ -2,8 +2,8 @@
 //!
 //! A page like this one allocates small, short-lived strings and a few documents of some
 //! kilobytes, and lives for minutes. A general-purpose allocator (Rust's default on wasm is
-//! dlmalloc) costs about 7 KB of the module, a fifth of which is the first load's budget
-//! for the whole page's logic; this one costs a few hundred bytes:
+//! dlmalloc) costs about 7 KB of the module, 2.4 kB of the first load; this one costs a few
+//! hundred bytes:
 //!
 //! * every request is rounded up to a power of two from 8 bytes ([`class_of`]), and a block of
 //!   size 2^k starts at a multiple of 2^k (of 64 KiB for larger blocks), which gives every
