@@ -8,54 +8,19 @@
 // removes the exports with binaryen's wasm-metadce, optimizes again with the flags from
 // index.html (one source of truth), and removes the classes from the wasm-bindgen JavaScript
 // (parsed with acorn, so only those declarations go). Idempotent: a second run finds nothing.
-import { readdirSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { parse } from 'acorn';
+import { distAssets, exportNames } from './dist.mjs';
 
 const dir = process.argv[2] ?? 'dist';
 // The stream classes, and the marker export of Leptos' wasm-split (lazy modules, unused here).
 const UNUSED = /intounderlying|^_WASM_SPLIT_MARKER_/i;
 const CLASSES = /^IntoUnderlying(Source|ByteSource|Sink)$/;
 
-const only = (re, what) => {
-  const found = readdirSync(dir).filter((f) => re.test(f));
-  if (found.length !== 1) {
-    console.error(`expected one ${what} in ${dir}, found ${found.length}`);
-    process.exit(1);
-  }
-  return join(dir, found[0]);
-};
-const wasmPath = only(/^okta-link-[0-9a-f]+_bg\.wasm$/, 'wasm module');
-const jsPath = only(/^okta-link-[0-9a-f]+\.js$/, 'wasm-bindgen script');
-
-// The export section's names (section 7): enough of the binary format to list them.
-function exportNames(bytes) {
-  let i = 8;
-  const leb = () => {
-    let r = 0, s = 0, b;
-    do { b = bytes[i++]; r |= (b & 0x7f) << s; s += 7; } while (b & 0x80);
-    return r >>> 0;
-  };
-  while (i < bytes.length) {
-    const id = bytes[i++];
-    const size = leb();
-    const end = i + size;
-    if (id === 7) {
-      const names = [];
-      for (let n = leb(); n > 0; n--) {
-        const len = leb();
-        names.push(new TextDecoder().decode(bytes.subarray(i, i + len)));
-        i += len + 1; // name, kind
-        leb(); // index
-      }
-      return names;
-    }
-    i = end;
-  }
-  return [];
-}
+const { wasmPath, jsPath } = distAssets(dir);
 
 const wasm = readFileSync(wasmPath);
 const exports = exportNames(wasm);

@@ -12,21 +12,12 @@
 // nothing is written. Run once per build (the names it writes are not wasm-bindgen's, so a
 // second run finds no module to rename and stops). Custom sections, which only build tools
 // read, are dropped.
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parse } from 'acorn';
+import { distAssets, reader, sections } from './dist.mjs';
 
 const dir = process.argv[2] ?? 'dist';
-const only = (re, what) => {
-  const found = readdirSync(dir).filter((f) => re.test(f));
-  if (found.length !== 1) {
-    console.error(`expected one ${what} in ${dir}, found ${found.length}`);
-    process.exit(1);
-  }
-  return join(dir, found[0]);
-};
-const wasmPath = only(/^okta-link-[0-9a-f]+_bg\.wasm$/, 'wasm module');
-const jsPath = only(/^okta-link-[0-9a-f]+\.js$/, 'wasm-bindgen script');
+const { wasmPath, jsPath } = distAssets(dir);
 const MODULE = './okta-link_bg.js';
 const SHORT_MODULE = 'a';
 const fail = (msg) => {
@@ -36,26 +27,6 @@ const fail = (msg) => {
 
 // --- the wasm import section -------------------------------------------------------------
 const wasm = readFileSync(wasmPath);
-const utf8 = new TextDecoder();
-function reader(bytes, at) {
-  let i = at;
-  return {
-    get at() { return i; },
-    skip(n) { i += n; },
-    byte: () => bytes[i++],
-    leb() {
-      let r = 0, s = 0, b;
-      do { b = bytes[i++]; r += (b & 0x7f) * 2 ** s; s += 7; } while (b & 0x80);
-      return r;
-    },
-    name() {
-      const len = this.leb();
-      const s = utf8.decode(bytes.subarray(i, i + len));
-      i += len;
-      return s;
-    },
-  };
-}
 const leb = (n) => {
   const out = [];
   do {
@@ -71,20 +42,9 @@ const name = (s) => {
   return [...leb(b.length), ...b];
 };
 
-let section = null;
-let exportSection = null;
-{
-  const r = reader(wasm, 8);
-  while (r.at < wasm.length) {
-    const start = r.at;
-    const id = r.byte();
-    const size = r.leb();
-    const body = r.at;
-    if (id === 2) section = { start, body, end: body + size };
-    if (id === 7) exportSection = { start, body, end: body + size };
-    r.skip(size);
-  }
-}
+const all = sections(wasm);
+const section = all.find((x) => x.id === 2);
+const exportSection = all.find((x) => x.id === 7);
 if (!section) fail('the wasm module has no import section');
 if (!exportSection) fail('the wasm module has no export section');
 
@@ -250,14 +210,8 @@ const renamedModule = Buffer.concat([
 ]);
 // Custom sections (target features, Leptos' wasm-split marker) are read by build tools only.
 const kept = [renamedModule.subarray(0, 8)];
-{
-  const r = reader(renamedModule, 8);
-  while (r.at < renamedModule.length) {
-    const start = r.at;
-    const id = r.byte();
-    r.skip(r.leb());
-    if (id !== 0) kept.push(renamedModule.subarray(start, r.at));
-  }
+for (const x of sections(renamedModule)) {
+  if (x.id !== 0 || process.env.KEEP_NAMES) kept.push(renamedModule.subarray(x.start, x.end));
 }
 const out = Buffer.concat(kept);
 if (!WebAssembly.validate(out)) fail('the renamed module does not validate');
