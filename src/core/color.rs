@@ -15,7 +15,7 @@ impl Rgb {
         if hex.len() != 6 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
             return None;
         }
-        let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).ok();
+        let byte = |i: usize| u8::from_str_radix(crate::core::text::mid(hex, i, i + 2), 16).ok();
         Some(Rgb(byte(0)?, byte(2)?, byte(4)?))
     }
 

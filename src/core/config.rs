@@ -133,7 +133,7 @@ impl ConfigError {
             cut -= 1;
         }
         ConfigError {
-            key: key[..cut].to_string(),
+            key: crate::core::text::head(key, cut).to_string(),
             problem,
         }
     }
@@ -324,8 +324,8 @@ impl ProxyTemplate {
             let mut out = String::with_capacity(self.template.len() + host.len() + path.len());
             let mut rest = self.template.as_str();
             while let Some(i) = rest.find('{') {
-                out.push_str(&rest[..i]);
-                let tail = &rest[i..];
+                out.push_str(crate::core::text::head(rest, i));
+                let tail = crate::core::text::tail(rest, i);
                 if let Some(t) = tail.strip_prefix("{host}") {
                     out.push_str(host);
                     rest = t;
@@ -334,7 +334,7 @@ impl ProxyTemplate {
                     rest = t;
                 } else {
                     out.push('{');
-                    rest = &tail[1..];
+                    rest = crate::core::text::tail(tail, 1);
                 }
             }
             out.push_str(rest);
@@ -778,8 +778,11 @@ fn validate_partner(p: Members) -> Result<Partner, Bad> {
     let brand_color = match text(p, "brand_color") {
         None => None,
         Some(c) => {
-            let ok =
-                c.len() == 7 && c.starts_with('#') && c[1..].bytes().all(|b| b.is_ascii_hexdigit());
+            let ok = c.len() == 7
+                && c.starts_with('#')
+                && crate::core::text::tail(c, 1)
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit());
             if !ok {
                 return Err(Bad(
                     "partner.brand_color",
@@ -853,24 +856,24 @@ fn is_loopback_host(host: &str) -> bool {
 /// Parse `scheme://host[:port][rest]`: https, or http for loopback when `allow_http_loopback`.
 fn parse_absolute(url: &str, allow_http_loopback: bool) -> Result<Absolute<'_>, ConfigProblem> {
     let (https, after) = if starts_with_ci(url, "https://") {
-        (true, &url[8..])
+        (true, crate::core::text::tail(url, 8))
     } else if starts_with_ci(url, "http://") {
-        (false, &url[7..])
+        (false, crate::core::text::tail(url, 7))
     } else {
         return Err(ConfigProblem::SchemeNotAllowed);
     };
     let end = after.find(['/', '?', '#']).unwrap_or(after.len());
-    let (authority, rest) = after.split_at(end);
+    let (authority, rest) = crate::core::text::split_at(after, end);
     if authority.is_empty() || authority.contains('@') {
         return Err(ConfigProblem::InvalidUrl);
     }
     let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
         let close = v6.find(']').ok_or(ConfigProblem::InvalidUrl)?;
-        let inner = &v6[..close];
+        let inner = crate::core::text::head(v6, close);
         if crate::core::ip::parse_v6(inner).is_none() {
             return Err(ConfigProblem::InvalidUrl);
         }
-        let port = match &v6[close + 1..] {
+        let port = match crate::core::text::tail(v6, close + 1) {
             "" => None,
             p => Some(p.strip_prefix(':').ok_or(ConfigProblem::InvalidUrl)?),
         };
@@ -990,7 +993,7 @@ fn validate_proxy(p: &str) -> Result<ProxyTemplate, ConfigProblem> {
     let (mut hosts, mut paths, mut urls) = (0, 0, 0);
     let mut rest = p;
     while let Some(i) = rest.find(['{', '}']) {
-        let tail = &rest[i..];
+        let tail = crate::core::text::tail(rest, i);
         if let Some(t) = tail.strip_prefix("{host}") {
             hosts += 1;
             rest = t;
@@ -1020,9 +1023,11 @@ fn validate_proxy(p: &str) -> Result<ProxyTemplate, ConfigProblem> {
     } else {
         let scheme_end =
             crate::core::text::find(p, "://").ok_or(ConfigProblem::SchemeNotAllowed)?;
-        let after = &p[scheme_end + 3..];
+        let after = crate::core::text::tail(p, scheme_end + 3);
         let authority_end = after.find(['/', '?']).unwrap_or(after.len());
-        if p[..scheme_end].contains('{') || after[..authority_end].contains('{') {
+        if crate::core::text::head(p, scheme_end).contains('{')
+            || crate::core::text::head(after, authority_end).contains('{')
+        {
             return Err(ConfigProblem::PlaceholderInOrigin);
         }
         parse_absolute(p, true)?;

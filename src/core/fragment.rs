@@ -243,7 +243,7 @@ pub fn parse_with(fragment: &str, languages: &[Lang]) -> Fragment {
         while !s.is_char_boundary(cut) {
             cut -= 1;
         }
-        s = &s[..cut];
+        s = crate::core::text::head(s, cut);
     }
     let mut out = Fragment::default();
     let mut seen: Vec<FragmentKey> = Vec::new();

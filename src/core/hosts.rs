@@ -82,7 +82,7 @@ pub fn classify(host: &str) -> HostKind<'_> {
     if host == suffix {
         return HostKind::BareSuffix { suffix };
     }
-    let label = &host[..host.len() - suffix.len() - 1];
+    let label = crate::core::text::head(host, host.len() - suffix.len() - 1);
     if label.is_empty() || label.contains('.') {
         return HostKind::NestedUnderSuffix { suffix };
     }
@@ -406,7 +406,10 @@ pub fn punycode_decode(input: &str) -> Option<String> {
         return None;
     }
     let (basic, ext) = match input.bytes().rposition(|b| b == b'-') {
-        Some(i) => (&input[..i], &input[i + 1..]),
+        Some(i) => (
+            crate::core::text::head(input, i),
+            crate::core::text::tail(input, i + 1),
+        ),
         None => ("", input),
     };
     let mut out: Vec<char> = basic.chars().collect();

@@ -170,9 +170,9 @@ pub fn https_host(url: &str) -> Option<String> {
     let rest = url
         .get(..8)
         .filter(|s| s.eq_ignore_ascii_case("https://"))
-        .map(|_| &url[8..])?;
+        .map(|_| crate::core::text::tail(url, 8))?;
     let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let authority = &rest[..end];
+    let authority = crate::core::text::head(rest, end);
     if authority.contains('@') {
         return None;
     }

@@ -72,7 +72,7 @@ impl OrgUrl {
     /// The org label when the host is Okta-owned (`acme` for `acme.okta.com`).
     pub fn subdomain(&self) -> Option<&str> {
         self.suffix
-            .map(|s| &self.host[..self.host.len() - s.len() - 1])
+            .map(|s| crate::core::text::head(&self.host, self.host.len() - s.len() - 1))
     }
 
     /// The Okta suffix the host is under (`okta.com`, `oktapreview.com`, …), if Okta-owned.
@@ -779,7 +779,7 @@ impl Parser {
         }
         let http = self.corrections.contains(&Correction::UpgradedHttp);
         let end = rest.find(['/', '\\', '?', '#']).unwrap_or(rest.len());
-        let (authority, tail) = rest.split_at(end);
+        let (authority, tail) = crate::core::text::split_at(rest, end);
         if authority.is_empty() {
             return Err(OrgUrlError::Empty);
         }
@@ -988,7 +988,7 @@ impl Parser {
         let n = labels.len();
         if let Some(suffix) = hosts::okta_suffix(&host) {
             if host.len() > suffix.len() {
-                let prefix = &host[..host.len() - suffix.len() - 1];
+                let prefix = crate::core::text::head(&host, host.len() - suffix.len() - 1);
                 if !prefix.contains('.') && is_sample_org_label(prefix) {
                     return Err(OrgUrlError::Placeholder);
                 }
@@ -1017,7 +1017,7 @@ impl Parser {
             HostKind::BareSuffix { suffix } => Err(OrgUrlError::BareOktaSuffix { suffix }),
             HostKind::OktaSite { .. } => Err(OrgUrlError::OktaSite { host }),
             HostKind::NestedUnderSuffix { suffix } => {
-                let prefix = &host[..host.len() - suffix.len() - 1];
+                let prefix = crate::core::text::head(&host, host.len() - suffix.len() - 1);
                 if hosts::okta_suffix(prefix).is_some() {
                     let suggestion = self.suggest(Some(prefix.to_string()));
                     return Err(OrgUrlError::DoubledSuffix {
@@ -1199,7 +1199,7 @@ fn split_scheme(s: &str) -> Result<(Option<Scheme>, &str), OrgUrlError> {
     // `https//host`: the colon is missing.
     for name in ["https", "http"] {
         if lower_head.starts_with(name) {
-            let after = &s[name.len()..];
+            let after = crate::core::text::tail(s, name.len());
             let sep = after.len() - after.trim_start_matches(['/', '\\']).len();
             if sep >= 2 && !after.starts_with(':') {
                 return Ok((
@@ -1207,7 +1207,7 @@ fn split_scheme(s: &str) -> Result<(Option<Scheme>, &str), OrgUrlError> {
                         name: name.to_string(),
                         well_formed: false,
                     }),
-                    &after[sep..],
+                    crate::core::text::tail(after, sep),
                 ));
             }
         }
@@ -1215,7 +1215,7 @@ fn split_scheme(s: &str) -> Result<(Option<Scheme>, &str), OrgUrlError> {
     let Some(colon) = s.find(':') else {
         return Ok((None, s));
     };
-    let head = &s[..colon];
+    let head = crate::core::text::head(s, colon);
     let scheme_shaped = head.starts_with(|c: char| c.is_ascii_alphabetic())
         && head
             .chars()
@@ -1223,7 +1223,7 @@ fn split_scheme(s: &str) -> Result<(Option<Scheme>, &str), OrgUrlError> {
     if !scheme_shaped {
         return Ok((None, s));
     }
-    let after = &s[colon + 1..];
+    let after = crate::core::text::tail(s, colon + 1);
     let name = head.to_ascii_lowercase();
     let sep_len = after.len() - after.trim_start_matches(['/', '\\']).len();
     if sep_len > 0 {
@@ -1234,13 +1234,13 @@ fn split_scheme(s: &str) -> Result<(Option<Scheme>, &str), OrgUrlError> {
             }
             return Ok((None, s));
         }
-        let sep = &after[..sep_len];
+        let sep = crate::core::text::head(after, sep_len);
         return Ok((
             Some(Scheme {
                 name,
                 well_formed: sep == "//",
             }),
-            &after[sep_len..],
+            crate::core::text::tail(after, sep_len),
         ));
     }
     let http = name == "http" || name == "https";
@@ -1306,9 +1306,9 @@ fn is_placeholder_text(s: &str) -> bool {
     let start = crate::core::text::find(&lower, "://")
         .map(|i| i + 3)
         .unwrap_or(0);
-    let rest = &lower[start..];
+    let rest = crate::core::text::tail(&lower, start);
     let end = rest.find(['/', '\\', '?', '#']).unwrap_or(rest.len());
-    let auth = &rest[..end];
+    let auth = crate::core::text::head(rest, end);
     if auth.contains(['{', '}', '<', '>', '$', '*'])
         || ["%7b", "%7d", "%3c", "%3e", "%24", "%2a"]
             .iter()
@@ -1317,7 +1317,10 @@ fn is_placeholder_text(s: &str) -> bool {
         return true;
     }
     if let Some(b) = auth.find('[') {
-        let inner = auth[b + 1..].split(']').next().unwrap_or("");
+        let inner = crate::core::text::tail(auth, b + 1)
+            .split(']')
+            .next()
+            .unwrap_or("");
         if !inner.contains(':') && crate::core::ip::parse_v4(inner).is_none() {
             return true;
         }

@@ -13,6 +13,36 @@ pub fn join<S: AsRef<str>>(parts: &[S], sep: &str) -> String {
     out
 }
 
+/// `&s[from..to]`. The page's offsets all come from its own searches and lengths, so they fall
+/// on character boundaries; std's slicing would still bring its panic path, which formats the
+/// offending character with `Debug` and with it core's printable-character tables (a few kB of
+/// the module). An offset off a boundary is a bug: it fails the debug assertion (every native
+/// test) and gives "" in the page.
+pub fn mid(s: &str, from: usize, to: usize) -> &str {
+    let part = s.get(from..to);
+    debug_assert!(
+        part.is_some(),
+        "{from}..{to} is not a slice of a {}-byte str",
+        s.len()
+    );
+    part.unwrap_or_default()
+}
+
+/// `&s[..to]` (see [`mid`]).
+pub fn head(s: &str, to: usize) -> &str {
+    mid(s, 0, to)
+}
+
+/// `&s[from..]` (see [`mid`]).
+pub fn tail(s: &str, from: usize) -> &str {
+    mid(s, from, s.len())
+}
+
+/// `s.split_at(at)` (see [`mid`]).
+pub fn split_at(s: &str, at: usize) -> (&str, &str) {
+    (head(s, at), tail(s, at))
+}
+
 /// Where `needle` first occurs in `hay`, by a plain byte search. The page's needles are a few
 /// bytes long (`"://"`, `"xn--"`), and std's two-way searcher costs about 2 kB of the module.
 /// A match of valid UTF-8 in valid UTF-8 always starts and ends on character boundaries.
@@ -32,13 +62,13 @@ pub fn contains(hay: &str, needle: &str) -> bool {
 /// `hay` split around the first `sep` (see [`find`]).
 pub fn split_once<'a>(hay: &'a str, sep: &str) -> Option<(&'a str, &'a str)> {
     let i = find(hay, sep)?;
-    Some((&hay[..i], &hay[i + sep.len()..]))
+    Some((head(hay, i), tail(hay, i + sep.len())))
 }
 
 /// `hay` split around the last `sep`, an ASCII byte (a byte scan, not std's searcher).
 pub fn rsplit_once(hay: &str, sep: u8) -> Option<(&str, &str)> {
     let i = hay.bytes().rposition(|b| b == sep)?;
-    Some((&hay[..i], &hay[i + 1..]))
+    Some((head(hay, i), tail(hay, i + 1)))
 }
 
 /// The part of `hay` after its last `sep` (an ASCII byte), or all of it.
@@ -78,7 +108,10 @@ pub fn utf8_lossy(bytes: Vec<u8>) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{char_count, contains, find, join, last_part, rsplit_once, split_once, utf8_lossy};
+    use super::{
+        char_count, contains, find, head, join, last_part, mid, rsplit_once, split_at, split_once,
+        tail, utf8_lossy,
+    };
 
     /// Every sequence of up to four bytes from a set that makes valid, truncated, overlong and
     /// surrogate sequences: the same text as std.
@@ -136,6 +169,30 @@ mod tests {
             assert_eq!(rsplit_once(hay, b':'), hay.rsplit_once(':'));
             assert_eq!(last_part(hay, b':'), hay.rsplit(':').next().unwrap());
         }
+    }
+
+    /// Every pair of character boundaries of strings with one-, two-, three- and four-byte
+    /// characters: the same slices as std's indexing.
+    #[test]
+    fn slices_like_std() {
+        for s in ["", "a", "é", "a€b", "x😀y€é", "::"] {
+            let bounds: Vec<usize> = (0..=s.len()).filter(|&i| s.is_char_boundary(i)).collect();
+            for &a in &bounds {
+                assert_eq!(head(s, a), &s[..a]);
+                assert_eq!(tail(s, a), &s[a..]);
+                assert_eq!(split_at(s, a), s.split_at(a));
+                for &b in bounds.iter().filter(|&&b| b >= a) {
+                    assert_eq!(mid(s, a, b), &s[a..b]);
+                }
+            }
+        }
+    }
+
+    /// An offset inside a character is a bug in the caller: the debug assertion says so.
+    #[test]
+    #[should_panic(expected = "is not a slice")]
+    fn slicing_off_a_boundary_is_caught_in_tests() {
+        mid("é", 0, 1);
     }
 
     #[test]

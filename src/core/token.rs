@@ -441,7 +441,7 @@ fn trim<'a>(mut s: &'a str, note: &mut impl FnMut(TokenCorrection)) -> &'a str {
 fn strip_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     let head = s.get(..prefix.len())?;
     head.eq_ignore_ascii_case(prefix)
-        .then(|| &s[prefix.len()..])
+        .then(|| crate::core::text::tail(s, prefix.len()))
 }
 
 /// `s` without one of `words` followed by whitespace.
@@ -461,7 +461,7 @@ fn strip_variable_name(s: &str) -> Option<&str> {
     let name_len = s2
         .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')))
         .unwrap_or(s2.len());
-    let name = &s2[..name_len];
+    let name = crate::core::text::head(s2, name_len);
     if !name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
         return None;
     }
@@ -473,7 +473,9 @@ fn strip_variable_name(s: &str) -> Option<&str> {
     if !variable_like || lower == "ssws" || lower == "bearer" {
         return None;
     }
-    let rest = s2[name_len..].trim_start_matches(is_quote).trim_start();
+    let rest = crate::core::text::tail(s2, name_len)
+        .trim_start_matches(is_quote)
+        .trim_start();
     let rest = rest.strip_prefix(['=', ':'])?.trim_start();
     (!rest.is_empty() && !rest.starts_with(['=', ':'])).then_some(rest)
 }
