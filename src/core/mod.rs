@@ -7,6 +7,7 @@ pub mod fragment;
 pub mod hosts;
 pub mod ip;
 pub mod json;
+pub mod json_write;
 pub mod lower;
 pub mod okta;
 pub mod org_url;

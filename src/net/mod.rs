@@ -10,12 +10,11 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::Poll;
 
-use gloo_net::http::{Request, RequestBuilder, Response};
 use js_sys::{Array, Object, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, AbortSignal, ReferrerPolicy, RequestCache, RequestCredentials};
-use web_sys::{RequestMode, RequestRedirect};
+use web_sys::{AbortController, AbortSignal, Headers, ReferrerPolicy, RequestCache};
+use web_sys::{RequestCredentials, RequestInit, RequestMode, RequestRedirect, Response};
 
 use crate::core::json::{FromJson, JsonError, JsonParser, JsonValue, MAX_NESTING};
 
@@ -160,13 +159,52 @@ impl Default for Cancel {
     }
 }
 
-fn hardened(builder: RequestBuilder) -> RequestBuilder {
-    builder
-        .referrer_policy(ReferrerPolicy::NoReferrer)
-        .credentials(RequestCredentials::Omit)
-        .cache(RequestCache::NoStore)
-        .redirect(RequestRedirect::Error)
-        .mode(RequestMode::Cors)
+/// Where a request goes: the proxy (or a delivery endpoint) on another origin, or a file of the
+/// page's own origin.
+#[derive(Clone, Copy, PartialEq)]
+enum Target {
+    Remote,
+    Own,
+}
+
+/// `fetch` with the page's fixed rules: no referrer, no redirects, CORS; no credentials and no
+/// cache for other origins, the same-origin credentials and a revalidated cache for its own
+/// files (matching `index.html`'s `<link rel="preload" href="config.json" as="fetch"
+/// crossorigin="anonymous">`, so the configuration arrives while the WebAssembly loads).
+async fn fetch(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+    signal: Option<&AbortSignal>,
+    target: Target,
+) -> Result<Response, ()> {
+    let init = RequestInit::new();
+    init.set_method(method);
+    init.set_referrer_policy(ReferrerPolicy::NoReferrer);
+    init.set_redirect(RequestRedirect::Error);
+    init.set_mode(RequestMode::Cors);
+    if target == Target::Own {
+        init.set_credentials(RequestCredentials::SameOrigin);
+        init.set_cache(RequestCache::NoCache);
+    } else {
+        init.set_credentials(RequestCredentials::Omit);
+        init.set_cache(RequestCache::NoStore);
+    }
+    let list = Headers::new().map_err(|_| ())?;
+    for (name, value) in headers {
+        list.append(name, value).map_err(|_| ())?;
+    }
+    init.set_headers(&list);
+    if let Some(b) = body {
+        init.set_body(&JsValue::from_str(b));
+    }
+    init.set_signal(signal);
+    let window = web_sys::window().ok_or(())?;
+    let answer = JsFuture::from(window.fetch_with_str_and_init(url, &init))
+        .await
+        .map_err(|_| ())?;
+    answer.dyn_into::<Response>().map_err(|_| ())
 }
 
 /// GET `url` through the proxy. `token` goes only into the `Authorization` header.
@@ -183,23 +221,10 @@ pub async fn proxy_get(
         signals.push(&s);
     }
     let signal = AbortSignal::any(&signals);
-    // gloo-net re-joins a URL's own query with its query builder and leaves a stray `&`
-    // (`?limit=1&`), which a strict proxy refuses: hand the query over as pairs instead.
-    let (base, query) = url.split_once('?').unwrap_or((url, ""));
-    let pairs: Vec<(&str, &str)> = query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| p.split_once('=').unwrap_or((p, "")))
-        .collect();
-    let mut builder = hardened(Request::get(base))
-        .query(pairs)
-        .header("Accept", "application/json")
-        .abort_signal(Some(&signal));
-    if let Some(t) = token {
-        let mut value = String::with_capacity(5 + t.len());
-        value.push_str("SSWS ");
-        value.push_str(t);
-        builder = builder.header("Authorization", &value);
+    let authorization = token.map(|t| ["SSWS ", t].concat());
+    let mut headers = vec![("Accept", "application/json")];
+    if let Some(value) = &authorization {
+        headers.push(("Authorization", value));
     }
     let failure = || {
         if cancel.is_cancelled() {
@@ -210,7 +235,10 @@ pub async fn proxy_get(
             FetchFailure::Unreachable
         }
     };
-    let response = builder.send().await.map_err(|_| failure())?;
+    let response = fetch("GET", url, &headers, None, Some(&signal), Target::Remote)
+        .await
+        .map_err(|_| failure())?;
+    drop(authorization);
     read(response).await.map_err(|f| match f {
         FetchFailure::Unreachable => failure(),
         other => other,
@@ -219,8 +247,15 @@ pub async fn proxy_get(
 
 async fn read(response: Response) -> Result<Fetched, FetchFailure> {
     let headers = response.headers();
-    let header = |name: &str| headers.get(name).map(|v| v.chars().take(256).collect());
-    if let Some(len) = headers.get("content-length") {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .ok()
+            .flatten()
+            .map(|v| v.chars().take(256).collect())
+    };
+    if let Some(len) = header("content-length") {
+        let len: String = len;
         if len
             .trim()
             .parse::<usize>()
@@ -253,7 +288,6 @@ async fn read_bounded(
     stream: &web_sys::ReadableStream,
     max: usize,
 ) -> Result<String, FetchFailure> {
-    use wasm_bindgen::JsCast;
     let reader: web_sys::ReadableStreamDefaultReader = stream
         .get_reader()
         .dyn_into()
@@ -284,16 +318,9 @@ async fn read_bounded(
 }
 
 /// GET a file from the page's own origin (config.json, catalogues): its status and text, read
-/// as a bounded stream like every answer. Mode and credentials match `index.html`'s
-/// `<link rel="preload" href="config.json" as="fetch" crossorigin="anonymous">`, so the
-/// configuration arrives while the WebAssembly loads (the same-origin credentials mode only
-/// ever talks to the page's own origin).
+/// as a bounded stream like every answer.
 pub async fn get_own(path: &str) -> Result<(u16, String), FetchFailure> {
-    let response = hardened(Request::get(path))
-        .mode(RequestMode::Cors)
-        .credentials(RequestCredentials::SameOrigin)
-        .cache(RequestCache::NoCache)
-        .send()
+    let response = fetch("GET", path, &[], None, None, Target::Own)
         .await
         .map_err(|_| FetchFailure::Unreachable)?;
     let status = response.status();
@@ -313,17 +340,24 @@ pub async fn post_json(
     timeout_ms: u32,
 ) -> Result<u16, FetchFailure> {
     let timeout = AbortSignal::timeout_with_u32(timeout_ms.max(1));
-    let mut builder = hardened(Request::post(url))
-        .header("Content-Type", "application/json")
-        .header("Accept", "application/json")
-        .abort_signal(Some(&timeout));
-    if let Some(b) = bearer {
-        builder = builder.header("Authorization", &format!("Bearer {b}"));
+    let authorization = bearer.map(|b| ["Bearer ", b].concat());
+    let mut headers = vec![
+        ("Content-Type", "application/json"),
+        ("Accept", "application/json"),
+    ];
+    if let Some(value) = &authorization {
+        headers.push(("Authorization", value));
     }
-    let request = builder
-        .body(JsValue::from_str(body))
-        .map_err(|_| FetchFailure::Unreachable)?;
-    let response = request.send().await.map_err(|_| {
+    let response = fetch(
+        "POST",
+        url,
+        &headers,
+        Some(body),
+        Some(&timeout),
+        Target::Remote,
+    )
+    .await
+    .map_err(|_| {
         if timeout.aborted() {
             FetchFailure::TimedOut
         } else {

@@ -279,13 +279,8 @@ pub fn app(boot: Boot) -> El {
                     let _ = window().location().assign(&target);
                 }
                 Delivery::Submit { url } => {
-                    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
                     let connection = Connection::new(token.secret(), verified);
-                    let body = serde::Serialize::serialize(&connection, &serializer)
-                        .ok()
-                        .and_then(|v| js_sys::JSON::stringify(&v).ok())
-                        .map(String::from)
-                        .unwrap_or_default();
+                    let body = crate::core::json_write::to_text(&connection).unwrap_or_default();
                     drop(token);
                     let url = url.clone();
                     let bearer = session.get_untracked();

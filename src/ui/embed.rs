@@ -63,8 +63,10 @@ impl Embed {
 
     pub fn post(&self, message: &Message) {
         let Some(target) = host_window() else { return };
-        let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-        let Ok(value) = serde::Serialize::serialize(message, &serializer) else {
+        let Ok(text) = crate::core::json_write::to_text(message) else {
+            return;
+        };
+        let Ok(value) = js_sys::JSON::parse(&text) else {
             return;
         };
         let bound = self.bound.borrow().clone();

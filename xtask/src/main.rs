@@ -23,7 +23,7 @@ const WASM_OPT_VERSION: &str = "version_132";
 /// 2026-12-01, measured by `cargo xtask size`; BENCHMARK.md has the breakdown). This gate stops
 /// it from growing unnoticed while it is made leaner; lower it with every saving until it
 /// reaches 90 kB.
-const BROTLI_BUDGET_BYTES: u64 = 100_750;
+const BROTLI_BUDGET_BYTES: u64 = 97_650;
 
 type Result<T = ()> = std::result::Result<T, String>;
 
