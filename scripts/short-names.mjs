@@ -5,8 +5,8 @@
 // (`__wbg_createElement_3ba3f6d1f1d4a0ee`), and every name is written twice: in the wasm import
 // section and as a key of the imports object in the JavaScript. The hashes do not compress, so
 // they cost a few kB of every first load. This renames each import of wasm-bindgen's module to
-// a short name (`a`, `b`, … `ab`, …) in both files, and the module to `a`; shims the wasm no
-// longer imports (after scripts/prune.mjs) are dropped. Exports are renamed the same way
+// a short name (`a`, `b`, … `ab`, …) in both files, and the module to `a`; shims the wasm does
+// not import are dropped. Exports are renamed the same way
 // (`wasm.__wbindgen_malloc` becomes `wasm.a`), where the JavaScript reads them. The JavaScript
 // is parsed with acorn, and every import and every use of an export must be found in it, or
 // nothing is written. Run once per build (the names it writes are not wasm-bindgen's, so a

@@ -7,8 +7,8 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use leptos::reactive::signal::RwSignal;
-use leptos::reactive::traits::{Get, GetUntracked, Set};
+use reactive_graph::signal::RwSignal;
+use reactive_graph::traits::{Get, GetUntracked, Set};
 use wasm_bindgen::JsCast;
 
 use crate::core::config::{Delivery, Theme};
@@ -212,7 +212,7 @@ pub fn app(boot: Boot) -> El {
             let (org_input, token_input) = (org_input.clone(), token_input.clone());
             // The check's task is queued before the phase changes, so its first requests leave
             // before the progress is rendered (the effects run after it).
-            wasm_bindgen_futures::spawn_local(async move {
+            crate::ui::dom::spawn(Box::pin(async move {
                 let report = drive(check, secret, &boot, &c, phase).await;
                 if c.is_cancelled() {
                     return;
@@ -230,7 +230,7 @@ pub fn app(boot: Boot) -> El {
                     }
                     None => focus_id("result"),
                 }));
-            });
+            }));
             phase.set(Phase::Checking {
                 stage: Stage::Identify,
                 wait_until: None,
@@ -286,7 +286,7 @@ pub fn app(boot: Boot) -> El {
                     let bearer = session.get_untracked();
                     let t = boot.texts.clone();
                     let timeout = boot.config.timeout_ms;
-                    wasm_bindgen_futures::spawn_local(async move {
+                    crate::ui::dom::spawn(Box::pin(async move {
                         match net::post_json(
                             &url,
                             Some(bearer.as_str()).filter(|b| !b.is_empty()),
@@ -307,7 +307,7 @@ pub fn app(boot: Boot) -> El {
                                 phase.set(Phase::Finished(report));
                             }
                         }
-                    });
+                    }));
                 }
             }
         })

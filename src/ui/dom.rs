@@ -7,7 +7,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use leptos::reactive::effect::Effect;
+use reactive_graph::effect::Effect;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, Event, EventTarget, Node, Window};
@@ -181,6 +181,13 @@ unsafe impl Send for OneThread {}
 // SAFETY: as above; no two threads can share it.
 #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 unsafe impl Sync for OneThread {}
+
+/// Run a task on the browser's microtask queue. Every task goes through this one boxed type
+/// (the one Leptos' executor spawns too), so the task machinery is in the module once rather
+/// than once per `async` block.
+pub fn spawn(task: std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>) {
+    wasm_bindgen_futures::spawn_local(task);
+}
 
 /// Run `then` after the browser has rendered the current changes (for moving focus).
 pub fn after_render(then: Box<dyn FnOnce()>) {

@@ -2,8 +2,8 @@
 //! the corrections made) and API token (with a reveal toggle and a cleaned-state line that never
 //! echoes the token). Errors show once the field has been left or the form submitted.
 
-use leptos::reactive::signal::RwSignal;
-use leptos::reactive::traits::{Get, GetUntracked, Set};
+use reactive_graph::signal::RwSignal;
+use reactive_graph::traits::{Get, GetUntracked, Set};
 use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 

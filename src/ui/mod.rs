@@ -16,7 +16,7 @@ pub use boot::{boot, Boot, BootError};
 
 use std::cell::RefCell;
 
-use leptos::reactive::owner::Owner;
+use reactive_graph::owner::Owner;
 use wasm_bindgen::JsCast;
 
 use crate::i18n::Lang;
@@ -58,17 +58,17 @@ fn mount(boot: Boot) {
 /// Show the page in another language: its catalogue is fetched and the page is rendered again
 /// (what was typed is cleared, the token included; the fragment's org stays prefilled).
 pub fn switch_language(boot: Boot, lang: Lang) {
-    wasm_bindgen_futures::spawn_local(async move {
+    crate::ui::dom::spawn(Box::pin(async move {
         let texts = boot::load_texts(lang).await;
         mount(Boot { texts, ..boot });
-    });
+    }));
 }
 
 /// Entry point called by `main`: read the configuration, then mount the page (or the
 /// integrator-facing configuration error page).
 pub fn start() {
     console_error_panic_hook::set_once();
-    wasm_bindgen_futures::spawn_local(async {
+    crate::ui::dom::spawn(Box::pin(async {
         let booted = boot().await;
         let Some(root) = root() else {
             return;
@@ -86,5 +86,5 @@ pub fn start() {
                 let _ = root.append_child(&boot::config_error_page(error).0);
             }
         }
-    });
+    }));
 }

@@ -246,8 +246,6 @@ fn setup() -> Result {
 fn build_page() -> Result {
     step("build: trunk build --release --offline");
     run_cmd(cmd("trunk").args(["build", "--release", "--offline"]))?;
-    step("build: drop the unused web-stream exports and classes (wasm-metadce, acorn)");
-    run_cmd(cmd("node").args(["scripts/prune.mjs", "dist"]))?;
     step("build: short names for the wasm module's imports and exports");
     run_cmd(cmd("node").args(["scripts/short-names.mjs", "dist"]))?;
     step("build: minify the wasm-bindgen JavaScript (terser)");
