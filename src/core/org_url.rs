@@ -1379,9 +1379,11 @@ fn is_ip_like(labels: &[&str]) -> bool {
 
 /// Validate the body of an `xn--` label: valid Punycode that decodes to something not purely
 /// ASCII, made of lowercase letters, digits and combining marks that IDNA keeps as they are.
-/// This approximates UTS 46 without its tables (which would weigh on the wasm bundle):
-/// case-mapped, compatibility and unassigned characters are refused, but the Bidi, joiner and
-/// NFC rules are not checked. A name that slips through fails at the connection check.
+/// This approximates UTS 46 without its tables (which would weigh on the wasm bundle; even
+/// std's letter-and-digit tables behind `char::is_alphanumeric` are 1.8 kB of it): symbols,
+/// punctuation, emoji, private use, case-mapped and compatibility characters are refused, but
+/// unassigned code points and the Bidi, joiner and NFC rules are not checked. A name that slips
+/// through fails at the connection check.
 fn valid_punycode_label(body: &str) -> bool {
     let Some(decoded) = hosts::punycode_decode(body) else {
         return false;
@@ -1393,12 +1395,81 @@ fn valid_punycode_label(body: &str) -> bool {
             if c.is_ascii() {
                 c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'
             } else {
-                (c.is_alphanumeric() || is_combining_mark(c))
+                !is_symbol_or_punctuation(c)
+                    && !c.is_whitespace()
+                    && !c.is_control()
                     && crate::core::lower::lower(c) == c
                     && !is_compatibility_form(c)
                     && !is_invisible(c)
             }
         })
+}
+
+/// Blocks and code points of symbols, punctuation, emoji and private use, none of them a
+/// letter or digit (a test checks that against std for every character): what an `xn--` label must not decode to, as far as a short table can say.
+fn is_symbol_or_punctuation(c: char) -> bool {
+    matches!(c as u32,
+        0x00A0..=0x00A9
+            | 0x00AB..=0x00B1
+            | 0x00B4
+            | 0x00B6..=0x00B8
+            | 0x00BB
+            | 0x00BF
+            | 0x00D7
+            | 0x00F7
+            | 0x02C2..=0x02C5
+            | 0x02D2..=0x02DF
+            | 0x037E
+            | 0x0387
+            | 0x055A..=0x055F
+            | 0x0589..=0x058A
+            | 0x05BE
+            | 0x05C0
+            | 0x05C3
+            | 0x05C6
+            | 0x05F3..=0x05F4
+            | 0x0600..=0x060F
+            | 0x061B..=0x061F
+            | 0x066A..=0x066D
+            | 0x06D4
+            | 0x06DD..=0x06DE
+            | 0x06E9
+            | 0x06FD..=0x06FE
+            | 0x0964..=0x0965
+            | 0x0970
+            | 0x0E3F
+            | 0x0E4F
+            | 0x0E5A..=0x0E5B
+            | 0x10FB
+            | 0x16EB..=0x16ED
+            | 0x2000..=0x206F
+            | 0x20A0..=0x20CF
+            | 0x2190..=0x245F
+            | 0x2500..=0x2775
+            | 0x2794..=0x2BFF
+            | 0x2E00..=0x2E2E
+            | 0x2E30..=0x2E7F
+            | 0x2FF0..=0x2FFF
+            | 0x3000..=0x3004
+            | 0x3008..=0x3020
+            | 0x3030
+            | 0x303D..=0x303F
+            | 0x30A0
+            | 0x30FB
+            | 0x4DC0..=0x4DFF
+            | 0xA490..=0xA4CF
+            | 0xA700..=0xA716
+            | 0xA720..=0xA721
+            | 0xE000..=0xF8FF
+            | 0xFD3E..=0xFD3F
+            | 0xFE10..=0xFE1F
+            | 0xFE30..=0xFE6F
+            | 0xFFF0..=0xFFFF
+            | 0x1D000..=0x1D24F
+            | 0x1F000..=0x1F0FF
+            | 0x1F300..=0x1FBEF
+            | 0xE0000..=0xE007F
+            | 0xF0000..=0x10FFFF)
 }
 
 /// Common combining-mark blocks (Latin, Cyrillic, Hebrew, Arabic, Indic, Thai, Lao, Tibetan,
@@ -1577,6 +1648,42 @@ fn is_sample_custom_host(labels: &[&str]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The symbol table refuses no letter or digit: over every character, nothing it lists is
+    /// alphanumeric to std; and the usual symbols are in it.
+    #[test]
+    fn symbols_are_never_letters_or_digits() {
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            if is_symbol_or_punctuation(c) {
+                assert!(
+                    !c.is_alphanumeric(),
+                    "U+{:04X} is a letter or digit",
+                    c as u32
+                );
+            }
+        }
+        for c in "😀→∑•€©♥✓。「」・‰⌘☃✈⬛".chars() {
+            assert!(is_symbol_or_punctuation(c), "U+{:04X}", c as u32);
+        }
+        for c in "éüжßあ中한٣ไअ".chars() {
+            assert!(!is_symbol_or_punctuation(c), "U+{:04X}", c as u32);
+        }
+    }
+
+    /// `xn--` labels that decode to symbols or emoji are refused; real letters are kept.
+    #[test]
+    fn punycode_labels_of_symbols_are_refused() {
+        for (body, ok) in [
+            ("mnchen-3ya", true), // münchen
+            ("80ak6aa92e", true), // пример (Cyrillic)
+            ("wgv71a", true),     // 日本
+            ("ls8h", false),      // 💩
+            ("i-7iq", false),     // i❤
+            ("n3h", false),       // ☃
+        ] {
+            assert_eq!(valid_punycode_label(body), ok, "{body}");
+        }
+    }
 
     #[test]
     fn basics() {
