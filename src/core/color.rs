@@ -20,11 +20,9 @@ impl Rgb {
     }
 
     pub fn hex(self) -> String {
-        const DIGITS: &[u8; 16] = b"0123456789abcdef";
         let mut out = String::from("#");
         for c in [self.0, self.1, self.2] {
-            out.push(DIGITS[usize::from(c >> 4)] as char);
-            out.push(DIGITS[usize::from(c & 15)] as char);
+            crate::core::text::push_hex(&mut out, c.into(), 2, false);
         }
         out
     }

@@ -98,8 +98,14 @@ pub fn show_v6(g: [u16; 8]) -> String {
         }
     }
     let hex = |part: &[u16]| {
-        let groups: Vec<String> = part.iter().map(|x| format!("{x:x}")).collect();
-        crate::core::text::join(&groups, ":")
+        let mut out = String::new();
+        for (i, x) in part.iter().enumerate() {
+            if i > 0 {
+                out.push(':');
+            }
+            crate::core::text::push_hex(&mut out, (*x).into(), 1, false);
+        }
+        out
     };
     if best_len > 1 {
         format!("{}::{}", hex(&g[..best]), hex(&g[best + best_len..]))

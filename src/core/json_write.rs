@@ -37,7 +37,6 @@ pub fn to_text<T: Serialize + ?Sized>(value: &T) -> Result<String, WriteError> {
 /// backspace, form feed, newline, carriage return and tab, `\u00xx` for the other control
 /// characters; everything else as it is.
 pub fn push_string(out: &mut String, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push('"');
     for c in s.chars() {
         match c {
@@ -49,10 +48,8 @@ pub fn push_string(out: &mut String, s: &str) {
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
             c if (c as u32) < 0x20 => {
-                let b = c as usize;
-                out.push_str("\\u00");
-                out.push(HEX[b >> 4] as char);
-                out.push(HEX[b & 15] as char);
+                out.push_str("\\u");
+                crate::core::text::push_hex(out, c as u32, 4, false);
             }
             c => out.push(c),
         }

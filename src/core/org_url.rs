@@ -404,7 +404,7 @@ impl OrgUrlError {
             OrgUrlError::InvalidHost { host, problem, .. } => {
                 p.push(("host", host.clone()));
                 if let HostProblem::InvalidCharacter(c) = problem {
-                    p.push(("char", c.to_string()));
+                    p.push(("char", String::from(*c)));
                 }
             }
             OrgUrlError::BareOktaSuffix { suffix } => p.push(("suffix", suffix.to_string())),

@@ -94,7 +94,8 @@ pub fn redirect_target(url: &str, state: &str) -> String {
         if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
             out.push(b as char);
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            out.push('%');
+            crate::core::text::push_hex(&mut out, b.into(), 2, true);
         }
     }
     if let Some(f) = fragment {

@@ -43,6 +43,27 @@ pub fn split_at(s: &str, at: usize) -> (&str, &str) {
     (head(s, at), tail(s, at))
 }
 
+/// `n` in hexadecimal with at least `width` digits, as `{n:0width$x}` (or `X` with `upper`)
+/// writes it, without std's formatting machinery.
+pub fn push_hex(out: &mut String, n: u32, width: u32, upper: bool) {
+    let digits: &[u8; 16] = if upper {
+        b"0123456789ABCDEF"
+    } else {
+        b"0123456789abcdef"
+    };
+    let mut shift = 28;
+    while shift >= 4 && n >> shift == 0 && shift >= 4 * width {
+        shift -= 4;
+    }
+    loop {
+        out.push(digits[((n >> shift) & 15) as usize] as char);
+        if shift == 0 {
+            return;
+        }
+        shift -= 4;
+    }
+}
+
 /// Where `needle` first occurs in `hay`, by a plain byte search. The page's needles are a few
 /// bytes long (`"://"`, `"xn--"`), and std's two-way searcher costs about 2 kB of the module.
 /// A match of valid UTF-8 in valid UTF-8 always starts and ends on character boundaries.
@@ -109,8 +130,8 @@ pub fn utf8_lossy(bytes: Vec<u8>) -> String {
 #[cfg(test)]
 mod tests {
     use super::{
-        char_count, contains, find, head, join, last_part, mid, rsplit_once, split_at, split_once,
-        tail, utf8_lossy,
+        char_count, contains, find, head, join, last_part, mid, push_hex, rsplit_once, split_at,
+        split_once, tail, utf8_lossy,
     };
 
     /// Every sequence of up to four bytes from a set that makes valid, truncated, overlong and
@@ -193,6 +214,25 @@ mod tests {
     #[should_panic(expected = "is not a slice")]
     fn slicing_off_a_boundary_is_caught_in_tests() {
         mid("é", 0, 1);
+    }
+
+    /// Every `u16` and a spread of `u32`, at widths 1 to 4, both cases: what `format!` writes.
+    #[test]
+    fn hex_like_std() {
+        let wide = (0..=32).map(|k| (1u64 << k).saturating_sub(1) as u32);
+        for n in (0..=u32::from(u16::MAX))
+            .chain(wide)
+            .chain([0xdead_beef, u32::MAX])
+        {
+            for width in 1..=4u32 {
+                let w = width as usize;
+                let (mut lower, mut upper) = (String::new(), String::new());
+                push_hex(&mut lower, n, width, false);
+                push_hex(&mut upper, n, width, true);
+                assert_eq!(lower, format!("{n:0w$x}"));
+                assert_eq!(upper, format!("{n:0w$X}"));
+            }
+        }
     }
 
     #[test]

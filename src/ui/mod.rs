@@ -67,7 +67,11 @@ pub fn switch_language(boot: Boot, lang: Lang) {
 /// Entry point called by `main`: read the configuration, then mount the page (or the
 /// integrator-facing configuration error page).
 pub fn start() {
-    console_error_panic_hook::set_once();
+    // A panic is a bug: say what and where on the console, with the JavaScript stack (an
+    // `Error` object, which the console shows with its stack).
+    std::panic::set_hook(Box::new(|info| {
+        web_sys::console::error_2(&info.to_string().into(), &js_sys::Error::new("okta-link"));
+    }));
     crate::ui::dom::spawn(Box::pin(async {
         let booted = boot().await;
         let Some(root) = root() else {
