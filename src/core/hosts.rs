@@ -295,29 +295,25 @@ pub fn undoubled(host: &str) -> Option<&str> {
 }
 
 /// Optimal-string-alignment distance (Levenshtein with adjacent transpositions), over bytes.
+/// The table is kept row by row in one vector; every index below is in range, and reading
+/// through `get` only spares the module std's bounds-check panics.
 pub fn edit_distance(a: &str, b: &str) -> usize {
     let (a, b) = (a.as_bytes(), b.as_bytes());
-    let (n, m) = (a.len(), b.len());
-    let mut d = vec![vec![0usize; m + 1]; n + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=n {
-        for j in 1..=m {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(d[i - 2][j - 2] + 1);
+    let w = b.len() + 1;
+    let mut d: Vec<usize> = (0..w).collect();
+    for (i, &x) in a.iter().enumerate() {
+        d.push(i + 1);
+        for (j, &y) in b.iter().enumerate() {
+            let at = |k: usize| d.get(k).copied().unwrap_or(0);
+            let (up, left, diag) = (at(i * w + j + 1), at((i + 1) * w + j), at(i * w + j));
+            let mut v = (up + 1).min(left + 1).min(diag + usize::from(x != y));
+            if i > 0 && j > 0 && b.get(j - 1) == Some(&x) && a.get(i - 1) == Some(&y) {
+                v = v.min(at((i - 1) * w + j - 1) + 1);
             }
-            d[i][j] = v;
+            d.push(v);
         }
     }
-    d[n][m]
+    d.last().copied().unwrap_or(0)
 }
 
 /// Map look-alike characters (Cyrillic and Greek homoglyphs, accented Latin letters,
@@ -463,6 +459,56 @@ pub fn punycode_decode(input: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    /// The textbook table, for comparison.
+    fn reference_distance(a: &str, b: &str) -> usize {
+        let (a, b) = (a.as_bytes(), b.as_bytes());
+        let (n, m) = (a.len(), b.len());
+        let mut d = vec![vec![0usize; m + 1]; n + 1];
+        for (i, row) in d.iter_mut().enumerate() {
+            row[0] = i;
+        }
+        for (j, cell) in d[0].iter_mut().enumerate() {
+            *cell = j;
+        }
+        for i in 1..=n {
+            for j in 1..=m {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                let mut v = (d[i - 1][j] + 1)
+                    .min(d[i][j - 1] + 1)
+                    .min(d[i - 1][j - 1] + cost);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    v = v.min(d[i - 2][j - 2] + 1);
+                }
+                d[i][j] = v;
+            }
+        }
+        d[n][m]
+    }
+
+    /// Every pair of strings of up to four letters from a three-letter alphabet.
+    #[test]
+    fn edit_distance_is_the_textbook_one() {
+        let mut words = vec![String::new()];
+        for _ in 0..4 {
+            let longer: Vec<String> = words
+                .iter()
+                .flat_map(|w| ["a", "b", "c"].map(|c| format!("{w}{c}")))
+                .collect();
+            words.extend(longer);
+            words.sort();
+            words.dedup();
+        }
+        for a in &words {
+            for b in &words {
+                assert_eq!(
+                    super::edit_distance(a, b),
+                    reference_distance(a, b),
+                    "{a} {b}"
+                );
+            }
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -128,7 +128,13 @@ pub fn bounded_objects<T: FromJson + Default>(
     max: usize,
 ) -> Result<Vec<T>, JsonError> {
     match value {
-        Some(JsonValue::Array(items)) => items.iter().take(max).map(|i| element(Some(i))).collect(),
+        Some(JsonValue::Array(items)) => {
+            let mut out = Vec::new();
+            for item in items.iter().take(max) {
+                out.push(element(Some(item))?);
+            }
+            Ok(out)
+        }
         _ => Ok(Vec::new()),
     }
 }

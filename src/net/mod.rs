@@ -65,11 +65,11 @@ fn value_of(v: &JsValue, depth: usize) -> Result<JsonValue, JsonError> {
     }
     if Array::is_array(v) {
         let items: &Array = v.unchecked_ref();
-        return items
-            .iter()
-            .map(|item| value_of(&item, depth + 1))
-            .collect::<Result<_, _>>()
-            .map(JsonValue::Array);
+        let mut out = Vec::new();
+        for item in items.iter() {
+            out.push(value_of(&item, depth + 1)?);
+        }
+        return Ok(JsonValue::Array(out));
     }
     if v.is_object() {
         let object: &Object = v.unchecked_ref();
