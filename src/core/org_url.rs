@@ -238,7 +238,7 @@ pub enum HostProblem {
     HyphenAtLabelEdge,
     /// The last part is a number (not a top-level domain).
     NumericTld,
-    /// An `xn--` part that is not valid Punycode.
+    /// An `xn--` part that is not valid Punycode, or decodes to what a name cannot hold.
     BadPunycode,
 }
 
@@ -487,9 +487,10 @@ impl fmt::Display for OrgUrlError {
                         f.write_str("a part between dots starts or ends with a hyphen.")
                     }
                     HostProblem::NumericTld => f.write_str("it ends in a number."),
-                    HostProblem::BadPunycode => {
-                        f.write_str("a part starting with \"xn--\" is not correctly encoded.")
-                    }
+                    HostProblem::BadPunycode => f.write_str(
+                        "a part starting with \"xn--\" is not correctly encoded, or stands for \
+                             symbols or emoji, which a domain name cannot contain.",
+                    ),
                 }
             }
             OrgUrlError::MultipleUrls => f.write_str(
