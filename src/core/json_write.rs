@@ -274,49 +274,29 @@ impl<'a> ser::Serializer for Writer<'a> {
     }
 }
 
-impl ser::SerializeSeq for Compound<'_> {
-    type Ok = ();
-    type Error = WriteError;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), WriteError> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), WriteError> {
-        self.finish()
-    }
+/// serde's four array-like compound traits differ only in names: each element goes through
+/// [`Compound::element`].
+macro_rules! array_like {
+    ($($trait:ident :: $method:ident),*) => {$(
+        impl ser::$trait for Compound<'_> {
+            type Ok = ();
+            type Error = WriteError;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), WriteError> {
+                self.element(value)
+            }
+            fn end(self) -> Result<(), WriteError> {
+                self.finish()
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for Compound<'_> {
-    type Ok = ();
-    type Error = WriteError;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), WriteError> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), WriteError> {
-        self.finish()
-    }
-}
-
-impl ser::SerializeTupleStruct for Compound<'_> {
-    type Ok = ();
-    type Error = WriteError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), WriteError> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), WriteError> {
-        self.finish()
-    }
-}
-
-impl ser::SerializeTupleVariant for Compound<'_> {
-    type Ok = ();
-    type Error = WriteError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), WriteError> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), WriteError> {
-        self.finish()
-    }
-}
+array_like!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
 
 impl ser::SerializeMap for Compound<'_> {
     type Ok = ();
@@ -335,34 +315,35 @@ impl ser::SerializeMap for Compound<'_> {
     }
 }
 
-impl ser::SerializeStruct for Compound<'_> {
-    type Ok = ();
-    type Error = WriteError;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), WriteError> {
-        self.member(key, value)
-    }
-    fn end(self) -> Result<(), WriteError> {
-        self.finish()
-    }
+/// A struct and a struct variant both write `"key":value` members.
+macro_rules! object_like {
+    ($($trait:ident),*) => {$(
+        impl ser::$trait for Compound<'_> {
+            type Ok = ();
+            type Error = WriteError;
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                value: &T,
+            ) -> Result<(), WriteError> {
+                self.member(key, value)
+            }
+            fn end(self) -> Result<(), WriteError> {
+                self.finish()
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeStructVariant for Compound<'_> {
-    type Ok = ();
-    type Error = WriteError;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), WriteError> {
-        self.member(key, value)
-    }
-    fn end(self) -> Result<(), WriteError> {
-        self.finish()
-    }
+object_like!(SerializeStruct, SerializeStructVariant);
+
+/// Scalar methods a key writer refuses.
+macro_rules! refuse {
+    ($($method:ident : $ty:ty),*) => {$(
+        fn $method(self, _: $ty) -> Result<(), WriteError> {
+            Err(WriteError)
+        }
+    )*};
 }
 
 /// A map key: only strings (and what serializes as one) are keys.
@@ -404,39 +385,19 @@ impl ser::Serializer for KeyWriter<'_> {
     ) -> Result<(), WriteError> {
         value.serialize(self)
     }
-    fn serialize_bool(self, _: bool) -> Result<(), WriteError> {
-        Err(WriteError)
-    }
-    fn serialize_i8(self, _: i8) -> Result<(), WriteError> {
-        Err(WriteError)
-    }
-    fn serialize_i16(self, _: i16) -> Result<(), WriteError> {
-        Err(WriteError)
-    }
-    fn serialize_i32(self, _: i32) -> Result<(), WriteError> {
-        Err(WriteError)
-    }
-    fn serialize_i64(self, _: i64) -> Result<(), WriteError> {
-        Err(WriteError)
-    }
-    fn serialize_u8(self, _: u8) -> Result<(), WriteError> {
-        Err(WriteError)
-    }
-    fn serialize_u16(self, _: u16) -> Result<(), WriteError> {
-        Err(WriteError)
-    }
-    fn serialize_u32(self, _: u32) -> Result<(), WriteError> {
-        Err(WriteError)
-    }
-    fn serialize_u64(self, _: u64) -> Result<(), WriteError> {
-        Err(WriteError)
-    }
-    fn serialize_f32(self, _: f32) -> Result<(), WriteError> {
-        Err(WriteError)
-    }
-    fn serialize_f64(self, _: f64) -> Result<(), WriteError> {
-        Err(WriteError)
-    }
+    refuse!(
+        serialize_bool: bool,
+        serialize_i8: i8,
+        serialize_i16: i16,
+        serialize_i32: i32,
+        serialize_i64: i64,
+        serialize_u8: u8,
+        serialize_u16: u16,
+        serialize_u32: u32,
+        serialize_u64: u64,
+        serialize_f32: f32,
+        serialize_f64: f64
+    );
     fn serialize_bytes(self, _: &[u8]) -> Result<(), WriteError> {
         Err(WriteError)
     }
