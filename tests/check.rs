@@ -14,6 +14,7 @@ use okta_link::core::diagnosis::{
     diagnose, Access, AdminRoles, Audience, Evidence, Failure, Field, ProxyIssue, RateLimitSource,
     Report, RoleHint, Verified,
 };
+use okta_link::core::hosts::is_okta_org_host;
 use okta_link::core::json::FromJson;
 use okta_link::core::okta::{
     Engine, Listing, RateLimit, RoleList, RoleType, User, UserId, UserStatus, WellKnown,
@@ -216,6 +217,15 @@ fn drive(mut check: Check, script: &Script) -> (Report, Trace, Check) {
         match check.poll(now) {
             Step::Send(requests) => {
                 assert!(!requests.is_empty(), "an empty Send");
+                // Issue 18, finding 4: the token goes only to Okta-owned hosts, in every test.
+                for r in &requests {
+                    assert!(
+                        !r.needs_token() || is_okta_org_host(&r.host),
+                        "{:?} with the token to {}",
+                        r.probe.kind(),
+                        r.host
+                    );
+                }
                 trace.batches.push(
                     requests
                         .iter()
@@ -285,6 +295,40 @@ fn assert_two_rounds(trace: &Trace, host: &str, round_two_host: &str) {
 
 fn assert_round_one_only(trace: &Trace) {
     assert_eq!(trace.probes(), vec![ROUND_ONE.to_vec()]);
+}
+
+/// A custom domain: its well-known document, then `users/me` on the Okta host it names, then
+/// round two there. One more round trip than an Okta-owned host.
+fn assert_three_rounds(trace: &Trace, host: &str, okta_host: &str) {
+    assert_eq!(
+        trace.batches,
+        vec![
+            vec![(ProbeKind::WellKnown, host.to_string())],
+            vec![(ProbeKind::Me, okta_host.to_string())],
+            ROUND_TWO
+                .iter()
+                .map(|p| (*p, okta_host.to_string()))
+                .collect(),
+        ]
+    );
+    assert!(trace.waits.is_empty());
+}
+
+/// A custom domain whose well-known document did not name an Okta host: nothing else was sent.
+fn assert_well_known_only(trace: &Trace, host: &str) {
+    assert_eq!(
+        trace.batches,
+        vec![vec![(ProbeKind::WellKnown, host.to_string())]]
+    );
+}
+
+/// Whether any request with the token went to `host`.
+fn token_sent_to(trace: &Trace, host: &str) -> bool {
+    trace
+        .batches
+        .iter()
+        .flatten()
+        .any(|(p, h)| *p != ProbeKind::WellKnown && h == host)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -448,11 +492,127 @@ fn custom_domain_runs_round_two_on_the_canonical_host() {
         )
         .all_readable();
     let (report, trace) = run("login.acme.com", &[DataKind::Users], &script);
-    assert_two_rounds(&trace, "login.acme.com", "acme.okta.com");
+    assert_three_rounds(&trace, "login.acme.com", "acme.okta.com");
     let v = verified(&report);
     assert_eq!(v.org.entered_host, "login.acme.com");
     assert_eq!(v.org.canonical_host, "acme.okta.com");
     assert_eq!(v.org.custom_domain.as_deref(), Some("login.acme.com"));
+}
+
+/// Issue 18, finding 4: a link prefilling `#org=` with a domain the attacker controls, which
+/// serves a well-known document naming some Okta org, must not receive the token. Before the
+/// fix, round one sent `users/me` with the token to the entered host alongside its well-known
+/// document. Now no request with the token goes to a host that is not Okta-owned, in any
+/// outcome over the whole check; a custom domain costs one more round trip.
+#[wasm_bindgen_test(unsupported = test)]
+fn the_token_never_goes_to_a_custom_domain() {
+    let cases: Vec<(&str, Script)> = vec![
+        // Names an Okta org: verified there.
+        (
+            "login.attacker.example",
+            Script::default()
+                .round_one(
+                    fixture!("wellknown-custom-domain"),
+                    fixture!("me-super-admin"),
+                )
+                .all_readable(),
+        ),
+        // Names itself, a web page, a redirect, a refused target, a timeout, a rate limit.
+        (
+            "login.evil.example",
+            Script::default().round_one(fixture!("wellknown-foreign"), fixture!("me-super-admin")),
+        ),
+        (
+            "www.example.com",
+            Script::default().round_one(fixture!("wellknown-200-html"), fixture!("me-super-admin")),
+        ),
+        (
+            "www.example.com",
+            Script::default().round_one(
+                fixture!("proxy-upstream-redirect"),
+                fixture!("me-super-admin"),
+            ),
+        ),
+        (
+            "evil.example",
+            Script::default()
+                .round_one(fixture!("proxy-target-refused"), fixture!("me-super-admin")),
+        ),
+        (
+            "login.acme.com",
+            Script::default().round_one(Answer::Never, fixture!("me-super-admin")),
+        ),
+        (
+            "login.acme.com",
+            Script::default().round_one(
+                fixture!("error-e0000047", reset = 2),
+                fixture!("me-super-admin"),
+            ),
+        ),
+        // `users/me` on the named Okta host hangs: still nothing to the custom domain.
+        (
+            "login.acme.com",
+            Script::default().round_one(fixture!("wellknown-custom-domain"), Answer::Never),
+        ),
+    ];
+    for (host, script) in cases {
+        let (report, trace) = run(host, &[DataKind::Users], &script);
+        assert!(!token_sent_to(&trace, host), "{host}: {:?}", trace.batches);
+        assert_eq!(
+            trace.batches[0],
+            vec![(ProbeKind::WellKnown, host.to_string())],
+            "{host}: the first round carries no token"
+        );
+        for (probe, to) in trace.batches.iter().flatten() {
+            assert!(
+                *probe == ProbeKind::WellKnown || to == "acme.okta.com",
+                "{host}: {probe:?} to {to}"
+            );
+        }
+        let _ = report.code();
+    }
+
+    // The verified case: the admin was identified on the Okta host the document names.
+    let script = Script::default()
+        .round_one(
+            fixture!("wellknown-custom-domain"),
+            fixture!("me-super-admin"),
+        )
+        .all_readable();
+    let (report, trace) = run("login.attacker.example", &[DataKind::Users], &script);
+    assert_three_rounds(&trace, "login.attacker.example", "acme.okta.com");
+    assert_eq!(verified(&report).org.canonical_host, "acme.okta.com");
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn a_custom_domain_costs_one_more_round_trip_and_still_retries_a_rate_limit() {
+    // The well-known document is rate limited: retried once, then users/me on the Okta host.
+    let script = Script::default()
+        .on(ProbeKind::WellKnown, fixture!("error-e0000047", reset = 2))
+        .on(ProbeKind::WellKnown, fixture!("wellknown-custom-domain"))
+        .on(ProbeKind::Me, fixture!("error-e0000047", reset = 2))
+        .on(ProbeKind::Me, fixture!("me-super-admin"))
+        .all_readable();
+    let (report, trace) = run("login.acme.com", &[DataKind::Users], &script);
+    verified(&report);
+    let wk = |h: &str| vec![(ProbeKind::WellKnown, h.to_string())];
+    let me = vec![(ProbeKind::Me, "acme.okta.com".to_string())];
+    assert_eq!(
+        trace.batches[..4],
+        [wk("login.acme.com"), wk("login.acme.com"), me.clone(), me]
+    );
+    assert_eq!(trace.waits.len(), 2);
+    assert_eq!(trace.requests(), 8);
+
+    // A timeout while users/me is out on the Okta host reads as one, in the identify stage.
+    let script = Script::default().round_one(fixture!("wellknown-custom-domain"), Answer::Never);
+    let (report, _) = run("login.acme.com", &[DataKind::Users], &script);
+    assert_eq!(
+        failure(&report),
+        &Failure::TimedOut {
+            stage: Stage::Identify
+        }
+    );
 }
 
 #[wasm_bindgen_test(unsupported = test)]
@@ -511,6 +671,16 @@ fn token_of_another_org_is_rejected() {
         fixture!("error-e0000011"),
     );
     let (report, trace) = run("login.acme.com", &[DataKind::Users], &script);
+    assert_eq!(
+        trace.batches,
+        vec![
+            vec![(ProbeKind::WellKnown, "login.acme.com".to_string())],
+            vec![(ProbeKind::Me, "acme.okta.com".to_string())],
+        ]
+    );
+    assert_eq!(failure(&report).code(), "token_rejected");
+    // The same on the Okta host: one round.
+    let (report, trace) = run("acme.okta.com", &[DataKind::Users], &script);
     assert_round_one_only(&trace);
     assert_eq!(failure(&report).code(), "token_rejected");
 }
@@ -737,7 +907,7 @@ fn no_org_where_the_well_known_document_is_missing() {
     let script =
         Script::default().round_one(fixture!("wellknown-404-html"), fixture!("error-e0000007"));
     let (report, trace) = run("www.example.com", &[DataKind::Users], &script);
-    assert_round_one_only(&trace);
+    assert_well_known_only(&trace, "www.example.com");
     let f = failure(&report);
     assert_eq!(
         f,
@@ -829,7 +999,7 @@ fn well_known_naming_a_foreign_host_is_refused() {
     let script =
         Script::default().round_one(fixture!("wellknown-foreign"), fixture!("me-super-admin"));
     let (report, trace) = run("login.evil.example", &[DataKind::Users], &script);
-    assert_round_one_only(&trace);
+    assert_well_known_only(&trace, "login.evil.example");
     let f = failure(&report);
     assert_eq!(
         f,
@@ -883,7 +1053,7 @@ fn proxy_refused_target() {
         fixture!("proxy-target-refused"),
     );
     let (report, trace) = run("evil.example", &[DataKind::Users], &script);
-    assert_round_one_only(&trace);
+    assert_well_known_only(&trace, "evil.example");
     let f = failure(&report);
     assert_eq!(
         f,
@@ -1713,6 +1883,137 @@ mod properties {
             4 => any_raw().prop_map(Ok),
             1 => (0u8..4).prop_map(Err),
         ]
+    }
+
+    /// Hosts a customer (or a link) may enter: Okta-owned org hosts, custom domains, hosts
+    /// that look like Okta's and are not (`-admin` consoles, nested, lookalike suffixes).
+    fn any_host() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-z][a-z0-9]{0,8}\\.(okta|oktapreview|okta-emea)\\.com",
+            "[a-z]{1,8}\\.[a-z]{1,8}\\.(com|net|example)",
+            "[a-z]{1,6}-admin\\.okta\\.com",
+            "[a-z]{1,4}\\.[a-z]{1,4}\\.okta\\.com",
+            "[a-z]{1,6}\\.okta\\.com\\.[a-z]{1,6}\\.net",
+            "[a-z]{1,6}\\.(okta|oktapreview)\\.co",
+            Just("login.acme-corp.com".to_string()),
+            Just("okta.com".to_string()),
+        ]
+    }
+
+    /// A well-known answer: a document naming an Okta host, a non-Okta host or garbage (as
+    /// the organization link or the alternate one), or any answer at all.
+    fn any_well_known() -> impl Strategy<Value = Result<AnyRaw, u8>> {
+        let href = prop_oneof![
+            any_host().prop_map(|h| format!("https://{h}")),
+            any_host().prop_map(|h| format!("http://{h}")),
+            any_host().prop_map(|h| format!("https://{h}:8443/x")),
+            any_host().prop_map(|h| format!("https://acme.okta.com@{h}")),
+            any_host().prop_map(|h| format!("https://{h}@acme.okta.com")),
+            ".{0,40}",
+        ];
+        let document = (href, prop::option::of(any_host()), any::<bool>()).prop_map(
+            |(href, alternate, with_pipeline)| {
+                let mut links = serde_json::json!({ "organization": { "href": href } });
+                if let Some(a) = alternate {
+                    links["alternate"] = serde_json::json!({ "href": format!("https://{a}") });
+                }
+                let mut body = serde_json::json!({ "id": "00o1", "_links": links });
+                if with_pipeline {
+                    body["pipeline"] = "idx".into();
+                }
+                AnyRaw {
+                    status: 200,
+                    ct: Some("application/json".into()),
+                    id: None,
+                    limit: None,
+                    remaining: None,
+                    reset: None,
+                    proxy: None,
+                    body: body.to_string(),
+                }
+            },
+        );
+        prop_oneof![
+            3 => document.prop_map(Ok),
+            1 => any_answer(),
+        ]
+    }
+
+    proptest! {
+        /// Issue 18, finding 4, the class: whatever host is entered and whatever its
+        /// well-known document says, every request that carries the token goes to an
+        /// Okta-owned host; for any other entered host, the first round carries no token, and
+        /// a token request goes only to the host the well-known document named.
+        #[test]
+        fn the_token_goes_only_to_okta_owned_hosts(
+            host in any_host(),
+            well_known in prop::collection::vec(any_well_known(), 2),
+            answers in prop::collection::vec(any_answer(), 8),
+            me_ok in any::<bool>(),
+        ) {
+            let mut check = Check::new(host.clone(), vec![DataKind::Users], T0);
+            let okta_owned = is_okta_org_host(&host);
+            let mut now = T0;
+            let mut wk = well_known.into_iter().cycle();
+            let mut next = answers.into_iter().cycle();
+            let me = AnyRaw {
+                status: 200,
+                ct: Some("application/json".into()),
+                id: None,
+                limit: None,
+                remaining: None,
+                reset: None,
+                proxy: None,
+                body: r#"{"id":"00u1","status":"ACTIVE","profile":{"login":"a"}}"#.into(),
+            };
+            let mut first = true;
+            for _ in 0..50 {
+                match check.poll(now) {
+                    Step::Send(reqs) => {
+                        if first && !okta_owned {
+                            prop_assert_eq!(reqs.len(), 1);
+                            prop_assert!(!reqs[0].needs_token());
+                        }
+                        first = false;
+                        for req in &reqs {
+                            if req.needs_token() {
+                                prop_assert!(is_okta_org_host(&req.host), "token to {}", req.host);
+                                if !okta_owned {
+                                    let named = check
+                                        .evidence()
+                                        .well_known
+                                        .as_ref()
+                                        .and_then(|o| o.ok())
+                                        .and_then(|d| d.organization_host());
+                                    prop_assert_eq!(named.as_deref(), Some(req.host.as_str()));
+                                }
+                            } else {
+                                prop_assert_eq!(&req.host, &host);
+                            }
+                        }
+                        now += 50;
+                        for req in reqs {
+                            let answer = match req.probe.kind() {
+                                ProbeKind::WellKnown => wk.next().unwrap(),
+                                ProbeKind::Me if me_ok => Ok(me.clone()),
+                                _ => next.next().unwrap(),
+                            };
+                            match answer {
+                                Ok(r) => { check.record_response(req.id, &r.raw(), &SerdeJson); }
+                                Err(0) => {}
+                                Err(1) => { check.record_transport(req.id, Transport::Unreachable); }
+                                Err(2) => { check.record_transport(req.id, Transport::TimedOut); }
+                                Err(_) => { check.record_transport(req.id, Transport::TooLarge); }
+                            }
+                        }
+                    }
+                    Step::Wait { until_ms, .. } => now = until_ms,
+                    Step::Pending { until_ms } => now = until_ms,
+                    Step::Done(_) => break,
+                }
+            }
+            prop_assert!(check.is_done());
+        }
     }
 
     proptest! {

@@ -753,11 +753,26 @@ fn judge_me(
     }
 }
 
+/// The well-known document alone: the org at the entered host, with the Okta-owned host it
+/// names (`canonical_host`, where every call with the token goes). On a custom domain the
+/// check asks nothing else before this answers, and the token goes nowhere when it fails.
+pub fn locate(e: &Evidence) -> Result<Org, Failure> {
+    judge_well_known(e.well_known.as_ref(), e.entered_host.as_str())
+        .map(|facts| facts.org)
+        .map_err(|(_, f)| f)
+}
+
 /// Round one: is there an Okta org at the entered host, and whose token is this?
 pub fn identify(e: &Evidence) -> Result<Identity, Failure> {
     let host = e.entered_host.as_str();
     let org = judge_well_known(e.well_known.as_ref(), host);
-    let admin = judge_me(e.me.as_ref(), host, org.is_ok(), &e.egress_ips);
+    // `users/me` went to the entered host only when it is Okta-owned; on a custom domain it
+    // went to the Okta-owned host the well-known document names.
+    let me_host = match &org {
+        Ok(facts) if !is_okta_org_host(host) => facts.org.canonical_host.as_str(),
+        _ => host,
+    };
+    let admin = judge_me(e.me.as_ref(), me_host, org.is_ok(), &e.egress_ips);
     match (org, admin) {
         (Ok(facts), Ok(admin)) => Ok(Identity {
             org: facts.org,

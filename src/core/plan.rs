@@ -1,11 +1,20 @@
 //! The plan of the connection check, as a pure state machine the browser shell drives.
 //!
-//! Round one, in parallel on the entered host: the well-known org document and `users/me`.
-//! Round two, in parallel, once both have answered: the roles of the token's admin and one-item
-//! reads of Users, Groups and the System Log, on the canonical Okta host (when the well-known
-//! document names a different Okta-owned host, i.e. a custom domain was entered). Two sequential
-//! round trips on the critical path; one more only when Okta's rate limit resets within 10 s,
-//! in which case the limited round-one request is retried once after a visible countdown.
+//! The token goes only to Okta-owned org hosts ([`is_okta_org_host`]); every other host
+//! (a custom domain, or anything else entered) gets only the token-less well-known document.
+//!
+//! * An Okta-owned host was entered: round one, in parallel on it, fetches the well-known org
+//!   document and `users/me`; round two, in parallel once both have answered, the roles of the
+//!   token's admin and one-item reads of Users, Groups and the System Log, on the canonical
+//!   Okta host (the one the well-known document names). Two round trips on the critical path.
+//! * Any other host (a custom domain): round one fetches only its well-known document, without
+//!   the token. Only when that names an Okta-owned host does `users/me` go, to that host, and
+//!   then round two, also to that host: three round trips. When the document fails or names no
+//!   Okta-owned host, the check ends with the diagnosis and the token has gone nowhere.
+//!
+//! One more round trip only when Okta's rate limit resets within 10 s, in which case the
+//! limited request (the well-known document or `users/me`) is retried once after a visible
+//! countdown.
 //!
 //! The shell:
 //! 1. creates a [`Check`] (`Check::new` or [`Check::from_config`]) with the current time;
@@ -26,8 +35,10 @@ use serde::Serialize;
 
 use crate::core::config::Config;
 use crate::core::diagnosis::RoleHint;
-use crate::core::diagnosis::{assess, diagnose, identify, Evidence, Failure, Identity, Report};
-use crate::core::hosts::is_dns_host;
+use crate::core::diagnosis::{
+    assess, diagnose, identify, locate, Evidence, Failure, Identity, Report,
+};
+use crate::core::hosts::{is_dns_host, is_okta_org_host};
 use crate::core::json::JsonParser;
 use crate::core::okta::{Listing, RoleList, User, UserId, WellKnown};
 use crate::core::outcome::{classify, Outcome, RawResponse, Transport};
@@ -155,7 +166,8 @@ impl ProbeKind {
         }
     }
 
-    /// 1 for the well-known document and `users/me`, 2 for the others.
+    /// 1 for the well-known document and `users/me` (the identify stage; on a custom domain
+    /// `users/me` goes only after the well-known document), 2 for the others.
     pub fn round(&self) -> u8 {
         match self {
             ProbeKind::WellKnown | ProbeKind::Me => 1,
@@ -211,7 +223,8 @@ impl RequestId {
 pub struct Request {
     pub id: RequestId,
     pub probe: Probe,
-    /// The org host to reach through the proxy.
+    /// The org host to reach through the proxy. Always Okta-owned when the request carries
+    /// the token ([`Request::needs_token`]).
     pub host: String,
     /// Abort the request at this time (epoch ms): the end of the check's budget.
     pub deadline_ms: u64,
@@ -341,6 +354,9 @@ pub struct Check {
     retry: Vec<ProbeKind>,
     wait_until: Option<u64>,
     identity: Option<Identity>,
+    /// The Okta-owned host every request with the token goes to: the entered host when it is
+    /// Okta-owned, else the host the well-known document names, once it has answered.
+    token_host: Option<String>,
     report: Option<Arc<Report>>,
     sent: usize,
 }
@@ -355,8 +371,10 @@ impl Check {
                 host: crate::core::json::bounded(&host, 256),
             }))
         });
+        let token_host = is_okta_org_host(&host).then(|| host.clone());
         Check {
             id: NEXT_CHECK.fetch_add(1, Ordering::Relaxed),
+            token_host,
             evidence: Evidence::new(host, required),
             deadline_ms: started_ms.saturating_add(DEFAULT_BUDGET_MS),
             phase: Phase::Start,
@@ -434,11 +452,11 @@ impl Check {
         match self.phase {
             Phase::Start => {
                 self.phase = Phase::RoundOne;
-                let host = self.evidence.entered_host.clone();
-                Step::Send(vec![
-                    self.launch(Probe::WellKnown, host.clone()),
-                    self.launch(Probe::Me, host),
-                ])
+                let mut requests = vec![self.launch(Probe::WellKnown)];
+                // On a custom domain, `users/me` waits for the well-known document to name
+                // the Okta host the token may go to.
+                requests.extend(self.launch_with_token(Probe::Me));
+                Step::Send(requests)
             }
             Phase::RoundOne => self.poll_round_one(now_ms),
             Phase::RoundTwo => {
@@ -465,26 +483,25 @@ impl Check {
                 };
             }
             self.wait_until = None;
-            let host = self.evidence.entered_host.clone();
             let retry = std::mem::take(&mut self.retry);
-            let requests = retry
-                .into_iter()
-                .map(|kind| {
-                    // The retry's answer replaces the rate-limited one; until it comes, there
-                    // is none (so a budget running out reads as a timeout).
-                    let probe = match kind {
-                        ProbeKind::WellKnown => {
-                            self.evidence.well_known = None;
-                            Probe::WellKnown
-                        }
-                        _ => {
-                            self.evidence.me = None;
-                            Probe::Me
-                        }
-                    };
-                    self.launch(probe, host.clone())
-                })
-                .collect();
+            let mut requests = Vec::new();
+            for kind in retry {
+                // The retry's answer replaces the rate-limited one; until it comes, there is
+                // none (so a budget running out reads as a timeout).
+                match kind {
+                    ProbeKind::WellKnown => {
+                        self.evidence.well_known = None;
+                        requests.push(self.launch(Probe::WellKnown));
+                    }
+                    _ => {
+                        self.evidence.me = None;
+                        requests.extend(self.launch_with_token(Probe::Me));
+                    }
+                }
+            }
+            if requests.is_empty() {
+                return self.finish(diagnose(&self.evidence));
+            }
             return Step::Send(requests);
         }
         if self.in_flight() {
@@ -492,9 +509,34 @@ impl Check {
                 until_ms: self.deadline_ms,
             };
         }
+        if self.slots[ProbeKind::Me.index()] == Slot::Idle {
+            // A custom domain: only its well-known document has answered. The token goes to
+            // the Okta-owned host it names, or nowhere.
+            return match locate(&self.evidence) {
+                Ok(org) if is_okta_org_host(&org.canonical_host) => {
+                    self.token_host = Some(org.canonical_host);
+                    match self.launch_with_token(Probe::Me) {
+                        Some(request) => Step::Send(vec![request]),
+                        None => self.finish(diagnose(&self.evidence)),
+                    }
+                }
+                Ok(_) => self.finish(Report::Failed(Failure::NoOrgAtAddress {
+                    host: self.evidence.entered_host.clone(),
+                })),
+                Err(failure) => self.fail_or_retry(failure, now_ms),
+            };
+        }
         match identify(&self.evidence) {
             Ok(identity) => {
+                // Round two goes to the canonical host, Okta-owned by construction of the
+                // diagnosis; checked again here, where the token is handed out.
                 let host = identity.api_host().to_string();
+                if !is_okta_org_host(&host) {
+                    return self.finish(Report::Failed(Failure::NoOrgAtAddress {
+                        host: self.evidence.entered_host.clone(),
+                    }));
+                }
+                self.token_host = Some(host);
                 let user_id = identity.admin.id.clone();
                 self.identity = Some(identity);
                 self.phase = Phase::RoundTwo;
@@ -504,29 +546,32 @@ impl Check {
                     Probe::Groups,
                     Probe::Logs,
                 ];
-                let requests = probes
+                let requests: Vec<Request> = probes
                     .into_iter()
-                    .map(|p| self.launch(p, host.clone()))
+                    .filter_map(|p| self.launch_with_token(p))
                     .collect();
                 Step::Send(requests)
             }
-            Err(failure) => {
-                if matches!(
-                    failure,
-                    Failure::RateLimited {
-                        source: crate::core::diagnosis::RateLimitSource::Okta,
-                        ..
-                    }
-                ) {
-                    if let Some((until, retry)) = self.retry_plan(now_ms) {
-                        self.retry = retry;
-                        self.wait_until = Some(until);
-                        return self.poll_round_one(now_ms);
-                    }
-                }
-                self.finish(Report::Failed(failure))
+            Err(failure) => self.fail_or_retry(failure, now_ms),
+        }
+    }
+
+    /// End with `failure`, unless it is Okta's rate limit resetting soon: then wait and retry.
+    fn fail_or_retry(&mut self, failure: Failure, now_ms: u64) -> Step {
+        if matches!(
+            failure,
+            Failure::RateLimited {
+                source: crate::core::diagnosis::RateLimitSource::Okta,
+                ..
+            }
+        ) {
+            if let Some((until, retry)) = self.retry_plan(now_ms) {
+                self.retry = retry;
+                self.wait_until = Some(until);
+                return self.poll_round_one(now_ms);
             }
         }
+        self.finish(Report::Failed(failure))
     }
 
     /// When every rate-limited round-one answer is a first attempt whose reset is within the
@@ -560,6 +605,13 @@ impl Check {
     }
 
     fn timed_out_round_one(&self) -> Report {
+        // On a custom domain whose well-known document has not named an Okta host yet, that
+        // document's verdict is the whole story (a timeout when it has not answered).
+        if self.slots[ProbeKind::Me.index()] == Slot::Idle {
+            if let Err(failure) = locate(&self.evidence) {
+                return Report::Failed(failure);
+            }
+        }
         // Answers that have not come back count as timed out; a definitive answer that did
         // come back (no org, token rejected) still wins over the timeout.
         diagnose(&self.evidence)
@@ -571,7 +623,21 @@ impl Check {
             .any(|s| matches!(s, Slot::InFlight { .. }))
     }
 
-    fn launch(&mut self, probe: Probe, host: String) -> Request {
+    /// The well-known document, without the token, to the entered host.
+    fn launch(&mut self, probe: Probe) -> Request {
+        debug_assert!(!probe.needs_token());
+        let host = self.evidence.entered_host.clone();
+        self.request(probe, host)
+    }
+
+    /// A request with the token, to the Okta-owned token host; `None` (nothing is sent) when
+    /// there is none yet. The one place a token-carrying request is made.
+    fn launch_with_token(&mut self, probe: Probe) -> Option<Request> {
+        let host = self.token_host.clone().filter(|h| is_okta_org_host(h))?;
+        Some(self.request(probe, host))
+    }
+
+    fn request(&mut self, probe: Probe, host: String) -> Request {
         let kind = probe.kind();
         let attempt = match self.slots[kind.index()] {
             Slot::Idle => 0,

@@ -685,6 +685,8 @@ function report({ when, m, chromium, size, loads, check, keys, load, elapsed }) 
   p(`| ${check.n} | ${ms(check.median)} | ${ms(check.p90)} | ${ms(check.min)} | ${checkX.toFixed(2)}× | ≤ ${TARGETS.checkMultiple}× | ${mark(checkX <= TARGETS.checkMultiple)} | ${check.requests} | ${check.rounds} |`);
   p();
   p(`Upstream requests of one check (simulator log): ${check.paths.map((x) => `\`${x}\``).join(', ')}.`);
+  p();
+  p("A custom domain (e.g. `login.acme-corp.com`) takes one more round trip than this since issue 18, finding 4: its well-known document is fetched alone, without the token, and `users/me` then goes to the Okta host it names, so the token never reaches a host that is not Okta's.");
   const b = check.breakdown;
   p();
   p('Where the time goes (medians; the page\'s resource timing of its proxy requests, 0 = the click):');

@@ -18,7 +18,7 @@ before(async () => { browser = await launchBrowser(); });
 after(async () => { await browser?.close(); });
 
 /** Run one check and return the result region's text once it settles. */
-async function check(stack, org, secret, { timeout = 30000 } = {}) {
+async function check(stack, org, secret, { timeout = 30000, requests } = {}) {
   const { context, page, record } = await openPage(browser, stack.pageUrl);
   await runCheck(page, org, secret);
   const result = page.getByRole('region', { name: 'Check result' });
@@ -31,6 +31,7 @@ async function check(stack, org, secret, { timeout = 30000 } = {}) {
   const leaks = await leakAudit(page, record, secret, { services: [stack.proxy, stack.sim] });
   assert.deepEqual(leaks, [], `token leaked: ${leaks}`);
   for (const r of record.requests) assert.equal(r.method, 'GET', r.url);
+  requests?.push(...record.requests);
   await context.close();
   return text;
 }
@@ -59,11 +60,19 @@ describe('default deployment (required: users)', () => {
     assert.match(text, /Identity Engine/);
   });
 
-  test('custom domain: the canonical Okta host is used and shown', async () => {
-    const text = await check(stack, 'login.acme-corp.com', SUPER());
+  test('custom domain: verified on its Okta host, and the token never goes to the custom domain', async () => {
+    const requests = [];
+    const text = await check(stack, 'login.acme-corp.com', SUPER(), { requests });
     assert.match(text, /Connection verified/);
     assert.match(text, /acme\.okta\.com/);
+    // Issue 18, finding 4: the page asks the custom domain only for its well-known document
+    // (no token); users/me and round two go to the Okta host that document names.
+    const toCustom = requests.filter((r) => new URL(r.url).pathname.startsWith('/okta/login.acme-corp.com/'));
+    assert.deepEqual(toCustom.map((r) => new URL(r.url).pathname), ['/okta/login.acme-corp.com/.well-known/okta-organization']);
+    assert.ok(!('authorization' in toCustom[0].headers), 'the well-known request carries no token');
     const reqs = await stack.simRequests();
+    assert.deepEqual(reqs.filter((r) => r.host === 'login.acme-corp.com').map((r) => r.path), ['/.well-known/okta-organization']);
+    assert.ok(reqs.some((r) => r.host === 'acme.okta.com' && r.path === '/api/v1/users/me'), 'users/me on the Okta host');
     assert.ok(reqs.some((r) => r.host === 'acme.okta.com' && r.path.startsWith('/api/v1/users?')), 'round two on the canonical host');
   });
 
@@ -133,6 +142,20 @@ describe('an org 200 ms away', () => {
     assert.ok(oneStart < Math.min(...one.map((r) => r.finished_ms)), 'round one in parallel');
     assert.ok(twoStart >= oneEnd, 'round two after round one');
     assert.ok(Math.max(...two.map((r) => r.started_ms)) < Math.min(...two.map((r) => r.finished_ms)), 'round two in parallel');
+  });
+
+  test('a custom domain takes one more round trip: its well-known document first, alone', async () => {
+    const before = (await stack.simRequests()).length;
+    await check(stack, 'login.acme-corp.com', SUPER());
+    const reqs = (await stack.simRequests()).slice(before);
+    const wk = reqs.filter((r) => r.host === 'login.acme-corp.com');
+    const me = reqs.filter((r) => r.host === 'acme.okta.com' && r.path === '/api/v1/users/me');
+    const two = reqs.filter((r) => r.host === 'acme.okta.com' && r.path !== '/api/v1/users/me');
+    assert.deepEqual(wk.map((r) => r.path), ['/.well-known/okta-organization'], JSON.stringify(reqs));
+    assert.equal(me.length, 1, JSON.stringify(reqs));
+    assert.equal(two.length, 4, JSON.stringify(reqs));
+    assert.ok(me[0].started_ms >= wk[0].finished_ms, 'users/me only after the well-known document');
+    assert.ok(Math.min(...two.map((r) => r.started_ms)) >= me[0].finished_ms, 'round two after users/me');
   });
 });
 
