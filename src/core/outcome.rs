@@ -16,6 +16,11 @@ use crate::core::okta::{ErrorCause, OktaError, RateLimit, MAX_ERROR_CAUSES};
 /// Bodies longer than this (in bytes) are not parsed.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// Where a proxy that makes upstream answers inert (its own `Content-Type` is only JSON or plain
+/// text) passes the upstream's original `Content-Type`; when present, the page judges the answer
+/// by it instead of `Content-Type` (docs/proxy-contract.md).
+pub const UPSTREAM_CONTENT_TYPE_HEADER: &str = "x-okta-link-upstream-content-type";
+
 /// The raw parts of one HTTP answer, as the shell read them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RawResponse<'a> {

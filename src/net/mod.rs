@@ -266,7 +266,10 @@ async fn read(response: Response) -> Result<Fetched, FetchFailure> {
     }
     let mut fetched = Fetched {
         status: response.status(),
-        content_type: header("content-type"),
+        // The upstream's own type when the proxy replaced it (the reference proxy does, to keep
+        // the answer inert); any other proxy passes it as Content-Type.
+        content_type: header(crate::core::outcome::UPSTREAM_CONTENT_TYPE_HEADER)
+            .or_else(|| header("content-type")),
         request_id: header("x-okta-request-id"),
         rate_limit_limit: header("x-rate-limit-limit"),
         rate_limit_remaining: header("x-rate-limit-remaining"),

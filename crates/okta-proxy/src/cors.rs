@@ -8,7 +8,7 @@
 use axum::http::{HeaderMap, HeaderValue};
 
 /// Headers the page must be able to read.
-pub const EXPOSE_HEADERS: &str = "X-Rate-Limit-Limit, X-Rate-Limit-Remaining, X-Rate-Limit-Reset, X-Okta-Request-Id, X-Okta-Link-Proxy-Error";
+pub const EXPOSE_HEADERS: &str = "X-Rate-Limit-Limit, X-Rate-Limit-Remaining, X-Rate-Limit-Reset, X-Okta-Request-Id, X-Okta-Link-Proxy-Error, X-Okta-Link-Upstream-Content-Type";
 pub const ALLOW_METHODS: &str = "GET";
 pub const ALLOW_HEADERS: &str = "authorization, accept";
 pub const MAX_AGE: &str = "600";

@@ -1,8 +1,25 @@
 //! The proxy's own errors: the codes and statuses of docs/proxy-contract.md, rendered as the
 //! JSON body `{"proxyError": …, "message": …, "target": …}` with `X-Okta-Link-Proxy-Error`.
 
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+
+/// Headers on every answer under the proxy's prefix (proxied, error, preflight): whatever the
+/// body, a browser that opens the URL as a document on the proxy's origin (the page's own
+/// origin with `--serve-dist`) never renders it, never sniffs a type, never runs script, and
+/// downloads it instead.
+pub const INERT_HEADERS: [(&str, &str); 3] = [
+    ("content-security-policy", "default-src 'none'; sandbox"),
+    ("x-content-type-options", "nosniff"),
+    ("content-disposition", "attachment"),
+];
+
+/// Set [`INERT_HEADERS`], replacing any value already there.
+pub fn make_inert(h: &mut HeaderMap) {
+    for (name, value) in INERT_HEADERS {
+        h.insert(name, HeaderValue::from_static(value));
+    }
+}
 
 /// Every error code of the contract: the page's own enum, so page and proxy cannot drift
 /// apart (`Unknown` is what the page calls a code it does not know; the proxy never sends it).
@@ -107,6 +124,7 @@ impl IntoResponse for ProxyError {
             HeaderValue::from_static(self.code.code()),
         );
         h.insert("cache-control", HeaderValue::from_static("no-store"));
+        make_inert(h);
         if let Some(secs) = self.retry_after {
             h.insert("retry-after", HeaderValue::from(secs));
         }
@@ -153,6 +171,14 @@ mod tests {
         assert_eq!(v["target"], "evil.example");
         assert_eq!(v["message"], "no \"quotes\" break it");
         assert!(v.get("errorCode").is_none());
+        let r = e.clone().into_response();
+        assert_eq!(
+            r.headers()["content-type"],
+            "application/json; charset=utf-8"
+        );
+        for (name, value) in INERT_HEADERS {
+            assert_eq!(r.headers()[name], value, "{name}");
+        }
         let none = ProxyError::new(Code::BadRequest, "x");
         let v: serde_json::Value = serde_json::from_str(&none.body()).unwrap();
         assert!(v["target"].is_null());

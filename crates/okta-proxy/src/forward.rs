@@ -1,27 +1,78 @@
 //! Talking to Okta: one GET with only the headers the contract allows, no redirects, bounded
 //! in time and size, and the custom-domain check through the well-known document.
+//!
+//! Where the client may connect is decided three times, so that no single parsing gap reaches
+//! a forbidden address: the target's host must not be an IP address in any spelling
+//! ([`crate::target`]); the exact URL handed to the client must name a domain, never an IP
+//! address (reqwest connects to IP hosts without asking any resolver); names resolve only
+//! through [`GuardedResolver`]; and the connector itself ([`VetPeerLayer`]) checks the address
+//! every new connection reached and drops it before a request byte is written.
 
 use crate::error::{Code, ProxyError};
+use crate::ip::forbidden_reason;
 use crate::resolve::{find_resolve_error, GuardedResolver, Lookup, ResolveError};
 use crate::target::WELL_KNOWN_PATH;
 use axum::body::Bytes;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::http::{Extensions, HeaderMap, HeaderName, HeaderValue, StatusCode};
+use hyper_util::client::legacy::connect::{Connection, HttpInfo};
 use okta_link::core::hosts::is_okta_org_host;
+use okta_link::core::outcome::is_json_content_type;
 use std::collections::HashMap;
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 pub const USER_AGENT: &str = "okta-link-proxy/0.1";
 
-/// Upstream response headers passed to the page (first value only).
-pub const PASSED_HEADERS: [&str; 6] = [
+/// Upstream response headers passed to the page (first value only). `Content-Type` is not
+/// passed as is: see [`inert_content_type`]. `Content-Encoding` never is: only identity-encoded
+/// answers are accepted.
+pub const PASSED_HEADERS: [&str; 5] = [
     "content-type",
-    "content-encoding",
     "x-rate-limit-limit",
     "x-rate-limit-remaining",
     "x-rate-limit-reset",
     "x-okta-request-id",
 ];
+
+/// The content type of a proxied answer when upstream said JSON (`application/json`,
+/// `application/…+json`).
+pub const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
+/// The content type of every other proxied answer: the body is passed as bytes, never as a
+/// document a browser would render (HTML, SVG, XML …).
+pub const TEXT_CONTENT_TYPE: &str = "text/plain; charset=utf-8";
+/// Longest upstream content type passed on in `X-Okta-Link-Upstream-Content-Type`.
+pub const MAX_UPSTREAM_TYPE_LEN: usize = 128;
+
+/// The `Content-Type` of a proxied answer: one of two inert types, whatever upstream said.
+pub fn inert_content_type(upstream: Option<&HeaderValue>) -> &'static str {
+    match upstream.and_then(|v| v.to_str().ok()) {
+        Some(ct) if is_json_content_type(ct) => JSON_CONTENT_TYPE,
+        _ => TEXT_CONTENT_TYPE,
+    }
+}
+
+/// The upstream's own `Content-Type`, for the page's diagnosis (an HTML error page is still
+/// told apart from JSON): printable ASCII only, at most [`MAX_UPSTREAM_TYPE_LEN`] bytes, empty
+/// when upstream sent none.
+pub fn upstream_type_value(upstream: Option<&HeaderValue>) -> HeaderValue {
+    let text: String = upstream
+        .map(|v| {
+            v.as_bytes()
+                .iter()
+                .filter(|b| (0x20..0x7f).contains(*b))
+                .take(MAX_UPSTREAM_TYPE_LEN)
+                .map(|&b| char::from(b))
+                .collect()
+        })
+        .unwrap_or_default();
+    HeaderValue::from_str(text.trim()).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
 
 /// Largest well-known document read for the custom-domain check.
 pub const WELL_KNOWN_MAX_BYTES: usize = 64 * 1024;
@@ -42,6 +93,10 @@ pub struct Upstream {
     /// `http://127.0.0.1:PORT` in development mode: every request goes there with `Host` set.
     dev_base: Option<String>,
     timeout: Duration,
+    /// Tests only: plain `http://{host}:{port}` instead of `https://{host}`, with every other
+    /// guard of the production client in place.
+    #[cfg(test)]
+    test_http_port: Option<u16>,
 }
 
 impl Upstream {
@@ -51,19 +106,12 @@ impl Upstream {
         timeout: Duration,
         lookup: Arc<dyn Lookup>,
     ) -> Result<Self, String> {
-        let mut b = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
-            .referer(false)
-            .connect_timeout(timeout)
-            .timeout(timeout)
-            .pool_idle_timeout(Duration::from_secs(60))
-            .pool_max_idle_per_host(16)
-            .tcp_nodelay(true);
+        let mut b = Self::builder(timeout);
         if dev_base.is_none() {
             b = b
                 .https_only(true)
-                .dns_resolver(Arc::new(GuardedResolver::new(lookup)));
+                .dns_resolver(Arc::new(GuardedResolver::new(lookup)))
+                .connector_layer(VetPeerLayer);
         }
         let client = b
             .build()
@@ -72,7 +120,33 @@ impl Upstream {
             client,
             dev_base: dev_base.map(|d| d.trim_end_matches('/').to_string()),
             timeout,
+            #[cfg(test)]
+            test_http_port: None,
         })
+    }
+
+    fn builder(timeout: Duration) -> reqwest::ClientBuilder {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .referer(false)
+            .connect_timeout(timeout)
+            .timeout(timeout)
+            .pool_idle_timeout(Duration::from_secs(60))
+            .pool_max_idle_per_host(16)
+            .tcp_nodelay(true)
+    }
+
+    /// The URL for `host` and `path_and_query`, exactly as the client will be given it.
+    fn url_for(&self, host: &str, path_and_query: &str) -> String {
+        #[cfg(test)]
+        if let Some(port) = self.test_http_port {
+            return format!("http://{host}:{port}{path_and_query}");
+        }
+        match &self.dev_base {
+            Some(base) => format!("{base}{path_and_query}"),
+            None => format!("https://{host}{path_and_query}"),
+        }
     }
 
     pub fn timeout(&self) -> Duration {
@@ -103,13 +177,22 @@ impl Upstream {
         authorization: Option<&HeaderValue>,
         max_body: usize,
     ) -> Result<UpstreamResponse, ProxyError> {
-        let url = match &self.dev_base {
-            Some(base) => format!("{base}{path_and_query}"),
-            None => format!("https://{host}{path_and_query}"),
-        };
+        let url = checked_url(
+            &self.url_for(host, path_and_query),
+            host,
+            self.dev_base.is_none(),
+        )?;
+        if authorization.is_some() && !is_okta_org_host(host) {
+            // The server never asks for this; refuse rather than send a token elsewhere.
+            return Err(ProxyError::new(
+                Code::TargetRefused,
+                format!("{host} is not an Okta org host: the token is sent only to Okta org hosts"),
+            )
+            .with_target(Some(host)));
+        }
         let mut req = self
             .client
-            .get(&url)
+            .get(url)
             .header("accept", "application/json")
             .header("accept-encoding", "identity")
             .header("user-agent", USER_AGENT);
@@ -129,6 +212,16 @@ impl Upstream {
                 format!(
                     "{host} answered {} (a redirect); the proxy never follows redirects",
                     status.as_u16()
+                ),
+            )
+            .with_target(Some(host)));
+        }
+        if let Some(coding) = non_identity_encoding(resp.headers()) {
+            return Err(ProxyError::new(
+                Code::UpstreamUnreachable,
+                format!(
+                    "{host} answered with Content-Encoding {coding} though the proxy asked for \
+                     identity; encoded answers are not passed on"
                 ),
             )
             .with_target(Some(host)));
@@ -193,6 +286,17 @@ pub fn classify(e: &reqwest::Error, host: &str) -> ProxyError {
         }
         .with_target(Some(host));
     }
+    if let Some(p) = find_peer_refused(e) {
+        return ProxyError::new(
+            Code::TargetForbiddenAddress,
+            format!(
+                "{host}: the connection reached {} ({}); the proxy closed it without sending anything",
+                p.addr.map_or_else(|| "an unknown address".to_string(), |a| a.to_string()),
+                p.reason
+            ),
+        )
+        .with_target(Some(host));
+    }
     if e.is_timeout() {
         return timeout_error(host);
     }
@@ -217,6 +321,150 @@ pub fn classify(e: &reqwest::Error, host: &str) -> ProxyError {
 /// Error text for a message: control characters dropped, at most `max` characters.
 fn plain_text(s: &str, max: usize) -> String {
     s.chars().filter(|c| !c.is_control()).take(max).collect()
+}
+
+/// Parse the URL the client will be given, and (unless in development mode) accept it only when
+/// its host is exactly the domain `host`: never an IP address, in whatever spelling. reqwest
+/// connects to an IP host directly, without any resolver, so this is checked on the very URL
+/// it gets (`reqwest::Url` is `url::Url`).
+pub fn checked_url(url: &str, host: &str, guarded: bool) -> Result<url::Url, ProxyError> {
+    let refused = |why: &str| ProxyError::new(Code::TargetRefused, why).with_target(Some(host));
+    let parsed = url::Url::parse(url).map_err(|_| refused("the target does not make a URL"))?;
+    if !guarded {
+        return Ok(parsed);
+    }
+    match parsed.host() {
+        Some(url::Host::Domain(d)) if d.eq_ignore_ascii_case(host) => Ok(parsed),
+        Some(url::Host::Ipv4(ip)) => Err(ip_host(host, IpAddr::V4(ip))),
+        Some(url::Host::Ipv6(ip)) => Err(ip_host(host, IpAddr::V6(ip))),
+        _ => Err(refused(
+            "the target does not read as this host name in a URL",
+        )),
+    }
+}
+
+fn ip_host(host: &str, ip: IpAddr) -> ProxyError {
+    ProxyError::new(
+        Code::TargetForbiddenAddress,
+        format!(
+            "IP address literals are not accepted as targets (this host is read as {ip}: {})",
+            forbidden_reason(ip).unwrap_or("a public address, but still an address")
+        ),
+    )
+    .with_target(Some(host))
+}
+
+/// The first content coding other than identity in `Content-Encoding`, if any (bounded text).
+pub fn non_identity_encoding(headers: &HeaderMap) -> Option<String> {
+    for v in headers.get_all("content-encoding") {
+        let Ok(text) = v.to_str() else {
+            return Some("(unreadable)".to_string());
+        };
+        for coding in text.split(',').map(str::trim) {
+            if !coding.is_empty() && !coding.eq_ignore_ascii_case("identity") {
+                return Some(plain_text(coding, 32));
+            }
+        }
+    }
+    None
+}
+
+/// A connection the connector refused because of the address it reached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerRefused {
+    /// The peer address, when the connection reported one.
+    pub addr: Option<IpAddr>,
+    pub reason: &'static str,
+}
+
+impl std::fmt::Display for PeerRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.addr {
+            Some(a) => write!(f, "connected to {a} ({}): refused", self.reason),
+            None => write!(f, "connected to an unknown address: refused"),
+        }
+    }
+}
+
+impl std::error::Error for PeerRefused {}
+
+fn find_peer_refused<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a PeerRefused> {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cur {
+        if let Some(p) = e.downcast_ref::<PeerRefused>() {
+            return Some(p);
+        }
+        cur = e.source();
+    }
+    None
+}
+
+/// Check the address a new connection reached: `Ok` only for a known, public address.
+pub fn vet_peer(conn: &impl Connection) -> Result<SocketAddr, PeerRefused> {
+    let mut extras = Extensions::new();
+    conn.connected().get_extras(&mut extras);
+    let Some(info) = extras.get::<HttpInfo>() else {
+        return Err(PeerRefused {
+            addr: None,
+            reason: "the connection did not say which address it reached",
+        });
+    };
+    let addr = info.remote_addr();
+    match forbidden_reason(addr.ip()) {
+        None => Ok(addr),
+        Some(reason) => Err(PeerRefused {
+            addr: Some(addr.ip()),
+            reason,
+        }),
+    }
+}
+
+/// A layer around reqwest's connector: every new connection's peer address passes
+/// [`vet_peer`], or the connection is dropped (closed) and the request fails with
+/// [`PeerRefused`] before hyper writes a byte of it. The last guard against reaching a
+/// forbidden address, whatever the URL or the resolver did.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct VetPeerLayer;
+
+impl<S> tower_layer::Layer<S> for VetPeerLayer {
+    type Service = VetPeer<S>;
+    fn layer(&self, inner: S) -> VetPeer<S> {
+        VetPeer { inner }
+    }
+}
+
+/// The service of [`VetPeerLayer`].
+#[derive(Debug, Clone)]
+pub struct VetPeer<S> {
+    inner: S,
+}
+
+impl<S, R> tower_service::Service<R> for VetPeer<S>
+where
+    S: tower_service::Service<R>,
+    S::Response: Connection + Send + 'static,
+    S::Error: Into<BoxError>,
+    S::Future: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = BoxError;
+    type Future = Pin<Box<dyn Future<Output = Result<S::Response, BoxError>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        self.inner.poll_ready(cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, req: R) -> Self::Future {
+        let connecting = self.inner.call(req);
+        Box::pin(async move {
+            let conn = connecting.await.map_err(Into::into)?;
+            match vet_peer(&conn) {
+                Ok(_) => Ok(conn),
+                // `conn` is dropped here: the socket closes with nothing written.
+                Err(refused) => Err(Box::new(refused) as BoxError),
+            }
+        })
+    }
 }
 
 /// The Okta org host named by a well-known document's `_links.organization.href`, if it is one.
@@ -391,8 +639,289 @@ pub async fn verify_custom_domain(
 }
 
 #[cfg(test)]
+impl Upstream {
+    /// Tests only: a client WITHOUT the guarded resolver (names resolve through `lookup` as they
+    /// are, loopback included) and plain http to `port` on the named host, with the connector
+    /// layer when `vet_peer`. It shows the layer alone stops what the resolver would have.
+    fn unguarded_for_test(lookup: Arc<dyn Lookup>, port: u16, vet_peer: bool) -> Self {
+        struct Unguarded(Arc<dyn Lookup>);
+        impl reqwest::dns::Resolve for Unguarded {
+            fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+                let found = self.0.lookup(name.as_str());
+                Box::pin(async move {
+                    let ips = found.await?;
+                    let addrs: reqwest::dns::Addrs =
+                        Box::new(ips.into_iter().map(|ip| SocketAddr::new(ip, 0)));
+                    Ok(addrs)
+                })
+            }
+        }
+        let timeout = Duration::from_secs(3);
+        let mut b = Self::builder(timeout).dns_resolver(Arc::new(Unguarded(lookup)));
+        if vet_peer {
+            b = b.connector_layer(VetPeerLayer);
+        }
+        Upstream {
+            client: b.build().unwrap(),
+            dev_base: None,
+            timeout,
+            test_http_port: Some(port),
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
+    use crate::resolve::StaticLookup;
+    use tokio::io::AsyncReadExt;
+
+    /// A loopback listener that reports, for each connection it accepts, how many bytes the
+    /// client wrote before closing (or within two seconds).
+    async fn listener() -> (u16, tokio::sync::mpsc::UnboundedReceiver<Vec<u8>>) {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = l.local_addr().unwrap().port();
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = l.accept().await {
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    let mut got = Vec::new();
+                    let mut buf = [0u8; 4096];
+                    let _ = tokio::time::timeout(Duration::from_secs(2), async {
+                        while let Ok(n) = s.read(&mut buf).await {
+                            if n == 0 {
+                                break;
+                            }
+                            got.extend_from_slice(&buf[..n]);
+                            if got.windows(4).any(|w| w == b"\r\n\r\n") {
+                                break;
+                            }
+                        }
+                    })
+                    .await;
+                    let _ = tx.send(got);
+                });
+            }
+        });
+        (port, rx)
+    }
+
+    fn deadline() -> Instant {
+        Instant::now() + Duration::from_secs(5)
+    }
+
+    fn loopback_table() -> Arc<dyn Lookup> {
+        Arc::new(
+            StaticLookup::new()
+                .with("internal.okta.com", &["127.0.0.1".parse().unwrap()])
+                .with("internal.example", &["127.0.0.1".parse().unwrap()]),
+        )
+    }
+
+    /// The connector layer on its own: a name that an unguarded resolver maps to loopback is
+    /// connected to, then the connection is closed with nothing written (no request line, no
+    /// token) and the answer is `target_forbidden_address`. Without the layer the very same
+    /// client does write its request there, so the listener would have seen it.
+    #[tokio::test]
+    async fn connector_layer_refuses_a_forbidden_peer_before_writing() {
+        let token = HeaderValue::from_static("SSWS 00connectorLayerTestToken");
+        let (port, mut seen) = listener().await;
+        let up = Upstream::unguarded_for_test(loopback_table(), port, true);
+        for (host, auth) in [
+            ("internal.okta.com", Some(&token)),
+            ("internal.example", None),
+        ] {
+            let e = up
+                .get(host, "/api/v1/users/me", auth, deadline(), 1024)
+                .await
+                .unwrap_err();
+            assert_eq!(
+                e.code,
+                Code::TargetForbiddenAddress,
+                "{host}: {}",
+                e.message
+            );
+            assert!(e.message.contains("127.0.0.1 (loopback)"), "{}", e.message);
+            let bytes = tokio::time::timeout(Duration::from_secs(3), seen.recv())
+                .await
+                .expect("the TCP connection was made")
+                .unwrap();
+            assert!(bytes.is_empty(), "{host}: {} bytes written", bytes.len());
+        }
+
+        let control = Upstream::unguarded_for_test(loopback_table(), port, false);
+        let _ = control
+            .get(
+                "internal.example",
+                "/api/v1/users/me",
+                None,
+                deadline(),
+                1024,
+            )
+            .await;
+        let bytes = tokio::time::timeout(Duration::from_secs(3), seen.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            bytes.starts_with(b"GET /api/v1/users/me HTTP/1.1"),
+            "the control request reaches the listener"
+        );
+    }
+
+    /// IP hosts, in any spelling, are refused on the URL itself: no connection is made, and an
+    /// open port answers exactly like a closed one (no port scanning through the proxy).
+    #[tokio::test]
+    async fn ip_hosts_are_refused_before_connecting_open_or_closed() {
+        let (open, mut seen) = listener().await;
+        let closed = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let zeros = "0".repeat(40);
+        for host in [
+            "127.0.0.1".to_string(),
+            format!("0x7f.0x{zeros}1"),
+            "2130706433".to_string(),
+            "127.1.".to_string(),
+        ] {
+            let mut answers = Vec::new();
+            for port in [open, closed] {
+                // Both with and without the layer: the URL check alone refuses.
+                for vet in [true, false] {
+                    let up = Upstream::unguarded_for_test(loopback_table(), port, vet);
+                    let e = up
+                        .get(&host, WELL_KNOWN_PATH, None, deadline(), 1024)
+                        .await
+                        .unwrap_err();
+                    assert_eq!(e.code, Code::TargetForbiddenAddress, "{host}");
+                    answers.push(e);
+                }
+            }
+            assert!(answers.windows(2).all(|w| w[0] == w[1]), "{answers:?}");
+        }
+        // And the production client, on https.
+        let up = Upstream::new(None, Duration::from_secs(2), loopback_table()).unwrap();
+        let e = up
+            .get(
+                &format!("0x7f.0x{zeros}1"),
+                WELL_KNOWN_PATH,
+                None,
+                deadline(),
+                1024,
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, Code::TargetForbiddenAddress);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(
+            seen.try_recv().is_err(),
+            "a connection reached the listener"
+        );
+    }
+
+    #[test]
+    fn checked_url_accepts_only_the_named_domain() {
+        assert!(checked_url("https://acme.okta.com/x", "acme.okta.com", true).is_ok());
+        for (url, host) in [
+            ("https://127.0.0.1/x", "127.0.0.1"),
+            ("https://0x7f.1/x", "0x7f.1"),
+            ("https://[::1]/x", "[::1]"),
+            ("https://u@127.0.0.1/x", "u@127.0.0.1"),
+            ("https://acme.okta.com@127.1/x", "acme.okta.com@127.1"),
+        ] {
+            let e = checked_url(url, host, true).unwrap_err();
+            assert_eq!(e.code, Code::TargetForbiddenAddress, "{url}");
+        }
+        let e = checked_url("https://evil.example/x", "acme.okta.com", true).unwrap_err();
+        assert_eq!(e.code, Code::TargetRefused);
+        // Development mode: the loopback upstream is the point.
+        assert!(checked_url("http://127.0.0.1:9/x", "acme.okta.com", false).is_ok());
+    }
+
+    #[test]
+    fn proxied_content_types_are_json_or_plain_text() {
+        let t = |v: &'static str| inert_content_type(Some(&HeaderValue::from_static(v)));
+        for json in [
+            "application/json",
+            "application/json; charset=UTF-8",
+            "Application/JSON",
+            "application/problem+json",
+        ] {
+            assert_eq!(t(json), JSON_CONTENT_TYPE, "{json}");
+        }
+        for other in [
+            "text/html",
+            "image/svg+xml",
+            "application/xhtml+xml",
+            "text/xml",
+            "application/xml",
+            "text/javascript",
+            "multipart/x-mixed-replace; boundary=x",
+            "application/jsonp",
+            "text/json",
+            "",
+            ";application/json",
+        ] {
+            assert_eq!(t(other), TEXT_CONTENT_TYPE, "{other}");
+        }
+        assert_eq!(inert_content_type(None), TEXT_CONTENT_TYPE);
+        assert_eq!(upstream_type_value(None), "");
+        assert_eq!(
+            upstream_type_value(Some(&HeaderValue::from_static("text/html; charset=utf-8"))),
+            "text/html; charset=utf-8"
+        );
+        let long = HeaderValue::from_str(&"a".repeat(1000)).unwrap();
+        assert_eq!(
+            upstream_type_value(Some(&long)).len(),
+            MAX_UPSTREAM_TYPE_LEN
+        );
+        let odd = HeaderValue::from_bytes(b"text/html\t\xff;x").unwrap();
+        assert_eq!(upstream_type_value(Some(&odd)), "text/html;x");
+    }
+
+    mod prop {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            /// Whatever type upstream names, the answer is JSON or plain text, and the original
+            /// is passed on only as bounded printable text.
+            #[test]
+            fn prop_inert_content_type(bytes in proptest::collection::vec(
+                prop_oneof![Just(b'\t'), 0x20u8..0x7f, 0x80u8..=0xff], 0..300),
+                prefix in prop_oneof![Just(""), Just("text/html"), Just("image/svg+xml"), Just("application/json"), Just("application/x+json")],
+            ) {
+                let mut raw = prefix.as_bytes().to_vec();
+                raw.extend(bytes);
+                let v = HeaderValue::from_bytes(&raw).unwrap();
+                let ct = inert_content_type(Some(&v));
+                prop_assert!(ct == JSON_CONTENT_TYPE || ct == TEXT_CONTENT_TYPE);
+                if ct == JSON_CONTENT_TYPE {
+                    prop_assert!(is_json_content_type(v.to_str().unwrap()));
+                }
+                let orig = upstream_type_value(Some(&v));
+                prop_assert!(orig.len() <= MAX_UPSTREAM_TYPE_LEN);
+                prop_assert!(orig.as_bytes().iter().all(|b| (0x20..0x7f).contains(b)));
+            }
+        }
+    }
+
+    #[test]
+    fn only_identity_encoding_is_accepted() {
+        let mut h = HeaderMap::new();
+        assert_eq!(non_identity_encoding(&h), None);
+        h.insert("content-encoding", HeaderValue::from_static("identity"));
+        assert_eq!(non_identity_encoding(&h), None);
+        for v in ["gzip", "br", "identity, gzip", "x-evil", "GZIP"] {
+            h.insert("content-encoding", HeaderValue::from_static(v));
+            assert!(non_identity_encoding(&h).is_some(), "{v}");
+        }
+        h.insert("content-encoding", HeaderValue::from_static("identity"));
+        h.append("content-encoding", HeaderValue::from_static("deflate"));
+        assert_eq!(non_identity_encoding(&h).as_deref(), Some("deflate"));
+    }
 
     #[test]
     fn well_known_org() {

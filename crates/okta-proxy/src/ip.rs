@@ -144,53 +144,34 @@ fn v6_reason(ip: Ipv6Addr) -> Option<&'static str> {
     None
 }
 
-/// Parse an IPv4 address the way `inet_aton` and browsers' URL parsers do: one to four parts,
-/// each decimal, octal (leading `0`) or hex (`0x`), the last part filling the remaining bytes.
-/// So `127.1`, `0177.0.0.1`, `0x7f.1` and `2130706433` are all `127.0.0.1`. Used to recognise
-/// (and refuse) IP literals in every disguise.
-pub fn parse_ipv4_loose(s: &str) -> Option<Ipv4Addr> {
-    let parts: Vec<&str> = s.split('.').collect();
-    if parts.is_empty() || parts.len() > 4 {
-        return None;
-    }
-    let mut nums = Vec::with_capacity(parts.len());
-    for p in &parts {
-        nums.push(parse_ipv4_number(p)?);
-    }
-    let (last, init) = nums.split_last()?;
-    if init.iter().any(|&n| n > 255) {
-        return None;
-    }
-    let rest_bits = 8 * (4 - init.len() as u32);
-    if rest_bits < 64 && *last >= (1u64 << rest_bits) {
-        return None;
-    }
-    let mut v: u64 = 0;
-    for (i, n) in init.iter().enumerate() {
-        v |= n << (24 - 8 * i as u32);
-    }
-    v |= last;
-    u32::try_from(v).ok().map(Ipv4Addr::from)
+/// What the WHATWG URL host parser makes of a host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostReading {
+    /// An IP address, in whatever spelling: `127.1`, `0x7f.0x0…01`, `2130706433`, `0177.0.0.1.`,
+    /// `[::ffff:7f00:1]`.
+    Ip(IpAddr),
+    /// Read as an IP address (it ends in a number, or is bracketed) but not a valid one
+    /// (`foo.123`, `1.2.3.4.5`, `08.1.1.1`, `[::1`): URL parsers refuse such a host.
+    InvalidIp,
+    /// Not an IP address: a domain name, or something that is not a host at all (left to the
+    /// DNS-name rules).
+    NotIp,
 }
 
-/// One part of a loose IPv4 literal, as a number (at most 2^32).
-pub fn parse_ipv4_number(p: &str) -> Option<u64> {
-    let (digits, radix) = if let Some(h) = p.strip_prefix("0x").or_else(|| p.strip_prefix("0X")) {
-        (h, 16)
-    } else if p.len() > 1 && p.starts_with('0') {
-        (&p[1..], 8)
-    } else {
-        (p, 10)
-    };
-    if digits.is_empty() {
-        // "0x" alone is 0 for browsers; a bare "" is not a number.
-        return (radix == 16).then_some(0);
+/// Read `host` with the `url` crate's host parser: the WHATWG URL standard's, the one browsers
+/// use and the one reqwest connects by (its URLs are `url::Url`). Any spelling that parser takes
+/// for an IP address, of any length, is an IP address here too, so no hand-made number parser
+/// can disagree with the client that connects.
+pub fn read_host(host: &str) -> HostReading {
+    match url::Host::parse(host) {
+        Ok(url::Host::Ipv4(a)) => HostReading::Ip(IpAddr::V4(a)),
+        Ok(url::Host::Ipv6(a)) => HostReading::Ip(IpAddr::V6(a)),
+        Ok(url::Host::Domain(_)) => HostReading::NotIp,
+        Err(url::ParseError::InvalidIpv4Address | url::ParseError::InvalidIpv6Address) => {
+            HostReading::InvalidIp
+        }
+        Err(_) => HostReading::NotIp,
     }
-    if digits.len() > 40 || !digits.chars().all(|c| c.is_digit(radix)) {
-        return None;
-    }
-    let v = u64::from_str_radix(digits, radix).ok()?;
-    (v <= u64::from(u32::MAX)).then_some(v)
 }
 
 #[cfg(test)]
@@ -329,36 +310,79 @@ mod tests {
         }
     }
 
-    #[test]
-    fn loose_ipv4_forms() {
-        let lo = Some(Ipv4Addr::new(127, 0, 0, 1));
-        assert_eq!(parse_ipv4_loose("127.0.0.1"), lo);
-        assert_eq!(parse_ipv4_loose("2130706433"), lo);
-        assert_eq!(parse_ipv4_loose("0177.0.0.1"), lo);
-        assert_eq!(parse_ipv4_loose("0x7f.1"), lo);
-        assert_eq!(parse_ipv4_loose("0x7f000001"), lo);
-        assert_eq!(parse_ipv4_loose("017700000001"), lo);
-        assert_eq!(parse_ipv4_loose("127.1"), lo);
-        assert_eq!(parse_ipv4_loose("127.0.1"), lo);
-        assert_eq!(parse_ipv4_loose("0X7F.0.0.0x1"), lo);
-        assert_eq!(
-            parse_ipv4_loose("0xa9.0xfe.0xa9.0xfe"),
-            Some(Ipv4Addr::new(169, 254, 169, 254))
-        );
-        assert_eq!(parse_ipv4_loose("0"), Some(Ipv4Addr::new(0, 0, 0, 0)));
-        assert_eq!(parse_ipv4_loose("256.0.0.1"), None);
-        assert_eq!(parse_ipv4_loose("1.2.3.256"), None);
-        assert_eq!(parse_ipv4_loose("1.2.65536"), None);
-        assert_eq!(parse_ipv4_loose("4294967296"), None);
-        assert_eq!(parse_ipv4_loose("1.2.3.4.5"), None);
-        assert_eq!(parse_ipv4_loose("08.1.1.1"), None);
-        assert_eq!(parse_ipv4_loose("acme.okta.com"), None);
-        assert_eq!(parse_ipv4_loose(""), None);
-        assert_eq!(parse_ipv4_loose("1..1"), None);
+    fn read_v4(s: &str) -> Option<Ipv4Addr> {
+        match read_host(s) {
+            HostReading::Ip(IpAddr::V4(a)) => Some(a),
+            _ => None,
+        }
     }
 
     #[test]
-    fn loose_forms_of_forbidden_addresses_are_forbidden() {
+    fn every_spelling_of_an_ipv4_address_is_read_as_one() {
+        let lo = Some(Ipv4Addr::new(127, 0, 0, 1));
+        let zeros = "0".repeat(40);
+        for s in [
+            "127.0.0.1".to_string(),
+            "2130706433".into(),
+            "0177.0.0.1".into(),
+            "0x7f.1".into(),
+            "0x7f000001".into(),
+            "017700000001".into(),
+            "127.1".into(),
+            "127.0.1".into(),
+            "0X7F.0.0.0x1".into(),
+            "127.0.0.1.".into(),
+            // The reported bypass: a hex part padded past 40 digits.
+            format!("0x7f.0x{zeros}1"),
+            format!("0x{zeros}7f.{zeros}0.0{zeros}.{zeros}1"),
+            format!("0{zeros}177.1"),
+            format!("0x{}7f000001", "0".repeat(500)),
+        ] {
+            assert_eq!(read_v4(&s), lo, "{s}");
+        }
+        assert_eq!(
+            read_v4("0xa9.0xfe.0xa9.0xfe"),
+            Some(Ipv4Addr::new(169, 254, 169, 254))
+        );
+        assert_eq!(read_v4("0"), Some(Ipv4Addr::new(0, 0, 0, 0)));
+        assert_eq!(read_v4("0x"), Some(Ipv4Addr::new(0, 0, 0, 0)));
+        assert_eq!(read_host("[::1]"), HostReading::Ip("::1".parse().unwrap()));
+        assert_eq!(
+            read_host("[::ffff:127.0.0.1]"),
+            HostReading::Ip("::ffff:127.0.0.1".parse().unwrap())
+        );
+    }
+
+    #[test]
+    fn numeric_hosts_that_are_not_addresses_and_names() {
+        for s in [
+            "256.0.0.1",
+            "1.2.3.256",
+            "1.2.65536",
+            "4294967296",
+            "1.2.3.4.5",
+            "08.1.1.1",
+            "foo.123",
+            "foo.0x1",
+            "acme.0xdead",
+            "[::1",
+            "[1::2::3]",
+        ] {
+            assert_eq!(read_host(s), HostReading::InvalidIp, "{s}");
+        }
+        for s in [
+            "acme.okta.com",
+            "login.acme.com",
+            "abc.def",
+            "1x.example",
+            "",
+        ] {
+            assert_eq!(read_host(s), HostReading::NotIp, "{s}");
+        }
+    }
+
+    #[test]
+    fn spellings_of_forbidden_addresses_are_forbidden() {
         for s in [
             "2130706433",
             "0177.0.0.1",
@@ -368,8 +392,10 @@ mod tests {
             "10.1",
             "0",
         ] {
-            let ip = parse_ipv4_loose(s).unwrap();
-            assert!(forbidden_reason(IpAddr::V4(ip)).is_some(), "{s} → {ip}");
+            let HostReading::Ip(ip) = read_host(s) else {
+                panic!("{s} is an address")
+            };
+            assert!(forbidden_reason(ip).is_some(), "{s} → {ip}");
         }
     }
 
@@ -394,21 +420,22 @@ mod tests {
                 }
             }
 
-            /// Every spelling of an address parses back to it.
+            /// Every spelling of an address reads back as it, however long the zero padding.
             #[test]
-            fn prop_loose_ipv4_spellings(n in any::<u32>()) {
+            fn prop_ipv4_spellings(n in any::<u32>(), pad in 0usize..64) {
                 let v4 = Ipv4Addr::from(n);
                 let [a, b, c, d] = v4.octets();
-                prop_assert_eq!(parse_ipv4_loose(&v4.to_string()), Some(v4));
-                prop_assert_eq!(parse_ipv4_loose(&n.to_string()), Some(v4));
-                prop_assert_eq!(parse_ipv4_loose(&format!("{n:#x}")), Some(v4));
-                prop_assert_eq!(parse_ipv4_loose(&format!("0{n:o}")), Some(v4));
-                prop_assert_eq!(parse_ipv4_loose(&format!("{a:#x}.0{b:o}.{}", u16::from_be_bytes([c, d]))), Some(v4));
+                let z = "0".repeat(pad);
+                let want = HostReading::Ip(IpAddr::V4(v4));
+                prop_assert_eq!(read_host(&v4.to_string()), want);
+                prop_assert_eq!(read_host(&format!("0x{z}{n:x}")), want);
+                prop_assert_eq!(read_host(&format!("0{z}{n:o}")), want);
+                prop_assert_eq!(read_host(&format!("0x{z}{a:x}.0{z}{b:o}.{}.", u16::from_be_bytes([c, d]))), want);
             }
 
             #[test]
-            fn prop_loose_parser_total(s in "[0-9a-fA-FxX.]{0,40}") {
-                let _ = parse_ipv4_loose(&s);
+            fn prop_read_host_total(s in "[0-9a-fA-FxX.\\[\\]:]{0,60}") {
+                let _ = read_host(&s);
             }
         }
     }

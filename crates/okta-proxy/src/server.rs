@@ -293,10 +293,8 @@ async fn proxy(
     }
     h.insert("vary", HeaderValue::from_static("Origin"));
     h.insert("cache-control", HeaderValue::from_static("no-store"));
-    h.insert(
-        "x-content-type-options",
-        HeaderValue::from_static("nosniff"),
-    );
+    // Proxied answers, errors and preflights alike: never a document on this origin.
+    crate::error::make_inert(h);
     if app.fault == Some(Fault::Reset) && parts.method != Method::OPTIONS {
         return crate::fault::reset(res).await;
     }
@@ -410,6 +408,9 @@ async fn proxy_checked(
     log_path.clone_from(&target.path);
     let auth =
         check_authorization(&parts.headers).map_err(|e| e.with_target(Some(&target.host)))?;
+    // The token goes only to Okta org hosts; a custom domain is asked only for its well-known
+    // document, without it (target::parse already refused its API paths).
+    let auth = auth.filter(|_| target.verdict == HostVerdict::OktaOrg);
     let deadline = Instant::now() + app.timeout;
     // Wait for a free upstream slot within the request's own time limit.
     let _slot = match tokio::time::timeout_at(deadline.into(), app.upstream_slots.acquire()).await {
@@ -444,10 +445,29 @@ async fn proxy_checked(
     Ok(upstream_response(up))
 }
 
+/// Okta's answer as the page gets it: status, body bytes and the passed headers, with an inert
+/// content type (JSON or plain text) and the upstream's own type in
+/// `X-Okta-Link-Upstream-Content-Type` for the page's diagnosis.
 fn upstream_response(up: UpstreamResponse) -> Response {
-    let mut res = Response::new(Body::from(up.body));
-    *res.status_mut() = up.status;
-    res.headers_mut().extend(up.headers);
+    let UpstreamResponse {
+        status,
+        mut headers,
+        body,
+    } = up;
+    let original = headers.remove("content-type");
+    let mut res = Response::new(Body::from(body));
+    *res.status_mut() = status;
+    let h = res.headers_mut();
+    h.extend(headers);
+    h.insert(
+        "content-type",
+        HeaderValue::from_static(crate::forward::inert_content_type(original.as_ref())),
+    );
+    h.insert(
+        okta_link::core::outcome::UPSTREAM_CONTENT_TYPE_HEADER,
+        crate::forward::upstream_type_value(original.as_ref()),
+    );
+    crate::error::make_inert(h);
     res
 }
 
@@ -474,8 +494,9 @@ async fn page(app: &App, parts: &Parts) -> Response {
             .insert("allow", HeaderValue::from_static("GET, HEAD"));
         r
     } else if path == "/config.json" && page.page_config.is_some() {
+        // The operator's own file, named on the command line: links are followed.
         let file = page.page_config.as_deref().unwrap_or(Path::new(""));
-        serve_file(file, "", "no-cache").await
+        serve_file(file, None, "", "no-cache").await
     } else {
         match rel {
             Some(rel) => {
@@ -484,7 +505,13 @@ async fn page(app: &App, parts: &Parts) -> Response {
                     .get("accept-encoding")
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or("");
-                serve_file(&page.dist.join(&rel), ae, static_files::cache_control(&rel)).await
+                serve_file(
+                    &page.dist.join(&rel),
+                    Some(&page.dist),
+                    ae,
+                    static_files::cache_control(&rel),
+                )
+                .await
             }
             None => plain(StatusCode::NOT_FOUND, "not found\n"),
         }
@@ -502,16 +529,32 @@ async fn is_file(p: &Path) -> bool {
     tokio::fs::metadata(p).await.is_ok_and(|m| m.is_file())
 }
 
-async fn serve_file(file: &Path, accept_encoding: &str, cache_control: &'static str) -> Response {
-    if !is_file(file).await {
+/// The path to read for `p`: a regular file, and when `within` is given, one whose real path
+/// (every symlink resolved) is inside that directory.
+async fn servable(p: &Path, within: Option<&Path>) -> Option<PathBuf> {
+    let real = match within {
+        Some(root) => static_files::real_path_within(root, p).await?,
+        None => p.to_path_buf(),
+    };
+    is_file(&real).await.then_some(real)
+}
+
+/// Serve `file` (or a precompressed variant the client accepts). With `within`, nothing whose
+/// real path leaves that directory is served: a symlink out of `dist/` answers 404.
+async fn serve_file(
+    file: &Path,
+    within: Option<&Path>,
+    accept_encoding: &str,
+    cache_control: &'static str,
+) -> Response {
+    let Some(real) = servable(file, within).await else {
         return plain(StatusCode::NOT_FOUND, "not found\n");
-    }
-    let mut chosen: (PathBuf, Option<&'static str>) = (file.to_path_buf(), None);
+    };
+    let mut chosen: (PathBuf, Option<&'static str>) = (real, None);
     for (coding, suffix) in static_files::encodings_to_try(accept_encoding) {
         let mut name = file.as_os_str().to_os_string();
         name.push(suffix);
-        let variant = PathBuf::from(name);
-        if is_file(&variant).await {
+        if let Some(variant) = servable(Path::new(&name), within).await {
             chosen = (variant, Some(coding));
             break;
         }

@@ -1,8 +1,8 @@
 //! Serving the built page (`dist/`) from the proxy's origin, with precompressed `.br`/`.gz`
 //! variants chosen by `Accept-Encoding`.
 //!
-//! The pure parts (path mapping, content types, encoding negotiation, cache policy) are here;
-//! the server reads the files.
+//! The pure parts (path mapping, content types, encoding negotiation, cache policy) are here,
+//! with the check that a file's real path stays inside `dist/`; the server reads the files.
 
 use std::path::{Path, PathBuf};
 
@@ -27,6 +27,15 @@ pub fn relative_path(url_path: &str) -> Option<PathBuf> {
         p.push(seg);
     }
     Some(p)
+}
+
+/// `file` with every symlink resolved, if that real path is inside `root` (also resolved):
+/// `--serve-dist` never serves a file outside its directory, whatever links it holds. Links that
+/// stay inside (as a mounted volume's `..data/` links do) are fine.
+pub async fn real_path_within(root: &Path, file: &Path) -> Option<PathBuf> {
+    let root = tokio::fs::canonicalize(root).await.ok()?;
+    let real = tokio::fs::canonicalize(file).await.ok()?;
+    real.starts_with(&root).then_some(real)
 }
 
 /// Content type by extension.
@@ -187,6 +196,34 @@ mod tests {
         assert_eq!(encodings_to_try("identity"), vec![]);
         assert_eq!(encodings_to_try(""), vec![]);
         assert_eq!(encodings_to_try("BR"), vec![("br", ".br")]);
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn symlinks_out_of_the_directory_are_not_within() {
+        let base = std::env::temp_dir().join(format!(
+            "okta-proxy-within-{}-{:?}",
+            std::process::id(),
+            std::time::SystemTime::now()
+        ));
+        let dist = base.join("dist");
+        std::fs::create_dir_all(dist.join("sub")).unwrap();
+        std::fs::write(base.join("secret.txt"), "outside").unwrap();
+        std::fs::write(dist.join("a.js"), "inside").unwrap();
+        std::os::unix::fs::symlink(base.join("secret.txt"), dist.join("leak.txt")).unwrap();
+        std::os::unix::fs::symlink(&base, dist.join("up")).unwrap();
+        std::os::unix::fs::symlink(dist.join("a.js"), dist.join("sub/b.js")).unwrap();
+        assert!(real_path_within(&dist, &dist.join("a.js")).await.is_some());
+        assert!(real_path_within(&dist, &dist.join("sub/b.js"))
+            .await
+            .is_some());
+        assert_eq!(real_path_within(&dist, &dist.join("leak.txt")).await, None);
+        assert_eq!(
+            real_path_within(&dist, &dist.join("up/secret.txt")).await,
+            None
+        );
+        assert_eq!(real_path_within(&dist, &dist.join("missing")).await, None);
+        std::fs::remove_dir_all(&base).unwrap();
     }
 
     #[test]

@@ -6,13 +6,19 @@
 //! as are `//`, dot segments, backslashes, control and non-ASCII characters.
 
 use crate::error::{Code, ProxyError};
-use crate::ip::{parse_ipv4_loose, parse_ipv4_number};
+use crate::ip::{forbidden_reason, read_host, HostReading};
 use okta_link::core::hosts::{classify, is_dns_host, is_okta_org_host, HostKind};
 
 /// Longest request target accepted (bytes).
 pub const MAX_TARGET_LEN: usize = 4096;
 /// The unauthenticated discovery document.
 pub const WELL_KNOWN_PATH: &str = "/.well-known/okta-organization";
+
+/// Why an API path on a host that is not Okta's is refused (the token goes only to Okta).
+pub const CUSTOM_DOMAIN_ONLY_WELL_KNOWN: &str =
+    "this host is not an Okta org host: custom domains \
+are answered only for /.well-known/okta-organization (without a token); the page must call the \
+Okta org host that document names";
 
 /// The read-only Okta endpoints the page calls: the only ones forwarded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,7 +36,8 @@ pub enum Endpoint {
 pub enum HostVerdict {
     /// An Okta-owned org host: forward directly.
     OktaOrg,
-    /// Possibly a custom URL domain: forward only if its well-known document names an Okta org.
+    /// Possibly a custom URL domain: only its well-known document is fetched (without a token),
+    /// and answered only if it names an Okta org. The token never goes there.
     CustomDomain,
 }
 
@@ -123,6 +130,12 @@ pub fn parse(rest: &str) -> Result<Target, ProxyError> {
     let host = host_raw.to_ascii_lowercase();
     let verdict = classify_host(&host).map_err(|e| e.with_target(Some(&host)))?;
     let endpoint = check_path(path, query).map_err(|e| e.with_target(Some(&host)))?;
+    if verdict == HostVerdict::CustomDomain && endpoint != Endpoint::WellKnown {
+        return Err(
+            ProxyError::new(Code::TargetRefused, CUSTOM_DOMAIN_ONLY_WELL_KNOWN)
+                .with_target(Some(&host)),
+        );
+    }
     Ok(Target {
         host,
         path: path.to_string(),
@@ -140,6 +153,23 @@ pub fn classify_host(host: &str) -> Result<HostVerdict, ProxyError> {
     if host.is_empty() {
         return Err(bad("empty target host"));
     }
+    // First: whatever the WHATWG URL parser (browsers', and the one reqwest connects by) reads
+    // as an IP address is one, in any spelling and of any length, non-ASCII digits and a
+    // trailing dot included.
+    match read_host(host) {
+        HostReading::Ip(ip) => {
+            let why = forbidden_reason(ip).unwrap_or("a public address, but still an address");
+            return Err(forbidden(format!(
+                "IP address literals are not accepted as targets (this host is read as {ip}: {why})"
+            )));
+        }
+        HostReading::InvalidIp => {
+            return Err(forbidden(
+                "a host ending in a number is read as an IP address and is not accepted".into(),
+            ))
+        }
+        HostReading::NotIp => {}
+    }
     if host.contains(['[', ']', ':']) {
         return Err(forbidden(
             "IP address literals and ports are not accepted as targets".into(),
@@ -153,26 +183,30 @@ pub fn classify_host(host: &str) -> Result<HostVerdict, ProxyError> {
     if host.ends_with('.') {
         return Err(refused("the target host must not end with a dot"));
     }
-    if let Some(ip) = parse_ipv4_loose(host) {
-        return Err(forbidden(format!(
-            "IP address literals are not accepted as targets ({host} is {ip})"
-        )));
-    }
-    let last = host.rsplit('.').next().unwrap_or(host);
-    if parse_ipv4_number(last).is_some() {
-        return Err(forbidden(
-            "a host ending in a number is read as an IP address and is not accepted".into(),
-        ));
-    }
     if !host
         .bytes()
         .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
     {
         return Err(refused("the target is not a DNS host name"));
     }
-    if is_okta_org_host(host) {
-        return Ok(HostVerdict::OktaOrg);
+    let verdict = if is_okta_org_host(host) {
+        HostVerdict::OktaOrg
+    } else {
+        not_okta_but_maybe_custom(host, refused)?
+    };
+    // The URL the client will build must name exactly this domain.
+    match url::Url::parse(&format!("https://{host}/")) {
+        Ok(u) if matches!(u.host(), Some(url::Host::Domain(d)) if d == host) => Ok(verdict),
+        _ => Err(refused(
+            "the target does not read as this host name in a URL",
+        )),
     }
+}
+
+fn not_okta_but_maybe_custom(
+    host: &str,
+    refused: impl Fn(&str) -> ProxyError,
+) -> Result<HostVerdict, ProxyError> {
     match classify(host) {
         HostKind::OktaOrg { label, .. } if label.ends_with("-admin") => {
             return Err(refused(
@@ -292,7 +326,18 @@ mod tests {
 
     #[test]
     fn ip_literals_in_every_form_are_forbidden_addresses() {
-        for h in [
+        let zeros = "0".repeat(40);
+        let padded = [
+            format!("0x7f.0x{zeros}1"),
+            format!("0x7f.0x{}1", "0".repeat(2000)),
+            format!("0{zeros}177.0.0.1"),
+            format!("0x{zeros}7f000001"),
+            "127.0.0.1.".to_string(),
+            "0x7f.1.".to_string(),
+            "8.8.8.8".to_string(),
+            "1.1".to_string(),
+        ];
+        for h in padded.iter().map(String::as_str).chain([
             "127.0.0.1",
             "2130706433",
             "0177.0.0.1",
@@ -313,12 +358,34 @@ mod tests {
             "acme.okta.com:443",
             "acme.okta.com:8443",
             "127.0.0.1:80",
-        ] {
+        ]) {
             let p = format!("/{h}/api/v1/users/me");
             let e = parse(&p).unwrap_err();
             assert_eq!(e.code, Code::TargetForbiddenAddress, "{h}: {}", e.message);
-            assert_eq!(e.target.as_deref(), Some(h.to_ascii_lowercase().as_str()));
+            let lower = h.to_ascii_lowercase();
+            assert_eq!(e.target.as_deref(), Some(&lower[..lower.len().min(255)]));
         }
+    }
+
+    #[test]
+    fn custom_domains_are_answered_only_for_the_well_known_path() {
+        let t = parse("/login.acme.com/.well-known/okta-organization").unwrap();
+        assert_eq!(t.verdict, HostVerdict::CustomDomain);
+        for p in [
+            "/login.acme.com/api/v1/users/me",
+            "/login.acme.com/api/v1/users?limit=1",
+            "/login.acme.com/api/v1/groups",
+            "/login.acme.com/api/v1/logs?limit=1",
+            "/login.acme.com/api/v1/users/00u1/roles",
+            "/https://login.acme.com/api/v1/users/me",
+        ] {
+            let e = parse(p).unwrap_err();
+            assert_eq!(e.code, Code::TargetRefused, "{p}");
+            assert_eq!(e.message, CUSTOM_DOMAIN_ONLY_WELL_KNOWN);
+            assert_eq!(e.target.as_deref(), Some("login.acme.com"));
+        }
+        // Okta org hosts keep every allowed path.
+        assert!(parse("/acme.okta.com/api/v1/users/me").is_ok());
     }
 
     #[test]
@@ -497,7 +564,10 @@ mod tests {
                 if let Ok(t) = parse(&raw) {
                     prop_assert!(is_okta_org_host(&t.host) || is_dns_host(&t.host));
                     prop_assert_eq!(t.host.to_ascii_lowercase(), t.host.clone());
-                    prop_assert!(crate::ip::parse_ipv4_loose(&t.host).is_none());
+                    prop_assert_eq!(crate::ip::read_host(&t.host), crate::ip::HostReading::NotIp);
+                    if t.verdict == HostVerdict::CustomDomain {
+                        prop_assert_eq!(t.endpoint, Endpoint::WellKnown);
+                    }
                     prop_assert!(check_path(&t.path, t.query.as_deref()).is_ok());
                     let pq = t.path_and_query();
                     prop_assert!(!pq.contains("//") && !pq.contains("..") && !pq.contains('%'));

@@ -46,7 +46,7 @@ async fn prints_one_listening_line_warns_in_dev_mode_and_logs_no_token() {
     assert_eq!(r.header("x-okta-link-dev-upstream"), Some("1"));
     let r = get(
         addr,
-        "/okta/evil.example/api/v1/users/me",
+        "/okta/evil.example/.well-known/okta-organization",
         &[("Authorization", &auth())],
     )
     .await;

@@ -25,7 +25,7 @@ async fn names_resolving_to_forbidden_addresses_are_refused() {
             403,
         ),
         (
-            "/okta/rebind.example/api/v1/users/me",
+            "/okta/rebind.example/.well-known/okta-organization",
             "target_forbidden_address",
             403,
         ),
@@ -35,7 +35,7 @@ async fn names_resolving_to_forbidden_addresses_are_refused() {
             403,
         ),
         (
-            "/okta/nowhere.example/api/v1/users/me",
+            "/okta/nowhere.example/.well-known/okta-organization",
             "name_not_found",
             502,
         ),

@@ -32,7 +32,14 @@ async fn forwards_get_passing_authorization_and_dropping_the_rest() {
     assert_eq!(r.header("x-rate-limit-remaining"), Some("39"));
     assert_eq!(r.header("x-rate-limit-reset"), Some("1700000000"));
     assert_eq!(r.header("x-okta-request-id"), Some("req-1"));
-    assert_eq!(r.header("content-type"), Some("application/json"));
+    assert_eq!(
+        r.header("content-type"),
+        Some("application/json; charset=utf-8")
+    );
+    assert_eq!(
+        r.header("x-okta-link-upstream-content-type"),
+        Some("application/json")
+    );
     assert_eq!(r.header("cache-control"), Some("no-store"));
     assert_eq!(r.header("set-cookie"), None);
     assert_eq!(r.header("x-upstream-private"), None);
@@ -48,6 +55,7 @@ async fn forwards_get_passing_authorization_and_dropping_the_rest() {
         "X-Rate-Limit-Reset",
         "X-Okta-Request-Id",
         "X-Okta-Link-Proxy-Error",
+        "X-Okta-Link-Upstream-Content-Type",
     ] {
         assert!(expose.contains(name), "{name} exposed");
     }
@@ -107,7 +115,13 @@ async fn okta_answers_pass_through_unchanged() {
 
     let r = get(h.addr(), "/okta/html.okta.com/api/v1/users/me", &[]).await;
     assert_eq!(r.status, 500);
-    assert_eq!(r.header("content-type"), Some("text/html"));
+    // The body as Okta sent it, but never as a document: plain text, with the original type
+    // passed on for the page's diagnosis.
+    assert_eq!(r.header("content-type"), Some("text/plain; charset=utf-8"));
+    assert_eq!(
+        r.header("x-okta-link-upstream-content-type"),
+        Some("text/html")
+    );
     assert_eq!(r.text(), "<html>oops</html>");
 
     let r = get(h.addr(), "/okta/acme.okta.com/api/v1/users?limit=1", &[]).await;
@@ -165,12 +179,10 @@ async fn refuses_the_four_required_cases_with_its_own_json_error() {
     assert_eq!(r.proxy_error().as_deref(), Some("path_not_allowed"));
     assert_eq!(r.json()["target"], "acme.okta.com");
 
-    // Only evil.example's unauthenticated well-known check reached the upstream.
+    // Nothing reached the upstream: an API path on a host that is not Okta's is refused
+    // before any call (a custom domain is answered only for its well-known document).
     let seen = h.upstream.all();
-    assert_eq!(seen.len(), 1, "{seen:?}");
-    assert_eq!(seen[0].host, "evil.example");
-    assert_eq!(seen[0].target, "/.well-known/okta-organization");
-    assert!(seen[0].headers.get("authorization").is_none());
+    assert_eq!(seen.len(), 0, "{seen:?}");
 }
 
 #[tokio::test]
@@ -303,7 +315,7 @@ async fn redirects_are_never_followed() {
     // A custom domain whose well-known redirects is refused, not followed.
     let r = get(
         h.addr(),
-        "/okta/login.redirect.example/api/v1/users/me",
+        "/okta/login.redirect.example/.well-known/okta-organization",
         &[],
     )
     .await;
@@ -454,6 +466,9 @@ async fn logs_never_contain_the_token() {
     assert!(!log.contains(&TOKEN[..12]));
 }
 
+/// Issue 18 finding 4: a custom domain is answered only for its well-known document, fetched
+/// without the token, and only when that document names an Okta org; its API paths are refused
+/// before any upstream call, so the token never goes to a host that is not Okta's.
 #[tokio::test]
 async fn custom_domains_only_when_their_well_known_names_an_okta_org() {
     let h = harness(|_| {}).await;
@@ -465,45 +480,66 @@ async fn custom_domains_only_when_their_well_known_names_an_okta_org() {
         &with,
     )
     .await;
-    assert_eq!(r.status, 200, "{}", r.text());
-    let seen = h.upstream.for_host("login.acme-corp.example");
-    assert_eq!(seen.len(), 2);
-    assert_eq!(seen[0].target, "/.well-known/okta-organization");
+    assert_eq!(r.status, 403, "{}", r.text());
+    assert_eq!(r.proxy_error().as_deref(), Some("target_refused"));
+    let message = r.json()["message"].as_str().unwrap().to_string();
     assert!(
-        seen[0].headers.get("authorization").is_none(),
-        "no token before verification"
+        message.contains("only for /.well-known/okta-organization"),
+        "{message}"
     );
-    assert_eq!(seen[1].target, "/api/v1/users/me");
-    assert_eq!(
-        seen[1].headers.get("authorization").unwrap(),
-        token.as_str()
-    );
-    // Cached: the next call does not re-check.
+    assert!(h.upstream.for_host("login.acme-corp.example").is_empty());
+
+    // Its well-known document is answered (the page then calls the Okta host it names), and
+    // even if the page sent the token, it is not passed on.
+    for _ in 0..2 {
+        let r = get(
+            h.addr(),
+            "/okta/login.acme-corp.example/.well-known/okta-organization",
+            &with,
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.text());
+        assert_eq!(
+            r.json()["_links"]["organization"]["href"],
+            "https://acme.okta.com"
+        );
+    }
+    let seen = h.upstream.for_host("login.acme-corp.example");
+    assert!(!seen.is_empty());
+    for s in &seen {
+        assert_eq!(s.target, "/.well-known/okta-organization");
+        assert!(s.headers.get("authorization").is_none(), "no token there");
+    }
+    // Verified and cached: still no API path there.
     let r = get(
         h.addr(),
         "/okta/login.acme-corp.example/api/v1/users/me",
         &with,
     )
     .await;
-    assert_eq!(r.status, 200);
-    assert_eq!(h.upstream.for_host("login.acme-corp.example").len(), 3);
+    assert_eq!(r.proxy_error().as_deref(), Some("target_refused"));
 
-    // Look-alikes that name themselves (or a non-org) are refused, and never see the token.
+    // Look-alikes whose well-known names themselves (or a non-org) are refused, and never see
+    // the token.
     for host in [
         "okta.com.evil.example",
         "evilokta.com",
         "xn--kta-ioa.com",
         "nested.evil.example",
     ] {
-        let r = get(h.addr(), &format!("/okta/{host}/api/v1/users/me"), &with).await;
+        let wk = format!("/okta/{host}/.well-known/okta-organization");
+        let r = get(h.addr(), &wk, &with).await;
         assert_eq!(r.status, 403, "{host}");
         assert_eq!(r.proxy_error().as_deref(), Some("target_refused"), "{host}");
         let seen = h.upstream.for_host(host);
         assert_eq!(seen.len(), 1, "{host}: only the well-known check");
         assert!(seen[0].headers.get("authorization").is_none());
         // Negative answers are cached too.
-        get(h.addr(), &format!("/okta/{host}/api/v1/users/me"), &with).await;
+        get(h.addr(), &wk, &with).await;
         assert_eq!(h.upstream.for_host(host).len(), 1, "{host}: cached refusal");
+        let r = get(h.addr(), &format!("/okta/{host}/api/v1/users/me"), &with).await;
+        assert_eq!(r.proxy_error().as_deref(), Some("target_refused"), "{host}");
+        assert_eq!(h.upstream.for_host(host).len(), 1, "{host}");
     }
 }
 
