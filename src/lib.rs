@@ -7,10 +7,8 @@
 //! * [`i18n`] turns the core's typed values into words through message catalogues.
 //! * `net` (wasm only) is the one module that talks to the network.
 //! * `ui` (wasm only) holds the Leptos components, which render state and dispatch.
-//! * [`heap`] is the page's small allocator (the global one in the wasm build).
 
 pub mod core;
-pub mod heap;
 pub mod i18n;
 
 #[cfg(target_arch = "wasm32")]

@@ -2,14 +2,15 @@
 //! driven through the DOM the way a person would: type, leave the field, press a button.
 #![cfg(target_arch = "wasm32")]
 
-use std::rc::Rc;
+use std::sync::Arc;
 
+use leptos::prelude::*;
 use okta_link::core::config::Config;
 use okta_link::core::fragment;
+use okta_link::core::plan::Stage;
 use okta_link::i18n::{Catalog, Lang, Texts, EN_JSON};
-use okta_link::net::{sleep, BrowserJson};
-use okta_link::ui::dom::document;
-use okta_link::ui::{mount_app, Boot};
+use okta_link::net::BrowserJson;
+use okta_link::ui::{mount_app, Boot, Phase, Progress};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{Element, HtmlElement, HtmlInputElement};
@@ -21,8 +22,8 @@ fn boot(config: &str) -> Boot {
     let fragment = fragment::parse("", &config);
     let english = Catalog::parse(EN_JSON, &BrowserJson).expect("English catalogue parses");
     Boot {
-        config: Rc::new(config),
-        fragment: Rc::new(fragment),
+        config: Arc::new(config),
+        fragment: Arc::new(fragment),
         texts: Texts::new(Lang::En, Catalog::default(), english),
     }
 }
@@ -34,8 +35,12 @@ fn mount(config: &str) -> HtmlElement {
     doc.body().unwrap().append_child(&container).unwrap();
     let b = boot(config);
     // The page stays mounted for the rest of the test run.
-    std::mem::forget(mount_app(&container, b));
+    mount_app(container.clone(), b).forget();
     container
+}
+
+async fn sleep(ms: u32) {
+    gloo_timers::future::TimeoutFuture::new(ms).await;
 }
 
 fn find(root: &HtmlElement, selector: &str) -> Option<Element> {
@@ -155,4 +160,53 @@ async fn partner_name_is_shown() {
     let root = mount(r#"{"proxy": "/okta/{host}{path}", "partner": {"name": "Acme Security"}}"#);
     sleep(10).await;
     assert!(text(&root, "h1").contains("Acme Security"));
+}
+
+#[wasm_bindgen_test]
+async fn the_rate_limit_countdown_keeps_its_element_and_changes_its_number() {
+    let doc = document();
+    let container: HtmlElement = doc.create_element("div").unwrap().unchecked_into();
+    doc.body().unwrap().append_child(&container).unwrap();
+    let texts = boot(CONFIG).texts;
+    let phase = RwSignal::new(Phase::Idle);
+    let now = js_sys::Date::now() as u64;
+    leptos::mount::mount_to(container.clone(), move || {
+        view! { <Progress texts=texts.clone() phase=phase /> }
+    })
+    .forget();
+    assert!(find(&container, "[role=timer]").is_none());
+    phase.set(Phase::Checking {
+        stage: Stage::Identify,
+        wait_until: Some(now + 5_000),
+    });
+    sleep(20).await;
+    let timer = find(&container, "[role=timer]").expect("a countdown while waiting");
+    let step = find(&container, "ol.progress li").expect("the steps");
+    assert!(
+        timer.text_content().unwrap().contains("in 5 s"),
+        "{:?}",
+        timer.text_content()
+    );
+    // A second later the check sets its phase again: the same elements, a new number.
+    phase.set(Phase::Checking {
+        stage: Stage::Identify,
+        wait_until: Some(now + 3_000),
+    });
+    sleep(20).await;
+    let after = find(&container, "[role=timer]").unwrap();
+    assert!(
+        after.is_same_node(Some(&timer)),
+        "the countdown was rebuilt"
+    );
+    assert!(find(&container, "ol.progress li")
+        .unwrap()
+        .is_same_node(Some(&step)));
+    assert!(
+        after.text_content().unwrap().contains("in 3 s"),
+        "{:?}",
+        after.text_content()
+    );
+    phase.set(Phase::Idle);
+    sleep(20).await;
+    assert!(find(&container, "ol.progress").is_none());
 }

@@ -7,7 +7,7 @@
 
 pub mod describe;
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::core::json::{object_only, JsonError, JsonParser, JsonValue};
 
@@ -94,7 +94,7 @@ pub fn negotiate(
 /// the page's texts cost a reference count, not the catalogue.
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
-    entries: Rc<[(String, String)]>,
+    entries: Arc<[(String, String)]>,
 }
 
 impl Catalog {
@@ -163,6 +163,11 @@ impl Texts {
     /// as plain text; the view sets text content, never HTML.
     pub fn f(&self, key: &str, args: &[(&str, &str)]) -> String {
         fill(&self.t(key), args)
+    }
+
+    /// A message that counts: `{name}` is filled with `n`.
+    pub fn count(&self, key: &str, name: &str, n: u64) -> String {
+        self.f(key, &[(name, &n.to_string())])
     }
 
     /// Whether a key exists (in the chosen catalogue or English).

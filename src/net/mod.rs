@@ -1,89 +1,67 @@
 //! The one module that talks to the network.
 //!
-//! Every request the page makes goes through here: GETs to the proxy (always with `no-referrer`,
-//! no credentials, no cache, never following redirects, bounded in time by an abort signal), the
-//! start-up fetches of `config.json` and message catalogues from the page's own origin, and the
-//! `submit` delivery POST. What comes back is handed to the pure core as plain data
-//! ([`Fetched`]); the core decides what it means.
+//! Every request the page makes is a `gloo_net::http::Request` built by [`request`], which holds
+//! the page's fixed rules: no referrer, redirects never followed, CORS; no credentials and no
+//! cache for other origins (the proxy, the delivery endpoint), the same-origin credentials and a
+//! revalidated cache for the page's own files (matching `index.html`'s `<link rel="preload"
+//! href="config.json" as="fetch" crossorigin="anonymous">`). Bodies are read as a bounded stream
+//! ([`read_bounded`]: gloo-net has no bounded read). What comes back is handed to the pure core
+//! as plain data ([`Fetched`]); the core decides what it means.
 
-use std::future::Future;
-use std::pin::Pin;
-use std::task::Poll;
-
-use js_sys::{Array, Object, Promise, Reflect};
+use gloo_net::http::{Method, Request, RequestBuilder, Response};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, AbortSignal, Headers, ReferrerPolicy, RequestCache};
-use web_sys::{RequestCredentials, RequestInit, RequestMode, RequestRedirect, Response};
+use web_sys::{AbortController, AbortSignal, ReferrerPolicy, RequestCache};
+use web_sys::{RequestCredentials, RequestMode, RequestRedirect};
 
-use crate::core::json::{FromJson, JsonError, JsonParser, JsonValue, MAX_NESTING};
+use crate::core::json::{FromJson, JsonError, JsonParser, JsonValue};
 
 /// Bodies larger than this are not read (the reference proxy also bounds them).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-/// The browser's own `JSON.parse`, and the value it returns turned into the core's
-/// [`JsonValue`] (no serde_json and no serde deserializer in the bundle).
+/// The browser's own `JSON.parse`, its value read by serde through `serde-wasm-bindgen` (no
+/// serde_json in the bundle).
 #[derive(Clone, Copy, Default)]
 pub struct BrowserJson;
 
 impl JsonParser for BrowserJson {
     fn parse_value(&self, text: &str) -> Result<JsonValue, JsonError> {
         let value = js_sys::JSON::parse(text).map_err(|_| JsonError::Syntax)?;
-        value_of(&value, 0)
+        read_value(value)
+    }
+}
+
+/// A JavaScript value as the core's document, through serde. `JSON.parse` turns a number JSON
+/// cannot hold (`1e400`) into `Infinity`: a syntax error, as a strict parser has it.
+fn read_value(value: JsValue) -> Result<JsonValue, JsonError> {
+    let doc: JsonValue = serde_wasm_bindgen::from_value(value).map_err(|_| JsonError::Shape)?;
+    if has_non_finite(&doc) {
+        return Err(JsonError::Syntax);
+    }
+    Ok(doc)
+}
+
+fn has_non_finite(v: &JsonValue) -> bool {
+    match v {
+        JsonValue::Number(n) => !n.is_finite(),
+        JsonValue::Array(items) => items.iter().any(has_non_finite),
+        JsonValue::Object(members) => members.iter().any(|(_, v)| has_non_finite(v)),
+        _ => false,
     }
 }
 
 /// Read a value the browser already holds (a `postMessage` payload) as `T`; `Err` for any other
-/// shape.
+/// shape. It may be nested without bound or even cyclic: serde's reading of the document stops
+/// at its nesting bound.
 pub fn from_js<T: FromJson>(value: JsValue) -> Result<T, JsonError> {
-    T::from_json(&value_of(&value, 0)?)
+    T::from_json(&read_value(value)?)
 }
 
-/// A JavaScript value as a JSON document. It may come from `postMessage`, so it may be nested
-/// without bound or even cyclic: nesting deeper than [`MAX_NESTING`] is a shape error, so no
-/// value makes this recurse without end. `undefined` reads as null; functions, symbols and
-/// big integers are shape errors; a number JSON cannot hold (`JSON.parse` turns `1e400` into
-/// `Infinity`) is a syntax error, as a strict parser has it.
-fn value_of(v: &JsValue, depth: usize) -> Result<JsonValue, JsonError> {
-    if v.is_null() || v.is_undefined() {
-        return Ok(JsonValue::Null);
-    }
-    if let Some(b) = v.as_bool() {
-        return Ok(JsonValue::Bool(b));
-    }
-    if let Some(n) = v.as_f64() {
-        if !n.is_finite() {
-            return Err(JsonError::Syntax);
-        }
-        return Ok(JsonValue::Number(n));
-    }
-    if let Some(s) = v.as_string() {
-        return Ok(JsonValue::String(s));
-    }
-    if depth >= MAX_NESTING {
-        return Err(JsonError::Shape);
-    }
-    if Array::is_array(v) {
-        let items: &Array = v.unchecked_ref();
-        let mut out = Vec::new();
-        for item in items.iter() {
-            out.push(value_of(&item, depth + 1)?);
-        }
-        return Ok(JsonValue::Array(out));
-    }
-    if v.is_object() {
-        let object: &Object = v.unchecked_ref();
-        let mut members = Vec::new();
-        for key in Object::keys(object).iter() {
-            let Some(name) = key.as_string() else {
-                return Err(JsonError::Shape);
-            };
-            let value = Reflect::get(object, &key).map_err(|_| JsonError::Shape)?;
-            members.push((name, value_of(&value, depth + 1)?));
-        }
-        return Ok(JsonValue::Object(members));
-    }
-    Err(JsonError::Shape)
+/// A Rust value as a plain JavaScript value (objects, not `Map`s; `None` as `null`).
+pub fn to_js<T: serde::Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(JsValue::from)
 }
 
 /// The raw parts of an HTTP answer, owned; the core's `outcome::classify` interprets them.
@@ -159,52 +137,37 @@ impl Default for Cancel {
     }
 }
 
-/// Where a request goes: the proxy (or a delivery endpoint) on another origin, or a file of the
-/// page's own origin.
+/// Where a request goes.
 #[derive(Clone, Copy, PartialEq)]
 enum Target {
+    /// The proxy or a delivery endpoint, on another origin.
     Remote,
+    /// A file of the page's own origin.
     Own,
 }
 
-/// `fetch` with the page's fixed rules: no referrer, no redirects, CORS; no credentials and no
-/// cache for other origins, the same-origin credentials and a revalidated cache for its own
-/// files (matching `index.html`'s `<link rel="preload" href="config.json" as="fetch"
-/// crossorigin="anonymous">`, so the configuration arrives while the WebAssembly loads).
-async fn fetch(
-    method: &str,
-    url: &str,
-    headers: &[(&str, &str)],
-    body: Option<&str>,
-    signal: Option<&AbortSignal>,
-    target: Target,
-) -> Result<Response, ()> {
-    let init = RequestInit::new();
-    init.set_method(method);
-    init.set_referrer_policy(ReferrerPolicy::NoReferrer);
-    init.set_redirect(RequestRedirect::Error);
-    init.set_mode(RequestMode::Cors);
-    if target == Target::Own {
-        init.set_credentials(RequestCredentials::SameOrigin);
-        init.set_cache(RequestCache::NoCache);
-    } else {
-        init.set_credentials(RequestCredentials::Omit);
-        init.set_cache(RequestCache::NoStore);
+/// A request with the page's fixed rules (see the module's documentation).
+fn request(method: Method, url: &str, target: Target) -> RequestBuilder {
+    // gloo-net appends its own query parameters after `&` to the URL's query (leaving a stray
+    // `&` when it has none), so the URL's query is handed over as its parameters instead.
+    let (path, query) = url.split_once('?').unwrap_or((url, ""));
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    let builder = RequestBuilder::new(path)
+        .query(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .method(method)
+        .referrer_policy(ReferrerPolicy::NoReferrer)
+        .redirect(RequestRedirect::Error)
+        .mode(RequestMode::Cors);
+    match target {
+        Target::Own => builder
+            .credentials(RequestCredentials::SameOrigin)
+            .cache(RequestCache::NoCache),
+        Target::Remote => builder
+            .credentials(RequestCredentials::Omit)
+            .cache(RequestCache::NoStore),
     }
-    let list = Headers::new().map_err(|_| ())?;
-    for (name, value) in headers {
-        list.append(name, value).map_err(|_| ())?;
-    }
-    init.set_headers(&list);
-    if let Some(b) = body {
-        init.set_body(&JsValue::from_str(b));
-    }
-    init.set_signal(signal);
-    let window = web_sys::window().ok_or(())?;
-    let answer = JsFuture::from(window.fetch_with_str_and_init(url, &init))
-        .await
-        .map_err(|_| ())?;
-    answer.dyn_into::<Response>().map_err(|_| ())
 }
 
 /// GET `url` through the proxy. `token` goes only into the `Authorization` header.
@@ -215,17 +178,12 @@ pub async fn proxy_get(
     cancel: &Cancel,
 ) -> Result<Fetched, FetchFailure> {
     let timeout = AbortSignal::timeout_with_u32(timeout_ms.max(1));
-    let signals = Array::new();
+    let signals = js_sys::Array::new();
     signals.push(&timeout);
     if let Some(s) = cancel.signal() {
         signals.push(&s);
     }
     let signal = AbortSignal::any(&signals);
-    let authorization = token.map(|t| ["SSWS ", t].concat());
-    let mut headers = vec![("Accept", "application/json")];
-    if let Some(value) = &authorization {
-        headers.push(("Authorization", value));
-    }
     let failure = || {
         if cancel.is_cancelled() {
             FetchFailure::Cancelled
@@ -235,10 +193,18 @@ pub async fn proxy_get(
             FetchFailure::Unreachable
         }
     };
-    let response = fetch("GET", url, &headers, None, Some(&signal), Target::Remote)
+    let mut builder = request(Method::GET, url, Target::Remote)
+        .header("Accept", "application/json")
+        .abort_signal(Some(&signal));
+    if let Some(t) = token {
+        builder = builder.header("Authorization", &format!("SSWS {t}"));
+    }
+    let response = builder
+        .build()
+        .map_err(|_| FetchFailure::Unreachable)?
+        .send()
         .await
         .map_err(|_| failure())?;
-    drop(authorization);
     read(response).await.map_err(|f| match f {
         FetchFailure::Unreachable => failure(),
         other => other,
@@ -247,13 +213,7 @@ pub async fn proxy_get(
 
 async fn read(response: Response) -> Result<Fetched, FetchFailure> {
     let headers = response.headers();
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .ok()
-            .flatten()
-            .map(|v| v.chars().take(256).collect())
-    };
+    let header = |name: &str| headers.get(name).map(|v| v.chars().take(256).collect());
     if let Some(len) = header("content-length") {
         let len: String = len;
         if len
@@ -277,20 +237,17 @@ async fn read(response: Response) -> Result<Fetched, FetchFailure> {
         proxy_error: header("x-okta-link-proxy-error"),
         body: String::new(),
     };
-    fetched.body = match response.body() {
-        Some(stream) => read_bounded(&stream, MAX_BODY_BYTES).await?,
-        None => String::new(),
-    };
+    fetched.body = read_bounded(&response, MAX_BODY_BYTES).await?;
     Ok(fetched)
 }
 
-/// Read a body stream, giving up (and cancelling the stream) as soon as it passes `max` bytes:
-/// a proxy that does not bound bodies (a chunked answer without `Content-Length`) cannot make
-/// the page hold more than `max`. Invalid UTF-8 is replaced, as `Response.text()` does.
-async fn read_bounded(
-    stream: &web_sys::ReadableStream,
-    max: usize,
-) -> Result<String, FetchFailure> {
+/// Read a body as a stream, giving up (and cancelling the stream) as soon as it passes `max`
+/// bytes: a proxy that does not bound bodies (a chunked answer without `Content-Length`) cannot
+/// make the page hold more than `max`. Invalid UTF-8 is replaced, as `Response.text()` does.
+async fn read_bounded(response: &Response, max: usize) -> Result<String, FetchFailure> {
+    let Some(stream) = response.body() else {
+        return Ok(String::new());
+    };
     let reader: web_sys::ReadableStreamDefaultReader = stream
         .get_reader()
         .dyn_into()
@@ -317,21 +274,18 @@ async fn read_bounded(
         bytes.resize(at + len, 0);
         part.copy_to(&mut bytes[at..]);
     }
-    Ok(crate::core::text::utf8_lossy(bytes))
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// GET a file from the page's own origin (config.json, catalogues): its status and text, read
 /// as a bounded stream like every answer.
 pub async fn get_own(path: &str) -> Result<(u16, String), FetchFailure> {
-    let response = fetch("GET", path, &[], None, None, Target::Own)
+    let response = request(Method::GET, path, Target::Own)
+        .send()
         .await
         .map_err(|_| FetchFailure::Unreachable)?;
-    let status = response.status();
-    let text = match response.body() {
-        Some(stream) => read_bounded(&stream, MAX_BODY_BYTES).await?,
-        None => String::new(),
-    };
-    Ok((status, text))
+    let text = read_bounded(&response, MAX_BODY_BYTES).await?;
+    Ok((response.status(), text))
 }
 
 /// POST a JSON body (already serialized) with a bearer credential, for `submit` delivery: the
@@ -343,24 +297,15 @@ pub async fn post_json(
     timeout_ms: u32,
 ) -> Result<u16, FetchFailure> {
     let timeout = AbortSignal::timeout_with_u32(timeout_ms.max(1));
-    let authorization = bearer.map(|b| ["Bearer ", b].concat());
-    let mut headers = vec![
-        ("Content-Type", "application/json"),
-        ("Accept", "application/json"),
-    ];
-    if let Some(value) = &authorization {
-        headers.push(("Authorization", value));
+    let mut builder = request(Method::POST, url, Target::Remote)
+        .header("Content-Type", "application/json")
+        .header("Accept", "application/json")
+        .abort_signal(Some(&timeout));
+    if let Some(b) = bearer {
+        builder = builder.header("Authorization", &format!("Bearer {b}"));
     }
-    let response = fetch(
-        "POST",
-        url,
-        &headers,
-        Some(body),
-        Some(&timeout),
-        Target::Remote,
-    )
-    .await
-    .map_err(|_| {
+    let request: Request = builder.body(body).map_err(|_| FetchFailure::Unreachable)?;
+    let response = request.send().await.map_err(|_| {
         if timeout.aborted() {
             FetchFailure::TimedOut
         } else {
@@ -370,42 +315,7 @@ pub async fn post_json(
     Ok(response.status())
 }
 
-/// Wait `ms` milliseconds (for the rate-limit countdown).
-pub async fn sleep(ms: u32) {
-    let promise = Promise::new(&mut |resolve, _| {
-        if let Some(w) = web_sys::window() {
-            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
-        }
-    });
-    let _ = JsFuture::from(promise).await;
-}
-
 /// Milliseconds since the epoch, from the browser clock.
 pub fn now_ms() -> u64 {
     js_sys::Date::now() as u64
-}
-
-/// Run `futures` together and wait for all of them: their answers in the same order. The
-/// check sends two to four requests at a time, so every pending one is polled on each wake
-/// (what `futures::future::join_all` does for small sets, without its queue for large ones).
-pub async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
-    let mut pending: Vec<Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
-    let mut answers: Vec<Option<F::Output>> = pending.iter().map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut done = true;
-        for (future, answer) in pending.iter_mut().zip(answers.iter_mut()) {
-            if answer.is_none() {
-                match future.as_mut().poll(cx) {
-                    Poll::Ready(v) => *answer = Some(v),
-                    Poll::Pending => done = false,
-                }
-            }
-        }
-        if done {
-            Poll::Ready(answers.drain(..).flatten().collect())
-        } else {
-            Poll::Pending
-        }
-    })
-    .await
 }

@@ -1,15 +1,13 @@
 //! The page: two fields, the check button, progress, and the result. The check itself is the
 //! core's state machine ([`Check`]); this component only drives it through the network module
-//! and renders what it says. State lives in Leptos signals; each part of the page that shows
-//! state is updated by one effect.
+//! and renders what it says.
 
-use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use reactive_graph::signal::RwSignal;
-use reactive_graph::traits::{Get, GetUntracked, Set};
-use wasm_bindgen::JsCast;
+use leptos::html;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
 
 use crate::core::config::{Delivery, Theme};
 use crate::core::diagnosis::{Field, Report};
@@ -17,17 +15,16 @@ use crate::core::outcome::Transport;
 use crate::core::plan::{Check, DataKind, Stage, Step};
 use crate::core::protocol::{Body, Connection, Inbound, Message};
 use crate::core::{org_url, token};
-use crate::i18n::Texts;
+use crate::i18n::{Lang, Texts};
 use crate::net::{self, BrowserJson, Cancel, FetchFailure};
 use crate::ui::boot::Boot;
-use crate::ui::dom::{after_render, effect, el, focus_id, set_attr, set_text, window, El, Region};
 use crate::ui::embed::Embed;
-use crate::ui::fields::{org_field, token_field, FieldState};
-use crate::ui::report::report_view;
+use crate::ui::fields::{OrgField, TokenField};
+use crate::ui::report::ReportView;
 
 /// Where the page stands.
-#[derive(Clone, PartialEq)]
-enum Phase {
+#[derive(Clone, Debug, PartialEq)]
+pub enum Phase {
     Idle,
     Checking {
         stage: Stage,
@@ -57,7 +54,7 @@ async fn drive(
     secret: Rc<str>,
     boot: &Boot,
     cancel: &Cancel,
-    set_phase: RwSignal<Phase>,
+    phase: RwSignal<Phase>,
 ) -> Option<Arc<Report>> {
     loop {
         if cancel.is_cancelled() {
@@ -66,7 +63,7 @@ async fn drive(
         let now = net::now_ms();
         match check.poll(now) {
             Step::Send(requests) => {
-                set_phase.set(Phase::Checking {
+                phase.set(Phase::Checking {
                     stage: check.stage(),
                     wait_until: None,
                 });
@@ -79,8 +76,7 @@ async fn drive(
                         (r.id, res)
                     }
                 });
-                let answers = net::join_all(sends.collect()).await;
-                for (id, res) in answers {
+                for (id, res) in futures::future::join_all(sends).await {
                     match res {
                         Ok(fetched) => {
                             check.record_response(id, &fetched.raw(), &BrowserJson);
@@ -99,31 +95,49 @@ async fn drive(
                 }
             }
             Step::Wait { until_ms, .. } => {
-                set_phase.set(Phase::Checking {
+                phase.set(Phase::Checking {
                     stage: check.stage(),
                     wait_until: Some(until_ms),
                 });
                 // Tick once a second so the countdown moves.
                 let left = until_ms.saturating_sub(now);
-                net::sleep(left.min(1000) as u32).await;
+                gloo_timers::future::sleep(std::time::Duration::from_millis(left.min(1000))).await;
             }
             Step::Pending { until_ms } => {
                 let left = until_ms.saturating_sub(now);
-                net::sleep(left.clamp(10, 250) as u32).await;
+                gloo_timers::future::sleep(std::time::Duration::from_millis(left.clamp(10, 250)))
+                    .await;
             }
             Step::Done(report) => return Some(report),
         }
     }
 }
 
-/// Build the page for `boot`. Must run inside a reactive owner (see [`crate::ui::mount_app`]).
-pub fn app(boot: Boot) -> El {
+/// Move focus to the element with `id` once the browser has rendered the current changes.
+fn focus_after_render(id: &'static str) {
+    request_animation_frame(move || {
+        if let Some(e) = document().get_element_by_id(id) {
+            if let Ok(e) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e) {
+                let _ = e.focus();
+            }
+        }
+    });
+}
+
+/// The page for `boot`. `org` and `token` are what the fields start with (the static form's
+/// values, or the fragment's org); `on_language` shows the page in another language.
+#[component]
+pub fn App(
+    boot: Boot,
+    #[prop(optional)] org: String,
+    #[prop(optional)] token: String,
+    #[prop(optional)] on_language: Option<Callback<Lang>>,
+) -> impl IntoView {
     let texts: Texts = boot.texts.clone();
     let partner: Option<String> = boot.config.partner.name.clone();
-    let prefill = boot.fragment.org.clone().unwrap_or_default();
 
-    let org = RwSignal::new(prefill);
-    let token_raw = RwSignal::new(String::new());
+    let org = RwSignal::new(org);
+    let token_raw = RwSignal::new(token);
     let org_left = RwSignal::new(false);
     let token_left = RwSignal::new(false);
     let submitted = RwSignal::new(false);
@@ -132,105 +146,91 @@ pub fn app(boot: Boot) -> El {
     // words shown with the retry (empty: it did not fail).
     let session = RwSignal::new(boot.fragment.session.clone().unwrap_or_default());
     let delivery_error = RwSignal::new(String::new());
-    let cancel: Rc<RefCell<Option<Rc<Cancel>>>> = Rc::new(RefCell::new(None));
+    let cancel = StoredValue::new_local(None::<Rc<Cancel>>);
     let embed = Embed::new(&boot.config);
+    let org_input = NodeRef::<html::Input>::new();
+    let token_input = NodeRef::<html::Input>::new();
+    let card = NodeRef::<html::Div>::new();
 
     // Editing either field after a check clears the old result and cancels a running check:
     // a result never belongs to inputs other than the ones on screen.
-    let reset = {
-        let cancel = cancel.clone();
-        move || {
-            if matches!(
-                phase.get_untracked(),
-                Phase::Delivering(_) | Phase::Delivered
-            ) {
-                return;
-            }
-            if let Some(c) = cancel.borrow_mut().take() {
-                c.cancel();
-            }
-            if !matches!(phase.get_untracked(), Phase::Idle) {
-                phase.set(Phase::Idle);
-            }
+    let reset = Callback::new(move |()| {
+        if matches!(
+            phase.get_untracked(),
+            Phase::Delivering(_) | Phase::Delivered
+        ) {
+            return;
         }
-    };
+        if let Some(c) = cancel.try_update_value(Option::take).flatten() {
+            c.cancel();
+        }
+        if !matches!(phase.get_untracked(), Phase::Idle) {
+            phase.set(Phase::Idle);
+        }
+    });
 
-    let t = texts.clone();
-    let (org_view, org_input) = org_field(
-        &t,
-        FieldState {
-            value: org,
-            left: org_left,
-            submitted,
-            on_edit: Box::new(reset.clone()),
-        },
-    );
-    let role_hint = t.t(&format!(
-        "token.help.role.{}",
-        role_hint_key(&boot.config.required)
-    ));
-    let (token_view, token_input) = token_field(
-        &t,
-        FieldState {
-            value: token_raw,
-            left: token_left,
-            submitted,
-            on_edit: Box::new(reset),
-        },
-        role_hint,
-    );
-
-    let checking = move || matches!(phase.get(), Phase::Checking { .. });
+    let checking = Memo::new(move |_| matches!(phase.get(), Phase::Checking { .. }));
 
     let start_check = {
         let boot = boot.clone();
-        let (org_input, token_input) = (org_input.clone(), token_input.clone());
+        let embed = embed.clone();
         move || {
             submitted.set(true);
-            if matches!(phase.get_untracked(), Phase::Checking { .. }) {
+            if phase.with_untracked(|p| matches!(p, Phase::Checking { .. })) {
                 return;
             }
-            let org_parsed = org_url::normalize(&org.get_untracked());
-            let token_parsed = token::clean(&token_raw.get_untracked());
+            let org_parsed = org.with_untracked(|o| org_url::normalize(o));
+            let token_parsed = token_raw.with_untracked(|t| token::clean(t));
             let (org_ok, token_ok) = match (org_parsed, token_parsed) {
                 (Ok(o), Ok(t)) => (o, t),
                 (Err(_), _) => {
-                    let _ = org_input.focus();
+                    if let Some(i) = org_input.get_untracked() {
+                        let _ = i.focus();
+                    }
                     return;
                 }
                 (_, Err(_)) => {
-                    let _ = token_input.focus();
+                    if let Some(i) = token_input.get_untracked() {
+                        let _ = i.focus();
+                    }
                     return;
                 }
             };
             let c = Rc::new(Cancel::new());
-            *cancel.borrow_mut() = Some(c.clone());
+            cancel.set_value(Some(c.clone()));
             let boot = boot.clone();
+            let embed = embed.clone();
             let secret: Rc<str> = Rc::from(token_ok.secret());
             drop(token_ok);
             let check = Check::from_config(org_ok.host().to_string(), &boot.config, net::now_ms());
-            let (org_input, token_input) = (org_input.clone(), token_input.clone());
             // The check's task is queued before the phase changes, so its first requests leave
-            // before the progress is rendered (the effects run after it).
-            crate::ui::dom::spawn(Box::pin(async move {
+            // before the progress is rendered.
+            spawn_local(async move {
                 let report = drive(check, secret, &boot, &c, phase).await;
                 if c.is_cancelled() {
                     return;
                 }
                 let Some(report) = report else { return };
+                // Tell the host how this check ended (never the token), once per check.
+                if embed.active() {
+                    match report.as_ref() {
+                        Report::Verified(v) => {
+                            embed.post(&Message::new(Body::Verified { report: v }))
+                        }
+                        Report::Failed(f) => {
+                            embed.post(&Message::new(Body::Error { kind: f.code() }))
+                        }
+                    }
+                }
                 let focus_field = report.failure().and_then(|f| f.field());
                 phase.set(Phase::Finished(report));
                 // Move focus: to the field to fix on a failure that names one, else to the result.
-                after_render(Box::new(move || match focus_field {
-                    Some(Field::OrgUrl) => {
-                        let _ = org_input.focus();
-                    }
-                    Some(Field::Token) => {
-                        let _ = token_input.focus();
-                    }
-                    None => focus_id("result"),
-                }));
-            }));
+                focus_after_render(match focus_field {
+                    Some(Field::OrgUrl) => "org",
+                    Some(Field::Token) => "token",
+                    None => "result",
+                });
+            });
             phase.set(Phase::Checking {
                 stage: Stage::Identify,
                 wait_until: None,
@@ -239,29 +239,29 @@ pub fn app(boot: Boot) -> El {
     };
 
     // Hand the verified connection to the platform, as the deployment configured.
-    let deliver: Rc<dyn Fn()> = {
+    let deliver = {
         let boot = boot.clone();
         let embed = embed.clone();
-        let token_input = token_input.clone();
-        Rc::new(move || {
+        move || {
             let Phase::Finished(report) = phase.get_untracked() else {
                 return;
             };
             let Report::Verified(verified) = report.as_ref() else {
                 return;
             };
-            let Ok(token) = token::clean(&token_raw.get_untracked()) else {
+            let Ok(token) = token_raw.with_untracked(|t| token::clean(t)) else {
                 return;
             };
             delivery_error.set(String::new());
             phase.set(Phase::Delivering(report.clone()));
             // After delivery the token is dropped from memory and from the DOM.
-            let token_input = token_input.clone();
             let finish = move || {
-                token_input.set_value("");
+                if let Some(i) = token_input.get_untracked() {
+                    i.set_value("");
+                }
                 phase.set(Phase::Delivered);
                 token_raw.set(String::new());
-                after_render(Box::new(|| focus_id("result")));
+                focus_after_render("result");
             };
             match &boot.config.delivery {
                 Delivery::None => phase.set(Phase::Finished(report.clone())),
@@ -280,24 +280,22 @@ pub fn app(boot: Boot) -> El {
                 }
                 Delivery::Submit { url } => {
                     let connection = Connection::new(token.secret(), verified);
-                    let body = crate::core::json_write::to_text(&connection).unwrap_or_default();
+                    let body = net::to_js(&connection)
+                        .ok()
+                        .and_then(|v| js_sys::JSON::stringify(&v).ok())
+                        .and_then(|s| s.as_string())
+                        .unwrap_or_default();
                     drop(token);
                     let url = url.clone();
                     let bearer = session.get_untracked();
                     let t = boot.texts.clone();
                     let timeout = boot.config.timeout_ms;
-                    crate::ui::dom::spawn(Box::pin(async move {
-                        match net::post_json(
-                            &url,
-                            Some(bearer.as_str()).filter(|b| !b.is_empty()),
-                            &body,
-                            timeout,
-                        )
-                        .await
-                        {
+                    spawn_local(async move {
+                        let bearer = Some(bearer.as_str()).filter(|b| !b.is_empty());
+                        match net::post_json(&url, bearer, &body, timeout).await {
                             Ok(status) if (200..300).contains(&status) => finish(),
                             Ok(status) => {
-                                let status = u32::from(status).to_string();
+                                let status = status.to_string();
                                 let error = t.f("delivery.error_status", &[("status", &status)]);
                                 delivery_error.set(error);
                                 phase.set(Phase::Finished(report));
@@ -307,10 +305,10 @@ pub fn app(boot: Boot) -> El {
                                 phase.set(Phase::Finished(report));
                             }
                         }
-                    }));
+                    });
                 }
             }
-        })
+        }
     };
 
     let t = texts.clone();
@@ -326,274 +324,36 @@ pub fn app(boot: Boot) -> El {
         Some(p) => t.f("app.footer", &[("partner", p)]),
         None => t.t("app.footer_plain"),
     };
-    // The language menu, when the deployment allows more than one language.
-    let current = texts.lang();
-    let language_menu = (boot.config.languages.len() > 1).then(|| {
-        let options = boot
-            .config
-            .languages
-            .iter()
-            .map(|l| {
-                let option = el("option")
-                    .attr("value", l.code())
-                    .attr("lang", l.code())
-                    .text(l.native_name());
-                if *l == current {
-                    option.attr("selected", "")
-                } else {
-                    option
-                }
-            })
-            .collect();
-        let boot = boot.clone();
-        el("label")
-            .class("lang")
-            .child(el("span").class("sr-only").text(&t.t("app.language")))
-            .child(el("select").children(options).on("change", move |ev| {
-                let code = ev
-                    .target()
-                    .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
-                    .map(|s| s.value())
-                    .unwrap_or_default();
-                if let Some(lang) = crate::i18n::Lang::from_tag(&code) {
-                    crate::ui::switch_language(boot.clone(), lang);
-                }
-            }))
-    });
-    let logo = boot.config.partner.logo.as_deref().map(|src| {
+    let logo = boot.config.partner.logo.clone().map(|src| {
         let alt = t.f(
             "app.logo_alt",
             &[("partner", partner.as_deref().unwrap_or(""))],
         );
-        el("img").attr("src", src).attr("alt", &alt)
+        view! { <img src=src alt=alt /> }
     });
-
-    let button = el("button")
-        .attr("type", "submit")
-        .class("primary")
-        .attr("aria-disabled", "false")
-        .text(&t.t("check.button"));
-    let button_node = button.0.clone();
-    let form = el("form")
-        .id("link-form")
-        .attr("novalidate", "")
-        .on("submit", move |ev| {
-            ev.prevent_default();
-            start_check();
-        })
-        .child(org_view)
-        .child(token_view)
-        .child(button);
-    let polite = el("div")
-        .class("sr-only")
-        .attr("aria-live", "polite")
-        .attr("role", "status");
-    let assertive = el("div")
-        .class("sr-only")
-        .attr("aria-live", "assertive")
-        .attr("role", "alert");
-    let (polite_node, assertive_node) = (polite.0.clone(), assertive.0.clone());
-    let progress = Region::new();
-    let result = Region::new();
-    let card = el("div")
-        .class("card")
-        .child(
-            el("header")
-                .class("brand")
-                .maybe(logo)
-                .child(el("h1").text(&title))
-                .maybe(language_menu),
-        )
-        .child(el("p").class("lede").text(&lede))
-        .child(form)
-        .region(&progress)
-        .child(polite)
-        .child(assertive)
-        .region(&result)
-        .child(el("p").class("footer").text(&footer));
-
-    // The button: busy while checking.
-    let t = texts.clone();
-    let (idle_label, busy_label) = (t.t("check.button"), t.t("check.button_busy"));
-    effect(Box::new(move || {
-        let busy = checking();
-        set_attr(
-            &button_node,
-            "aria-disabled",
-            if busy { "true" } else { "false" },
-        );
-        set_text(&button_node, if busy { &busy_label } else { &idle_label });
-    }));
-
-    // Progress steps, the rate-limit countdown (the check re-sets its phase every second while
-    // it waits) and the two announcements.
-    effect(Box::new(move || {
-        let current = phase.get();
-        let mut content = Vec::new();
-        if let Phase::Checking { stage, wait_until } = &current {
-            let states: [&str; 3] = match stage {
-                Stage::Identify => ["active", "active", "pending"],
-                Stage::Permissions => ["done", "done", "active"],
-            };
-            let steps = ["progress.reach", "progress.verify", "progress.access"]
-                .iter()
-                .zip(states)
-                .map(|(key, state)| el("li").attr("data-state", state).text(&t.t(key)))
-                .collect();
-            content.push(
-                el("ol")
-                    .class("progress")
-                    .attr("aria-label", &t.t("progress.label"))
-                    .children(steps),
-            );
-            if let Some(until) = wait_until {
-                let secs = until.saturating_sub(net::now_ms()).div_ceil(1000);
-                let wait = t.f(
-                    "progress.rate_limit_wait",
-                    &[(
-                        "seconds",
-                        &(secs.min(u64::from(u32::MAX)) as u32).to_string(),
-                    )],
-                );
-                content.push(el("p").class("warning").attr("role", "timer").text(&wait));
-            }
+    let language_menu = (boot.config.languages.len() > 1).then(|| {
+        view! {
+            <LanguageMenu
+                texts=texts.clone()
+                languages=boot.config.languages.clone()
+                on_change=Callback::new(move |lang| {
+                    if let Some(on) = on_language {
+                        on.run(lang)
+                    }
+                })
+            />
         }
-        progress.set(content);
-        let polite = match &current {
-            Phase::Checking {
-                stage: Stage::Identify,
-                wait_until: None,
-            } => t.t("progress.reach"),
-            Phase::Checking {
-                stage: Stage::Permissions,
-                wait_until: None,
-            } => t.t("progress.access"),
-            Phase::Checking {
-                wait_until: Some(_),
-                ..
-            } => t.t("progress.rate_limit_announce"),
-            Phase::Finished(r) if r.verified().is_some() => t.t("report.verified.title"),
-            _ => String::new(),
-        };
-        set_text(&polite_node, &polite);
-        let assertive = match &current {
-            Phase::Finished(r) => r
-                .failure()
-                .map(|f| crate::i18n::describe::failure(&t, f).title)
-                .unwrap_or_default(),
-            _ => String::new(),
-        };
-        set_text(&assertive_node, &assertive);
-    }));
-
-    // The result region.
-    let t = texts.clone();
-    let delivers = !matches!(boot.config.delivery, Delivery::None);
-    let embedded = embed.active();
-    let embed_for_close = embed.clone();
-    effect(Box::new(move || {
-        let current = phase.get();
-        let error = delivery_error.get();
-        let content = match current {
-            Phase::Delivered => {
-                let body = match partner.as_deref() {
-                    Some(p) => t.f("delivery.done_partner", &[("partner", p)]),
-                    None => t.t("delivery.done"),
-                };
-                let embed = embed_for_close.clone();
-                let close = embedded.then(|| {
-                    el("div").class("actions").child(
-                        el("button")
-                            .attr("type", "button")
-                            .class("secondary")
-                            .text(&t.t("delivery.close"))
-                            .on("click", move |_| {
-                                embed.post(&Message::new(Body::Close));
-                                // A popup closes itself; a frame is closed by its host.
-                                let w = window();
-                                let is_popup =
-                                    w.opener().is_ok_and(|o| !o.is_null() && !o.is_undefined());
-                                if is_popup {
-                                    let _ = w.close();
-                                }
-                            }),
-                    )
-                });
-                vec![result_section("result ok", &t)
-                    .child(el("h2").text(&t.t("delivery.done_title")))
-                    .child(el("p").text(&body))
-                    .maybe(close)]
-            }
-            Phase::Finished(report) | Phase::Delivering(report) => {
-                let delivering = matches!(phase.get_untracked(), Phase::Delivering(_));
-                let class = if report.verified().is_some() {
-                    "result ok"
-                } else {
-                    "result bad"
-                };
-                let failed = report.failure().is_some();
-                let mut section = result_section(class, &t).children(report_view(
-                    &t,
-                    &report,
-                    partner.as_deref(),
-                ));
-                if delivers && !failed {
-                    let label = if delivering {
-                        t.t("delivery.connecting")
-                    } else {
-                        match partner.as_deref() {
-                            Some(p) => t.f("delivery.connect_partner", &[("partner", p)]),
-                            None => t.t("delivery.connect"),
-                        }
-                    };
-                    let error = (!error.is_empty()).then_some(error.clone());
-                    let deliver = deliver.clone();
-                    section =
-                        section
-                            .maybe(error.map(|e| {
-                                el("p").class("field-error").attr("role", "alert").text(&e)
-                            }))
-                            .child(
-                                el("div").class("actions").child(
-                                    el("button")
-                                        .attr("type", "button")
-                                        .class("primary")
-                                        .attr(
-                                            "aria-disabled",
-                                            if delivering { "true" } else { "false" },
-                                        )
-                                        .text(&label)
-                                        .on("click", move |_| {
-                                            if !delivering {
-                                                deliver()
-                                            }
-                                        }),
-                                ),
-                            );
-                }
-                if failed {
-                    section = section.child(
-                        el("div").class("actions").child(
-                            el("button")
-                                .attr("type", "submit")
-                                .class("secondary")
-                                .attr("form", "link-form")
-                                .text(&t.t("report.try_again")),
-                        ),
-                    );
-                }
-                vec![section]
-            }
-            _ => Vec::new(),
-        };
-        result.set(content);
-    }));
+    });
+    let role_hint = t.t(&format!(
+        "token.help.role.{}",
+        role_hint_key(&boot.config.required)
+    ));
 
     if embed.active() {
         embed.listen(move |msg| match msg {
             Inbound::Session(s) => session.set(s),
             Inbound::Theme(theme) => {
-                if let Some(html) = crate::ui::dom::document().document_element() {
+                if let Some(html) = document().document_element() {
                     let _ = match theme {
                         Theme::System => html.remove_attribute("data-theme"),
                         t => html.set_attribute("data-theme", t.code()),
@@ -602,26 +362,309 @@ pub fn app(boot: Boot) -> El {
             }
         });
         embed.post(&Message::new(Body::Ready));
-        embed.watch_height(&card.0);
-        // Tell the host how each check ended (never the token).
         let e = embed.clone();
-        effect(Box::new(move || {
-            if let Phase::Finished(report) = phase.get() {
-                match report.as_ref() {
-                    Report::Verified(v) => e.post(&Message::new(Body::Verified { report: v })),
-                    Report::Failed(f) => e.post(&Message::new(Body::Error { kind: f.code() })),
-                }
-            }
-        }));
+        card.on_load(move |card| e.watch_height(&card));
     }
-    card
+
+    let delivers = !matches!(boot.config.delivery, Delivery::None);
+    view! {
+        <div class="card" node_ref=card>
+            <header class="brand">{logo}<h1>{title}</h1>{language_menu}</header>
+            <p class="lede">{lede}</p>
+            <form
+                id="link-form"
+                novalidate
+                on:submit=move |ev| {
+                    ev.prevent_default();
+                    start_check();
+                }
+            >
+                <OrgField
+                    texts=texts.clone()
+                    value=org
+                    left=org_left
+                    submitted=submitted
+                    on_edit=reset
+                    node_ref=org_input
+                />
+                <TokenField
+                    texts=texts.clone()
+                    value=token_raw
+                    left=token_left
+                    submitted=submitted
+                    on_edit=reset
+                    node_ref=token_input
+                    role_hint=role_hint
+                />
+                <CheckButton texts=texts.clone() busy=checking />
+            </form>
+            <Progress texts=texts.clone() phase=phase />
+            <Announcements texts=texts.clone() phase=phase />
+            <ResultRegion
+                texts=texts.clone()
+                phase=phase
+                delivery_error=delivery_error
+                partner=partner
+                delivers=delivers
+                embedded=embed.active()
+                embed=embed
+                deliver=deliver
+            />
+            <p class="footer">{footer}</p>
+        </div>
+    }
 }
 
-/// The result region's section: focusable, so focus can move to it when a check ends.
-fn result_section(class: &str, t: &Texts) -> El {
-    el("section")
-        .id("result")
-        .class(class)
-        .attr("tabindex", "-1")
-        .attr("aria-label", &t.t("report.region"))
+/// The form's submit button: busy while a check runs.
+#[component]
+pub fn CheckButton(texts: Texts, busy: Memo<bool>) -> impl IntoView {
+    let (idle_label, busy_label) = (texts.t("check.button"), texts.t("check.button_busy"));
+    view! {
+        <button
+            type="submit"
+            class="primary"
+            aria-disabled=move || if busy.get() { "true" } else { "false" }
+        >
+            {move || if busy.get() { busy_label.clone() } else { idle_label.clone() }}
+        </button>
+    }
+}
+
+/// The language menu, when the deployment allows more than one language.
+#[component]
+pub fn LanguageMenu(
+    texts: Texts,
+    languages: Vec<Lang>,
+    on_change: Callback<Lang>,
+) -> impl IntoView {
+    let current = texts.lang();
+    view! {
+        <label class="lang">
+            <span class="sr-only">{texts.t("app.language")}</span>
+            <select on:change=move |ev| {
+                if let Some(lang) = Lang::from_tag(&event_target_value(&ev)) {
+                    on_change.run(lang);
+                }
+            }>
+                {languages
+                    .into_iter()
+                    .map(|l| {
+                        view! {
+                            <option value=l.code() lang=l.code() selected=l == current>
+                                {l.native_name()}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+        </label>
+    }
+}
+
+/// The check's progress: three steps, and the rate-limit countdown while the check waits. The
+/// steps and the countdown's element stay while the check runs; only their states and the
+/// number of seconds change.
+#[component]
+pub fn Progress(texts: Texts, phase: RwSignal<Phase>) -> impl IntoView {
+    let stage = Memo::new(move |_| match phase.get() {
+        Phase::Checking { stage, .. } => Some(stage),
+        _ => None,
+    });
+    let wait_until = Memo::new(move |_| match phase.get() {
+        Phase::Checking { wait_until, .. } => wait_until,
+        _ => None,
+    });
+    let t = texts.clone();
+    let step = move |index: usize, key: &'static str| {
+        let state = move || {
+            let states: [&str; 3] = match stage.get() {
+                Some(Stage::Permissions) => ["done", "done", "active"],
+                _ => ["active", "active", "pending"],
+            };
+            states[index]
+        };
+        view! { <li data-state=state>{t.t(key)}</li> }
+    };
+    let label = texts.t("progress.label");
+    view! {
+        <Show when=move || stage.get().is_some()>
+            <ol class="progress" aria-label=label.clone()>
+                {step(0, "progress.reach")}
+                {step(1, "progress.verify")}
+                {step(2, "progress.access")}
+            </ol>
+            <Countdown texts=texts.clone() wait_until=wait_until />
+        </Show>
+    }
+}
+
+/// The rate-limit countdown while the check waits: one element whose number of seconds changes.
+#[component]
+fn Countdown(texts: Texts, wait_until: Memo<Option<u64>>) -> impl IntoView {
+    let waiting = Memo::new(move |_| wait_until.get().is_some());
+    let seconds = move || {
+        let until = wait_until.get().unwrap_or(0);
+        let secs = until.saturating_sub(net::now_ms()).div_ceil(1000);
+        texts.count("progress.rate_limit_wait", "seconds", secs)
+    };
+    view! {
+        <Show when=move || waiting.get()>
+            <p class="warning" role="timer">{seconds.clone()}</p>
+        </Show>
+    }
+}
+
+/// The two live regions: progress and success politely, failures assertively. Each changes its
+/// text only when the words change, so nothing is announced twice.
+#[component]
+fn Announcements(texts: Texts, phase: RwSignal<Phase>) -> impl IntoView {
+    let t = texts.clone();
+    let polite = Memo::new(move |_| match phase.get() {
+        Phase::Checking {
+            stage: Stage::Identify,
+            wait_until: None,
+        } => t.t("progress.reach"),
+        Phase::Checking {
+            stage: Stage::Permissions,
+            wait_until: None,
+        } => t.t("progress.access"),
+        Phase::Checking {
+            wait_until: Some(_),
+            ..
+        } => t.t("progress.rate_limit_announce"),
+        Phase::Finished(r) if r.verified().is_some() => t.t("report.verified.title"),
+        _ => String::new(),
+    });
+    let t = texts;
+    let assertive = Memo::new(move |_| match phase.get() {
+        Phase::Finished(r) => r
+            .failure()
+            .map(|f| crate::i18n::describe::failure(&t, f).title)
+            .unwrap_or_default(),
+        _ => String::new(),
+    });
+    view! {
+        <div class="sr-only" aria-live="polite" role="status">{polite}</div>
+        <div class="sr-only" aria-live="assertive" role="alert">{assertive}</div>
+    }
+}
+
+/// The result region: the report with the delivery button, or the delivered state.
+#[component]
+#[allow(clippy::too_many_arguments)]
+fn ResultRegion(
+    texts: Texts,
+    phase: RwSignal<Phase>,
+    delivery_error: RwSignal<String>,
+    partner: Option<String>,
+    delivers: bool,
+    embedded: bool,
+    embed: Embed,
+    deliver: impl Fn() + Clone + 'static,
+) -> impl IntoView {
+    // The report stays the same while it is delivered (or the delivery fails), so its markup,
+    // and the focus in it, stay too.
+    let report = Memo::new(move |_| match phase.get() {
+        Phase::Finished(r) | Phase::Delivering(r) => Some(r),
+        _ => None,
+    });
+    let delivered = Memo::new(move |_| matches!(phase.get(), Phase::Delivered));
+    let delivering = Memo::new(move |_| matches!(phase.get(), Phase::Delivering(_)));
+    let region = texts.t("report.region");
+    let embed = send_wrapper::SendWrapper::new(embed);
+    let deliver = send_wrapper::SendWrapper::new(deliver);
+    move || {
+        let t = texts.clone();
+        if delivered.get() {
+            let body = match partner.as_deref() {
+                Some(p) => t.f("delivery.done_partner", &[("partner", p)]),
+                None => t.t("delivery.done"),
+            };
+            let embed = (*embed).clone();
+            let close = embedded.then(|| {
+                view! {
+                    <div class="actions">
+                        <button
+                            type="button"
+                            class="secondary"
+                            on:click=move |_| {
+                                embed.post(&Message::new(Body::Close));
+                                // A popup closes itself; a frame is closed by its host.
+                                let w = window();
+                                let is_popup = w
+                                    .opener()
+                                    .is_ok_and(|o| !o.is_null() && !o.is_undefined());
+                                if is_popup {
+                                    let _ = w.close();
+                                }
+                            }
+                        >
+                            {t.t("delivery.close")}
+                        </button>
+                    </div>
+                }
+            });
+            return Some(
+                view! {
+                    <section id="result" class="result ok" tabindex="-1" aria-label=region.clone()>
+                        <h2>{t.t("delivery.done_title")}</h2>
+                        <p>{body}</p>
+                        {close}
+                    </section>
+                }
+                .into_any(),
+            );
+        }
+        let report = report.get()?;
+        let failed = report.failure().is_some();
+        let class = if failed { "result bad" } else { "result ok" };
+        let connect = (delivers && !failed).then(|| {
+            let idle = match partner.as_deref() {
+                Some(p) => t.f("delivery.connect_partner", &[("partner", p)]),
+                None => t.t("delivery.connect"),
+            };
+            let busy = t.t("delivery.connecting");
+            let deliver = (*deliver).clone();
+            view! {
+                {move || {
+                    let error = delivery_error.get();
+                    (!error.is_empty())
+                        .then(|| view! { <p class="field-error" role="alert">{error}</p> })
+                }}
+                <div class="actions">
+                    <button
+                        type="button"
+                        class="primary"
+                        aria-disabled=move || if delivering.get() { "true" } else { "false" }
+                        on:click=move |_| {
+                            if !delivering.get_untracked() {
+                                deliver()
+                            }
+                        }
+                    >
+                        {move || if delivering.get() { busy.clone() } else { idle.clone() }}
+                    </button>
+                </div>
+            }
+        });
+        let retry = failed.then(|| {
+            view! {
+                <div class="actions">
+                    <button type="submit" class="secondary" form="link-form">
+                        {t.t("report.try_again")}
+                    </button>
+                </div>
+            }
+        });
+        Some(
+            view! {
+                <section id="result" class=class tabindex="-1" aria-label=region.clone()>
+                    <ReportView texts=t.clone() report=report partner=partner.clone() />
+                    {connect}
+                    {retry}
+                </section>
+            }
+            .into_any(),
+        )
+    }
 }

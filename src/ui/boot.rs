@@ -2,20 +2,22 @@
 //! hand the page everything it needs. A broken or missing config shows an integrator-facing
 //! error page naming the bad key, never a half-working form.
 
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
 use crate::core::color;
 use crate::core::config::{Config, ConfigError, Theme};
 use crate::core::fragment::{self, Fragment};
 use crate::i18n::{self, Catalog, Lang, Texts};
 use crate::net::{self, BrowserJson};
-use crate::ui::dom::{document, el, window, El};
-use std::rc::Rc;
-use wasm_bindgen::JsCast;
 
 /// What the page starts with. Shared, not copied, by the parts of the page that need it.
 #[derive(Clone)]
 pub struct Boot {
-    pub config: Rc<Config>,
-    pub fragment: Rc<Fragment>,
+    pub config: Arc<Config>,
+    pub fragment: Arc<Fragment>,
     pub texts: Texts,
 }
 
@@ -67,8 +69,8 @@ pub async fn boot() -> Result<Boot, BootError> {
     );
     let texts = load_texts(lang).await;
     Ok(Boot {
-        config: Rc::new(config),
-        fragment: Rc::new(fragment),
+        config: Arc::new(config),
+        fragment: Arc::new(fragment),
         texts,
     })
 }
@@ -129,36 +131,32 @@ pub fn apply_document_settings(boot: &Boot) {
 
 /// The integrator-facing page for a broken deployment. English only: the configuration that
 /// would choose a language is what is broken.
-pub fn config_error_page(error: BootError) -> El {
-    let (what, key, fix) = match &error {
+#[component]
+pub fn ConfigErrorPage(error: BootError) -> impl IntoView {
+    let (what, key) = match &error {
+        BootError::ConfigMissing { status: 0 } => {
+            ("config.json could not be fetched.".to_string(), None)
+        }
         BootError::ConfigMissing { status } => (
-            if *status == 0 {
-                "config.json could not be fetched.".to_string()
-            } else {
-                format!(
-                    "config.json could not be fetched (HTTP {}).",
-                    u32::from(*status)
-                )
-            },
+            format!("config.json could not be fetched (HTTP {status})."),
             None,
-            "Deploy a config.json beside index.html. See the Configuration section of the README."
-                .to_string(),
         ),
-        BootError::ConfigInvalid(e) => (
-            e.to_string(),
-            Some(e.key.clone()),
-            "Fix this key in config.json. See the Configuration section of the README.".to_string(),
-        ),
+        BootError::ConfigInvalid(e) => (e.to_string(), Some(e.key.clone())),
     };
-    el("div")
-        .class("card config-error")
-        .attr("role", "alert")
-        .child(el("h1").text("This page is not configured correctly"))
-        .child(el("p").text(&what))
-        .maybe(key.map(|k| el("p").text("Key: ").child(el("code").text(&k))))
-        .child(el("p").text(&fix))
-        .child(el("p").class("hint").text(
-            "This message is for the team that deployed this page. If you are connecting your \
-             Okta organization, please contact them.",
-        ))
+    let fix = if key.is_some() {
+        "Fix this key in config.json. See the Configuration section of the README."
+    } else {
+        "Deploy a config.json beside index.html. See the Configuration section of the README."
+    };
+    view! {
+        <div class="card config-error" role="alert">
+            <h1>"This page is not configured correctly"</h1>
+            <p>{what}</p>
+            {key.map(|k| view! { <p>"Key: "<code>{k}</code></p> })}
+            <p>{fix}</p>
+            <p class="hint">
+                "This message is for the team that deployed this page. If you are connecting your Okta organization, please contact them."
+            </p>
+        </div>
+    }
 }

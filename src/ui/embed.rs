@@ -1,27 +1,23 @@
 //! The page's side of the embedding protocol ([`crate::core::protocol`]): who the host window
 //! is, posting to it with an explicit allow-listed target origin (never `'*'`), accepting its
-//! messages only from allow-listed origins, and telling it the content height.
+//! messages only from allow-listed origins, and telling it the content height. The listeners
+//! and the observer live as long as the component that asked for them (see [`crate::ui::app`]).
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use leptos::ev;
+use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{MessageEvent, Window};
+use web_sys::{MessageEvent, ResizeObserver, Window};
 
 use crate::core::config::Config;
-use crate::core::protocol::{Inbound, Message, RawInbound};
-use crate::ui::dom::{document, window};
-
-/// What the mounted page does with a valid message from the host.
-type OnMessage = Rc<dyn Fn(Inbound)>;
+use crate::core::protocol::{Body, Inbound, Message, RawInbound};
 
 thread_local! {
-    /// Where the host's valid messages go: the page mounted now. One window listener serves
-    /// every mount (a language switch mounts the page again).
-    static ON_MESSAGE: RefCell<Option<OnMessage>> = const { RefCell::new(None) };
-    static LISTENING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-    /// The origin the host proved in its first valid message, for the life of the page.
+    /// The origin the host proved in its first valid message, for the life of the page (a
+    /// language switch mounts the page's component again; the binding stays).
     static BOUND: Rc<RefCell<Option<String>>> = Rc::new(RefCell::new(None));
 }
 
@@ -63,10 +59,7 @@ impl Embed {
 
     pub fn post(&self, message: &Message) {
         let Some(target) = host_window() else { return };
-        let Ok(text) = crate::core::json_write::to_text(message) else {
-            return;
-        };
-        let Ok(value) = js_sys::JSON::parse(&text) else {
+        let Ok(value) = crate::net::to_js(message) else {
             return;
         };
         let bound = self.bound.borrow().clone();
@@ -80,16 +73,13 @@ impl Embed {
         }
     }
 
-    /// Listen for the host's messages; `on` gets each valid one. Messages from any origin not on
-    /// the allow-list, from another window, or of another shape are ignored.
+    /// Listen for the host's messages while the calling component lives; `on` gets each valid
+    /// one. Messages from any origin not on the allow-list, from another window, or of another
+    /// shape are ignored.
     pub fn listen(&self, on: impl Fn(Inbound) + 'static) {
-        ON_MESSAGE.with(|m| *m.borrow_mut() = Some(Rc::new(on)));
-        if LISTENING.with(|l| l.replace(true)) {
-            return;
-        }
         let allowed = self.allowed.clone();
         let bound = self.bound.clone();
-        let handler = Closure::<dyn Fn(MessageEvent)>::new(move |ev: MessageEvent| {
+        let handle = window_event_listener(ev::message, move |ev: MessageEvent| {
             let origin = ev.origin();
             // Compared as configured and after the same normalization as the configuration's.
             let normalized = crate::core::config::normalize_origin(&origin);
@@ -108,17 +98,14 @@ impl Embed {
             };
             if let Some(msg) = Inbound::from_raw(&raw) {
                 bound.borrow_mut().get_or_insert(origin);
-                if let Some(on) = ON_MESSAGE.with(|m| m.borrow().clone()) {
-                    on(msg);
-                }
+                on(msg);
             }
         });
-        let _ =
-            window().add_event_listener_with_callback("message", handler.as_ref().unchecked_ref());
-        handler.forget();
+        on_cleanup(move || handle.remove());
     }
 
-    /// Tell the host the content height whenever it changes, so it can size the frame.
+    /// Tell the host the content height whenever it changes, so it can size the frame, while the
+    /// calling component lives: the observer is disconnected when it is disposed.
     pub fn watch_height(&self, element: &web_sys::Element) {
         let embed = self.clone();
         let last = Rc::new(RefCell::new(0u32));
@@ -129,15 +116,29 @@ impl Embed {
                 .unwrap_or(0);
             if height != *last.borrow() {
                 *last.borrow_mut() = height;
-                embed.post(&Message::new(crate::core::protocol::Body::Resize {
-                    height,
-                }));
+                embed.post(&Message::new(Body::Resize { height }));
             }
         });
-        if let Ok(observer) = web_sys::ResizeObserver::new(callback.as_ref().unchecked_ref()) {
-            observer.observe(element);
-            std::mem::forget(observer);
-        }
-        callback.forget();
+        let Ok(observer) = ResizeObserver::new(callback.as_ref().unchecked_ref()) else {
+            return;
+        };
+        observer.observe(element);
+        OBSERVERS.with(|n| n.set(n.get() + 1));
+        let held = send_wrapper::SendWrapper::new((observer, callback));
+        on_cleanup(move || {
+            let (observer, _callback) = held.take();
+            observer.disconnect();
+            OBSERVERS.with(|n| n.set(n.get() - 1));
+        });
     }
+}
+
+thread_local! {
+    static OBSERVERS: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// How many size observers are connected now (one per mounted page, whatever the number of
+/// language switches; the browser tests check it).
+pub fn observers() -> u32 {
+    OBSERVERS.with(|n| n.get())
 }

@@ -1,22 +1,19 @@
 //! The shell: index.html carries the form as static HTML, so it can be typed into before the
 //! WebAssembly has arrived (on a slow network that is most of a second). When the page takes
-//! over, what was typed and where the caret was are carried into the page's own fields, which
-//! then react as if it had just been typed. The shell has no `<form>` and no `name` attributes:
-//! nothing typed into it can be submitted or end up in a URL.
+//! over, what was typed becomes the initial value of the page's own fields, and focus and the
+//! caret go back where they were. The shell has no `<form>` and no `name` attributes: nothing
+//! typed into it can be submitted or end up in a URL.
 
+use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
-
-use crate::ui::dom::document;
-
-/// The fields the shell and the page share, by id.
-const FIELDS: [&str; 2] = ["org", "token"];
 
 /// What was typed into the shell.
 #[derive(Default)]
 pub struct Typed {
-    values: Vec<(&'static str, String)>,
-    /// The focused field and its selection.
+    pub org: String,
+    pub token: String,
+    /// The focused field (by id) and its selection.
     focus: Option<(&'static str, Option<u32>, Option<u32>)>,
 }
 
@@ -31,9 +28,8 @@ fn field(id: &str) -> Option<HtmlInputElement> {
 pub fn take() -> Typed {
     let mut typed = Typed::default();
     let active = document().active_element();
-    for id in FIELDS {
+    for id in ["org", "token"] {
         let Some(input) = field(id) else { continue };
-        let value = input.value();
         if active
             .as_ref()
             .is_some_and(|a| a.is_same_node(Some(&input)))
@@ -42,25 +38,30 @@ pub fn take() -> Typed {
             let end = input.selection_end().ok().flatten();
             typed.focus = Some((id, start, end));
         }
+        let value = input.value();
         // The shell's value is cleared so it does not outlive the shell anywhere.
         input.set_value("");
-        if !value.is_empty() {
-            typed.values.push((id, value));
+        match id {
+            "org" => typed.org = value,
+            _ => typed.token = value,
+        }
+    }
+    // The static form (and its <noscript>) go; the page's own form takes their place.
+    if let Ok(nodes) = document().query_selector_all("#app > [data-shell], #app > noscript") {
+        for i in 0..nodes.length() {
+            if let Some(node) = nodes
+                .item(i)
+                .and_then(|n| n.dyn_into::<web_sys::Element>().ok())
+            {
+                node.remove();
+            }
         }
     }
     typed
 }
 
-/// Put what was typed into the page's fields, announce it to them as input, and give focus
-/// and the caret back.
-pub fn restore(typed: Typed) {
-    for (id, value) in typed.values {
-        let Some(input) = field(id) else { continue };
-        input.set_value(&value);
-        if let Ok(event) = web_sys::Event::new("input") {
-            let _ = input.dispatch_event(&event);
-        }
-    }
+/// Give focus and the caret back to the page's field that had them in the shell.
+pub fn restore_focus(typed: &Typed) {
     if let Some((id, start, end)) = typed.focus {
         if let Some(input) = field(id) {
             let _ = input.focus();
