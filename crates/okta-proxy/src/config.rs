@@ -13,7 +13,9 @@ USAGE:
              [--serve-dist DIR] [--page-config FILE] [--connect-src ORIGIN]...
              [--dev-upstream http://127.0.0.1:PORT] [--timeout-ms 10000]
              [--max-body-bytes 1048576] [--rate-limit-per-minute 120]
-             [--max-concurrent-upstream 256] [--quiet] [--allow-public]
+             [--max-concurrent-upstream 256] [--header-read-timeout-ms 10000]
+             [--idle-timeout-ms 30000] [--max-connections-per-client 64]
+             [--max-connections 512] [--quiet] [--allow-public]
   okta-proxy headers --dist DIR [--allow-origin ORIGIN]... [--connect-src ORIGIN]...
              [--page-config FILE] [--format headers|nginx]
 
@@ -36,6 +38,17 @@ Proxy: GET {prefix}/{host}{path} forwards to https://{host}{path} (see docs/prox
   --rate-limit-per-minute N   requests per minute per client address, 0 = off (default 120)
   --max-concurrent-upstream N upstream calls in flight at once; more wait for a slot within their
                               time limit (default 256; bounds memory: N x --max-body-bytes)
+  --header-read-timeout-ms N  a request head must be complete N ms after its first byte, or the
+                              connection is closed (default 10000)
+  --idle-timeout-ms N         a connection with no request being handled and no byte moving
+                              (fresh, keep-alive between requests, an answer not read) is closed
+                              after N ms; a request in flight is never cut (default 30000)
+  --max-connections-per-client N
+                              open connections from one client address (IPv6: one /64); more
+                              are closed at once (default 64; behind a reverse proxy every
+                              connection has its address: raise it to --max-connections)
+  --max-connections N         open connections in all; more are closed at once (default 512;
+                              keep N + --max-concurrent-upstream well under `ulimit -n`)
   --quiet                     no per-request log lines
   --allow-public              allow listening on a non-loopback address
 
@@ -63,6 +76,14 @@ pub struct Config {
     pub rate_limit_per_minute: u32,
     /// Upstream calls in flight at once; more wait (within their time budget) for a slot.
     pub max_concurrent_upstream: usize,
+    /// From the first byte of a request to the end of its head.
+    pub header_read_timeout: Duration,
+    /// A connection with no request being handled and no byte moving is closed after this.
+    pub idle_timeout: Duration,
+    /// Open connections from one client address (IPv6 by /64).
+    pub max_connections_per_client: usize,
+    /// Open connections in all.
+    pub max_connections: usize,
     pub quiet: bool,
 }
 
@@ -82,6 +103,10 @@ impl Default for Config {
             max_body_bytes: 1 << 20,
             rate_limit_per_minute: 120,
             max_concurrent_upstream: 256,
+            header_read_timeout: Duration::from_millis(10_000),
+            idle_timeout: Duration::from_millis(30_000),
+            max_connections_per_client: 64,
+            max_connections: 512,
             quiet: false,
         }
     }
@@ -143,6 +168,29 @@ impl<'a> Args<'a> {
 fn number<T: std::str::FromStr>(flag: &str, v: &str) -> Result<T, String> {
     v.parse()
         .map_err(|_| format!("{flag}: {v:?} is not a valid number"))
+}
+
+/// Longest connection timeout accepted (a day, in milliseconds).
+pub const MAX_TIMEOUT_MS: u64 = 86_400_000;
+
+/// A connection timeout in milliseconds: 1 to [`MAX_TIMEOUT_MS`].
+fn millis(flag: &str, v: &str) -> Result<Duration, String> {
+    let ms: u64 = number(flag, v)?;
+    if ms == 0 || ms > MAX_TIMEOUT_MS {
+        return Err(format!(
+            "{flag}: {ms} is out of range (1 to {MAX_TIMEOUT_MS} milliseconds)"
+        ));
+    }
+    Ok(Duration::from_millis(ms))
+}
+
+/// A connection count: at least 1.
+fn positive(flag: &str, v: &str) -> Result<usize, String> {
+    let n: usize = number(flag, v)?;
+    if n == 0 {
+        return Err(format!("{flag} must be at least 1"));
+    }
+    Ok(n)
 }
 
 /// Parse `--listen`: an IP:port, or `localhost:PORT`.
@@ -256,6 +304,14 @@ pub fn parse_args(args: &[String]) -> Result<Command, String> {
                     return Err("--max-concurrent-upstream must be positive".into());
                 }
             }
+            "--header-read-timeout-ms" => {
+                c.header_read_timeout = millis(&flag, &a.value(&flag, inline)?)?
+            }
+            "--idle-timeout-ms" => c.idle_timeout = millis(&flag, &a.value(&flag, inline)?)?,
+            "--max-connections-per-client" => {
+                c.max_connections_per_client = positive(&flag, &a.value(&flag, inline)?)?
+            }
+            "--max-connections" => c.max_connections = positive(&flag, &a.value(&flag, inline)?)?,
             "--quiet" => c.quiet = true,
             "--allow-public" => c.allow_public = true,
             other => return Err(format!("unknown argument {other:?} (see --help)")),
@@ -356,6 +412,54 @@ mod tests {
         assert_eq!(c.rate_limit_per_minute, 120);
         assert!(c.dev_upstream.is_none());
         assert!(c.listen.ip().is_loopback());
+        assert_eq!(c.header_read_timeout, Duration::from_secs(10));
+        assert_eq!(c.idle_timeout, Duration::from_secs(30));
+        assert_eq!(c.max_connections_per_client, 64);
+        assert_eq!(c.max_connections, 512);
+    }
+
+    #[test]
+    fn connection_limit_flags() {
+        let c = serve(
+            "--header-read-timeout-ms 1500 --idle-timeout-ms=2500 \
+             --max-connections-per-client 3 --max-connections=7",
+        )
+        .unwrap();
+        assert_eq!(c.header_read_timeout, Duration::from_millis(1500));
+        assert_eq!(c.idle_timeout, Duration::from_millis(2500));
+        assert_eq!(c.max_connections_per_client, 3);
+        assert_eq!(c.max_connections, 7);
+        let c = serve("--idle-timeout-ms 86400000 --header-read-timeout-ms 1").unwrap();
+        assert_eq!(c.idle_timeout, Duration::from_secs(86_400));
+        assert_eq!(c.header_read_timeout, Duration::from_millis(1));
+        // Every bad value is refused with a message naming its flag.
+        for flag in [
+            "--header-read-timeout-ms",
+            "--idle-timeout-ms",
+            "--max-connections-per-client",
+            "--max-connections",
+        ] {
+            let timeout = flag.ends_with("-ms");
+            let mut bad = vec!["0", "-1", "x", "1.5", "", "18446744073709551616"];
+            if timeout {
+                bad.push("86400001");
+            }
+            for v in bad {
+                for line in [
+                    vec![flag.to_string(), v.to_string()],
+                    vec![format!("{flag}={v}")],
+                ] {
+                    let e = match parse_args(&line) {
+                        Err(e) => e,
+                        Ok(c) => panic!("{line:?} accepted: {c:?}"),
+                    };
+                    assert!(e.starts_with(flag), "{line:?}: {e}");
+                }
+            }
+            let e = parse_args(&[flag.to_string()]).unwrap_err();
+            assert_eq!(e, format!("{flag} needs a value"));
+            assert!(USAGE.contains(flag), "{flag} in USAGE");
+        }
     }
 
     #[test]

@@ -50,12 +50,14 @@ impl Deps {
     }
 }
 
-/// A started server.
+/// A started server. Dropping it stops the server and closes every connection at once.
 pub struct Running {
     pub addr: SocketAddr,
     /// `http://127.0.0.1:PORT`
     pub url: String,
     task: Option<tokio::task::JoinHandle<()>>,
+    /// `true` asks the accept loop to stop (see [`crate::listener::serve`]).
+    stop: tokio::sync::watch::Sender<bool>,
 }
 
 impl Running {
@@ -63,6 +65,18 @@ impl Running {
     pub async fn wait(mut self) {
         if let Some(t) = self.task.take() {
             let _ = t.await;
+        }
+    }
+
+    /// Stop accepting, close idle connections, and wait up to `grace` for the requests in
+    /// flight to be answered; connections still open then are closed.
+    pub async fn shutdown(mut self, grace: Duration) {
+        let _ = self.stop.send(true);
+        if let Some(mut t) = self.task.take() {
+            if tokio::time::timeout(grace, &mut t).await.is_err() {
+                t.abort();
+                let _ = t.await;
+            }
         }
     }
 }
@@ -83,19 +97,16 @@ pub async fn start(cfg: Config, deps: Deps) -> Result<Running, String> {
     let addr = listener
         .local_addr()
         .map_err(|e| format!("cannot read the bound address: {e}"))?;
+    let limits = crate::listener::Limits::from_config(&cfg);
     let app = Arc::new(App::new(cfg, deps, addr)?);
     let router = Router::new().fallback(handle).with_state(app);
-    let task = tokio::spawn(async move {
-        let _ = axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await;
-    });
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let task = tokio::spawn(crate::listener::serve(listener, router, limits, stopped));
     Ok(Running {
         addr,
         url: format!("http://{addr}"),
         task: Some(task),
+        stop,
     })
 }
 

@@ -2,6 +2,7 @@
 
 mod binary;
 mod common;
+mod connections;
 mod dns;
 mod page;
 mod proxy;
