@@ -6,3 +6,4 @@ mod connections;
 mod dns;
 mod page;
 mod proxy;
+mod security;
