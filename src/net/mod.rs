@@ -370,6 +370,44 @@ pub async fn post_json(
     Ok(response.status())
 }
 
+/// GET `url` with a bearer credential, for the platform's answer naming the account a `submit`
+/// session belongs to: its status, content type and body (read bounded to `max` bytes).
+pub async fn get_with_bearer(
+    url: &str,
+    bearer: &str,
+    timeout_ms: u32,
+    max: usize,
+) -> Result<(u16, Option<String>, String), FetchFailure> {
+    let timeout = AbortSignal::timeout_with_u32(timeout_ms.max(1));
+    let authorization = ["Bearer ", bearer].concat();
+    let headers = [
+        ("Accept", "application/json"),
+        ("Authorization", authorization.as_str()),
+    ];
+    let failure = || {
+        if timeout.aborted() {
+            FetchFailure::TimedOut
+        } else {
+            FetchFailure::Unreachable
+        }
+    };
+    let response = fetch("GET", url, &headers, None, Some(&timeout), Target::Remote)
+        .await
+        .map_err(|_| failure())?;
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .ok()
+        .flatten()
+        .map(|v| v.chars().take(256).collect());
+    let body = match response.body() {
+        Some(stream) => read_bounded(&stream, max).await?,
+        None => String::new(),
+    };
+    Ok((status, content_type, body))
+}
+
 /// Wait `ms` milliseconds (for the rate-limit countdown).
 pub async fn sleep(ms: u32) {
     let promise = Promise::new(&mut |resolve, _| {

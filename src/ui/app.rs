@@ -16,6 +16,7 @@ use crate::core::diagnosis::{Field, Report};
 use crate::core::outcome::Transport;
 use crate::core::plan::{Check, DataKind, Stage, Step};
 use crate::core::protocol::{Body, Connection, Inbound, Message};
+use crate::core::recipient::{self, RecipientProblem};
 use crate::core::{org_url, token};
 use crate::i18n::Texts;
 use crate::net::{self, BrowserJson, Cancel, FetchFailure};
@@ -38,6 +39,43 @@ enum Phase {
     Delivering(Arc<Report>),
     /// Delivered; the token is gone from memory and the DOM.
     Delivered,
+}
+
+/// Whose platform account a `submit` connection goes to (issue 18, finding 5). A session from
+/// the page's URL could have been written by anyone, so the platform is asked which account it
+/// belongs to, and Connect waits for the answer.
+#[derive(Clone, PartialEq)]
+enum Recipient {
+    /// Nothing to confirm: no `submit`, no session, or the session came from the embedding
+    /// host (an allowed origin) by its `session` message.
+    NotNeeded,
+    /// Asking the platform (`GET submit_url` with the session).
+    Checking,
+    /// The account the platform named, as plain text.
+    Confirmed(String),
+    /// The platform did not name one: Connect stays disabled.
+    Failed(RecipientProblem),
+}
+
+impl Recipient {
+    /// Whether Connect may deliver now.
+    fn allows_connect(&self) -> bool {
+        matches!(self, Recipient::NotNeeded | Recipient::Confirmed(_))
+    }
+}
+
+/// Ask the platform which account `session` belongs to.
+async fn fetch_recipient(url: &str, session: &str, timeout_ms: u32) -> Recipient {
+    match net::get_with_bearer(url, session, timeout_ms, recipient::MAX_ANSWER_BYTES).await {
+        Ok((status, content_type, body)) => {
+            match recipient::account_name(status, content_type.as_deref(), &body, &BrowserJson) {
+                Ok(name) => Recipient::Confirmed(name),
+                Err(problem) => Recipient::Failed(problem),
+            }
+        }
+        Err(FetchFailure::TooLarge) => Recipient::Failed(RecipientProblem::Unreadable),
+        Err(_) => Recipient::Failed(RecipientProblem::Unreachable),
+    }
 }
 
 /// Which role advice fits what the deployment requires.
@@ -130,7 +168,24 @@ pub fn app(boot: Boot) -> El {
     let phase = RwSignal::new(Phase::Idle);
     // The host's session for `submit` (empty: none), and why the last delivery failed, in the
     // words shown with the retry (empty: it did not fail).
+    // A session in the fragment is there only when the deployment takes it from the link
+    // (`delivery.session_from_link`); the account it belongs to is then confirmed first.
     let session = RwSignal::new(boot.fragment.session.clone().unwrap_or_default());
+    let recipient = RwSignal::new(Recipient::NotNeeded);
+    if let (Delivery::Submit { url, .. }, Some(from_link)) =
+        (&boot.config.delivery, boot.fragment.session.clone())
+    {
+        recipient.set(Recipient::Checking);
+        let url = url.clone();
+        let timeout = boot.config.timeout_ms;
+        crate::ui::dom::spawn(Box::pin(async move {
+            let found = fetch_recipient(&url, &from_link, timeout).await;
+            // A session from the host replaced it meanwhile: that one needs no confirmation.
+            if recipient.get_untracked() == Recipient::Checking {
+                recipient.set(found);
+            }
+        }));
+    }
     let delivery_error = RwSignal::new(String::new());
     let cancel: Rc<RefCell<Option<Rc<Cancel>>>> = Rc::new(RefCell::new(None));
     let embed = Embed::new(&boot.config);
@@ -278,7 +333,12 @@ pub fn app(boot: Boot) -> El {
                     finish();
                     let _ = window().location().assign(&target);
                 }
-                Delivery::Submit { url } => {
+                Delivery::Submit { url, .. } => {
+                    // Never to an account the platform has not named (a session from a link).
+                    if !recipient.get_untracked().allows_connect() {
+                        phase.set(Phase::Finished(report.clone()));
+                        return;
+                    }
                     let connection = Connection::new(token.secret(), verified);
                     let body = crate::core::json_write::to_text(&connection).unwrap_or_default();
                     drop(token);
@@ -489,11 +549,17 @@ pub fn app(boot: Boot) -> El {
     // The result region.
     let t = texts.clone();
     let delivers = !matches!(boot.config.delivery, Delivery::None);
+    let submits = matches!(boot.config.delivery, Delivery::Submit { .. });
     let embedded = embed.active();
     let embed_for_close = embed.clone();
     effect(Box::new(move || {
         let current = phase.get();
         let error = delivery_error.get();
+        let to = if submits {
+            recipient.get()
+        } else {
+            Recipient::NotNeeded
+        };
         let content = match current {
             Phase::Delivered => {
                 let body = match partner.as_deref() {
@@ -548,28 +614,28 @@ pub fn app(boot: Boot) -> El {
                     };
                     let error = (!error.is_empty()).then_some(error.clone());
                     let deliver = deliver.clone();
+                    let blocked = delivering || !to.allows_connect();
+                    let about_recipient = recipient_view(&t, &to, partner.as_deref());
+                    let mut button = el("button")
+                        .attr("type", "button")
+                        .class("primary")
+                        .attr("aria-disabled", if blocked { "true" } else { "false" })
+                        .text(&label)
+                        .on("click", move |_| {
+                            if !blocked {
+                                deliver()
+                            }
+                        });
+                    if about_recipient.is_some() {
+                        button = button.attr("aria-describedby", "recipient");
+                    }
                     section =
                         section
+                            .maybe(about_recipient)
                             .maybe(error.map(|e| {
                                 el("p").class("field-error").attr("role", "alert").text(&e)
                             }))
-                            .child(
-                                el("div").class("actions").child(
-                                    el("button")
-                                        .attr("type", "button")
-                                        .class("primary")
-                                        .attr(
-                                            "aria-disabled",
-                                            if delivering { "true" } else { "false" },
-                                        )
-                                        .text(&label)
-                                        .on("click", move |_| {
-                                            if !delivering {
-                                                deliver()
-                                            }
-                                        }),
-                                ),
-                            );
+                            .child(el("div").class("actions").child(button));
                 }
                 if failed {
                     section = section.child(
@@ -591,7 +657,11 @@ pub fn app(boot: Boot) -> El {
 
     if embed.active() {
         embed.listen(move |msg| match msg {
-            Inbound::Session(s) => session.set(s),
+            // From an allowed origin and the embedding window: the host chose the account.
+            Inbound::Session(s) => {
+                session.set(s);
+                recipient.set(Recipient::NotNeeded);
+            }
             Inbound::Theme(theme) => {
                 if let Some(html) = crate::ui::dom::document().document_element() {
                     let _ = match theme {
@@ -615,6 +685,47 @@ pub fn app(boot: Boot) -> El {
         }));
     }
     card
+}
+
+/// What the page knows of the account a `submit` connection goes to, next to Connect (`None`
+/// when there is nothing to confirm). The account's name is the platform's, shown as text.
+fn recipient_view(t: &Texts, to: &Recipient, partner: Option<&str>) -> Option<El> {
+    let view = el("div").id("recipient").class("recipient");
+    Some(match to {
+        Recipient::NotNeeded => return None,
+        Recipient::Checking => view.child(
+            el("p")
+                .class("hint")
+                .text(&t.t("delivery.recipient_checking")),
+        ),
+        Recipient::Confirmed(account) => {
+            let text = match partner {
+                Some(p) => t.f(
+                    "delivery.recipient_partner",
+                    &[("account", account), ("partner", p)],
+                ),
+                None => t.f("delivery.recipient", &[("account", account)]),
+            };
+            view.child(el("p").text(&text))
+        }
+        Recipient::Failed(problem) => {
+            let what = match problem {
+                RecipientProblem::Status(status) => t.f(
+                    "delivery.recipient_error_status",
+                    &[("status", &u32::from(*status).to_string())],
+                ),
+                RecipientProblem::Unreachable => t.t("delivery.recipient_error_unreachable"),
+                RecipientProblem::Unreadable => t.t("delivery.recipient_error_unreadable"),
+            };
+            let todo = match partner {
+                Some(p) => t.f("delivery.recipient_action_partner", &[("partner", p)]),
+                None => t.t("delivery.recipient_action"),
+            };
+            view.attr("role", "alert")
+                .child(el("p").class("field-error").text(&what))
+                .child(el("p").class("hint").text(&todo))
+        }
+    })
 }
 
 /// The result region's section: focusable, so focus can move to it when a check ends.

@@ -19,9 +19,11 @@ use std::time::Instant;
 const TRUNK_VERSION: &str = "0.21.14";
 const WASM_OPT_VERSION: &str = "version_132";
 /// Total first-load budget (brotli bytes of index.html, JS, wasm, CSS, config.json): issue 7's
-/// 90 kB (the page is 89.2 kB on 2026-12-01, measured by `cargo xtask size`; BENCHMARK.md has
-/// the breakdown). Its target is 75 kB: lower this with every saving.
-const BROTLI_BUDGET_BYTES: u64 = 90_000;
+/// 90 kB (the page was 89.2 kB on 2026-12-01, measured by `cargo xtask size`; BENCHMARK.md has
+/// the breakdown), raised to 92.9 kB for issue 18 (92.0 kB measured with the confirmation of the
+/// platform account a link's session names, in six languages). Its target is 75 kB: lower
+/// this with every saving.
+const BROTLI_BUDGET_BYTES: u64 = 92_900;
 
 type Result<T = ()> = std::result::Result<T, String>;
 
