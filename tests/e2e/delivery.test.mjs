@@ -5,7 +5,9 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { startStack, launchBrowser, FIXTURES, leakAudit } from './harness.mjs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startStack, launchBrowser, FIXTURES, leakAudit, ROOT } from './harness.mjs';
 
 const SECRET = FIXTURES.orgs.find((o) => o.host === 'acme.okta.com').tokens.find((t) => t.kind === 'super_admin').token;
 
@@ -184,13 +186,25 @@ function platformApi(accounts) {
     if (req.method === 'GET') {
       (posts.gets ??= []).push({ auth: req.headers.authorization, referer: req.headers.referer });
       const answer = accounts[req.headers.authorization ?? ''] ?? { status: 401, type: 'application/json', body: '{"error":"invalid session"}' };
-      res.writeHead(answer.status, { ...cors, 'content-type': answer.type });
+      // `cors: false`: an answer the browser does not let the page read (a failed fetch).
+      res.writeHead(answer.status, { ...(answer.cors === false ? {} : cors), 'content-type': answer.type });
       return res.end(answer.body);
     }
     posts.push({ auth: req.headers.authorization, body, referer: req.headers.referer });
     const fail = posts.length === 1;
     res.writeHead(fail ? 503 : 201, { ...cors, 'content-type': 'application/json' });
     res.end(fail ? '{"error":"try later"}' : '{"ok":true}');
+  });
+}
+
+const AXE = readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
+
+/** axe-core's WCAG A/AA violations in the page (as in a11y.test.mjs). */
+async function axeViolations(page) {
+  await page.evaluate(AXE);
+  return page.evaluate(async () => {
+    const r = await window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] });
+    return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
   });
 }
 
@@ -203,6 +217,7 @@ describe('submit to the platform, with the session from the link (delivery.sessi
       'Bearer sess-abc': account('Example Corp (workspace 42)'),
       'Bearer sess-hostile': account('<img src=x onerror="window.__pwned=1">\u202e\u200b  Evil'),
       'Bearer sess-html': { status: 200, type: 'text/html', body: '<h1>Sign in</h1>' },
+      'Bearer sess-unreadable': { ...account('Example Corp'), cors: false },
     });
     stack = await startStack({
       config: { delivery: { mode: 'submit', submit_url: `${api.url}/connections`, session_from_link: true }, partner: { name: 'Example Platform' } },
@@ -233,6 +248,7 @@ describe('submit to the platform, with the session from the link (delivery.sessi
     await about.getByText('This connection will be added to Example Corp (workspace 42) at Example Platform.').waitFor();
     assert.equal(await connect.getAttribute('aria-disabled'), 'false');
     assert.equal(await connect.getAttribute('aria-describedby'), 'recipient');
+    assert.deepEqual(await axeViolations(page), []);
     assert.deepEqual(api.posts.gets.map((g) => g.auth), ['Bearer sess-abc']);
     assert.ok(!api.posts.gets[0].referer, 'Referer sent to the platform');
     await connect.click();
@@ -255,7 +271,11 @@ describe('submit to the platform, with the session from the link (delivery.sessi
   });
 
   test('a platform that does not confirm the account keeps Connect disabled and says what to do', async () => {
-    for (const [session, why] of [['sess-expired', /\(HTTP 401\)/], ['sess-html', /the answer did not name one/]]) {
+    for (const [session, why] of [
+      ['sess-expired', /\(HTTP 401\)/],
+      ['sess-html', /the answer did not name one/],
+      ['sess-unreadable', /there was no answer/],
+    ]) {
       const posts = api.posts.length;
       const { context, page } = await verified(`#session=${session}&org=acme.okta.com`);
       const about = page.locator('#recipient');
@@ -264,6 +284,8 @@ describe('submit to the platform, with the session from the link (delivery.sessi
       assert.match(await about.innerText(), /Open the link again from Example Platform\./);
       const connect = page.getByRole('button', { name: 'Connect to Example Platform' });
       assert.equal(await connect.getAttribute('aria-disabled'), 'true');
+      assert.equal(await connect.getAttribute('aria-describedby'), 'recipient');
+      assert.deepEqual(await axeViolations(page), []);
       await connect.click({ force: true });
       await page.waitForTimeout(300);
       assert.equal(api.posts.length, posts, `${session}: a POST left although the account was not confirmed`);
