@@ -1,6 +1,6 @@
 //! `okta-proxy`: see `okta-proxy --help` and the library docs.
 
-use okta_proxy::config::{parse_args, Command, USAGE};
+use okta_proxy::config::{headers_usage, parse_args, usage, Command};
 use okta_proxy::server::{start, Deps};
 use std::io::Write;
 use std::process::ExitCode;
@@ -9,11 +9,23 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let cfg = match parse_args(&args) {
         Err(e) => {
-            eprintln!("okta-proxy: {e}\n\n{USAGE}");
+            eprintln!("okta-proxy: {e}\n(okta-proxy --help lists every flag)");
             return ExitCode::from(2);
         }
         Ok(Command::Help) => {
-            print!("{USAGE}");
+            let _ = write!(std::io::stdout(), "{}", usage());
+            return ExitCode::SUCCESS;
+        }
+        Ok(Command::HeadersHelp) => {
+            let _ = write!(std::io::stdout(), "{}", headers_usage());
+            return ExitCode::SUCCESS;
+        }
+        Ok(Command::Version) => {
+            println!("okta-proxy {}", env!("CARGO_PKG_VERSION"));
+            return ExitCode::SUCCESS;
+        }
+        Ok(Command::PrintConfig(cfg)) => {
+            let _ = writeln!(std::io::stdout(), "{:#}", cfg.to_json());
             return ExitCode::SUCCESS;
         }
         Ok(Command::Headers(h)) => {

@@ -4,6 +4,7 @@ mod binary;
 mod common;
 mod connections;
 mod dns;
+mod operate;
 mod page;
 mod proxy;
 mod security;

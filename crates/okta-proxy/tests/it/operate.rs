@@ -1,0 +1,383 @@
+//! Operating the binary (issue 16): configuration through the environment, `--help`, the
+//! request log's formats, health and readiness, graceful shutdown and metrics.
+
+use crate::common::*;
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Read};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_okta-proxy");
+
+/// The binary, with no `OKTA_PROXY_*` variable inherited from the test's environment.
+fn bin() -> Command {
+    let mut c = Command::new(BIN);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("OKTA_PROXY_") {
+            c.env_remove(k);
+        }
+    }
+    c
+}
+
+/// A running proxy binary: its address, and its stderr collected in the background.
+struct Proc {
+    child: Child,
+    addr: SocketAddr,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Proc {
+    fn start(mut cmd: Command) -> Proc {
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let mut err = child.stderr.take().unwrap();
+        let sink = stderr.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = err.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        let addr = line
+            .strip_prefix("okta-proxy listening on http://")
+            .and_then(|p| p.strip_suffix('\n'))
+            .unwrap_or_else(|| {
+                panic!(
+                    "unexpected first line {line:?}; stderr: {}",
+                    stderr.lock().unwrap()
+                )
+            })
+            .parse()
+            .unwrap();
+        Proc {
+            child,
+            addr,
+            stderr,
+        }
+    }
+
+    fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// Wait for the process to exit, at most `limit`.
+    #[allow(dead_code)]
+    fn wait_exit(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let until = Instant::now() + limit;
+        while Instant::now() < until {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                return Some(s);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+
+    /// Send a signal by the process id (this test started it).
+    #[allow(dead_code)]
+    fn signal(&self, sig: &str) {
+        let ok = Command::new("kill")
+            .args([sig, &self.child.id().to_string()])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "kill {sig}");
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Every environment variable with a value different from its default, and what
+/// `--print-config` shows for it.
+fn env_table() -> Vec<(&'static str, &'static str, &'static str, serde_json::Value)> {
+    use serde_json::json;
+    vec![
+        (
+            "OKTA_PROXY_LISTEN",
+            "127.0.0.1:0",
+            "listen",
+            json!("127.0.0.1:0"),
+        ),
+        (
+            "OKTA_PROXY_ALLOW_PUBLIC",
+            "true",
+            "allow_public",
+            json!(true),
+        ),
+        (
+            "OKTA_PROXY_ALLOW_ORIGIN",
+            "http://127.0.0.1:1234,https://portal.example.com/",
+            "allow_origin",
+            json!(["http://127.0.0.1:1234", "https://portal.example.com"]),
+        ),
+        (
+            "OKTA_PROXY_PREFIX",
+            "/api/okta/",
+            "prefix",
+            json!("/api/okta"),
+        ),
+        (
+            "OKTA_PROXY_SERVE_DIST",
+            "/srv/page",
+            "serve_dist",
+            json!("/srv/page"),
+        ),
+        (
+            "OKTA_PROXY_PAGE_CONFIG",
+            "/etc/page.json",
+            "page_config",
+            json!("/etc/page.json"),
+        ),
+        (
+            "OKTA_PROXY_CONNECT_SRC",
+            "https://api.example.com,https://b.example.com",
+            "connect_src",
+            json!(["https://api.example.com", "https://b.example.com"]),
+        ),
+        (
+            "OKTA_PROXY_DEV_UPSTREAM",
+            "http://127.0.0.1:9/",
+            "dev_upstream",
+            json!("http://127.0.0.1:9"),
+        ),
+        ("OKTA_PROXY_DEV_FAULT", "stall", "dev_fault", json!("stall")),
+        ("OKTA_PROXY_TIMEOUT_MS", "2500", "timeout_ms", json!(2500)),
+        (
+            "OKTA_PROXY_MAX_BODY_BYTES",
+            "2048",
+            "max_body_bytes",
+            json!(2048),
+        ),
+        (
+            "OKTA_PROXY_RATE_LIMIT_PER_MINUTE",
+            "7",
+            "rate_limit_per_minute",
+            json!(7),
+        ),
+        (
+            "OKTA_PROXY_MAX_CONCURRENT_UPSTREAM",
+            "9",
+            "max_concurrent_upstream",
+            json!(9),
+        ),
+        (
+            "OKTA_PROXY_HEADER_READ_TIMEOUT_MS",
+            "1500",
+            "header_read_timeout_ms",
+            json!(1500),
+        ),
+        (
+            "OKTA_PROXY_IDLE_TIMEOUT_MS",
+            "2600",
+            "idle_timeout_ms",
+            json!(2600),
+        ),
+        (
+            "OKTA_PROXY_MAX_CONNECTIONS_PER_CLIENT",
+            "3",
+            "max_connections_per_client",
+            json!(3),
+        ),
+        (
+            "OKTA_PROXY_MAX_CONNECTIONS",
+            "11",
+            "max_connections",
+            json!(11),
+        ),
+        ("OKTA_PROXY_QUIET", "1", "quiet", json!(true)),
+        ("OKTA_PROXY_LOG_FORMAT", "json", "log_format", json!("json")),
+        (
+            "OKTA_PROXY_DRAIN_TIMEOUT",
+            "3s",
+            "drain_timeout_ms",
+            json!(3000),
+        ),
+        (
+            "OKTA_PROXY_METRICS_LISTEN",
+            "127.0.0.1:9464",
+            "metrics_listen",
+            json!("127.0.0.1:9464"),
+        ),
+    ]
+}
+
+#[test]
+fn every_flag_can_be_set_through_its_environment_variable() {
+    let table = env_table();
+    // The table covers every variable --help names, and nothing else.
+    let help = String::from_utf8(bin().arg("--help").output().unwrap().stdout).unwrap();
+    let in_help: BTreeSet<String> = help
+        .split("[env: ")
+        .skip(1)
+        .map(|s| s.split('=').next().unwrap().to_string())
+        .collect();
+    let in_table: BTreeSet<String> = table.iter().map(|t| t.0.to_string()).collect();
+    assert_eq!(in_help, in_table);
+
+    let defaults: serde_json::Value =
+        serde_json::from_slice(&bin().arg("--print-config").output().unwrap().stdout).unwrap();
+    let mut cmd = bin();
+    cmd.arg("--print-config");
+    for (var, value, key, _) in &table {
+        assert_ne!(
+            defaults[key],
+            table.iter().find(|t| t.2 == *key).unwrap().3,
+            "{var}: pick a non-default value"
+        );
+        cmd.env(var, value);
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for (var, _, key, want) in &table {
+        assert_eq!(&got[key], want, "{var} sets {key}");
+    }
+    // A flag on the command line wins over its variable.
+    let out = bin()
+        .env("OKTA_PROXY_RATE_LIMIT_PER_MINUTE", "7")
+        .args(["--print-config", "--rate-limit-per-minute", "8"])
+        .output()
+        .unwrap();
+    let got: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(got["rate_limit_per_minute"], 8);
+    // A bad value in a variable is refused naming the flag.
+    for (var, bad, flag) in [
+        ("OKTA_PROXY_MAX_CONNECTIONS", "0", "--max-connections"),
+        ("OKTA_PROXY_LOG_FORMAT", "xml", "--log-format"),
+        ("OKTA_PROXY_ALLOW_ORIGIN", "*", "--allow-origin"),
+        ("OKTA_PROXY_LISTEN", "0.0.0.0:0", "--allow-public"),
+        ("OKTA_PROXY_DRAIN_TIMEOUT", "soon", "--drain-timeout"),
+    ] {
+        let out = bin().env(var, bad).arg("--print-config").output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{var}={bad}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(flag), "{var}={bad}: {err}");
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn the_server_takes_its_configuration_from_the_environment() {
+    let (up, rec) = fake_upstream().await;
+    let mut cmd = bin();
+    cmd.env("OKTA_PROXY_LISTEN", "127.0.0.1:0")
+        .env("OKTA_PROXY_DEV_UPSTREAM", format!("http://{up}"))
+        .env(
+            "OKTA_PROXY_ALLOW_ORIGIN",
+            format!("https://other.example,{ALLOWED}"),
+        )
+        .env("OKTA_PROXY_PREFIX", "/api/okta")
+        .env("OKTA_PROXY_RATE_LIMIT_PER_MINUTE", "2")
+        .env("OKTA_PROXY_QUIET", "true");
+    let p = Proc::start(cmd);
+    let path = "/api/okta/acme.okta.com/api/v1/users/me";
+    let r = get(
+        p.addr,
+        path,
+        &[("Authorization", &auth()), ("Origin", ALLOWED)],
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("access-control-allow-origin"), Some(ALLOWED));
+    let r = get(p.addr, path, &[("Origin", "https://other.example")]).await;
+    assert_eq!(
+        r.status, 200,
+        "the second origin of the list is allowed too"
+    );
+    let r = get(p.addr, path, &[]).await;
+    assert_eq!(r.proxy_error().as_deref(), Some("rate_limited"));
+    assert_eq!(rec.count(), 2);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(!p.stderr().contains("status="), "quiet: {}", p.stderr());
+}
+
+#[test]
+fn help_lists_every_flag_with_its_variable() {
+    let out = bin().arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).unwrap();
+    for flag in [
+        "--listen",
+        "--allow-public",
+        "--allow-origin",
+        "--prefix",
+        "--serve-dist",
+        "--page-config",
+        "--connect-src",
+        "--dev-upstream",
+        "--dev-fault",
+        "--timeout-ms",
+        "--max-body-bytes",
+        "--rate-limit-per-minute",
+        "--max-concurrent-upstream",
+        "--header-read-timeout-ms",
+        "--idle-timeout-ms",
+        "--max-connections-per-client",
+        "--max-connections",
+        "--quiet",
+        "--log-format",
+        "--drain-timeout",
+        "--metrics-listen",
+        "--print-config",
+        "--help",
+        "--version",
+    ] {
+        assert!(
+            help.contains(&format!("{flag} ")) || help.contains(&format!("{flag}\n")),
+            "{flag} in --help:\n{help}"
+        );
+    }
+    for (flag, var) in okta_proxy::config::env_vars() {
+        // Each flag's block names its variable before the next flag starts.
+        let at = help
+            .find(&format!("{flag} "))
+            .or_else(|| help.find(&format!("{flag}\n")))
+            .unwrap();
+        let block = &help[at..];
+        let end = block[2..]
+            .find("\n      --")
+            .map(|i| i + 2)
+            .unwrap_or(block.len());
+        assert!(
+            block[..end].contains(&format!("[env: {var}")),
+            "{flag} names {var}"
+        );
+    }
+    assert!(help.contains("okta-proxy headers"));
+    assert!(help.contains("/healthz") && help.contains("/readyz") && help.contains("SIGTERM"));
+    let out = bin().args(["headers", "--help"]).output().unwrap();
+    let h = String::from_utf8(out.stdout).unwrap();
+    for flag in [
+        "--dist",
+        "--allow-origin",
+        "--connect-src",
+        "--page-config",
+        "--format",
+    ] {
+        assert!(h.contains(flag), "{flag} in headers --help");
+    }
+}
