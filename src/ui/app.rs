@@ -181,8 +181,9 @@ pub fn app(boot: Boot) -> El {
         crate::ui::dom::spawn(Box::pin(async move {
             let found = fetch_recipient(&url, &from_link, timeout).await;
             // A session from the host replaced it meanwhile: that one needs no confirmation.
-            if recipient.get_untracked() == Recipient::Checking {
-                recipient.set(found);
+            // (The page may also have been mounted again, in another language, meanwhile.)
+            if recipient.try_get_untracked() == Some(Recipient::Checking) {
+                let _ = recipient.try_set(found);
             }
         }));
     }
