@@ -1,6 +1,8 @@
 //! `okta-proxy`: see `okta-proxy --help` and the library docs.
 
+use okta_proxy::config::LogFormat;
 use okta_proxy::config::{headers_usage, parse_args, usage, Command};
+use okta_proxy::log::Logger;
 use okta_proxy::server::{start, Deps};
 use std::io::Write;
 use std::process::ExitCode;
@@ -42,14 +44,20 @@ fn main() -> ExitCode {
         }
         Ok(Command::Serve(cfg)) => cfg,
     };
+    // Start-up warnings: banners on stderr, or JSON events with --log-format json (every
+    // stderr line is then JSON), even with --quiet.
+    let warn = |msg: &str| match cfg.log_format {
+        LogFormat::Text => eprintln!("{msg}"),
+        LogFormat::Json => Logger::stderr_as(LogFormat::Json).warn(msg),
+    };
     if let Some(up) = &cfg.dev_upstream {
-        eprintln!("{}", okta_proxy::dev_warning(up));
+        warn(&okta_proxy::dev_warning(up));
     }
     if let Some(f) = cfg.dev_fault {
-        eprintln!(
+        warn(&format!(
             "!! WARNING: --dev-fault {}: every proxied answer is broken on purpose (tests only).",
             f.code()
-        );
+        ));
     }
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -63,7 +71,8 @@ fn main() -> ExitCode {
     };
     rt.block_on(async move {
         let quiet = cfg.quiet;
-        match start(cfg, Deps::system(quiet)).await {
+        let format = cfg.log_format;
+        match start(cfg, Deps::system_as(quiet, format)).await {
             Ok(running) => {
                 let mut out = std::io::stdout();
                 let _ = writeln!(out, "okta-proxy listening on {}", running.url);

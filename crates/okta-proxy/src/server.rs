@@ -37,14 +37,19 @@ pub struct Deps {
 }
 
 impl Deps {
-    /// The system resolver, and stderr unless `quiet`.
+    /// The system resolver, and readable lines on stderr unless `quiet`.
     pub fn system(quiet: bool) -> Self {
+        Self::system_as(quiet, crate::config::LogFormat::Text)
+    }
+
+    /// The system resolver, and `format` lines on stderr unless `quiet`.
+    pub fn system_as(quiet: bool, format: crate::config::LogFormat) -> Self {
         Deps {
             lookup: Arc::new(SystemLookup),
             logger: if quiet {
                 Logger::disabled()
             } else {
-                Logger::stderr()
+                Logger::stderr_as(format)
             },
         }
     }
@@ -262,6 +267,10 @@ async fn handle(
     }
     if !app.quiet {
         let code = res.extensions().get::<Code>().copied();
+        let request_id = res
+            .headers()
+            .get("x-okta-request-id")
+            .and_then(|v| v.to_str().ok());
         app.logger.request(&RequestLog {
             client: peer.ip(),
             method: parts.method.as_str(),
@@ -270,6 +279,7 @@ async fn handle(
             status: res.status().as_u16(),
             duration: started.elapsed(),
             error: code.map(|c| c.code()),
+            request_id,
         });
     }
     res

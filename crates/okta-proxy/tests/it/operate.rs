@@ -381,3 +381,85 @@ fn help_lists_every_flag_with_its_variable() {
         assert!(h.contains(flag), "{flag} in headers --help");
     }
 }
+
+#[tokio::test]
+async fn json_log_lines_parse_and_hold_no_token() {
+    let (up, _rec) = fake_upstream().await;
+    let mut cmd = bin();
+    cmd.args(["--listen", "127.0.0.1:0", "--log-format", "json"])
+        .args(["--dev-upstream", &format!("http://{up}")])
+        .args(["--max-body-bytes", "65536", "--allow-origin", ALLOWED]);
+    let p = Proc::start(cmd);
+    let with = [("Authorization", auth()), ("Origin", ALLOWED.to_string())];
+    let with: Vec<(&str, &str)> = with.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    // A success, a refusal, an upstream error.
+    let r = get(p.addr, "/okta/acme.okta.com/api/v1/users/me", &with).await;
+    assert_eq!(r.status, 200);
+    let r = get(p.addr, "/okta/evil.example/api/v1/users/me", &with).await;
+    assert_eq!(r.proxy_error().as_deref(), Some("target_refused"));
+    let r = get(p.addr, "/okta/huge.okta.com/api/v1/users/me", &with).await;
+    assert_eq!(r.proxy_error().as_deref(), Some("upstream_too_large"));
+    let wait = Instant::now();
+    while p.stderr().matches("\"request\"").count() < 3 && wait.elapsed() < Duration::from_secs(5) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let err = p.stderr();
+    assert!(
+        !err.contains(TOKEN) && !err.contains("SSWS"),
+        "token in log:\n{err}"
+    );
+    let lines: Vec<serde_json::Value> = err
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l:?}")))
+        .collect();
+    // The development-mode warning is a JSON event too.
+    assert!(lines.iter().any(
+        |v| v["level"] == "WARN" && v["message"].as_str().unwrap().contains("DEVELOPMENT MODE")
+    ));
+    let requests: Vec<&serde_json::Value> =
+        lines.iter().filter(|v| v["message"] == "request").collect();
+    assert_eq!(requests.len(), 3, "{err}");
+    let ok = requests[0];
+    assert_eq!(ok["host"], "acme.okta.com");
+    assert_eq!(ok["path"], "/api/v1/users/me");
+    assert_eq!(ok["method"], "GET");
+    assert_eq!(ok["status"], 200);
+    assert_eq!(ok["error"], "-");
+    assert_eq!(ok["request_id"], "req-1");
+    assert_eq!(ok["client"], "127.0.0.1");
+    assert!(ok["ms"].is_u64() && ok["timestamp"].is_string());
+    assert_eq!(requests[1]["error"], "target_refused");
+    assert_eq!(requests[1]["status"], 403);
+    assert_eq!(requests[2]["error"], "upstream_too_large");
+    assert_eq!(requests[2]["host"], "huge.okta.com");
+    // No field holds a header value: the keys are the fixed set.
+    let keys: BTreeSet<&str> = [
+        "timestamp",
+        "level",
+        "message",
+        "target",
+        "client",
+        "method",
+        "host",
+        "path",
+        "status",
+        "ms",
+        "error",
+        "request_id",
+    ]
+    .into();
+    for v in &requests {
+        for k in v.as_object().unwrap().keys() {
+            assert!(keys.contains(k.as_str()), "unexpected field {k}");
+        }
+    }
+}
+
+#[test]
+fn unknown_log_format_is_refused_naming_the_flag() {
+    let out = bin().args(["--log-format", "xml"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--log-format") && err.contains("xml"), "{err}");
+    assert!(out.stdout.is_empty());
+}
