@@ -29,6 +29,15 @@ pub const MAX_HEADER_BYTES: usize = 16 * 1024;
 pub const MAX_AUTHORIZATION_BYTES: usize = 2048;
 /// Header on every response in development mode.
 pub const DEV_HEADER: &str = "x-okta-link-dev-upstream";
+/// Liveness: 200 while the server serves.
+pub const HEALTHZ: &str = "/healthz";
+/// Readiness: 200 when the upstream resolver (or, in development mode, the dev upstream) can be
+/// reached, 503 otherwise.
+pub const READYZ: &str = "/readyz";
+/// The name `/readyz` resolves (through the guarded resolver) to check DNS works.
+pub const READINESS_NAME: &str = "login.okta.com";
+/// How long a readiness check may take.
+pub const READINESS_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// What the server is built from, besides its configuration: swappable in tests.
 pub struct Deps {
@@ -157,6 +166,10 @@ impl PageState {
 }
 
 struct App {
+    /// The resolver's lookup, for `/readyz`.
+    lookup: Arc<dyn Lookup>,
+    /// `http://127.0.0.1:PORT` in development mode, for `/readyz`.
+    dev_upstream: Option<String>,
     prefix: String,
     cors: Cors,
     upstream: Upstream,
@@ -177,6 +190,7 @@ struct App {
 
 impl App {
     fn new(cfg: Config, deps: Deps, addr: SocketAddr) -> Result<App, String> {
+        let lookup = deps.lookup.clone();
         let upstream = Upstream::new(cfg.dev_upstream.clone(), cfg.timeout, deps.lookup)?;
         // The proxy's own origin (the page it serves) is always allowed.
         let mut origins = cfg.allow_origins.clone();
@@ -208,6 +222,8 @@ impl App {
             }
         };
         Ok(App {
+            lookup,
+            dev_upstream: cfg.dev_upstream.clone(),
             prefix: cfg.prefix,
             cors: Cors::new(origins),
             upstream,
@@ -222,6 +238,32 @@ impl App {
             upstream_slots: tokio::sync::Semaphore::new(cfg.max_concurrent_upstream),
             page,
         })
+    }
+
+    /// Can the upstream be reached? In development mode: a TCP connection to the dev upstream;
+    /// otherwise: [`READINESS_NAME`] resolves, through the guarded resolver, to public
+    /// addresses.
+    async fn ready(&self) -> Result<(), String> {
+        let check = async {
+            match &self.dev_upstream {
+                Some(up) => {
+                    let hostport = up.trim_start_matches("http://");
+                    tokio::net::TcpStream::connect(hostport)
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| format!("the development upstream {up} is unreachable: {e}"))
+                }
+                None => crate::resolve::GuardedResolver::new(self.lookup.clone())
+                    .resolve_host(READINESS_NAME)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| format!("the upstream resolver fails: {e}")),
+            }
+        };
+        match tokio::time::timeout(READINESS_TIMEOUT, check).await {
+            Ok(r) => r,
+            Err(_) => Err("the upstream check did not finish in time".into()),
+        }
     }
 
     /// What follows the prefix, if this is a proxy request.
@@ -241,6 +283,21 @@ async fn handle(
 ) -> Response {
     let started = Instant::now();
     let (parts, _body) = req.into_parts();
+    if parts.uri.scheme().is_none() && parts.uri.authority().is_none() {
+        // Health and readiness: no CORS, not logged, before the proxy and the page.
+        match parts.uri.path() {
+            HEALTHZ => return probe(&parts.method, Ok(())),
+            READYZ => {
+                let ready = if parts.method == Method::GET || parts.method == Method::HEAD {
+                    app.ready().await
+                } else {
+                    Ok(())
+                };
+                return probe(&parts.method, ready);
+            }
+            _ => {}
+        }
+    }
     let raw = parts
         .uri
         .path_and_query()
@@ -488,6 +545,34 @@ fn upstream_response(up: UpstreamResponse) -> Response {
         okta_link::core::outcome::UPSTREAM_CONTENT_TYPE_HEADER,
         crate::forward::upstream_type_value(original.as_ref()),
     );
+    crate::error::make_inert(h);
+    res
+}
+
+/// The answer of `/healthz` and `/readyz`: JSON, inert, never cached.
+fn probe(method: &Method, state: Result<(), String>) -> Response {
+    let mut res = if method != Method::GET && method != Method::HEAD {
+        let mut r = plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
+        r.headers_mut()
+            .insert("allow", HeaderValue::from_static("GET, HEAD"));
+        r
+    } else {
+        let (status, body) = match state {
+            Ok(()) => (StatusCode::OK, serde_json::json!({ "status": "ok" })),
+            Err(reason) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                serde_json::json!({ "status": "unavailable", "reason": reason }),
+            ),
+        };
+        let mut r = (status, body.to_string()).into_response();
+        r.headers_mut().insert(
+            "content-type",
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        );
+        r
+    };
+    let h = res.headers_mut();
+    h.insert("cache-control", HeaderValue::from_static("no-store"));
     crate::error::make_inert(h);
     res
 }

@@ -463,3 +463,72 @@ fn unknown_log_format_is_refused_naming_the_flag() {
     assert!(err.contains("--log-format") && err.contains("xml"), "{err}");
     assert!(out.stdout.is_empty());
 }
+
+#[tokio::test]
+async fn healthz_and_readyz_answer_without_cors_and_unlogged() {
+    let h = harness(|_| {}).await;
+    let origin = [("Origin", ALLOWED)];
+    for path in ["/healthz", "/readyz"] {
+        let r = get(h.addr(), path, &origin).await;
+        assert_eq!(r.status, 200, "{path}");
+        assert_eq!(r.json()["status"], "ok");
+        assert!(r
+            .header("content-type")
+            .unwrap()
+            .starts_with("application/json"));
+        assert_eq!(r.header("cache-control"), Some("no-store"));
+        assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+        assert!(
+            r.header("access-control-allow-origin").is_none(),
+            "{path}: no CORS"
+        );
+        let r = send(h.addr(), "HEAD", path, &[]).await;
+        assert_eq!(r.status, 200);
+        let r = send(h.addr(), "POST", path, &[]).await;
+        assert_eq!(r.status, 405);
+        // Only the exact paths: under the prefix they are proxy targets.
+        let r = get(h.addr(), &format!("/okta{path}"), &[]).await;
+        assert!(r.proxy_error().is_some());
+    }
+    assert_eq!(h.upstream.count(), 0);
+    let log = h.log.contents();
+    assert!(
+        !log.contains("path=/healthz") && !log.contains("path=/readyz"),
+        "{log}"
+    );
+    assert_eq!(log.lines().count(), 2, "only the two proxy requests: {log}");
+}
+
+#[tokio::test]
+async fn readyz_fails_when_the_dev_upstream_is_down() {
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let h = harness(|c| c.dev_upstream = Some(format!("http://{closed}"))).await;
+    let r = get(h.addr(), "/readyz", &[]).await;
+    assert_eq!(r.status, 503);
+    assert_eq!(r.json()["status"], "unavailable");
+    assert!(r.json()["reason"].as_str().unwrap().contains("unreachable"));
+    assert_eq!(get(h.addr(), "/healthz", &[]).await.status, 200);
+}
+
+#[tokio::test]
+async fn readyz_follows_the_guarded_resolver() {
+    use okta_proxy::resolve::StaticLookup;
+    use okta_proxy::server::READINESS_NAME;
+    let public: std::net::IpAddr = "52.1.2.3".parse().unwrap();
+    let loopback: std::net::IpAddr = "127.0.0.1".parse().unwrap();
+    for (lookup, want) in [
+        (StaticLookup::new().with(READINESS_NAME, &[public]), 200),
+        (StaticLookup::new(), 503),
+        // A resolver answering a forbidden address is not a working upstream resolver.
+        (StaticLookup::new().with(READINESS_NAME, &[loopback]), 503),
+    ] {
+        let (proxy, log) = harness_dns(lookup).await;
+        let r = get(proxy.addr, "/readyz", &[]).await;
+        assert_eq!(r.status, want, "{}", r.text());
+        assert_eq!(get(proxy.addr, "/healthz", &[]).await.status, 200);
+        assert_eq!(log.contents(), "");
+    }
+}
