@@ -69,15 +69,36 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    rt.block_on(async move {
+    let code = rt.block_on(async move {
         let quiet = cfg.quiet;
         let format = cfg.log_format;
+        let drain = cfg.drain_timeout;
+        // Before the listening line: a signal from then on drains instead of killing.
+        let mut signals = match Signals::new() {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("okta-proxy: cannot watch SIGTERM/SIGINT: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
         match start(cfg, Deps::system_as(quiet, format)).await {
             Ok(running) => {
                 let mut out = std::io::stdout();
                 let _ = writeln!(out, "okta-proxy listening on {}", running.url);
                 let _ = out.flush();
-                running.wait().await;
+                let notes = Logger::stderr_as(format);
+                let name = signals.next().await;
+                notes.note(&format!(
+                    "okta-proxy: {name}: no new connections; draining requests in flight (up to \
+                     {} ms)",
+                    drain.as_millis()
+                ));
+                let started = std::time::Instant::now();
+                running.shutdown(drain).await;
+                notes.note(&format!(
+                    "okta-proxy: stopped after draining for {} ms",
+                    started.elapsed().as_millis()
+                ));
                 ExitCode::SUCCESS
             }
             Err(e) => {
@@ -85,5 +106,32 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         }
-    })
+    });
+    // Lookups still running on the blocking pool do not hold the exit.
+    rt.shutdown_timeout(std::time::Duration::from_millis(500));
+    code
+}
+
+/// SIGTERM (an orchestrator replacing the process) and SIGINT (Ctrl-C).
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> std::io::Result<Self> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(Signals {
+            term: signal(SignalKind::terminate())?,
+            int: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    /// Wait for the first of them; its name.
+    async fn next(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.term.recv() => "SIGTERM",
+            _ = self.int.recv() => "SIGINT",
+        }
+    }
 }

@@ -76,7 +76,6 @@ impl Proc {
     }
 
     /// Wait for the process to exit, at most `limit`.
-    #[allow(dead_code)]
     fn wait_exit(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
         let until = Instant::now() + limit;
         while Instant::now() < until {
@@ -89,7 +88,6 @@ impl Proc {
     }
 
     /// Send a signal by the process id (this test started it).
-    #[allow(dead_code)]
     fn signal(&self, sig: &str) {
         let ok = Command::new("kill")
             .args([sig, &self.child.id().to_string()])
@@ -531,4 +529,134 @@ async fn readyz_follows_the_guarded_resolver() {
         assert_eq!(get(proxy.addr, "/healthz", &[]).await.status, 200);
         assert_eq!(log.contents(), "");
     }
+}
+
+/// An upstream that answers every request after `delay`, counting the requests it got.
+async fn slow_upstream(delay: Duration) -> (SocketAddr, Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let seen = Arc::new(AtomicUsize::new(0));
+    let s = seen.clone();
+    let app = axum::Router::new().fallback(move || {
+        let s = s.clone();
+        async move {
+            s.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(delay).await;
+            (
+                [("content-type", "application/json")],
+                format!("{{\"id\":\"00u1\",\"pad\":\"{}\"}}", "x".repeat(20_000)),
+            )
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (addr, seen)
+}
+
+fn proxy_with(up: SocketAddr, drain: &str) -> Proc {
+    let mut cmd = bin();
+    cmd.args([
+        "--listen",
+        "127.0.0.1:0",
+        "--quiet",
+        "--drain-timeout",
+        drain,
+    ])
+    .args(["--dev-upstream", &format!("http://{up}")]);
+    Proc::start(cmd)
+}
+
+#[tokio::test]
+async fn sigterm_drains_requests_in_flight_refuses_new_connections_and_exits_0() {
+    use std::sync::atomic::Ordering;
+    let (up, seen) = slow_upstream(Duration::from_millis(2500)).await;
+    let mut p = proxy_with(up, "10s");
+    let addr = p.addr;
+    let slow = tokio::spawn(async move {
+        get(
+            addr,
+            "/okta/slow.okta.com/api/v1/users/me",
+            &[("Authorization", &auth())],
+        )
+        .await
+    });
+    let wait = Instant::now();
+    while seen.load(Ordering::SeqCst) == 0 {
+        assert!(
+            wait.elapsed() < Duration::from_secs(5),
+            "the request reached upstream"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let signalled = Instant::now();
+    p.signal("-TERM");
+    // New connections are refused while the slow answer is still on its way.
+    let mut refused = false;
+    while signalled.elapsed() < Duration::from_millis(1500) {
+        if tokio::net::TcpStream::connect(addr).await.is_err() {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(refused, "a new connection is refused after SIGTERM");
+    assert!(
+        !slow.is_finished(),
+        "still in flight when new connections are refused"
+    );
+    // The answer in flight reaches the client complete.
+    let r = slow.await.unwrap();
+    assert_eq!(r.status, 200);
+    let v = r.json();
+    assert_eq!(v["id"], "00u1");
+    assert_eq!(v["pad"].as_str().unwrap().len(), 20_000);
+    // And the process exits 0 within the drain time.
+    let status = p
+        .wait_exit(Duration::from_secs(10).saturating_sub(signalled.elapsed()))
+        .expect("exited within --drain-timeout");
+    assert_eq!(status.code(), Some(0));
+    assert!(signalled.elapsed() < Duration::from_secs(10));
+    assert!(p.stderr().contains("SIGTERM"), "{}", p.stderr());
+}
+
+#[tokio::test]
+async fn sigint_when_idle_exits_0_at_once_and_the_drain_time_bounds_a_stuck_request() {
+    let (up, _) = slow_upstream(Duration::from_secs(30)).await;
+    // Idle: SIGINT ends it at once.
+    let mut p = proxy_with(up, "15s");
+    assert_eq!(get(p.addr, "/healthz", &[]).await.status, 200);
+    let t = Instant::now();
+    p.signal("-INT");
+    let status = p.wait_exit(Duration::from_secs(5)).expect("exits");
+    assert_eq!(status.code(), Some(0));
+    assert!(t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
+    // A request that outlives --drain-timeout is cut when it ends; the exit is still 0.
+    let mut p = proxy_with(up, "1s");
+    let addr = p.addr;
+    let stuck = tokio::spawn(async move {
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        s.write_all(b"GET /okta/acme.okta.com/api/v1/users/me HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let mut buf = Vec::new();
+        let _ = s.read_to_end(&mut buf).await;
+        buf
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let t = Instant::now();
+    p.signal("-TERM");
+    let status = p.wait_exit(Duration::from_secs(5)).expect("exits");
+    assert_eq!(status.code(), Some(0));
+    let took = t.elapsed();
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(3),
+        "{took:?}"
+    );
+    assert!(
+        stuck.await.unwrap().is_empty(),
+        "no answer for the cut request"
+    );
 }
