@@ -26,6 +26,7 @@ pub mod resolve;
 pub mod server;
 pub mod static_files;
 pub mod target;
+pub mod telemetry;
 
 use std::path::Path;
 

@@ -87,6 +87,9 @@ fn main() -> ExitCode {
                 let _ = writeln!(out, "okta-proxy listening on {}", running.url);
                 let _ = out.flush();
                 let notes = Logger::stderr_as(format);
+                if let Some(m) = running.metrics_addr {
+                    notes.note(&format!("okta-proxy metrics on http://{m}/metrics"));
+                }
                 let name = signals.next().await;
                 notes.note(&format!(
                     "okta-proxy: {name}: no new connections; draining requests in flight (up to \

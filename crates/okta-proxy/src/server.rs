@@ -5,13 +5,14 @@ use crate::config::Config;
 use crate::cors::{Cors, OriginCheck};
 use crate::error::{Code, ProxyError};
 use crate::fault::Fault;
-use crate::forward::{verify_custom_domain, DomainCache, Upstream, UpstreamResponse};
+use crate::forward::{verify_custom_domain, DomainCache, DomainStatus, Upstream, UpstreamResponse};
 use crate::headers::{HeaderSet, PageHeaderInputs};
 use crate::log::{Logger, RequestLog};
 use crate::ratelimit::RateLimiter;
 use crate::resolve::{Lookup, SystemLookup};
 use crate::static_files;
 use crate::target::{self, Endpoint, HostVerdict, MAX_TARGET_LEN};
+use crate::telemetry::{Outcome, Telemetry};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::request::Parts;
@@ -72,6 +73,9 @@ pub struct Running {
     task: Option<tokio::task::JoinHandle<()>>,
     /// `true` asks the accept loop to stop (see [`crate::listener::serve`]).
     stop: tokio::sync::watch::Sender<bool>,
+    /// Where `/metrics` is served (`--metrics-listen`).
+    pub metrics_addr: Option<SocketAddr>,
+    metrics_task: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Running {
@@ -92,6 +96,10 @@ impl Running {
                 let _ = t.await;
             }
         }
+        if let Some(t) = self.metrics_task.take() {
+            t.abort();
+            let _ = t.await;
+        }
     }
 }
 
@@ -100,7 +108,45 @@ impl Drop for Running {
         if let Some(t) = self.task.take() {
             t.abort();
         }
+        if let Some(t) = self.metrics_task.take() {
+            t.abort();
+        }
     }
+}
+
+/// Serve `GET /metrics` (Prometheus text format) on `listener` until `stop`.
+async fn serve_metrics(
+    listener: tokio::net::TcpListener,
+    telemetry: Telemetry,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let handle = telemetry.handle();
+    let router = Router::new().fallback(move |req: Request| {
+        let handle = handle.clone();
+        async move {
+            if req.uri().path() != "/metrics" {
+                return plain(StatusCode::NOT_FOUND, "not found\n");
+            }
+            if req.method() != Method::GET && req.method() != Method::HEAD {
+                return plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
+            }
+            let body = handle.map(|h| h.render()).unwrap_or_default();
+            let mut r = (StatusCode::OK, body).into_response();
+            let h = r.headers_mut();
+            h.insert(
+                "content-type",
+                HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+            );
+            h.insert("cache-control", HeaderValue::from_static("no-store"));
+            crate::error::make_inert(h);
+            r
+        }
+    });
+    let _ = axum::serve(listener, router)
+        .with_graceful_shutdown(async move {
+            let _ = stop.wait_for(|s| *s).await;
+        })
+        .await;
 }
 
 /// Bind and start serving in the background.
@@ -111,16 +157,40 @@ pub async fn start(cfg: Config, deps: Deps) -> Result<Running, String> {
     let addr = listener
         .local_addr()
         .map_err(|e| format!("cannot read the bound address: {e}"))?;
+    let metrics_listener = match cfg.metrics_listen {
+        None => None,
+        Some(m) => Some(
+            tokio::net::TcpListener::bind(m)
+                .await
+                .map_err(|e| format!("--metrics-listen: cannot listen on {m}: {e}"))?,
+        ),
+    };
+    let metrics_addr = match &metrics_listener {
+        None => None,
+        Some(l) => Some(
+            l.local_addr()
+                .map_err(|e| format!("cannot read the metrics address: {e}"))?,
+        ),
+    };
     let limits = crate::listener::Limits::from_config(&cfg);
-    let app = Arc::new(App::new(cfg, deps, addr)?);
+    let telemetry = if metrics_listener.is_some() {
+        Telemetry::prometheus()
+    } else {
+        Telemetry::off()
+    };
+    let app = Arc::new(App::new(cfg, deps, addr, telemetry.clone())?);
     let router = Router::new().fallback(handle).with_state(app);
     let (stop, stopped) = tokio::sync::watch::channel(false);
+    let metrics_task =
+        metrics_listener.map(|l| tokio::spawn(serve_metrics(l, telemetry, stopped.clone())));
     let task = tokio::spawn(crate::listener::serve(listener, router, limits, stopped));
     Ok(Running {
         addr,
         url: format!("http://{addr}"),
         task: Some(task),
         stop,
+        metrics_addr,
+        metrics_task,
     })
 }
 
@@ -166,6 +236,7 @@ impl PageState {
 }
 
 struct App {
+    telemetry: Telemetry,
     /// The resolver's lookup, for `/readyz`.
     lookup: Arc<dyn Lookup>,
     /// `http://127.0.0.1:PORT` in development mode, for `/readyz`.
@@ -189,7 +260,7 @@ struct App {
 }
 
 impl App {
-    fn new(cfg: Config, deps: Deps, addr: SocketAddr) -> Result<App, String> {
+    fn new(cfg: Config, deps: Deps, addr: SocketAddr, telemetry: Telemetry) -> Result<App, String> {
         let lookup = deps.lookup.clone();
         let upstream = Upstream::new(cfg.dev_upstream.clone(), cfg.timeout, deps.lookup)?;
         // The proxy's own origin (the page it serves) is always allowed.
@@ -222,6 +293,7 @@ impl App {
             }
         };
         Ok(App {
+            telemetry,
             lookup,
             dev_upstream: cfg.dev_upstream.clone(),
             prefix: cfg.prefix,
@@ -304,8 +376,10 @@ async fn handle(
         .map(|p| p.as_str())
         .unwrap_or("/")
         .to_string();
+    let _in_flight = app.telemetry.in_flight();
     let mut log_host: Option<String> = None;
     let mut log_path = parts.uri.path().to_string();
+    let mut is_page = false;
     let mut res = if parts.uri.scheme().is_some() || parts.uri.authority().is_some() {
         // `GET http://elsewhere/ HTTP/1.1`: this is not an open HTTP proxy.
         ProxyError::new(
@@ -316,14 +390,20 @@ async fn handle(
     } else if let Some(rest) = app.proxy_rest(&raw) {
         proxy(&app, &parts, peer.ip(), rest, &mut log_host, &mut log_path).await
     } else {
+        is_page = true;
         page(&app, &parts).await
     };
+    let code = res.extensions().get::<Code>().copied();
+    app.telemetry.request(if is_page {
+        Outcome::Page
+    } else {
+        Outcome::of_proxy(code, parts.method == Method::OPTIONS)
+    });
     if app.dev {
         res.headers_mut()
             .insert(DEV_HEADER, HeaderValue::from_static("1"));
     }
     if !app.quiet {
-        let code = res.extensions().get::<Code>().copied();
         let request_id = res
             .headers()
             .get("x-okta-request-id")
@@ -503,13 +583,33 @@ async fn proxy_checked(
     };
     let mut prefetched = None;
     if target.verdict == HostVerdict::CustomDomain {
-        prefetched =
-            verify_custom_domain(&app.upstream, &app.domains, &target.host, deadline).await?;
+        let hit = !matches!(
+            app.domains.get(&target.host, Instant::now()),
+            DomainStatus::Unknown
+        );
+        app.telemetry.well_known_cache(hit);
+        let t0 = Instant::now();
+        let checked =
+            verify_custom_domain(&app.upstream, &app.domains, &target.host, deadline).await;
+        if !hit {
+            let answered = match &checked {
+                Ok(_) => true,
+                // Refused after an answer that names no Okta org.
+                Err(e) => e.code == Code::TargetRefused,
+            };
+            app.telemetry.upstream_check(answered, t0.elapsed());
+        }
+        prefetched = checked?;
     }
     let up = match (target.endpoint, prefetched) {
-        (Endpoint::WellKnown, Some(r)) => r,
+        (Endpoint::WellKnown, Some(r)) => {
+            app.telemetry.upstream_class(r.status.as_u16());
+            r
+        }
         _ => {
-            app.upstream
+            let t0 = Instant::now();
+            let got = app
+                .upstream
                 .get(
                     &target.host,
                     &target.path_and_query(),
@@ -517,7 +617,14 @@ async fn proxy_checked(
                     deadline,
                     app.max_body,
                 )
-                .await?
+                .await;
+            match &got {
+                Ok(r) => app
+                    .telemetry
+                    .upstream_answer(r.status.as_u16(), t0.elapsed()),
+                Err(_) => app.telemetry.upstream_error(t0.elapsed()),
+            }
+            got?
         }
     };
     Ok(upstream_response(up))

@@ -660,3 +660,175 @@ async fn sigint_when_idle_exits_0_at_once_and_the_drain_time_bounds_a_stuck_requ
         "no answer for the cut request"
     );
 }
+
+/// The value of the metric line starting with `prefix` (name and labels), 0 if absent.
+fn metric(text: &str, prefix: &str) -> f64 {
+    text.lines()
+        .find(|l| l.starts_with(prefix) && l[prefix.len()..].starts_with(' '))
+        .map(|l| l.rsplit(' ').next().unwrap().parse().unwrap())
+        .unwrap_or(0.0)
+}
+
+#[tokio::test]
+async fn metrics_count_forwarded_refused_and_rate_limited_requests() {
+    let (up, _rec) = fake_upstream().await;
+    let mut cmd = bin();
+    cmd.args(["--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"])
+        .args(["--dev-upstream", &format!("http://{up}")])
+        .args(["--rate-limit-per-minute", "3", "--quiet"]);
+    let p = Proc::start(cmd);
+    let wait = Instant::now();
+    let maddr: SocketAddr = loop {
+        let err = p.stderr();
+        if let Some(rest) = err.split("okta-proxy metrics on http://").nth(1) {
+            break rest.split("/metrics").next().unwrap().parse().unwrap();
+        }
+        assert!(
+            wait.elapsed() < Duration::from_secs(5),
+            "metrics address: {err}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    let scrape = || async move {
+        let r = get(maddr, "/metrics", &[]).await;
+        assert_eq!(r.status, 200);
+        assert!(r.header("content-type").unwrap().starts_with("text/plain"));
+        r.text()
+    };
+    let before = scrape().await;
+    let fwd = r#"okta_proxy_requests_total{outcome="forwarded",code="none"}"#;
+    let refused = r#"okta_proxy_requests_total{outcome="refused",code="target_refused"}"#;
+    let limited = r#"okta_proxy_requests_total{outcome="rate_limited",code="rate_limited"}"#;
+    assert_eq!(metric(&before, fwd), 0.0);
+    assert_eq!(metric(&before, "okta_proxy_rate_limited_total"), 0.0);
+    assert_eq!(metric(&before, "okta_proxy_requests_in_flight"), 0.0);
+
+    let r = get(
+        p.addr,
+        "/okta/acme.okta.com/api/v1/users/me",
+        &[("Authorization", &auth())],
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    let m = scrape().await;
+    assert_eq!(metric(&m, fwd), 1.0, "{m}");
+    assert_eq!(
+        metric(&m, r#"okta_proxy_upstream_responses_total{class="2xx"}"#),
+        1.0
+    );
+    assert_eq!(
+        metric(
+            &m,
+            r#"okta_proxy_upstream_duration_seconds_count{result="answer"}"#
+        ),
+        1.0
+    );
+
+    let r = get(p.addr, "/okta/evil.example/api/v1/users/me", &[]).await;
+    assert_eq!(r.proxy_error().as_deref(), Some("target_refused"));
+    let m = scrape().await;
+    assert_eq!(metric(&m, refused), 1.0, "{m}");
+    assert_eq!(metric(&m, fwd), 1.0);
+
+    let r = get(p.addr, "/okta/acme.okta.com/api/v1/users/me", &[]).await;
+    assert_eq!(r.status, 200);
+    let r = get(p.addr, "/okta/acme.okta.com/api/v1/users/me", &[]).await;
+    assert_eq!(r.proxy_error().as_deref(), Some("rate_limited"));
+    let m = scrape().await;
+    assert_eq!(metric(&m, limited), 1.0, "{m}");
+    assert_eq!(metric(&m, "okta_proxy_rate_limited_total"), 1.0);
+    assert_eq!(metric(&m, fwd), 2.0);
+    assert_eq!(metric(&m, "okta_proxy_requests_in_flight"), 0.0);
+    // Probes are not counted; the proxy's port does not serve /metrics.
+    assert_eq!(get(p.addr, "/healthz", &[]).await.status, 200);
+    assert_ne!(get(p.addr, "/metrics", &[]).await.text(), scrape().await);
+    let m = scrape().await;
+    assert_eq!(
+        metric(
+            &m,
+            r#"okta_proxy_requests_total{outcome="page",code="none"}"#
+        ),
+        1.0,
+        "{m}"
+    );
+    assert!(
+        !m.contains("acme.okta.com") && !m.contains("evil.example"),
+        "no hosts in labels"
+    );
+    assert!(!m.contains(TOKEN));
+}
+
+#[tokio::test]
+async fn metrics_count_upstream_errors_and_well_known_cache_hits() {
+    let h = harness(|c| c.metrics_listen = Some("127.0.0.1:0".parse().unwrap())).await;
+    let maddr = h.proxy.metrics_addr.expect("metrics listener");
+    let wk = "/okta/login.acme-corp.example/.well-known/okta-organization";
+    assert_eq!(get(h.addr(), wk, &[]).await.status, 200);
+    assert_eq!(get(h.addr(), wk, &[]).await.status, 200);
+    let r = get(h.addr(), "/okta/huge.okta.com/api/v1/users/me", &[]).await;
+    assert_eq!(r.proxy_error().as_deref(), Some("upstream_too_large"));
+    let r = get(h.addr(), "/okta/revoked.okta.com/api/v1/users/me", &[]).await;
+    assert_eq!(r.status, 401);
+    let m = get(maddr, "/metrics", &[]).await.text();
+    assert_eq!(
+        metric(&m, r#"okta_proxy_well_known_cache_total{result="miss"}"#),
+        1.0,
+        "{m}"
+    );
+    assert_eq!(
+        metric(&m, r#"okta_proxy_well_known_cache_total{result="hit"}"#),
+        1.0
+    );
+    assert_eq!(
+        metric(
+            &m,
+            r#"okta_proxy_requests_total{outcome="upstream_error",code="upstream_too_large"}"#
+        ),
+        1.0
+    );
+    assert_eq!(
+        metric(&m, r#"okta_proxy_upstream_responses_total{class="4xx"}"#),
+        1.0
+    );
+    assert_eq!(
+        metric(
+            &m,
+            r#"okta_proxy_upstream_duration_seconds_count{result="error"}"#
+        ),
+        1.0
+    );
+    assert_eq!(get(maddr, "/other", &[]).await.status, 404);
+    // Without --metrics-listen there is no metrics listener.
+    let plain = harness(|_| {}).await;
+    assert!(plain.proxy.metrics_addr.is_none());
+}
+
+#[test]
+fn metrics_listen_on_a_public_address_needs_allow_public() {
+    for (args, ok) in [
+        (vec!["--metrics-listen", "0.0.0.0:9464"], false),
+        (vec!["--metrics-listen", "[::]:9464"], false),
+        (vec!["--metrics-listen", "10.0.0.5:9464"], false),
+        (vec!["--metrics-listen", "not-an-address"], false),
+        (vec!["--metrics-listen", "127.0.0.1:8787"], false),
+        (
+            vec!["--metrics-listen", "0.0.0.0:9464", "--allow-public"],
+            true,
+        ),
+        (vec!["--metrics-listen", "127.0.0.1:9464"], true),
+    ] {
+        let out = bin().args(&args).arg("--print-config").output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        if ok {
+            assert!(out.status.success(), "{args:?}: {err}");
+        } else {
+            assert_eq!(out.status.code(), Some(2), "{args:?}");
+            assert!(err.contains("--metrics-listen"), "{args:?}: {err}");
+        }
+    }
+    let out = bin()
+        .args(["--metrics-listen", "0.0.0.0:9464"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--allow-public"));
+}
