@@ -237,6 +237,25 @@ fn setup() -> Result {
     } else {
         return Err("Chromium is missing: run `sudo apt-get install -y chromium chromium-driver` (Debian) and retry".into());
     }
+
+    // The proxy's shared rate-limit test starts its own redis-server on loopback.
+    step("setup: redis-server (Debian)");
+    if Path::new("/usr/bin/redis-server").exists() {
+        eprintln!("redis-server present");
+    } else if is_root() {
+        let apt = |args: &[&str]| {
+            run_cmd(
+                Command::new("apt-get")
+                    .args(args)
+                    .env("DEBIAN_FRONTEND", "noninteractive"),
+            )
+        };
+        apt(&["update"]).ok();
+        apt(&["install", "-y", "--no-install-recommends", "redis-server"])
+            .map_err(|e| format!("{e}\n  could not install redis-server with apt-get"))?;
+    } else {
+        return Err("redis-server is missing: run `sudo apt-get install -y redis-server` (Debian) and retry".into());
+    }
     Ok(())
 }
 

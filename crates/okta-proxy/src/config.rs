@@ -87,6 +87,8 @@ pub struct Config {
     pub drain_timeout: Duration,
     /// Where Prometheus metrics are served (`/metrics`), if anywhere.
     pub metrics_listen: Option<SocketAddr>,
+    /// Redis URL holding the rate-limit buckets shared by every replica.
+    pub rate_limit_redis: Option<String>,
 }
 
 impl Default for Config {
@@ -113,6 +115,7 @@ impl Default for Config {
             log_format: LogFormat::Text,
             drain_timeout: Duration::from_secs(15),
             metrics_listen: None,
+            rate_limit_redis: None,
         }
     }
 }
@@ -143,6 +146,7 @@ impl Config {
             "log_format": self.log_format.name(),
             "drain_timeout_ms": self.drain_timeout.as_millis() as u64,
             "metrics_listen": self.metrics_listen.map(|a| a.to_string()),
+            "rate_limit_redis": self.rate_limit_redis.as_deref().map(crate::shared_limit::redacted),
         })
     }
 }
@@ -280,6 +284,12 @@ pub struct Cli {
     #[arg(long, env = "OKTA_PROXY_METRICS_LISTEN", value_name = "ADDR",
           value_parser = |v: &str| listen_addr("--metrics-listen", v))]
     pub metrics_listen: Option<SocketAddr>,
+    /// Keep the rate-limit buckets in Redis (redis://[:PASSWORD@]HOST:PORT[/DB]) so that every
+    /// replica sharing it enforces one limit per client; if Redis fails later, each replica
+    /// limits alone until it is back (logged, and in the metrics). Unreachable at start: an error
+    #[arg(long, env = "OKTA_PROXY_RATE_LIMIT_REDIS", value_name = "URL", hide_env_values = true,
+          value_parser = parse_redis_url)]
+    pub rate_limit_redis: Option<String>,
     /// Print the effective configuration (flags and environment) as JSON and exit
     #[arg(long)]
     pub print_config: bool,
@@ -446,6 +456,22 @@ pub fn parse_dev_upstream(v: &str) -> Result<String, String> {
     Ok(url.origin().ascii_serialization())
 }
 
+fn parse_redis_url(v: &str) -> Result<String, String> {
+    let u = url::Url::parse(v).map_err(|_| {
+        format!(
+            "--rate-limit-redis: {} is not a URL like redis://127.0.0.1:6379",
+            crate::shared_limit::redacted(v)
+        )
+    })?;
+    if !matches!(u.scheme(), "redis" | "rediss" | "redis+unix" | "unix") {
+        return Err(format!(
+            "--rate-limit-redis: {} is not a redis:// URL",
+            crate::shared_limit::redacted(v)
+        ));
+    }
+    Ok(v.to_string())
+}
+
 fn parse_fault(v: &str) -> Result<crate::fault::Fault, String> {
     crate::fault::Fault::parse(v)
         .ok_or_else(|| format!("--dev-fault: {v:?} is not no-cors, reset or stall"))
@@ -537,6 +563,7 @@ impl Cli {
             log_format: self.log_format,
             drain_timeout: self.drain_timeout,
             metrics_listen: self.metrics_listen,
+            rate_limit_redis: self.rate_limit_redis,
         };
         if !c.listen.ip().is_loopback() && !c.allow_public {
             return Err(format!(

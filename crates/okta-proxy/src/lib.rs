@@ -24,6 +24,7 @@ pub mod log;
 pub mod ratelimit;
 pub mod resolve;
 pub mod server;
+pub mod shared_limit;
 pub mod static_files;
 pub mod target;
 pub mod telemetry;

@@ -178,7 +178,18 @@ pub async fn start(cfg: Config, deps: Deps) -> Result<Running, String> {
     } else {
         Telemetry::off()
     };
-    let app = Arc::new(App::new(cfg, deps, addr, telemetry.clone())?);
+    let shared = match &cfg.rate_limit_redis {
+        Some(url) if cfg.rate_limit_per_minute > 0 => {
+            Some(crate::shared_limit::SharedLimiter::connect(url, cfg.rate_limit_per_minute).await?)
+        }
+        _ => None,
+    };
+    if shared.is_some() {
+        telemetry.rate_limit_shared(true);
+    }
+    let mut app = App::new(cfg, deps, addr, telemetry.clone())?;
+    app.shared = shared;
+    let app = Arc::new(app);
     let router = Router::new().fallback(handle).with_state(app);
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let metrics_task =
@@ -248,6 +259,10 @@ struct App {
     /// DEVELOPMENT ONLY (`--dev-fault`).
     fault: Option<Fault>,
     limiter: RateLimiter,
+    /// The buckets in Redis (`--rate-limit-redis`); `limiter` while Redis fails.
+    shared: Option<crate::shared_limit::SharedLimiter>,
+    /// Redis is failing (the last shared check failed).
+    shared_down: std::sync::atomic::AtomicBool,
     domains: DomainCache,
     logger: Logger,
     quiet: bool,
@@ -302,6 +317,8 @@ impl App {
             dev: cfg.dev_upstream.is_some(),
             fault: cfg.dev_fault.filter(|_| cfg.dev_upstream.is_some()),
             limiter: RateLimiter::new(cfg.rate_limit_per_minute),
+            shared: None,
+            shared_down: std::sync::atomic::AtomicBool::new(false),
             domains: DomainCache::default(),
             logger: deps.logger,
             quiet: cfg.quiet,
@@ -335,6 +352,43 @@ impl App {
         match tokio::time::timeout(READINESS_TIMEOUT, check).await {
             Ok(r) => r,
             Err(_) => Err("the upstream check did not finish in time".into()),
+        }
+    }
+
+    /// Take a token for `ip`: from the shared buckets when configured and answering, else from
+    /// this replica's own. Each change between the two is logged and in the metrics.
+    async fn rate_limit(&self, ip: IpAddr) -> Result<(), u64> {
+        use crate::shared_limit::Shared;
+        use std::sync::atomic::Ordering;
+        let Some(shared) = &self.shared else {
+            return self.limiter.check(ip, Instant::now());
+        };
+        match shared.check(ip).await {
+            Shared::Answer(v) => {
+                if self.shared_down.swap(false, Ordering::SeqCst) {
+                    self.logger.warn(
+                        "okta-proxy: rate limit: Redis answers again; the buckets are shared \
+                         across replicas again",
+                    );
+                    self.telemetry.rate_limit_shared(true);
+                }
+                v
+            }
+            Shared::Failed(why) => {
+                if !self.shared_down.swap(true, Ordering::SeqCst) {
+                    self.logger.warn(&format!(
+                        "okta-proxy: rate limit: Redis fails ({why}); falling back to a \
+                         per-replica limit until it answers again"
+                    ));
+                    self.telemetry.rate_limit_shared(false);
+                }
+                self.telemetry.rate_limit_fallback();
+                self.limiter.check(ip, Instant::now())
+            }
+            Shared::Skipped => {
+                self.telemetry.rate_limit_fallback();
+                self.limiter.check(ip, Instant::now())
+            }
         }
     }
 
@@ -522,7 +576,7 @@ async fn proxy_checked(
     }
     let preflight = parts.method == Method::OPTIONS;
     if !preflight {
-        if let Err(secs) = app.limiter.check(ip, Instant::now()) {
+        if let Err(secs) = app.rate_limit(ip).await {
             let mut e = ProxyError::new(
                 Code::RateLimited,
                 format!("too many requests from this client; retry in {secs} s"),

@@ -11,6 +11,8 @@
 //! | `okta_proxy_requests_in_flight` | gauge | |
 //! | `okta_proxy_rate_limited_total` | counter | |
 //! | `okta_proxy_well_known_cache_total` | counter | `result` (hit, miss) |
+//! | `okta_proxy_rate_limit_shared` | gauge | (with `--rate-limit-redis`: 1 shared, 0 per replica) |
+//! | `okta_proxy_rate_limit_fallback_total` | counter | (checks made per replica during a Redis outage) |
 //!
 //! Labels never hold a value from a request (no host, no path): their sets are fixed.
 
@@ -27,6 +29,8 @@ pub const UPSTREAM_SECONDS: &str = "okta_proxy_upstream_duration_seconds";
 pub const IN_FLIGHT: &str = "okta_proxy_requests_in_flight";
 pub const RATE_LIMITED: &str = "okta_proxy_rate_limited_total";
 pub const WELL_KNOWN_CACHE: &str = "okta_proxy_well_known_cache_total";
+pub const RATE_LIMIT_SHARED: &str = "okta_proxy_rate_limit_shared";
+pub const RATE_LIMIT_FALLBACK: &str = "okta_proxy_rate_limit_fallback_total";
 
 /// Upstream latency buckets, in seconds.
 pub const LATENCY_BUCKETS: [f64; 12] = [
@@ -196,6 +200,16 @@ impl Telemetry {
         self.with(|| {
             metrics::histogram!(UPSTREAM_SECONDS, "result" => "error").record(took.as_secs_f64());
         });
+    }
+
+    /// Whether the shared (Redis) buckets are in use (1) or each replica limits alone (0).
+    pub fn rate_limit_shared(&self, shared: bool) {
+        self.with(|| metrics::gauge!(RATE_LIMIT_SHARED).set(if shared { 1.0 } else { 0.0 }));
+    }
+
+    /// One rate-limit check made with the replica's own buckets because Redis failed.
+    pub fn rate_limit_fallback(&self) {
+        self.with(|| metrics::counter!(RATE_LIMIT_FALLBACK).increment(1));
     }
 
     pub fn well_known_cache(&self, hit: bool) {

@@ -75,6 +75,22 @@ impl Proc {
         self.stderr.lock().unwrap().clone()
     }
 
+    /// The `--metrics-listen` address, as logged at start.
+    async fn metrics_addr(&self) -> SocketAddr {
+        let wait = Instant::now();
+        loop {
+            let err = self.stderr();
+            if let Some(rest) = err.split("okta-proxy metrics on http://").nth(1) {
+                return rest.split("/metrics").next().unwrap().parse().unwrap();
+            }
+            assert!(
+                wait.elapsed() < Duration::from_secs(5),
+                "metrics address: {err}"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     /// Wait for the process to exit, at most `limit`.
     fn wait_exit(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
         let until = Instant::now() + limit;
@@ -216,6 +232,12 @@ fn env_table() -> Vec<(&'static str, &'static str, &'static str, serde_json::Val
             "metrics_listen",
             json!("127.0.0.1:9464"),
         ),
+        (
+            "OKTA_PROXY_RATE_LIMIT_REDIS",
+            "redis://:hunter2@127.0.0.1:6390/0",
+            "rate_limit_redis",
+            json!("redis://:***@127.0.0.1:6390/0"),
+        ),
     ]
 }
 
@@ -227,7 +249,7 @@ fn every_flag_can_be_set_through_its_environment_variable() {
     let in_help: BTreeSet<String> = help
         .split("[env: ")
         .skip(1)
-        .map(|s| s.split('=').next().unwrap().to_string())
+        .map(|s| s.split(['=', ']']).next().unwrap().to_string())
         .collect();
     let in_table: BTreeSet<String> = table.iter().map(|t| t.0.to_string()).collect();
     assert_eq!(in_help, in_table);
@@ -340,6 +362,7 @@ fn help_lists_every_flag_with_its_variable() {
         "--log-format",
         "--drain-timeout",
         "--metrics-listen",
+        "--rate-limit-redis",
         "--print-config",
         "--help",
         "--version",
@@ -831,4 +854,167 @@ fn metrics_listen_on_a_public_address_needs_allow_public() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("--allow-public"));
+}
+
+/// A `redis-server` on loopback, started for one test and stopped when dropped.
+struct RedisServer {
+    child: Option<Child>,
+    port: u16,
+}
+
+impl RedisServer {
+    /// `None` (with a message) when Debian's redis-server is not installed.
+    fn start() -> Option<RedisServer> {
+        let bin = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"]
+            .into_iter()
+            .find(|p| std::path::Path::new(p).exists());
+        let Some(bin) = bin else {
+            eprintln!(
+                "SKIPPED: redis-server is not installed (`cargo xtask setup` installs Debian's \
+                 redis-server); the shared rate-limit test did not run"
+            );
+            return None;
+        };
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let child = Command::new(bin)
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args([
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--protected-mode",
+                "yes",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let r = RedisServer {
+            child: Some(child),
+            port,
+        };
+        let wait = Instant::now();
+        loop {
+            if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+                use std::io::Write;
+                s.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
+                let _ = s.write_all(b"PING\r\n");
+                let mut buf = [0u8; 16];
+                if let Ok(n) = s.read(&mut buf) {
+                    if buf[..n].starts_with(b"+PONG") {
+                        return Some(r);
+                    }
+                }
+            }
+            assert!(
+                wait.elapsed() < Duration::from_secs(10),
+                "redis-server did not start"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn replica(up: SocketAddr, redis: &str) -> Proc {
+    let mut cmd = bin();
+    cmd.args(["--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"])
+        .args(["--dev-upstream", &format!("http://{up}")])
+        .args(["--rate-limit-per-minute", "4", "--rate-limit-redis", redis]);
+    Proc::start(cmd)
+}
+
+#[tokio::test]
+async fn two_replicas_sharing_redis_enforce_one_limit_and_survive_its_outage() {
+    let Some(mut redis) = RedisServer::start() else {
+        return;
+    };
+    let (up, rec) = fake_upstream().await;
+    let a = replica(up, &redis.url());
+    let b = replica(up, &redis.url());
+    let path = "/okta/acme.okta.com/api/v1/users/me";
+    // One client, alternating between the replicas: 4 in all, not 4 each.
+    let mut statuses = Vec::new();
+    for i in 0..8 {
+        let p = if i % 2 == 0 { &a } else { &b };
+        statuses.push(get(p.addr, path, &[]).await.status);
+    }
+    assert_eq!(statuses, [200, 200, 200, 200, 429, 429, 429, 429]);
+    assert_eq!(rec.count(), 4);
+    let ma = a.metrics_addr().await;
+    let m = get(ma, "/metrics", &[]).await.text();
+    assert_eq!(metric(&m, "okta_proxy_rate_limit_shared"), 1.0, "{m}");
+    assert_eq!(metric(&m, "okta_proxy_rate_limit_fallback_total"), 0.0);
+
+    // Redis stops: the replica keeps serving, with its own limit, and says so.
+    redis.stop();
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        statuses.push(get(a.addr, path, &[]).await.status);
+    }
+    assert_eq!(
+        statuses,
+        [200, 200, 200, 200, 429, 429],
+        "a per-replica limit"
+    );
+    let err = a.stderr();
+    assert!(
+        err.contains("falling back to a per-replica limit"),
+        "the outage is logged: {err}"
+    );
+    assert_eq!(err.matches("falling back").count(), 1, "logged once: {err}");
+    let m = get(ma, "/metrics", &[]).await.text();
+    assert_eq!(metric(&m, "okta_proxy_rate_limit_shared"), 0.0, "{m}");
+    assert_eq!(
+        metric(&m, "okta_proxy_rate_limit_fallback_total"),
+        6.0,
+        "{m}"
+    );
+    assert_eq!(get(b.addr, "/healthz", &[]).await.status, 200);
+}
+
+#[test]
+fn an_unreachable_or_bad_redis_url_is_refused_at_start_naming_the_flag() {
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    for (url, code) in [
+        (format!("redis://:hunter2@{closed}"), 1),
+        (format!("redis://{closed}/0"), 1),
+        ("http://127.0.0.1:6379".to_string(), 2),
+        ("not a url hunter2".to_string(), 2),
+    ] {
+        let t = Instant::now();
+        let out = bin()
+            .args(["--listen", "127.0.0.1:0", "--rate-limit-redis", &url])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{url}: {err}");
+        assert!(err.contains("--rate-limit-redis"), "{url}: {err}");
+        assert!(!err.contains("hunter2"), "no password: {err}");
+        assert!(out.stdout.is_empty(), "never listening");
+        assert!(t.elapsed() < Duration::from_secs(8));
+    }
 }
