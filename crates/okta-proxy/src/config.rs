@@ -286,7 +286,8 @@ pub struct Cli {
     pub metrics_listen: Option<SocketAddr>,
     /// Keep the rate-limit buckets in Redis (redis://[:PASSWORD@]HOST:PORT[/DB]) so that every
     /// replica sharing it enforces one limit per client; if Redis fails later, each replica
-    /// limits alone until it is back (logged, and in the metrics). Unreachable at start: an error
+    /// limits alone until it is back (logged, and in the metrics). If Redis cannot be reached at
+    /// start, the proxy does not start
     #[arg(long, env = "OKTA_PROXY_RATE_LIMIT_REDIS", value_name = "URL", hide_env_values = true,
           value_parser = parse_redis_url)]
     pub rate_limit_redis: Option<String>,
