@@ -9,6 +9,7 @@ use okta_link::core::config::{
 use okta_link::core::fragment::{self, FragmentKey, RejectReason, Rejected};
 use okta_link::core::json::JsonKind;
 use okta_link::core::plan::DataKind;
+use okta_link::core::recipient::{self, RecipientProblem, MAX_ACCOUNT_NAME_CHARS};
 use okta_link::i18n::Lang;
 use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -118,7 +119,8 @@ fn delivery_modes() {
     assert_eq!(
         c.delivery,
         Delivery::Submit {
-            url: "https://api.partner.example/okta/connections".into()
+            url: "https://api.partner.example/okta/connections".into(),
+            session_from_link: false,
         }
     );
     let c = ok(&with(
@@ -561,8 +563,264 @@ fn origins_are_normalized() {
 // ---------------------------------------------------------------------------------------------
 // The URL fragment
 
+/// A `submit` deployment that takes the session from the link (so the fragment's `session`
+/// is read; [`a_session_in_the_link_is_ignored_unless_the_deployment_takes_it`] covers the
+/// others).
 fn deployment() -> Config {
-    ok(&with(r#""languages":["en","de","ar"]"#))
+    ok(&with(
+        r#""languages":["en","de","ar"],"delivery":{"mode":"submit","submit_url":"https://p.example/c","session_from_link":true}"#,
+    ))
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn session_from_link_is_a_boolean_and_off_by_default() {
+    let submit = |extra: &str| {
+        with(&format!(
+            r#""delivery":{{"mode":"submit","submit_url":"https://p.example/c"{extra}}}"#
+        ))
+    };
+    let c = ok(&submit(""));
+    assert!(!c.session_from_link());
+    assert_eq!(
+        c.delivery,
+        Delivery::Submit {
+            url: "https://p.example/c".into(),
+            session_from_link: false
+        }
+    );
+    assert!(!ok(&submit(r#","session_from_link":false"#)).session_from_link());
+    assert!(!ok(&submit(r#","session_from_link":null"#)).session_from_link());
+    assert!(ok(&submit(r#","session_from_link":true"#)).session_from_link());
+    for bad in [r#""true""#, "1", "[]", "{}"] {
+        assert_eq!(
+            err(&submit(&format!(r#","session_from_link":{bad}"#))),
+            (
+                "delivery.session_from_link".to_string(),
+                ConfigProblem::WrongType {
+                    expected: JsonKind::Bool
+                }
+            ),
+            "{bad}"
+        );
+    }
+    assert_eq!(
+        err(&submit(r#","sessionFromLink":true"#)).0,
+        "delivery.sessionFromLink"
+    );
+    // Only `submit` uses a session: elsewhere the key is accepted and means nothing.
+    let c = ok(&with(
+        r#""delivery":{"mode":"post_message","session_from_link":true},"allowed_origins":["https://portal.example.com"]"#,
+    ));
+    assert_eq!(c.delivery, Delivery::PostMessage);
+    assert!(!c.session_from_link());
+}
+
+/// Issue 18, finding 5: a link must not choose whose platform account receives the token. By
+/// default a `#session=` is dropped (and listed as ignored); only a deployment that sets
+/// `delivery.session_from_link` reads it (and then confirms the account before Connect).
+#[wasm_bindgen_test(unsupported = test)]
+fn a_session_in_the_link_is_ignored_unless_the_deployment_takes_it() {
+    let link = "#session=attacker-session&org=acme.okta.com&lang=de";
+    let deployments = [
+        r#""delivery":{"mode":"submit","submit_url":"https://p.example/c"}"#,
+        r#""delivery":{"mode":"submit","submit_url":"https://p.example/c","session_from_link":false}"#,
+        r#""delivery":{"mode":"post_message"},"allowed_origins":["https://portal.example.com"]"#,
+        r#""delivery":{"mode":"post_message","session_from_link":true},"allowed_origins":["https://portal.example.com"]"#,
+        "",
+    ];
+    for d in deployments {
+        let f = fragment::parse(link, &ok(&with(d)));
+        assert_eq!(f.session, None, "{d}");
+        assert_eq!(f.ignored, vec!["session".to_string()], "{d}");
+        // The rest of the link still counts.
+        assert_eq!(f.org.as_deref(), Some("acme.okta.com"));
+        assert_eq!(f.lang, Some(Lang::De));
+    }
+    let f = fragment::parse(link, &deployment());
+    assert_eq!(f.session.as_deref(), Some("attacker-session"));
+    assert!(f.ignored.is_empty());
+    // Without a session in the link nothing is listed.
+    let f = fragment::parse("#org=acme.okta.com", &ok(&with("")));
+    assert!(f.ignored.is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// The platform's answer naming the account a `submit` session belongs to
+
+fn account(status: u16, ct: Option<&str>, body: &str) -> Result<String, RecipientProblem> {
+    recipient::account_name(status, ct, body, &SerdeJson)
+}
+
+const JSON: Option<&str> = Some("application/json; charset=utf-8");
+
+#[wasm_bindgen_test(unsupported = test)]
+fn the_recipient_account_is_read_from_the_platforms_answer() {
+    let named = |name: &str| {
+        account(
+            200,
+            JSON,
+            &serde_json::json!({ "account": { "name": name } }).to_string(),
+        )
+    };
+    assert_eq!(
+        named("Example Corp (workspace 42)"),
+        Ok("Example Corp (workspace 42)".into())
+    );
+    // Other members are ignored; vendor JSON types count as JSON.
+    assert_eq!(
+        account(
+            200,
+            Some("application/vnd.platform+json"),
+            r#"{"account":{"id":42,"name":"Acme","plan":"pro"},"user":{"name":"x"}}"#
+        ),
+        Ok("Acme".into())
+    );
+    // Hostile names: markup stays text (the page shows it as a text node); controls,
+    // bidirectional overrides and invisible characters go; white space is collapsed.
+    assert_eq!(
+        named("<img src=x onerror=alert(1)>"),
+        Ok("<img src=x onerror=alert(1)>".into())
+    );
+    assert_eq!(
+        named("Acme\u{202e}moc.live\u{202c}"),
+        Ok("Acmemoc.live".into())
+    );
+    assert_eq!(
+        named("  Ac\u{200b}me\u{feff}\n\t  Corp\u{0007}  "),
+        Ok("Acme Corp".into())
+    );
+    assert_eq!(named("Ünïcödé 会社 شركة"), Ok("Ünïcödé 会社 شركة".into()));
+    // Too long is refused, not cut (a cut could hide what tells accounts apart).
+    let long = "a".repeat(MAX_ACCOUNT_NAME_CHARS);
+    assert_eq!(named(&long), Ok(long.clone()));
+    assert_eq!(
+        named(&format!("{long}b")),
+        Err(RecipientProblem::Unreadable)
+    );
+    assert_eq!(
+        named(&format!("Acme{}(attacker)", " ".repeat(500))),
+        Ok("Acme (attacker)".into())
+    );
+    // Nothing left is nothing.
+    for empty in ["", "   ", "\u{200b}\u{202e}", "\n\u{0000}"] {
+        assert_eq!(named(empty), Err(RecipientProblem::Unreadable), "{empty:?}");
+    }
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn anything_but_a_named_account_keeps_connect_disabled() {
+    use RecipientProblem::*;
+    let cases: Vec<(u16, Option<&str>, String, RecipientProblem)> = vec![
+        (
+            401,
+            JSON,
+            r#"{"error":"invalid session"}"#.into(),
+            Status(401),
+        ),
+        (
+            403,
+            JSON,
+            r#"{"account":{"name":"Acme"}}"#.into(),
+            Status(403),
+        ),
+        (500, Some("text/html"), "<h1>oops</h1>".into(), Status(500)),
+        (204, None, String::new(), Status(204)),
+        (
+            201,
+            JSON,
+            r#"{"account":{"name":"Acme"}}"#.into(),
+            Status(201),
+        ),
+        (302, None, String::new(), Status(302)),
+        (0, None, String::new(), Status(0)),
+        (
+            200,
+            Some("text/html"),
+            r#"{"account":{"name":"Acme"}}"#.into(),
+            Unreadable,
+        ),
+        (
+            200,
+            None,
+            r#"{"account":{"name":"Acme"}}"#.into(),
+            Unreadable,
+        ),
+        (200, JSON, "<html>".into(), Unreadable),
+        (200, JSON, String::new(), Unreadable),
+        (
+            200,
+            JSON,
+            r#"{"account":{"name":"Acme"}"#.into(),
+            Unreadable,
+        ),
+        (200, JSON, r#"{"name":"Acme"}"#.into(), Unreadable),
+        (200, JSON, r#"{"account":"Acme"}"#.into(), Unreadable),
+        (200, JSON, r#"{"account":{"name":42}}"#.into(), Unreadable),
+        (200, JSON, r#"{"account":{"name":null}}"#.into(), Unreadable),
+        (
+            200,
+            JSON,
+            r#"{"account":{"name":["Acme"]}}"#.into(),
+            Unreadable,
+        ),
+        (
+            200,
+            JSON,
+            r#"{"account":{"name":{"text":"Acme"}}}"#.into(),
+            Unreadable,
+        ),
+        (
+            200,
+            JSON,
+            r#"[{"account":{"name":"Acme"}}]"#.into(),
+            Unreadable,
+        ),
+        (200, JSON, r#""Acme""#.into(), Unreadable),
+        // Two accounts, or two names: none.
+        (
+            200,
+            JSON,
+            r#"{"account":{"name":"Acme"},"account":{"name":"Evil"}}"#.into(),
+            Unreadable,
+        ),
+        (
+            200,
+            JSON,
+            r#"{"account":{"name":"Acme","name":"Evil"}}"#.into(),
+            Unreadable,
+        ),
+        // Too big, too deep.
+        (
+            200,
+            JSON,
+            format!(
+                r#"{{"account":{{"name":"Acme"}},"pad":"{}"}}"#,
+                "x".repeat(17_000)
+            ),
+            Unreadable,
+        ),
+        (
+            200,
+            JSON,
+            format!(
+                r#"{{"account":{{"name":"Acme"}},"deep":{}{}}}"#,
+                "[".repeat(200),
+                "]".repeat(200)
+            ),
+            Unreadable,
+        ),
+    ];
+    for (status, ct, body, want) in cases {
+        assert_eq!(
+            account(status, ct, &body),
+            Err(want),
+            "{status} {ct:?} {}",
+            body.chars().take(80).collect::<String>()
+        );
+    }
+    assert_eq!(Status(401).code(), "status");
+    assert_eq!(Unreachable.code(), "unreachable");
+    assert_eq!(Unreadable.code(), "unreadable");
 }
 
 #[wasm_bindgen_test(unsupported = test)]
@@ -746,6 +1004,15 @@ mod properties {
         })
     }
 
+    /// Not a control, bidirectional, zero-width or white-space character other than a space.
+    fn shown_plainly(c: char) -> bool {
+        let hidden = matches!(
+            c,
+            '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}'
+        );
+        !c.is_control() && !hidden && (c == ' ' || !c.is_whitespace())
+    }
+
     proptest! {
         #[test]
         fn config_never_panics_on_text(text in ".{0,300}") {
@@ -757,6 +1024,32 @@ mod properties {
             if let Err(e) = config(&v.to_string()) {
                 let _ = (e.to_string(), e.problem.code());
                 prop_assert!(e.key.len() <= 128);
+            }
+        }
+
+        /// Whatever the platform answers, a name shown is bounded plain text.
+        #[test]
+        fn a_recipient_name_is_bounded_plain_text(
+            status in prop_oneof![Just(200u16), any::<u16>()],
+            ct in prop::option::of(prop_oneof![Just("application/json".to_string()), ".{0,30}"]),
+            name in prop_oneof![".{0,200}", "[ a-zA-Z\u{200b}-\u{200f}\u{202a}-\u{202e}\u{2066}-\u{2069}\t\n]{0,160}"],
+            shape in 0u8..4,
+            text in ".{0,200}",
+        ) {
+            let body = match shape {
+                0 => serde_json::json!({ "account": { "name": name } }).to_string(),
+                1 => serde_json::json!({ "account": { "name": name, "id": 1 }, "x": [name] }).to_string(),
+                2 => serde_json::json!({ "account": name }).to_string(),
+                _ => text,
+            };
+            if let Ok(n) = recipient::account_name(status, ct.as_deref(), &body, &SerdeJson) {
+                prop_assert_eq!(status, 200);
+                prop_assert!(!n.is_empty());
+                prop_assert!(n.chars().count() <= MAX_ACCOUNT_NAME_CHARS);
+                prop_assert_eq!(n.trim(), n.as_str());
+                prop_assert!(!n.contains("  "));
+                let plain = n.chars().all(shown_plainly);
+                prop_assert!(plain, "{:?}", n);
             }
         }
 

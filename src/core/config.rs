@@ -233,8 +233,16 @@ pub enum Delivery {
     /// The page only shows the result.
     #[default]
     None,
-    /// POST the connection as JSON to `url`.
-    Submit { url: String },
+    /// POST the connection as JSON to `url`, with the platform's session as the bearer.
+    Submit {
+        url: String,
+        /// `delivery.session_from_link`: whether a `#session=` in the page's URL is honoured
+        /// (default `false`: the session comes only from the embedding host's `session`
+        /// message, from an allowed origin). A session from the link decides whose platform
+        /// account receives the token, so the page then first asks the platform which account
+        /// that is (`GET url` with the session) and shows it before Connect.
+        session_from_link: bool,
+    },
     /// `postMessage` to the parent or opener, with a target origin from `allowed_origins`.
     PostMessage,
     /// Navigate to `url` (its origin is in `allowed_origins`) with a non-secret status.
@@ -380,6 +388,19 @@ impl Config {
         normalize_origin(origin).is_some_and(|o| self.allowed_origins.contains(&o))
     }
 
+    /// Whether a `#session=` in the page's URL is honoured (`submit` delivery with
+    /// `delivery.session_from_link: true`); otherwise only the embedding host's `session`
+    /// message sets the session.
+    pub fn session_from_link(&self) -> bool {
+        matches!(
+            self.delivery,
+            Delivery::Submit {
+                session_from_link: true,
+                ..
+            }
+        )
+    }
+
     /// Whether the page speaks `lang` in this deployment.
     pub fn language_allowed(&self, lang: Lang) -> bool {
         self.languages.contains(&lang)
@@ -393,6 +414,7 @@ enum Shape {
     Text,
     Texts,
     Number,
+    Bool,
     Object(&'static [(&'static str, Shape)]),
 }
 
@@ -403,6 +425,7 @@ const SHAPE: &[(&str, Shape)] = &[
             ("mode", Shape::Text),
             ("submit_url", Shape::Text),
             ("redirect_url", Shape::Text),
+            ("session_from_link", Shape::Bool),
         ]),
     ),
     (
@@ -482,7 +505,9 @@ fn check_shape(
         };
         let path = join(prefix, name);
         let expected = match (shape, v) {
-            (Shape::Text, JsonValue::String(_)) | (Shape::Number, JsonValue::Number(_)) => continue,
+            (Shape::Text, JsonValue::String(_))
+            | (Shape::Number, JsonValue::Number(_))
+            | (Shape::Bool, JsonValue::Bool(_)) => continue,
             (Shape::Object(inner), _) => {
                 check_shape(v, inner, &path)?;
                 continue;
@@ -506,6 +531,7 @@ fn check_shape(
             (Shape::Text, _) => JsonKind::String,
             (Shape::Texts, _) => JsonKind::Array,
             (Shape::Number, _) => JsonKind::Integer,
+            (Shape::Bool, _) => JsonKind::Bool,
         };
         return Err(ConfigError::new(
             &path,
@@ -720,6 +746,11 @@ fn validate_delivery(
         DeliveryMode::PostMessage => Delivery::PostMessage,
         DeliveryMode::Submit => Delivery::Submit {
             url: submit.ok_or_else(|| needed(SUBMIT))?,
+            // Read for every mode (the shape is checked), used only by `submit`.
+            session_from_link: matches!(
+                member(d, "session_from_link"),
+                Some(JsonValue::Bool(true))
+            ),
         },
         DeliveryMode::Redirect => Delivery::Redirect {
             url: redirect.ok_or_else(|| needed(REDIRECT))?,

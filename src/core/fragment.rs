@@ -8,7 +8,9 @@
 //!
 //! Keys that would change where a secret is sent (`proxy`, `submit_url`, `redirect_url`,
 //! `allowed_origins`, `target_origin`, …) or that would put a secret in the URL (`token`) are
-//! never honoured: they are listed in `ignored` so the page can warn.
+//! never honoured: they are listed in `ignored` so the page can warn. So is `session`, unless
+//! the deployment sets `delivery.session_from_link` (a session decides whose platform account
+//! receives the token; by default only the embedding host's `session` message sets it).
 
 use std::fmt;
 
@@ -230,12 +232,20 @@ fn list_key(list: &mut Vec<String>, key: &str) {
     }
 }
 
-/// Read the fragment (with or without its leading `#`) against the deployment's config.
+/// Read the fragment (with or without its leading `#`) against the deployment's config. A
+/// `session` is kept only when the deployment takes it from the link
+/// ([`Config::session_from_link`]); otherwise it is dropped and listed in `ignored`: a link
+/// must not choose whose platform account receives the token.
 pub fn parse(fragment: &str, config: &Config) -> Fragment {
-    parse_with(fragment, &config.languages)
+    let mut out = parse_with(fragment, &config.languages);
+    if !config.session_from_link() && out.session.take().is_some() {
+        list_key(&mut out.ignored, FragmentKey::Session.code());
+    }
+    out
 }
 
-/// Read the fragment, allowing the languages `languages` (all when empty).
+/// Read the fragment, allowing the languages `languages` (all when empty). Keeps a `session`
+/// whatever the deployment says ([`parse`] applies that).
 pub fn parse_with(fragment: &str, languages: &[Lang]) -> Fragment {
     let mut s = fragment.strip_prefix('#').unwrap_or(fragment);
     if s.len() > MAX_FRAGMENT {

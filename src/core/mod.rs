@@ -14,5 +14,6 @@ pub mod org_url;
 pub mod outcome;
 pub mod plan;
 pub mod protocol;
+pub mod recipient;
 pub mod text;
 pub mod token;

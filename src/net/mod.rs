@@ -315,6 +315,37 @@ pub async fn post_json(
     Ok(response.status())
 }
 
+/// GET `url` with a bearer credential, for the platform's answer naming the account a `submit`
+/// session belongs to: its status, content type and body (read bounded to `max` bytes).
+pub async fn get_with_bearer(
+    url: &str,
+    bearer: &str,
+    timeout_ms: u32,
+    max: usize,
+) -> Result<(u16, Option<String>, String), FetchFailure> {
+    let timeout = AbortSignal::timeout_with_u32(timeout_ms.max(1));
+    let failure = || {
+        if timeout.aborted() {
+            FetchFailure::TimedOut
+        } else {
+            FetchFailure::Unreachable
+        }
+    };
+    let response = request(Method::GET, url, Target::Remote)
+        .header("Accept", "application/json")
+        .header("Authorization", &format!("Bearer {bearer}"))
+        .abort_signal(Some(&timeout))
+        .send()
+        .await
+        .map_err(|_| failure())?;
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.chars().take(256).collect());
+    let body = read_bounded(&response, max).await?;
+    Ok((response.status(), content_type, body))
+}
+
 /// Milliseconds since the epoch, from the browser clock.
 pub fn now_ms() -> u64 {
     js_sys::Date::now() as u64

@@ -14,6 +14,7 @@ use crate::core::diagnosis::{Field, Report};
 use crate::core::outcome::Transport;
 use crate::core::plan::{Check, DataKind, Stage, Step};
 use crate::core::protocol::{Body, Connection, Inbound, Message};
+use crate::core::recipient::{self, RecipientProblem};
 use crate::core::{org_url, token};
 use crate::i18n::{Lang, Texts};
 use crate::net::{self, BrowserJson, Cancel, FetchFailure};
@@ -35,6 +36,94 @@ pub enum Phase {
     Delivering(Arc<Report>),
     /// Delivered; the token is gone from memory and the DOM.
     Delivered,
+}
+
+/// Whose platform account a `submit` connection goes to (issue 18, finding 5). A session from
+/// the page's URL could have been written by anyone, so the platform is asked which account it
+/// belongs to, and Connect waits for the answer.
+#[derive(Clone, Debug, PartialEq)]
+enum Recipient {
+    /// Nothing to confirm: no `submit`, no session, or the session came from the embedding
+    /// host (an allowed origin) by its `session` message.
+    NotNeeded,
+    /// Asking the platform (`GET submit_url` with the session).
+    Checking,
+    /// The account the platform named, as plain text.
+    Confirmed(String),
+    /// The platform did not name one: Connect stays disabled.
+    Failed(RecipientProblem),
+}
+
+impl Recipient {
+    /// Whether Connect may deliver now.
+    fn allows_connect(&self) -> bool {
+        matches!(self, Recipient::NotNeeded | Recipient::Confirmed(_))
+    }
+}
+
+/// Ask the platform which account `session` belongs to.
+async fn fetch_recipient(url: &str, session: &str, timeout_ms: u32) -> Recipient {
+    match net::get_with_bearer(url, session, timeout_ms, recipient::MAX_ANSWER_BYTES).await {
+        Ok((status, content_type, body)) => {
+            match recipient::account_name(status, content_type.as_deref(), &body, &BrowserJson) {
+                Ok(name) => Recipient::Confirmed(name),
+                Err(problem) => Recipient::Failed(problem),
+            }
+        }
+        Err(FetchFailure::TooLarge) => Recipient::Failed(RecipientProblem::Unreadable),
+        Err(_) => Recipient::Failed(RecipientProblem::Unreachable),
+    }
+}
+
+/// What the page knows of the account a `submit` connection goes to, next to Connect (nothing
+/// when there is nothing to confirm). The account's name is the platform's, shown as text.
+#[component]
+fn RecipientNote(texts: Texts, to: Recipient, partner: Option<String>) -> impl IntoView {
+    let t = texts;
+    match to {
+        Recipient::NotNeeded => None,
+        Recipient::Checking => Some(
+            view! {
+                <div id="recipient" class="recipient">
+                    <p class="hint">{t.t("delivery.recipient_checking")}</p>
+                </div>
+            }
+            .into_any(),
+        ),
+        Recipient::Confirmed(account) => {
+            let text = match &partner {
+                Some(p) => t.f(
+                    "delivery.recipient_partner",
+                    &[("account", &account), ("partner", p)],
+                ),
+                None => t.f("delivery.recipient", &[("account", &account)]),
+            };
+            Some(view! { <div id="recipient" class="recipient"><p>{text}</p></div> }.into_any())
+        }
+        Recipient::Failed(problem) => {
+            let what = match problem {
+                RecipientProblem::Status(status) => t.f(
+                    "delivery.recipient_error_status",
+                    &[("status", &status.to_string())],
+                ),
+                RecipientProblem::Unreachable => t.t("delivery.recipient_error_unreachable"),
+                RecipientProblem::Unreadable => t.t("delivery.recipient_error_unreadable"),
+            };
+            let todo = match &partner {
+                Some(p) => t.f("delivery.recipient_action_partner", &[("partner", p)]),
+                None => t.t("delivery.recipient_action"),
+            };
+            Some(
+                view! {
+                    <div id="recipient" class="recipient" role="alert">
+                        <p class="field-error">{what}</p>
+                        <p class="hint">{todo}</p>
+                    </div>
+                }
+                .into_any(),
+            )
+        }
+    }
 }
 
 /// Which role advice fits what the deployment requires.
@@ -144,7 +233,25 @@ pub fn App(
     let phase = RwSignal::new(Phase::Idle);
     // The host's session for `submit` (empty: none), and why the last delivery failed, in the
     // words shown with the retry (empty: it did not fail).
+    // A session in the fragment is there only when the deployment takes it from the link
+    // (`delivery.session_from_link`); the account it belongs to is then confirmed first.
     let session = RwSignal::new(boot.fragment.session.clone().unwrap_or_default());
+    let recipient = RwSignal::new(Recipient::NotNeeded);
+    if let (Delivery::Submit { url, .. }, Some(from_link)) =
+        (&boot.config.delivery, boot.fragment.session.clone())
+    {
+        recipient.set(Recipient::Checking);
+        let url = url.clone();
+        let timeout = boot.config.timeout_ms;
+        spawn_local(async move {
+            let found = fetch_recipient(&url, &from_link, timeout).await;
+            // A session from the host replaced it meanwhile: that one needs no confirmation.
+            // (The page may also have been mounted again, in another language, meanwhile.)
+            if recipient.try_get_untracked() == Some(Recipient::Checking) {
+                let _ = recipient.try_set(found);
+            }
+        });
+    }
     let delivery_error = RwSignal::new(String::new());
     let cancel = StoredValue::new_local(None::<Rc<Cancel>>);
     let embed = Embed::new(&boot.config);
@@ -278,7 +385,12 @@ pub fn App(
                     finish();
                     let _ = window().location().assign(&target);
                 }
-                Delivery::Submit { url } => {
+                Delivery::Submit { url, .. } => {
+                    // Never to an account the platform has not named (a session from a link).
+                    if !recipient.get_untracked().allows_connect() {
+                        phase.set(Phase::Finished(report.clone()));
+                        return;
+                    }
                     let connection = Connection::new(token.secret(), verified);
                     let body = net::to_js(&connection)
                         .ok()
@@ -351,7 +463,11 @@ pub fn App(
 
     if embed.active() {
         embed.listen(move |msg| match msg {
-            Inbound::Session(s) => session.set(s),
+            // From an allowed origin and the embedding window: the host chose the account.
+            Inbound::Session(s) => {
+                session.set(s);
+                recipient.set(Recipient::NotNeeded);
+            }
             Inbound::Theme(theme) => {
                 if let Some(html) = document().document_element() {
                     let _ = match theme {
@@ -406,6 +522,8 @@ pub fn App(
                 delivery_error=delivery_error
                 partner=partner
                 delivers=delivers
+                recipient=recipient
+                submits=matches!(boot.config.delivery, Delivery::Submit { .. })
                 embedded=embed.active()
                 embed=embed
                 deliver=deliver
@@ -558,6 +676,9 @@ fn ResultRegion(
     delivery_error: RwSignal<String>,
     partner: Option<String>,
     delivers: bool,
+    /// The account a `submit` connection goes to, when it must be confirmed first.
+    recipient: RwSignal<Recipient>,
+    submits: bool,
     embedded: bool,
     embed: Embed,
     deliver: impl Fn() + Clone + 'static,
@@ -625,7 +746,18 @@ fn ResultRegion(
             };
             let busy = t.t("delivery.connecting");
             let deliver = (*deliver).clone();
+            let to = Memo::new(move |_| {
+                if submits {
+                    recipient.get()
+                } else {
+                    Recipient::NotNeeded
+                }
+            });
+            let blocked = move || delivering.get() || !to.with(Recipient::allows_connect);
+            let t = t.clone();
+            let partner = partner.clone();
             view! {
+                {move || view! { <RecipientNote texts=t.clone() to=to.get() partner=partner.clone() /> }}
                 {move || {
                     let error = delivery_error.get();
                     (!error.is_empty())
@@ -635,9 +767,12 @@ fn ResultRegion(
                     <button
                         type="button"
                         class="primary"
-                        aria-disabled=move || if delivering.get() { "true" } else { "false" }
+                        aria-disabled=move || if blocked() { "true" } else { "false" }
+                        aria-describedby=move || {
+                            (!matches!(to.get(), Recipient::NotNeeded)).then_some("recipient")
+                        }
                         on:click=move |_| {
-                            if !delivering.get_untracked() {
+                            if !blocked() {
                                 deliver()
                             }
                         }

@@ -166,7 +166,7 @@ async function startBaseline() {
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ proxy: '/okta/{host}{path}', required: ['users'] }));
   precompressInto(dir);
   const svc = await startService(PROXY_BIN, [
-    '--listen', '127.0.0.1:0', '--serve-dist', dir, '--rate-limit-per-minute', '0', '--quiet',
+    '--listen', '127.0.0.1:0', '--serve-dist', dir, '--rate-limit-per-minute', '0', '--max-connections-per-client', '2048', '--max-connections', '2048', '--quiet',
   ], { name: 'okta-proxy (baseline)' });
   track(svc);
   cleanups.push(once(() => svc.stop()));
@@ -571,7 +571,7 @@ async function runNodeLoad(url, origin, { connections, seconds }) {
 
 async function proxyLoad() {
   const wrk = ensureWrk();
-  const stack = await startStack({ simArgs: ['--quiet'], proxyArgs: ['--rate-limit-per-minute', '0', '--quiet'] });
+  const stack = await startStack({ simArgs: ['--quiet'], proxyArgs: ['--rate-limit-per-minute', '0', '--max-connections-per-client', '2048', '--max-connections', '2048', '--quiet'] });
   track(stack.proxy, stack.sim);
   const stop = once(() => stack.stop());
   cleanups.push(stop);
@@ -726,7 +726,7 @@ function report({ when, m, chromium, size, loads, check, keys, load, elapsed }) 
   p('## 5. The proxy under load');
   p();
   p(`\`GET /okta/${ORG}/api/v1/users/me\` with the super-admin token (\`Authorization: SSWS …\`) and`);
-  p('the proxy\'s own `Origin`, on loopback, through okta-proxy (`--rate-limit-per-minute 0 --quiet`,');
+  p('the proxy\'s own `Origin`, on loopback, through okta-proxy (`--rate-limit-per-minute 0 --max-connections-per-client 2048 --max-connections 2048 --quiet`,');
   p('`--dev-upstream` to the simulator, `--quiet`, no added latency): every request is a full');
   p(`proxied upstream call. Tool: ${load.tool}${load.single.tool === 'wrk' ? `; \`wrk -t2 -c${LOAD_CONNECTIONS} -d${LOAD_SECONDS}s --timeout 10s --latency\` and \`wrk -t1 -c1 -d5s --latency\` (headers from a \`-s\` Lua script, so the token is in no command line)` : ''}. The`);
   p(`load generator shares the ${m.cores} cores with the proxy and the simulator.`);

@@ -5,7 +5,9 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { startStack, launchBrowser, FIXTURES, leakAudit } from './harness.mjs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startStack, launchBrowser, FIXTURES, leakAudit, ROOT } from './harness.mjs';
 
 const SECRET = FIXTURES.orgs.find((o) => o.host === 'acme.okta.com').tokens.find((t) => t.kind === 'super_admin').token;
 
@@ -176,35 +178,82 @@ describe('post_message to an embedding portal', () => {
   });
 });
 
-describe('submit to the platform', () => {
+/** The platform's submit endpoint: answers GET (which account a session belongs to) and records POSTs. */
+function platformApi(accounts) {
+  return platform((req, res, body, posts) => {
+    const cors = { 'access-control-allow-origin': '*', 'access-control-allow-headers': 'authorization, content-type', 'access-control-allow-methods': 'GET, POST' };
+    if (req.method === 'OPTIONS') { res.writeHead(204, cors); return res.end(); }
+    if (req.method === 'GET') {
+      (posts.gets ??= []).push({ auth: req.headers.authorization, referer: req.headers.referer });
+      const answer = accounts[req.headers.authorization ?? ''] ?? { status: 401, type: 'application/json', body: '{"error":"invalid session"}' };
+      // `cors: false`: an answer the browser does not let the page read (a failed fetch).
+      res.writeHead(answer.status, { ...(answer.cors === false ? {} : cors), 'content-type': answer.type });
+      return res.end(answer.body);
+    }
+    posts.push({ auth: req.headers.authorization, body, referer: req.headers.referer });
+    const fail = posts.length === 1;
+    res.writeHead(fail ? 503 : 201, { ...cors, 'content-type': 'application/json' });
+    res.end(fail ? '{"error":"try later"}' : '{"ok":true}');
+  });
+}
+
+const AXE = readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
+
+/** axe-core's WCAG A/AA violations in the page (as in a11y.test.mjs). */
+async function axeViolations(page) {
+  await page.evaluate(AXE);
+  return page.evaluate(async () => {
+    const r = await window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] });
+    return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+}
+
+const account = (name) => ({ status: 200, type: 'application/json', body: JSON.stringify({ account: { name } }) });
+
+describe('submit to the platform, with the session from the link (delivery.session_from_link)', () => {
   let stack, api;
   before(async () => {
-    api = await platform((req, res, body, posts) => {
-      const cors = { 'access-control-allow-origin': '*', 'access-control-allow-headers': 'authorization, content-type', 'access-control-allow-methods': 'POST' };
-      if (req.method === 'OPTIONS') { res.writeHead(204, cors); return res.end(); }
-      posts.push({ auth: req.headers.authorization, body, referer: req.headers.referer });
-      const fail = posts.length === 1;
-      res.writeHead(fail ? 503 : 201, { ...cors, 'content-type': 'application/json' });
-      res.end(fail ? '{"error":"try later"}' : '{"ok":true}');
+    api = await platformApi({
+      'Bearer sess-abc': account('Example Corp (workspace 42)'),
+      'Bearer sess-hostile': account('<img src=x onerror="window.__pwned=1">\u202e\u200b  Evil'),
+      'Bearer sess-html': { status: 200, type: 'text/html', body: '<h1>Sign in</h1>' },
+      'Bearer sess-unreadable': { ...account('Example Corp'), cors: false },
     });
-    stack = await startStack({ config: { delivery: { mode: 'submit', submit_url: `${api.url}/connections` } } });
+    stack = await startStack({
+      config: { delivery: { mode: 'submit', submit_url: `${api.url}/connections`, session_from_link: true }, partner: { name: 'Example Platform' } },
+    });
   });
   after(async () => { await stack?.stop(); await api?.close(); });
 
-  test('POSTs the connection with the session as bearer, shows an error, retries, then is done', async () => {
+  /** Open the page with `fragment`, check the demo super admin, and wait for the result. */
+  async function verified(fragment) {
     const context = await browser.newContext();
     const page = await context.newPage();
     const consoleLines = [];
     const requests = [];
     page.on('console', (m) => consoleLines.push(m.text()));
     page.on('request', (r) => requests.push({ url: r.url(), method: r.method(), headers: r.headers() }));
-    await page.goto(`${stack.pageUrl}#session=sess-abc&org=acme.okta.com`);
+    await page.goto(`${stack.pageUrl}${fragment}`);
     await page.getByLabel('API token', { exact: true }).fill(SECRET);
     await page.getByRole('button', { name: 'Check connection' }).click();
     await page.getByText('Connection verified').first().waitFor();
-    await page.getByRole('button', { name: 'Finish connecting' }).click();
+    return { context, page, consoleLines, requests };
+  }
+
+  test('shows the account the platform names before Connect; POSTs with the session as bearer, shows an error, retries, then is done', async () => {
+    const { context, page, consoleLines, requests } = await verified('#session=sess-abc&org=acme.okta.com');
+    const connect = page.getByRole('button', { name: 'Connect to Example Platform' });
+    // The account comes from the platform (GET submit_url with the session), never from the link.
+    const about = page.locator('#recipient');
+    await about.getByText('This connection will be added to Example Corp (workspace 42) at Example Platform.').waitFor();
+    assert.equal(await connect.getAttribute('aria-disabled'), 'false');
+    assert.equal(await connect.getAttribute('aria-describedby'), 'recipient');
+    assert.deepEqual(await axeViolations(page), []);
+    assert.deepEqual(api.posts.gets.map((g) => g.auth), ['Bearer sess-abc']);
+    assert.ok(!api.posts.gets[0].referer, 'Referer sent to the platform');
+    await connect.click();
     await page.getByText(/could not be saved \(HTTP 503\)/).waitFor();
-    await page.getByRole('button', { name: 'Finish connecting' }).click();
+    await connect.click();
     await page.getByRole('heading', { name: 'Connected' }).waitFor();
     assert.equal(api.posts.length, 2);
     const sent = JSON.parse(api.posts[1].body);
@@ -218,6 +267,103 @@ describe('submit to the platform', () => {
     const leaks = await leakAudit(page, { console: consoleLines, requests, pageErrors: [] }, SECRET, { services: [stack.proxy, stack.sim] });
     assert.deepEqual(leaks, []);
     for (const r of requests) if (!r.url.startsWith(api.url)) assert.equal(r.method, 'GET', r.url);
+    await context.close();
+  });
+
+  test('a platform that does not confirm the account keeps Connect disabled and says what to do', async () => {
+    for (const [session, why] of [
+      ['sess-expired', /\(HTTP 401\)/],
+      ['sess-html', /the answer did not name one/],
+      ['sess-unreadable', /there was no answer/],
+    ]) {
+      const posts = api.posts.length;
+      const { context, page } = await verified(`#session=${session}&org=acme.okta.com`);
+      const about = page.locator('#recipient');
+      await about.getByText(why).waitFor();
+      assert.match(await about.innerText(), /Could not confirm which account this connection would be added to/);
+      assert.match(await about.innerText(), /Open the link again from Example Platform\./);
+      const connect = page.getByRole('button', { name: 'Connect to Example Platform' });
+      assert.equal(await connect.getAttribute('aria-disabled'), 'true');
+      assert.equal(await connect.getAttribute('aria-describedby'), 'recipient');
+      assert.deepEqual(await axeViolations(page), []);
+      await connect.click({ force: true });
+      await page.waitForTimeout(300);
+      assert.equal(api.posts.length, posts, `${session}: a POST left although the account was not confirmed`);
+      assert.equal(await page.getByRole('heading', { name: 'Connected' }).count(), 0);
+      await context.close();
+    }
+  });
+
+  test('a hostile account name is shown as plain text, without its invisible characters', async () => {
+    const { context, page } = await verified('#session=sess-hostile&org=acme.okta.com');
+    const about = page.locator('#recipient');
+    await about.getByText('This connection will be added to', { exact: false }).waitFor();
+    assert.equal(await about.innerText(), 'This connection will be added to <img src=x onerror="window.__pwned=1"> Evil at Example Platform.');
+    assert.equal(await page.locator('#recipient img').count(), 0);
+    assert.equal(await page.evaluate(() => window.__pwned), undefined);
+    await context.close();
+  });
+});
+
+describe('submit by default: the session only from the embedding host', () => {
+  let stack, api, portal, pageOrigin;
+  before(async () => {
+    api = await platformApi({});
+    // The portal frames the page with a session in the link, which the page must ignore, and
+    // hands over its own session by message after `ready`.
+    portal = await platform((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(`<!doctype html><html lang="en"><head><title>Partner portal</title></head><body>
+<iframe id="f" title="Connect your Okta organization" style="width:100%;height:50rem;border:0" src="${stack.pageUrl}#session=sess-link&org=acme.okta.com"></iframe>
+<script>
+addEventListener('message', (e) => {
+  if (e.origin !== ${JSON.stringify(pageOrigin)} || e.data?.source !== 'okta-link') return;
+  if (e.data.type === 'ready') e.source.postMessage({ source: 'okta-link-host', v: 1, type: 'session', session: 'sess-host' }, e.origin);
+});
+</script></body></html>`);
+    });
+    stack = await startStack({
+      config: { delivery: { mode: 'submit', submit_url: `${api.url}/connections` }, allowed_origins: [portal.url] },
+      allowOrigins: [portal.url],
+    });
+    pageOrigin = new URL(stack.pageUrl).origin;
+  });
+  after(async () => { await stack?.stop(); await portal?.close(); await api?.close(); });
+
+  test('a #session in the link is ignored; the session message from the allowed origin is used', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(portal.url);
+    const frame = page.frameLocator('#f');
+    await frame.getByLabel('API token', { exact: true }).fill(SECRET);
+    await frame.getByRole('button', { name: 'Check connection' }).click();
+    await frame.getByText('Connection verified').first().waitFor();
+    // The host chose the account: nothing to confirm.
+    assert.equal(await frame.locator('#recipient').count(), 0);
+    await frame.getByRole('button', { name: 'Finish connecting' }).click();
+    await frame.getByText(/could not be saved \(HTTP 503\)/).waitFor();
+    await frame.getByRole('button', { name: 'Finish connecting' }).click();
+    await frame.getByRole('heading', { name: 'Connected' }).waitFor();
+    assert.deepEqual(api.posts.map((p) => p.auth), ['Bearer sess-host', 'Bearer sess-host']);
+    assert.equal(api.posts.gets, undefined, 'no account lookup for a session from the host');
+    await context.close();
+  });
+
+  test('opened from a link alone, the #session is not used', async () => {
+    const posts = api.posts.length;
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${stack.pageUrl}#session=sess-link&org=acme.okta.com`);
+    await page.getByLabel('API token', { exact: true }).fill(SECRET);
+    await page.getByRole('button', { name: 'Check connection' }).click();
+    await page.getByText('Connection verified').first().waitFor();
+    assert.equal(await page.locator('#recipient').count(), 0);
+    await page.getByRole('button', { name: 'Finish connecting' }).click();
+    await page.getByRole('heading', { name: 'Connected' }).waitFor();
+    assert.equal(api.posts.length, posts + 1);
+    assert.equal(api.posts.at(-1).auth, undefined, 'the link\'s session was sent');
+    assert.equal(api.posts.gets, undefined);
+    assert.ok(!page.url().includes('sess-link'));
     await context.close();
   });
 });

@@ -41,7 +41,10 @@ function get(agent, base, path, withToken) {
 }
 
 test(`the proxy holds ${CHECKS} concurrent checks with bounded memory and no errors`, async () => {
-  const stack = await startStack({ simArgs: ['--quiet'], proxyArgs: ['--quiet', '--rate-limit-per-minute', '0'] });
+  const stack = await startStack({ simArgs: ['--quiet'], proxyArgs: ['--quiet', '--rate-limit-per-minute', '0',
+    // One client address opens up to 1000 connections here: lift the per-client and total caps
+    // (defaults 64 and 512) the way the rate limit is lifted.
+    '--max-connections-per-client', '2048', '--max-connections', '2048'] });
   const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
   try {
     const base = stack.proxy.url;

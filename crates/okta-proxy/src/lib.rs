@@ -10,6 +10,7 @@
 //! * [`target`], [`ip`], [`cors`], [`ratelimit`], [`headers`], [`static_files`]: pure rules.
 //! * [`resolve`]: DNS with every answer vetted; [`forward`]: the upstream client.
 //! * [`server`]: routing and the order of the checks; [`log`]: one line per request.
+//! * [`listener`]: accepting connections, their header-read and idle timeouts and caps.
 
 pub mod config;
 pub mod cors;
@@ -18,12 +19,15 @@ pub mod fault;
 pub mod forward;
 pub mod headers;
 pub mod ip;
+pub mod listener;
 pub mod log;
 pub mod ratelimit;
 pub mod resolve;
 pub mod server;
+pub mod shared_limit;
 pub mod static_files;
 pub mod target;
+pub mod telemetry;
 
 use std::path::Path;
 

@@ -5,13 +5,14 @@ use crate::config::Config;
 use crate::cors::{Cors, OriginCheck};
 use crate::error::{Code, ProxyError};
 use crate::fault::Fault;
-use crate::forward::{verify_custom_domain, DomainCache, Upstream, UpstreamResponse};
+use crate::forward::{verify_custom_domain, DomainCache, DomainStatus, Upstream, UpstreamResponse};
 use crate::headers::{HeaderSet, PageHeaderInputs};
 use crate::log::{Logger, RequestLog};
 use crate::ratelimit::RateLimiter;
 use crate::resolve::{Lookup, SystemLookup};
 use crate::static_files;
 use crate::target::{self, Endpoint, HostVerdict, MAX_TARGET_LEN};
+use crate::telemetry::{Outcome, Telemetry};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::request::Parts;
@@ -29,6 +30,15 @@ pub const MAX_HEADER_BYTES: usize = 16 * 1024;
 pub const MAX_AUTHORIZATION_BYTES: usize = 2048;
 /// Header on every response in development mode.
 pub const DEV_HEADER: &str = "x-okta-link-dev-upstream";
+/// Liveness: 200 while the server serves.
+pub const HEALTHZ: &str = "/healthz";
+/// Readiness: 200 when the upstream resolver (or, in development mode, the dev upstream) can be
+/// reached, 503 otherwise.
+pub const READYZ: &str = "/readyz";
+/// The name `/readyz` resolves (through the guarded resolver) to check DNS works.
+pub const READINESS_NAME: &str = "login.okta.com";
+/// How long a readiness check may take.
+pub const READINESS_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// What the server is built from, besides its configuration: swappable in tests.
 pub struct Deps {
@@ -37,31 +47,57 @@ pub struct Deps {
 }
 
 impl Deps {
-    /// The system resolver, and stderr unless `quiet`.
+    /// The system resolver, and readable lines on stderr unless `quiet`.
     pub fn system(quiet: bool) -> Self {
+        Self::system_as(quiet, crate::config::LogFormat::Text)
+    }
+
+    /// The system resolver, and `format` lines on stderr unless `quiet`.
+    pub fn system_as(quiet: bool, format: crate::config::LogFormat) -> Self {
         Deps {
             lookup: Arc::new(SystemLookup),
             logger: if quiet {
                 Logger::disabled()
             } else {
-                Logger::stderr()
+                Logger::stderr_as(format)
             },
         }
     }
 }
 
-/// A started server.
+/// A started server. Dropping it stops the server and closes every connection at once.
 pub struct Running {
     pub addr: SocketAddr,
     /// `http://127.0.0.1:PORT`
     pub url: String,
     task: Option<tokio::task::JoinHandle<()>>,
+    /// `true` asks the accept loop to stop (see [`crate::listener::serve`]).
+    stop: tokio::sync::watch::Sender<bool>,
+    /// Where `/metrics` is served (`--metrics-listen`).
+    pub metrics_addr: Option<SocketAddr>,
+    metrics_task: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Running {
     /// Serve until the server stops.
     pub async fn wait(mut self) {
         if let Some(t) = self.task.take() {
+            let _ = t.await;
+        }
+    }
+
+    /// Stop accepting, close idle connections, and wait up to `grace` for the requests in
+    /// flight to be answered; connections still open then are closed.
+    pub async fn shutdown(mut self, grace: Duration) {
+        let _ = self.stop.send(true);
+        if let Some(mut t) = self.task.take() {
+            if tokio::time::timeout(grace, &mut t).await.is_err() {
+                t.abort();
+                let _ = t.await;
+            }
+        }
+        if let Some(t) = self.metrics_task.take() {
+            t.abort();
             let _ = t.await;
         }
     }
@@ -72,7 +108,45 @@ impl Drop for Running {
         if let Some(t) = self.task.take() {
             t.abort();
         }
+        if let Some(t) = self.metrics_task.take() {
+            t.abort();
+        }
     }
+}
+
+/// Serve `GET /metrics` (Prometheus text format) on `listener` until `stop`.
+async fn serve_metrics(
+    listener: tokio::net::TcpListener,
+    telemetry: Telemetry,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let handle = telemetry.handle();
+    let router = Router::new().fallback(move |req: Request| {
+        let handle = handle.clone();
+        async move {
+            if req.uri().path() != "/metrics" {
+                return plain(StatusCode::NOT_FOUND, "not found\n");
+            }
+            if req.method() != Method::GET && req.method() != Method::HEAD {
+                return plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
+            }
+            let body = handle.map(|h| h.render()).unwrap_or_default();
+            let mut r = (StatusCode::OK, body).into_response();
+            let h = r.headers_mut();
+            h.insert(
+                "content-type",
+                HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+            );
+            h.insert("cache-control", HeaderValue::from_static("no-store"));
+            crate::error::make_inert(h);
+            r
+        }
+    });
+    let _ = axum::serve(listener, router)
+        .with_graceful_shutdown(async move {
+            let _ = stop.wait_for(|s| *s).await;
+        })
+        .await;
 }
 
 /// Bind and start serving in the background.
@@ -83,19 +157,51 @@ pub async fn start(cfg: Config, deps: Deps) -> Result<Running, String> {
     let addr = listener
         .local_addr()
         .map_err(|e| format!("cannot read the bound address: {e}"))?;
-    let app = Arc::new(App::new(cfg, deps, addr)?);
+    let metrics_listener = match cfg.metrics_listen {
+        None => None,
+        Some(m) => Some(
+            tokio::net::TcpListener::bind(m)
+                .await
+                .map_err(|e| format!("--metrics-listen: cannot listen on {m}: {e}"))?,
+        ),
+    };
+    let metrics_addr = match &metrics_listener {
+        None => None,
+        Some(l) => Some(
+            l.local_addr()
+                .map_err(|e| format!("cannot read the metrics address: {e}"))?,
+        ),
+    };
+    let limits = crate::listener::Limits::from_config(&cfg);
+    let telemetry = if metrics_listener.is_some() {
+        Telemetry::prometheus()
+    } else {
+        Telemetry::off()
+    };
+    let shared = match &cfg.rate_limit_redis {
+        Some(url) if cfg.rate_limit_per_minute > 0 => {
+            Some(crate::shared_limit::SharedLimiter::connect(url, cfg.rate_limit_per_minute).await?)
+        }
+        _ => None,
+    };
+    if shared.is_some() {
+        telemetry.rate_limit_shared(true);
+    }
+    let mut app = App::new(cfg, deps, addr, telemetry.clone())?;
+    app.shared = shared;
+    let app = Arc::new(app);
     let router = Router::new().fallback(handle).with_state(app);
-    let task = tokio::spawn(async move {
-        let _ = axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await;
-    });
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let metrics_task =
+        metrics_listener.map(|l| tokio::spawn(serve_metrics(l, telemetry, stopped.clone())));
+    let task = tokio::spawn(crate::listener::serve(listener, router, limits, stopped));
     Ok(Running {
         addr,
         url: format!("http://{addr}"),
         task: Some(task),
+        stop,
+        metrics_addr,
+        metrics_task,
     })
 }
 
@@ -141,6 +247,11 @@ impl PageState {
 }
 
 struct App {
+    telemetry: Telemetry,
+    /// The resolver's lookup, for `/readyz`.
+    lookup: Arc<dyn Lookup>,
+    /// `http://127.0.0.1:PORT` in development mode, for `/readyz`.
+    dev_upstream: Option<String>,
     prefix: String,
     cors: Cors,
     upstream: Upstream,
@@ -148,6 +259,10 @@ struct App {
     /// DEVELOPMENT ONLY (`--dev-fault`).
     fault: Option<Fault>,
     limiter: RateLimiter,
+    /// The buckets in Redis (`--rate-limit-redis`); `limiter` while Redis fails.
+    shared: Option<crate::shared_limit::SharedLimiter>,
+    /// Redis is failing (the last shared check failed).
+    shared_down: std::sync::atomic::AtomicBool,
     domains: DomainCache,
     logger: Logger,
     quiet: bool,
@@ -160,7 +275,8 @@ struct App {
 }
 
 impl App {
-    fn new(cfg: Config, deps: Deps, addr: SocketAddr) -> Result<App, String> {
+    fn new(cfg: Config, deps: Deps, addr: SocketAddr, telemetry: Telemetry) -> Result<App, String> {
+        let lookup = deps.lookup.clone();
         let upstream = Upstream::new(cfg.dev_upstream.clone(), cfg.timeout, deps.lookup)?;
         // The proxy's own origin (the page it serves) is always allowed.
         let mut origins = cfg.allow_origins.clone();
@@ -192,12 +308,17 @@ impl App {
             }
         };
         Ok(App {
+            telemetry,
+            lookup,
+            dev_upstream: cfg.dev_upstream.clone(),
             prefix: cfg.prefix,
             cors: Cors::new(origins),
             upstream,
             dev: cfg.dev_upstream.is_some(),
             fault: cfg.dev_fault.filter(|_| cfg.dev_upstream.is_some()),
             limiter: RateLimiter::new(cfg.rate_limit_per_minute),
+            shared: None,
+            shared_down: std::sync::atomic::AtomicBool::new(false),
             domains: DomainCache::default(),
             logger: deps.logger,
             quiet: cfg.quiet,
@@ -206,6 +327,69 @@ impl App {
             upstream_slots: tokio::sync::Semaphore::new(cfg.max_concurrent_upstream),
             page,
         })
+    }
+
+    /// Can the upstream be reached? In development mode: a TCP connection to the dev upstream;
+    /// otherwise: [`READINESS_NAME`] resolves, through the guarded resolver, to public
+    /// addresses.
+    async fn ready(&self) -> Result<(), String> {
+        let check = async {
+            match &self.dev_upstream {
+                Some(up) => {
+                    let hostport = up.trim_start_matches("http://");
+                    tokio::net::TcpStream::connect(hostport)
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| format!("the development upstream {up} is unreachable: {e}"))
+                }
+                None => crate::resolve::GuardedResolver::new(self.lookup.clone())
+                    .resolve_host(READINESS_NAME)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| format!("the upstream resolver fails: {e}")),
+            }
+        };
+        match tokio::time::timeout(READINESS_TIMEOUT, check).await {
+            Ok(r) => r,
+            Err(_) => Err("the upstream check did not finish in time".into()),
+        }
+    }
+
+    /// Take a token for `ip`: from the shared buckets when configured and answering, else from
+    /// this replica's own. Each change between the two is logged and in the metrics.
+    async fn rate_limit(&self, ip: IpAddr) -> Result<(), u64> {
+        use crate::shared_limit::Shared;
+        use std::sync::atomic::Ordering;
+        let Some(shared) = &self.shared else {
+            return self.limiter.check(ip, Instant::now());
+        };
+        match shared.check(ip).await {
+            Shared::Answer(v) => {
+                if self.shared_down.swap(false, Ordering::SeqCst) {
+                    self.logger.warn(
+                        "okta-proxy: rate limit: Redis answers again; the buckets are shared \
+                         across replicas again",
+                    );
+                    self.telemetry.rate_limit_shared(true);
+                }
+                v
+            }
+            Shared::Failed(why) => {
+                if !self.shared_down.swap(true, Ordering::SeqCst) {
+                    self.logger.warn(&format!(
+                        "okta-proxy: rate limit: Redis fails ({why}); falling back to a \
+                         per-replica limit until it answers again"
+                    ));
+                    self.telemetry.rate_limit_shared(false);
+                }
+                self.telemetry.rate_limit_fallback();
+                self.limiter.check(ip, Instant::now())
+            }
+            Shared::Skipped => {
+                self.telemetry.rate_limit_fallback();
+                self.limiter.check(ip, Instant::now())
+            }
+        }
     }
 
     /// What follows the prefix, if this is a proxy request.
@@ -225,14 +409,31 @@ async fn handle(
 ) -> Response {
     let started = Instant::now();
     let (parts, _body) = req.into_parts();
+    if parts.uri.scheme().is_none() && parts.uri.authority().is_none() {
+        // Health and readiness: no CORS, not logged, before the proxy and the page.
+        match parts.uri.path() {
+            HEALTHZ => return probe(&parts.method, Ok(())),
+            READYZ => {
+                let ready = if parts.method == Method::GET || parts.method == Method::HEAD {
+                    app.ready().await
+                } else {
+                    Ok(())
+                };
+                return probe(&parts.method, ready);
+            }
+            _ => {}
+        }
+    }
     let raw = parts
         .uri
         .path_and_query()
         .map(|p| p.as_str())
         .unwrap_or("/")
         .to_string();
+    let _in_flight = app.telemetry.in_flight();
     let mut log_host: Option<String> = None;
     let mut log_path = parts.uri.path().to_string();
+    let mut is_page = false;
     let mut res = if parts.uri.scheme().is_some() || parts.uri.authority().is_some() {
         // `GET http://elsewhere/ HTTP/1.1`: this is not an open HTTP proxy.
         ProxyError::new(
@@ -243,14 +444,24 @@ async fn handle(
     } else if let Some(rest) = app.proxy_rest(&raw) {
         proxy(&app, &parts, peer.ip(), rest, &mut log_host, &mut log_path).await
     } else {
+        is_page = true;
         page(&app, &parts).await
     };
+    let code = res.extensions().get::<Code>().copied();
+    app.telemetry.request(if is_page {
+        Outcome::Page
+    } else {
+        Outcome::of_proxy(code, parts.method == Method::OPTIONS)
+    });
     if app.dev {
         res.headers_mut()
             .insert(DEV_HEADER, HeaderValue::from_static("1"));
     }
     if !app.quiet {
-        let code = res.extensions().get::<Code>().copied();
+        let request_id = res
+            .headers()
+            .get("x-okta-request-id")
+            .and_then(|v| v.to_str().ok());
         app.logger.request(&RequestLog {
             client: peer.ip(),
             method: parts.method.as_str(),
@@ -259,6 +470,7 @@ async fn handle(
             status: res.status().as_u16(),
             duration: started.elapsed(),
             error: code.map(|c| c.code()),
+            request_id,
         });
     }
     res
@@ -364,7 +576,7 @@ async fn proxy_checked(
     }
     let preflight = parts.method == Method::OPTIONS;
     if !preflight {
-        if let Err(secs) = app.limiter.check(ip, Instant::now()) {
+        if let Err(secs) = app.rate_limit(ip).await {
             let mut e = ProxyError::new(
                 Code::RateLimited,
                 format!("too many requests from this client; retry in {secs} s"),
@@ -425,13 +637,33 @@ async fn proxy_checked(
     };
     let mut prefetched = None;
     if target.verdict == HostVerdict::CustomDomain {
-        prefetched =
-            verify_custom_domain(&app.upstream, &app.domains, &target.host, deadline).await?;
+        let hit = !matches!(
+            app.domains.get(&target.host, Instant::now()),
+            DomainStatus::Unknown
+        );
+        app.telemetry.well_known_cache(hit);
+        let t0 = Instant::now();
+        let checked =
+            verify_custom_domain(&app.upstream, &app.domains, &target.host, deadline).await;
+        if !hit {
+            let answered = match &checked {
+                Ok(_) => true,
+                // Refused after an answer that names no Okta org.
+                Err(e) => e.code == Code::TargetRefused,
+            };
+            app.telemetry.upstream_check(answered, t0.elapsed());
+        }
+        prefetched = checked?;
     }
     let up = match (target.endpoint, prefetched) {
-        (Endpoint::WellKnown, Some(r)) => r,
+        (Endpoint::WellKnown, Some(r)) => {
+            app.telemetry.upstream_class(r.status.as_u16());
+            r
+        }
         _ => {
-            app.upstream
+            let t0 = Instant::now();
+            let got = app
+                .upstream
                 .get(
                     &target.host,
                     &target.path_and_query(),
@@ -439,7 +671,14 @@ async fn proxy_checked(
                     deadline,
                     app.max_body,
                 )
-                .await?
+                .await;
+            match &got {
+                Ok(r) => app
+                    .telemetry
+                    .upstream_answer(r.status.as_u16(), t0.elapsed()),
+                Err(_) => app.telemetry.upstream_error(t0.elapsed()),
+            }
+            got?
         }
     };
     Ok(upstream_response(up))
@@ -467,6 +706,34 @@ fn upstream_response(up: UpstreamResponse) -> Response {
         okta_link::core::outcome::UPSTREAM_CONTENT_TYPE_HEADER,
         crate::forward::upstream_type_value(original.as_ref()),
     );
+    crate::error::make_inert(h);
+    res
+}
+
+/// The answer of `/healthz` and `/readyz`: JSON, inert, never cached.
+fn probe(method: &Method, state: Result<(), String>) -> Response {
+    let mut res = if method != Method::GET && method != Method::HEAD {
+        let mut r = plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
+        r.headers_mut()
+            .insert("allow", HeaderValue::from_static("GET, HEAD"));
+        r
+    } else {
+        let (status, body) = match state {
+            Ok(()) => (StatusCode::OK, serde_json::json!({ "status": "ok" })),
+            Err(reason) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                serde_json::json!({ "status": "unavailable", "reason": reason }),
+            ),
+        };
+        let mut r = (status, body.to_string()).into_response();
+        r.headers_mut().insert(
+            "content-type",
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        );
+        r
+    };
+    let h = res.headers_mut();
+    h.insert("cache-control", HeaderValue::from_static("no-store"));
     crate::error::make_inert(h);
     res
 }

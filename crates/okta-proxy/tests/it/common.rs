@@ -214,11 +214,19 @@ impl Harness {
 
 /// The proxy in development mode in front of the fake upstream.
 pub async fn harness(tweak: impl FnOnce(&mut Config)) -> Harness {
+    harness_log(okta_proxy::config::LogFormat::Text, tweak).await
+}
+
+/// [`harness`] with its log in `format`.
+pub async fn harness_log(
+    format: okta_proxy::config::LogFormat,
+    tweak: impl FnOnce(&mut Config),
+) -> Harness {
     let (up, rec) = fake_upstream().await;
     let mut cfg = base_config();
     cfg.dev_upstream = Some(format!("http://{up}"));
     tweak(&mut cfg);
-    let (logger, log) = Logger::memory();
+    let (logger, log) = Logger::memory_as(format);
     let proxy = start(
         cfg,
         Deps {

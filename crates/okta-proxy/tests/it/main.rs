@@ -2,6 +2,9 @@
 
 mod binary;
 mod common;
+mod connections;
 mod dns;
+mod operate;
 mod page;
 mod proxy;
+mod security;

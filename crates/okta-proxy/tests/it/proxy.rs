@@ -425,7 +425,14 @@ async fn rate_limiting_per_client() {
 
 #[tokio::test]
 async fn logs_never_contain_the_token() {
-    let h = harness(|c| c.rate_limit_per_minute = 5).await;
+    use okta_proxy::config::LogFormat;
+    for format in [LogFormat::Text, LogFormat::Json] {
+        logs_never_contain_the_token_as(format).await;
+    }
+}
+
+async fn logs_never_contain_the_token_as(format: okta_proxy::config::LogFormat) {
+    let h = harness_log(format, |c| c.rate_limit_per_minute = 5).await;
     let token = auth();
     let with = [("Authorization", token.as_str()), ("Origin", ALLOWED)];
     for t in [
@@ -454,13 +461,28 @@ async fn logs_never_contain_the_token() {
     .await;
     let log = h.log.contents();
     assert!(log.lines().count() >= 8, "{log}");
-    assert!(
-        log.contains("host=acme.okta.com path=/api/v1/users/me status=200"),
-        "{log}"
-    );
-    assert!(log.contains("error=target_refused"));
-    assert!(log.contains("error=rate_limited"));
-    assert!(log.contains("method=DELETE"));
+    if format == okta_proxy::config::LogFormat::Text {
+        assert!(
+            log.contains("host=acme.okta.com path=/api/v1/users/me status=200"),
+            "{log}"
+        );
+        assert!(log.contains("error=target_refused"));
+        assert!(log.contains("error=rate_limited"));
+        assert!(log.contains("method=DELETE"));
+    } else {
+        // Every line is one JSON object, with the same fields.
+        let lines: Vec<serde_json::Value> = log
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+            .collect();
+        assert!(lines.iter().any(|v| v["host"] == "acme.okta.com"
+            && v["path"] == "/api/v1/users/me"
+            && v["status"] == 200
+            && v["request_id"] == "req-1"));
+        assert!(lines.iter().any(|v| v["error"] == "target_refused"));
+        assert!(lines.iter().any(|v| v["error"] == "rate_limited"));
+        assert!(lines.iter().any(|v| v["method"] == "DELETE"));
+    }
     assert!(!log.contains(TOKEN), "token in log:\n{log}");
     assert!(!log.contains("SSWS"), "Authorization in log:\n{log}");
     assert!(!log.contains(&TOKEN[..12]));
