@@ -110,6 +110,12 @@ fn org_url_table() {
                             o.host()
                         ));
                     }
+                    let want_warn = strings(&ok["warnings"]);
+                    let warn: Vec<String> =
+                        o.warnings().iter().map(|w| w.code().to_string()).collect();
+                    if warn != want_warn {
+                        failures.push(format!("{input:?}: warnings {warn:?}, want {want_warn:?}"));
+                    }
                     if let Some(sub) = ok.get("subdomain") {
                         if o.subdomain() != sub.as_str() {
                             failures.push(format!(

@@ -10,7 +10,7 @@ use okta_link::core::fragment;
 use okta_link::core::plan::Stage;
 use okta_link::i18n::{Catalog, Lang, Texts, EN_JSON};
 use okta_link::net::BrowserJson;
-use okta_link::ui::{mount_app, Boot, Phase, Progress};
+use okta_link::ui::{mount_app, observers, Boot, Embed, Phase, Progress};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{Element, HtmlElement, HtmlInputElement};
@@ -209,4 +209,20 @@ async fn the_rate_limit_countdown_keeps_its_element_and_changes_its_number() {
     phase.set(Phase::Idle);
     sleep(20).await;
     assert!(find(&container, "ol.progress").is_none());
+}
+
+#[wasm_bindgen_test]
+async fn the_size_observer_goes_with_the_page_that_asked_for_it() {
+    // A language switch disposes the page and mounts it again: each mount watches the height
+    // once, and disposing it disconnects its observer, so there is never more than one.
+    let config = boot(CONFIG).config;
+    let card = document().create_element("div").unwrap();
+    let before = observers();
+    for _ in 0..3 {
+        let owner = Owner::new();
+        owner.with(|| Embed::new(&config).watch_height(&card));
+        assert_eq!(observers(), before + 1);
+        owner.cleanup();
+        assert_eq!(observers(), before);
+    }
 }

@@ -871,13 +871,11 @@ fn starts_with_ci(s: &str, prefix: &str) -> bool {
 }
 
 /// The parts of an absolute http(s) URL.
-struct Absolute<'a> {
+struct Absolute {
     https: bool,
     /// Lowercase host (IPv6 in brackets).
     host: String,
     port: Option<u16>,
-    /// Path, query (and fragment) after the authority.
-    rest: &'a str,
 }
 
 fn is_loopback_host(host: &str) -> bool {
@@ -885,7 +883,7 @@ fn is_loopback_host(host: &str) -> bool {
 }
 
 /// Parse `scheme://host[:port][rest]`: https, or http for loopback when `allow_http_loopback`.
-fn parse_absolute(url: &str, allow_http_loopback: bool) -> Result<Absolute<'_>, ConfigProblem> {
+fn parse_absolute(url: &str, allow_http_loopback: bool) -> Result<Absolute, ConfigProblem> {
     let (https, after) = if starts_with_ci(url, "https://") {
         (true, crate::core::text::tail(url, 8))
     } else if starts_with_ci(url, "http://") {
@@ -894,7 +892,7 @@ fn parse_absolute(url: &str, allow_http_loopback: bool) -> Result<Absolute<'_>, 
         return Err(ConfigProblem::SchemeNotAllowed);
     };
     let end = after.find(['/', '?', '#']).unwrap_or(after.len());
-    let (authority, rest) = crate::core::text::split_at(after, end);
+    let (authority, _rest) = crate::core::text::split_at(after, end);
     if authority.is_empty() || authority.contains('@') {
         return Err(ConfigProblem::InvalidUrl);
     }
@@ -930,12 +928,7 @@ fn parse_absolute(url: &str, allow_http_loopback: bool) -> Result<Absolute<'_>, 
     if !(https || allow_http_loopback && is_loopback_host(&host)) {
         return Err(ConfigProblem::SchemeNotAllowed);
     }
-    Ok(Absolute {
-        https,
-        host,
-        port,
-        rest,
-    })
+    Ok(Absolute { https, host, port })
 }
 
 /// A host in a configured URL: a DNS name (one label allowed, e.g. `localhost`), an IPv4
@@ -984,27 +977,19 @@ fn validate_endpoint(u: &str) -> Result<(String, String), ConfigProblem> {
     Ok((u.to_string(), origin_of(&a)))
 }
 
-/// Normalize an origin: `scheme://host[:port]`, lowercase, default port dropped. `https`, or
-/// `http` for loopback hosts; no path (not even `/`), query, fragment, user info or wildcard.
+/// Normalize an origin with the one origin rule ([`crate::core::origin`]): `scheme://host[:port]`,
+/// lowercase, default port dropped; `https`, or `http` for loopback hosts.
 pub fn normalize_origin(o: &str) -> Option<String> {
-    validate_origin(o).ok()
+    crate::core::origin::normalize_origin(o).ok()
 }
 
 fn validate_origin(o: &str) -> Result<String, ConfigProblem> {
-    if o.is_empty() {
-        return Err(ConfigProblem::Empty);
-    }
-    if o.len() > 512 || o.contains('*') || has_bad_chars(o) {
-        return Err(ConfigProblem::InvalidOrigin);
-    }
-    let a = parse_absolute(o, true).map_err(|p| match p {
-        ConfigProblem::SchemeNotAllowed => p,
+    use crate::core::origin::OriginError;
+    crate::core::origin::normalize_origin(o).map_err(|e| match e {
+        OriginError::Empty => ConfigProblem::Empty,
+        OriginError::SchemeNotAllowed => ConfigProblem::SchemeNotAllowed,
         _ => ConfigProblem::InvalidOrigin,
-    })?;
-    if !a.rest.is_empty() {
-        return Err(ConfigProblem::InvalidOrigin);
-    }
-    Ok(origin_of(&a))
+    })
 }
 
 /// The proxy template: `{host}` and `{path}` once each, or `{url}` once; no other `{…}`; an

@@ -11,6 +11,7 @@ pub mod json_write;
 pub mod lower;
 pub mod okta;
 pub mod org_url;
+pub mod origin;
 pub mod outcome;
 pub mod plan;
 pub mod protocol;

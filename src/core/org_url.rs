@@ -17,17 +17,21 @@
 //! * Any other valid DNS name with at least two labels, as a custom domain
 //!   (`login.acme.com`); whether it really is an Okta org is for the connection check to learn.
 //!
-//! # Documentation sample names refused as placeholders
+//! # Placeholders, refused: what can never be a real org's address
 //! * anything with `{…}`, `${…}`, `<…>`, `[…]` (not an IPv6 literal), `*`, or their
 //!   percent-encoded forms in the host part;
-//! * org labels (under an Okta suffix, or bare) that spell a placeholder once hyphens and
-//!   underscores are removed: `yourOktaDomain`, `your-org`, `your_okta_org`, `MY-ORG`,
-//!   `org-name`, `subdomain`, `tenant`, `example`, `sample`, `OKTA_DOMAIN`, `okta-org-url`, …,
-//!   any `your…` label naming an org, domain, company, tenant, site or URL, and runs of `x`;
-//! * the docs' sequential sample org numbers: `dev-12345`…`dev-1234567890` (also with
-//!   `trial-`, `integrator-`, `oie-`, `preview-`), and the same prefixes with only zeros or `x`;
-//! * custom domains under `example.com`, `example.net`, `example.org`, `.example`, `.invalid`,
-//!   and labels such as `yourcompany` / `your-domain` in any position.
+//! * org labels (under an Okta suffix, or bare) that spell a template's name once hyphens and
+//!   underscores are removed: any `your…` label naming an org, domain, company, tenant, site or
+//!   URL (`yourOktaDomain`, `your-org`, `your_okta_org`), and configuration keys such as
+//!   `OKTA_DOMAIN`, `okta-org-url`, `changeme`;
+//! * custom domains under the reserved documentation names `example.com`, `example.net`,
+//!   `example.org`, `.example`, `.invalid`, and `yourcompany` / `your-domain` labels anywhere.
+//!
+//! # Sample names, a warning ([`OrgWarning::LooksLikeSample`]): the check decides
+//! * org labels documentation uses as samples that a real org may also have: `example`,
+//!   `sample`, `my-org`, `tenant`, `subdomain`, runs of `x`, and the numbered shapes of real
+//!   developer and trial orgs when the number looks made up (`dev-123456`, `trial-1234567`,
+//!   only zeros or `x`; also `integrator-`, `oie-`, `preview-`).
 //!
 //! # Limits, by choice
 //! * Non-ASCII hosts are refused (paste the `xn--` form); this also stops homographs of Okta's
@@ -56,6 +60,27 @@ pub struct OrgUrl {
     host: String,
     suffix: Option<&'static str>,
     corrections: Vec<Correction>,
+    warnings: Vec<OrgWarning>,
+}
+
+/// Something about an accepted address worth a second look. Never a refusal: the connection
+/// check decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OrgWarning {
+    /// The org name is one documentation uses as a sample (`dev-123456`, `trial-1234567`,
+    /// `example`, `my-org`, `xxx`), though a real org can have it too: developer and trial orgs
+    /// are numbered exactly so.
+    LooksLikeSample,
+}
+
+impl OrgWarning {
+    /// Stable id: `looks_like_sample`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            OrgWarning::LooksLikeSample => "looks_like_sample",
+        }
+    }
 }
 
 impl OrgUrl {
@@ -88,6 +113,11 @@ impl OrgUrl {
     /// What was changed to get from the input to this address, in the order it was done.
     pub fn corrections(&self) -> &[Correction] {
         &self.corrections
+    }
+
+    /// Doubts about the address. Never a refusal: the connection check decides.
+    pub fn warnings(&self) -> &[OrgWarning] {
+        &self.warnings
     }
 }
 
@@ -562,6 +592,7 @@ pub fn normalize(input: &str) -> Result<OrgUrl, OrgUrlError> {
     Parser {
         suggest: true,
         corrections: Vec::new(),
+        warnings: Vec::new(),
     }
     .run(input)
 }
@@ -571,6 +602,7 @@ fn accepted(candidate: &str) -> Option<String> {
     Parser {
         suggest: false,
         corrections: Vec::new(),
+        warnings: Vec::new(),
     }
     .run(candidate)
     .ok()
@@ -630,6 +662,7 @@ type Accepted = (String, Option<&'static str>);
 struct Parser {
     suggest: bool,
     corrections: Vec<Correction>,
+    warnings: Vec<OrgWarning>,
 }
 
 /// A scheme found at the start of the input.
@@ -639,6 +672,12 @@ struct Scheme {
 }
 
 impl Parser {
+    fn warn(&mut self, w: OrgWarning) {
+        if !self.warnings.contains(&w) {
+            self.warnings.push(w);
+        }
+    }
+
     fn note(&mut self, c: Correction) {
         if !self.corrections.contains(&c) {
             self.corrections.push(c);
@@ -868,6 +907,7 @@ impl Parser {
             host,
             suffix,
             corrections: self.corrections,
+            warnings: self.warnings,
         })
     }
 
@@ -914,7 +954,7 @@ impl Parser {
             if BARE_LOCAL_NAMES.contains(&label) {
                 return Err(OrgUrlError::LocalName { host });
             }
-            if is_sample_org_label(label) {
+            if is_placeholder_org_label(label) {
                 return Err(OrgUrlError::Placeholder);
             }
             if !bare {
@@ -990,8 +1030,11 @@ impl Parser {
         if let Some(suffix) = hosts::okta_suffix(&host) {
             if host.len() > suffix.len() {
                 let prefix = crate::core::text::head(&host, host.len() - suffix.len() - 1);
-                if !prefix.contains('.') && is_sample_org_label(prefix) {
+                if !prefix.contains('.') && is_placeholder_org_label(prefix) {
                     return Err(OrgUrlError::Placeholder);
+                }
+                if !prefix.contains('.') && is_sample_org_label(prefix) {
+                    self.warn(OrgWarning::LooksLikeSample);
                 }
             }
         }
@@ -1052,8 +1095,11 @@ impl Parser {
                 if org.len() != label.len() {
                     self.note(Correction::RemovedAdminSuffix);
                     let new_host = format!("{org}.{suffix}");
-                    if is_sample_org_label(org) {
+                    if is_placeholder_org_label(org) {
                         return Err(OrgUrlError::Placeholder);
+                    }
+                    if is_sample_org_label(org) {
+                        self.warn(OrgWarning::LooksLikeSample);
                     }
                     self.check_labels(&new_host).map_err(|e| match e {
                         OrgUrlError::InvalidHost {
@@ -1520,8 +1566,22 @@ fn is_compatibility_form(c: char) -> bool {
             | 0x2F800..=0x2FA1F)
 }
 
-/// Placeholder org names from documentation and templates (compared with `-` and `_`
-/// removed, lowercase).
+/// Org names that only documentation and templates use, which no one would name an org
+/// (compared with `-` and `_` removed, lowercase); with [`is_your_label`], refused.
+const PLACEHOLDER_ORG_LABELS: &[&str] = &[
+    "oktadomain",
+    "oktaorgurl",
+    "oktaurl",
+    "oktabaseurl",
+    "oktaclientorgurl",
+    "oktasubdomain",
+    "oktaissuer",
+    "placeholder",
+    "changeme",
+];
+
+/// Org names documentation uses as samples that a real org may also have (compared with `-`
+/// and `_` removed, lowercase): a warning, not a refusal.
 const SAMPLE_ORG_LABELS: &[&str] = &[
     "youroktadomain",
     "youroktaorg",
@@ -1551,16 +1611,9 @@ const SAMPLE_ORG_LABELS: &[&str] = &[
     "myokta",
     "orgname",
     "organizationname",
-    "oktadomain",
     "oktaorg",
-    "oktaorgurl",
     "oktaorgname",
-    "oktaurl",
-    "oktabaseurl",
-    "oktaclientorgurl",
-    "oktasubdomain",
     "oktatenant",
-    "oktaissuer",
     "subdomain",
     "tenant",
     "tenantname",
@@ -1569,21 +1622,33 @@ const SAMPLE_ORG_LABELS: &[&str] = &[
     "domainname",
     "example",
     "sample",
-    "placeholder",
-    "changeme",
 ];
 
-/// Is this org label (lowercase, possibly not LDH) a docs/template sample name?
-fn is_sample_org_label(label: &str) -> bool {
-    let compact: String = label
+/// An org label without `-` and `_`, lowercase.
+fn compact_label(label: &str) -> String {
+    label
         .chars()
         .filter(|c| *c != '-' && *c != '_')
         .collect::<String>()
-        .to_ascii_lowercase();
+        .to_ascii_lowercase()
+}
+
+/// Is this org label (lowercase, possibly not LDH) one that can never be a real org's: a
+/// template's `your…` name or a configuration key's?
+fn is_placeholder_org_label(label: &str) -> bool {
+    let compact = compact_label(label);
+    !compact.is_empty()
+        && (PLACEHOLDER_ORG_LABELS.contains(&compact.as_str()) || is_your_label(&compact))
+}
+
+/// Is this org label (lowercase, possibly not LDH) one documentation uses as a sample, which a
+/// real org may also have (developer and trial orgs are numbered: `dev-12345678`)?
+fn is_sample_org_label(label: &str) -> bool {
+    let compact = compact_label(label);
     if compact.is_empty() {
         return false;
     }
-    if SAMPLE_ORG_LABELS.contains(&compact.as_str()) || is_your_label(&compact) {
+    if SAMPLE_ORG_LABELS.contains(&compact.as_str()) {
         return true;
     }
     if compact.len() >= 3 && compact.bytes().all(|b| b == b'x') {

@@ -11,6 +11,8 @@
 
 use core::fmt;
 
+use zeroize::{Zeroize, Zeroizing};
+
 use crate::core::org_url::{self, is_invisible, is_quote};
 
 /// Longest input looked at, in characters.
@@ -66,33 +68,18 @@ impl fmt::Display for ApiToken {
     }
 }
 
+/// This value's own buffer is zeroed when it is dropped (`zeroize`). That clears this copy
+/// only: the text it was cleaned from, the field's value in the browser (a JavaScript string,
+/// which no Rust code can overwrite) and any copy made to send it are not this buffer. See
+/// SECURITY.md for what the page can and cannot clear.
 impl Drop for ApiToken {
     fn drop(&mut self) {
-        wipe(&mut self.secret);
+        self.secret.zeroize();
     }
 }
 
-/// Overwrite a string's bytes with zeros (keeps it valid UTF-8), then empty it.
-fn wipe(s: &mut String) {
-    // SAFETY: only zero bytes are written, and NUL is valid UTF-8; the length is unchanged
-    // until `clear`.
-    let bytes = unsafe { s.as_mut_vec() };
-    for b in bytes.iter_mut() {
-        // SAFETY: `b` is a valid, aligned, exclusive reference into the vector.
-        unsafe { core::ptr::write_volatile(b, 0) };
-    }
-    core::sync::atomic::compiler_fence(core::sync::atomic::Ordering::SeqCst);
-    s.clear();
-}
-
-/// A working copy that is wiped when dropped.
-struct Scratch(String);
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        wipe(&mut self.0);
-    }
-}
+/// A working copy whose buffer is zeroed when it is dropped.
+type Scratch = Zeroizing<String>;
 
 /// Something removed around the token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -322,8 +309,8 @@ pub fn clean(input: &str) -> Result<ApiToken, TokenError> {
     let scratch;
     let mut s = input;
     if s.chars().any(is_invisible) {
-        scratch = Scratch(s.chars().filter(|c| !is_invisible(*c)).collect());
-        s = &scratch.0;
+        scratch = Scratch::new(s.chars().filter(|c| !is_invisible(*c)).collect());
+        s = scratch.as_str();
         note(TokenCorrection::RemovedInvisibleCharacters);
     }
     s = trim(s, &mut note);

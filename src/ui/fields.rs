@@ -15,6 +15,8 @@ struct FieldView {
     preview: Option<String>,
     /// Corrections made to the org URL (one list item each), or the token's warnings.
     notes: Vec<String>,
+    /// The org URL's warnings (doubts, never refusals).
+    warnings: Vec<String>,
     error: Option<String>,
 }
 
@@ -80,6 +82,11 @@ pub fn OrgField(
                 .filter(|c| c.code() != "added_scheme")
                 .map(|c| t.t(&format!("org.correction.{}", c.code())))
                 .collect();
+            view.warnings = org
+                .warnings()
+                .iter()
+                .map(|w| t.t(&format!("org.warning.{}", w.code())))
+                .collect();
         }
         view.error = match &parsed {
             _ if !show_error => None,
@@ -94,6 +101,9 @@ pub fn OrgField(
             let mut ids = String::from("org-hint");
             if s.preview.is_some() {
                 ids.push_str(" org-preview org-notices");
+            }
+            if !s.warnings.is_empty() {
+                ids.push_str(" org-warning");
             }
             if s.error.is_some() {
                 ids.push_str(" org-error");
@@ -145,6 +155,11 @@ pub fn OrgField(
                             </ul>
                         }
                     })
+            }}
+            {move || {
+                let warnings = state.with(|s| s.warnings.join(" "));
+                (!warnings.is_empty())
+                    .then(|| view! { <p class="warning" id="org-warning">{warnings}</p> })
             }}
             {move || {
                 state

@@ -18,7 +18,7 @@ mod shell;
 
 pub use app::{App, CheckButton, LanguageMenu, Phase, Progress};
 pub use boot::{boot, Boot, BootError, ConfigErrorPage};
-pub use embed::observers;
+pub use embed::{observers, Embed};
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;

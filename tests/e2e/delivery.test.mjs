@@ -316,8 +316,10 @@ describe('submit by default: the session only from the embedding host', () => {
       res.end(`<!doctype html><html lang="en"><head><title>Partner portal</title></head><body>
 <iframe id="f" title="Connect your Okta organization" style="width:100%;height:50rem;border:0" src="${stack.pageUrl}#session=sess-link&org=acme.okta.com"></iframe>
 <script>
+window.__types = [];
 addEventListener('message', (e) => {
   if (e.origin !== ${JSON.stringify(pageOrigin)} || e.data?.source !== 'okta-link') return;
+  window.__types.push(e.data.type);
   if (e.data.type === 'ready') e.source.postMessage({ source: 'okta-link-host', v: 1, type: 'session', session: 'sess-host' }, e.origin);
 });
 </script></body></html>`);
@@ -346,6 +348,9 @@ addEventListener('message', (e) => {
     await frame.getByRole('heading', { name: 'Connected' }).waitFor();
     assert.deepEqual(api.posts.map((p) => p.auth), ['Bearer sess-host', 'Bearer sess-host']);
     assert.equal(api.posts.gets, undefined, 'no account lookup for a session from the host');
+    // One check, one `verified`: the failed submit and the retry do not report the check again.
+    const types = await page.evaluate(() => window.__types);
+    assert.equal(types.filter((t) => t === 'verified').length, 1, `messages: ${types}`);
     await context.close();
   });
 

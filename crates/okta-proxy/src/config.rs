@@ -658,7 +658,7 @@ mod tests {
     #[test]
     fn full_command_line() {
         let c = serve(
-            "--listen 127.0.0.1:0 --allow-origin http://127.0.0.1:1234/ --allow-origin=https://portal.example.com \
+            "--listen 127.0.0.1:0 --allow-origin http://127.0.0.1:1234 --allow-origin=https://portal.example.com \
              --prefix /okta/ --serve-dist ./dist --page-config cfg.json --dev-upstream http://127.0.0.1:9999 \
              --timeout-ms 250 --max-body-bytes 1000 --rate-limit-per-minute 5 --quiet --connect-src https://api.example.com",
         )

@@ -78,23 +78,12 @@ impl Cors {
     }
 }
 
-/// `http://127.0.0.1:1234/` → `http://127.0.0.1:1234`. Only http(s) origins without path,
-/// query, fragment or credentials.
+/// A page origin from the command line, by the page's own rule
+/// ([`okta_link::core::origin::normalize_origin`]): `HTTPS://Portal.Example.COM:443` →
+/// `https://portal.example.com`; https, or http on loopback; no path, query, fragment or
+/// credentials.
 pub fn normalize_origin(s: &str) -> Result<String, String> {
-    let url = reqwest::Url::parse(s.trim()).map_err(|e| format!("{s:?} is not an origin: {e}"))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!("{s:?}: an origin must be http or https"));
-    }
-    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
-        return Err(format!("{s:?}: an origin has no path, query or fragment"));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(format!("{s:?}: an origin has no credentials"));
-    }
-    if url.host_str().is_none() {
-        return Err(format!("{s:?}: an origin needs a host"));
-    }
-    Ok(url.origin().ascii_serialization())
+    okta_link::core::origin::normalize_origin(s.trim()).map_err(|e| format!("{s:?}: {e}"))
 }
 
 #[cfg(test)]
@@ -104,7 +93,7 @@ mod tests {
     #[test]
     fn normalizes_origins() {
         assert_eq!(
-            normalize_origin("http://127.0.0.1:1234/").unwrap(),
+            normalize_origin("http://127.0.0.1:1234").unwrap(),
             "http://127.0.0.1:1234"
         );
         assert_eq!(
@@ -119,6 +108,9 @@ mod tests {
             "https://u:p@x.example",
             "null",
             "*",
+            // The page's rule: http only on loopback, nothing after the authority.
+            "http://portal.example.com",
+            "http://127.0.0.1:1234/",
         ] {
             assert!(normalize_origin(bad).is_err(), "{bad}");
         }

@@ -140,7 +140,7 @@ fn env_table() -> Vec<(&'static str, &'static str, &'static str, serde_json::Val
         ),
         (
             "OKTA_PROXY_ALLOW_ORIGIN",
-            "http://127.0.0.1:1234,https://portal.example.com/",
+            "http://127.0.0.1:1234,https://portal.example.com",
             "allow_origin",
             json!(["http://127.0.0.1:1234", "https://portal.example.com"]),
         ),
