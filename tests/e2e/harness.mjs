@@ -73,7 +73,8 @@ export async function startStack({ config = {}, simArgs = [], proxyArgs = [], al
       '--serve-dist', DIST,
       '--page-config', configPath,
       '--dev-upstream', sim.url,
-      '--rate-limit-per-minute', '100000',
+      // A test's own limit replaces this one (the proxy takes each flag once).
+      ...(proxyArgs.includes('--rate-limit-per-minute') ? [] : ['--rate-limit-per-minute', '100000']),
       ...originArgs,
       ...proxyArgs,
     ], { name: 'okta-proxy' });

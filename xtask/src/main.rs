@@ -18,10 +18,11 @@ use std::time::Instant;
 
 const TRUNK_VERSION: &str = "0.21.14";
 const WASM_OPT_VERSION: &str = "version_132";
-/// Total first-load budget (brotli bytes of index.html, JS, wasm, CSS, config.json): issue 7's
-/// 90 kB (the page is 89.2 kB on 2026-12-01, measured by `cargo xtask size`; BENCHMARK.md has
-/// the breakdown). Its target is 75 kB: lower this with every saving.
-const BROTLI_BUDGET_BYTES: u64 = 220_000;
+/// Total first-load budget (brotli bytes of index.html, JS, wasm, CSS, config.json), set by
+/// issue 15: the page on its named stack (Leptos views, gloo-net, serde-wasm-bindgen, url)
+/// measured 195,742 bytes on 2026-12-03 (`cargo xtask size`), so the gate is that plus under
+/// 3 % (never above 220 kB); the aim is 180 kB. BENCHMARK.md has the breakdown and the levers.
+const BROTLI_BUDGET_BYTES: u64 = 201_000;
 
 type Result<T = ()> = std::result::Result<T, String>;
 
