@@ -188,6 +188,9 @@ pub enum Command {
     about = ABOUT,
     after_help = AFTER_HELP,
     disable_help_subcommand = true,
+    // A single-valued flag given twice takes its last value (as the hand-written parser did, and
+    // as scripts that append an override expect); repeatable flags still collect every value.
+    args_override_self = true,
     max_term_width = 100
 )]
 pub struct Cli {
@@ -675,6 +678,22 @@ mod tests {
         assert_eq!(c.rate_limit_per_minute, 5);
         assert!(c.quiet);
         assert_eq!(c.connect_src, vec!["https://api.example.com"]);
+    }
+
+    #[test]
+    fn a_flag_given_twice_takes_its_last_value_and_repeatable_flags_collect() {
+        // The e2e harness passes `--rate-limit-per-minute 100000` and a test appends its own.
+        let c = serve(
+            "--rate-limit-per-minute 100000 --quiet --rate-limit-per-minute 0 --quiet \
+             --allow-origin https://a.example --allow-origin https://b.example",
+        )
+        .unwrap();
+        assert_eq!(c.rate_limit_per_minute, 0);
+        assert!(c.quiet);
+        assert_eq!(
+            c.allow_origins,
+            vec!["https://a.example", "https://b.example"]
+        );
     }
 
     #[test]
