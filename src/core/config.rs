@@ -133,7 +133,7 @@ impl ConfigError {
             cut -= 1;
         }
         ConfigError {
-            key: crate::core::text::head(key, cut).to_string(),
+            key: key[..cut].to_string(),
             problem,
         }
     }
@@ -161,7 +161,7 @@ impl fmt::Display for ConfigError {
             ConfigProblem::Empty => "must not be empty".to_string(),
             ConfigProblem::DuplicateValue => "lists the same value twice".to_string(),
             ConfigProblem::UnknownValue { allowed } => {
-                format!("must be one of: {}", crate::core::text::join(allowed, ", "))
+                format!("must be one of: {}", allowed.join(", "))
             }
             ConfigProblem::MissingPlaceholder => {
                 "must contain {host} and {path} once each, or {url} once".to_string()
@@ -323,7 +323,7 @@ impl ProxyTemplate {
     pub fn fill(&self, host: &str, path: &str) -> String {
         if self.full_url {
             let url = format!("https://{host}{path}");
-            match crate::core::text::split_once(&self.template, "{url}") {
+            match self.template.split_once("{url}") {
                 Some((before, after)) => [before, &url, after].concat(),
                 None => self.template.clone(),
             }
@@ -332,8 +332,8 @@ impl ProxyTemplate {
             let mut out = String::with_capacity(self.template.len() + host.len() + path.len());
             let mut rest = self.template.as_str();
             while let Some(i) = rest.find('{') {
-                out.push_str(crate::core::text::head(rest, i));
-                let tail = crate::core::text::tail(rest, i);
+                out.push_str(&rest[..i]);
+                let tail = &rest[i..];
                 if let Some(t) = tail.strip_prefix("{host}") {
                     out.push_str(host);
                     rest = t;
@@ -342,7 +342,7 @@ impl ProxyTemplate {
                     rest = t;
                 } else {
                     out.push('{');
-                    rest = crate::core::text::tail(tail, 1);
+                    rest = &tail[1..];
                 }
             }
             out.push_str(rest);
@@ -616,7 +616,10 @@ fn validate(top: Members) -> Result<Config, Bad> {
 
     let ips = texts(top, "proxy_egress_ips").unwrap_or_default();
     let proxy_egress_ips = unique_values(&ips, "proxy_egress_ips", |ip: &str| {
-        crate::core::ip::normalize(ip.trim()).ok_or(ConfigProblem::InvalidIp)
+        ip.trim()
+            .parse::<std::net::IpAddr>()
+            .map(|a| a.to_string())
+            .map_err(|_| ConfigProblem::InvalidIp)
     })?;
 
     let timeout_ms = match member(top, "timeout_ms") {
@@ -791,7 +794,7 @@ fn validate_partner(p: Members) -> Result<Partner, Bad> {
         None => None,
         Some(n) => {
             let n = n.trim();
-            if crate::core::text::char_count(n) > MAX_PARTNER_NAME {
+            if n.chars().count() > MAX_PARTNER_NAME {
                 let max = MAX_PARTNER_NAME;
                 return Err(Bad("partner.name", None, ConfigProblem::TooLong { max }));
             }
@@ -811,7 +814,7 @@ fn validate_partner(p: Members) -> Result<Partner, Bad> {
         Some(c) => {
             let ok = c.len() == 7
                 && c.starts_with('#')
-                && crate::core::text::tail(c, 1)
+                && c[1..]
                     .bytes()
                     .all(|b| b.is_ascii_hexdigit());
             if !ok {
@@ -885,30 +888,30 @@ fn is_loopback_host(host: &str) -> bool {
 /// Parse `scheme://host[:port][rest]`: https, or http for loopback when `allow_http_loopback`.
 fn parse_absolute(url: &str, allow_http_loopback: bool) -> Result<Absolute, ConfigProblem> {
     let (https, after) = if starts_with_ci(url, "https://") {
-        (true, crate::core::text::tail(url, 8))
+        (true, &url[8..])
     } else if starts_with_ci(url, "http://") {
-        (false, crate::core::text::tail(url, 7))
+        (false, &url[7..])
     } else {
         return Err(ConfigProblem::SchemeNotAllowed);
     };
     let end = after.find(['/', '?', '#']).unwrap_or(after.len());
-    let (authority, _rest) = crate::core::text::split_at(after, end);
+    let (authority, _rest) = after.split_at(end);
     if authority.is_empty() || authority.contains('@') {
         return Err(ConfigProblem::InvalidUrl);
     }
     let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
         let close = v6.find(']').ok_or(ConfigProblem::InvalidUrl)?;
-        let inner = crate::core::text::head(v6, close);
-        if crate::core::ip::parse_v6(inner).is_none() {
+        let inner = &v6[..close];
+        if inner.parse::<std::net::Ipv6Addr>().is_err() {
             return Err(ConfigProblem::InvalidUrl);
         }
-        let port = match crate::core::text::tail(v6, close + 1) {
+        let port = match &v6[close + 1..] {
             "" => None,
             p => Some(p.strip_prefix(':').ok_or(ConfigProblem::InvalidUrl)?),
         };
         (format!("[{}]", inner.to_ascii_lowercase()), port)
     } else {
-        match crate::core::text::rsplit_once(authority, b':') {
+        match authority.rsplit_once(':') {
             Some((h, p)) => (h.to_ascii_lowercase(), Some(p)),
             None => (authority.to_ascii_lowercase(), None),
         }
@@ -1009,7 +1012,7 @@ fn validate_proxy(p: &str) -> Result<ProxyTemplate, ConfigProblem> {
     let (mut hosts, mut paths, mut urls) = (0, 0, 0);
     let mut rest = p;
     while let Some(i) = rest.find(['{', '}']) {
-        let tail = crate::core::text::tail(rest, i);
+        let tail = &rest[i..];
         if let Some(t) = tail.strip_prefix("{host}") {
             hosts += 1;
             rest = t;
@@ -1038,11 +1041,11 @@ fn validate_proxy(p: &str) -> Result<ProxyTemplate, ConfigProblem> {
         }
     } else {
         let scheme_end =
-            crate::core::text::find(p, "://").ok_or(ConfigProblem::SchemeNotAllowed)?;
-        let after = crate::core::text::tail(p, scheme_end + 3);
+            p.find("://").ok_or(ConfigProblem::SchemeNotAllowed)?;
+        let after = &p[scheme_end + 3..];
         let authority_end = after.find(['/', '?']).unwrap_or(after.len());
-        if crate::core::text::head(p, scheme_end).contains('{')
-            || crate::core::text::head(after, authority_end).contains('{')
+        if p[..scheme_end].contains('{')
+            || after[..authority_end].contains('{')
         {
             return Err(ConfigProblem::PlaceholderInOrigin);
         }

@@ -170,13 +170,13 @@ pub fn https_host(url: &str) -> Option<String> {
     let rest = url
         .get(..8)
         .filter(|s| s.eq_ignore_ascii_case("https://"))
-        .map(|_| crate::core::text::tail(url, 8))?;
+        .map(|_| &url[8..])?;
     let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let authority = crate::core::text::head(rest, end);
+    let authority = &rest[..end];
     if authority.contains('@') {
         return None;
     }
-    let host = match crate::core::text::rsplit_once(authority, b':') {
+    let host = match authority.rsplit_once(':') {
         Some((h, "443")) => h,
         Some(_) => return None,
         None => authority,
@@ -235,7 +235,7 @@ impl User {
             .filter(|p| !p.is_empty())
             .collect();
         (!parts.is_empty())
-            .then(|| crate::core::json::bounded(&crate::core::text::join(&parts, " "), 256))
+            .then(|| crate::core::json::bounded(&parts.join(" "), 256))
     }
 
     pub fn user_status(&self) -> UserStatus {

@@ -435,12 +435,12 @@ fn cors_anywhere_error(raw: &RawResponse) -> Option<ProxyErrorCode> {
         return None;
     }
     Some(
-        if crate::core::text::contains(head, "ENOTFOUND")
-            || crate::core::text::contains(head, "EAI_AGAIN")
+        if head.contains("ENOTFOUND")
+            || head.contains("EAI_AGAIN")
         {
             ProxyErrorCode::NameNotFound
-        } else if crate::core::text::contains(head, "ETIMEDOUT")
-            || crate::core::text::contains(head, "ESOCKETTIMEDOUT")
+        } else if head.contains("ETIMEDOUT")
+            || head.contains("ESOCKETTIMEDOUT")
         {
             ProxyErrorCode::UpstreamTimeout
         } else {

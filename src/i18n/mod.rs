@@ -181,11 +181,11 @@ pub fn fill(template: &str, args: &[(&str, &str)]) -> String {
     let mut out = String::with_capacity(template.len() + 16);
     let mut rest = template;
     while let Some(open) = rest.find('{') {
-        out.push_str(crate::core::text::head(rest, open));
-        let after = crate::core::text::tail(rest, open + 1);
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
         match after.find('}') {
             Some(close) => {
-                let name = crate::core::text::head(after, close);
+                let name = &after[..close];
                 match args.iter().find(|(k, _)| *k == name) {
                     Some((_, v)) => out.push_str(v),
                     None => {
@@ -194,10 +194,10 @@ pub fn fill(template: &str, args: &[(&str, &str)]) -> String {
                         out.push('}');
                     }
                 }
-                rest = crate::core::text::tail(after, close + 1);
+                rest = &after[close + 1..];
             }
             None => {
-                out.push_str(crate::core::text::tail(rest, open));
+                out.push_str(&rest[open..]);
                 rest = "";
             }
         }
@@ -211,11 +211,11 @@ pub fn placeholders(message: &str) -> Vec<String> {
     let mut names = Vec::new();
     let mut rest = message;
     while let Some(open) = rest.find('{') {
-        let after = crate::core::text::tail(rest, open + 1);
+        let after = &rest[open + 1..];
         match after.find('}') {
             Some(close) => {
-                names.push(crate::core::text::head(after, close).to_string());
-                rest = crate::core::text::tail(after, close + 1);
+                names.push(after[..close].to_string());
+                rest = &after[close + 1..];
             }
             None => break,
         }
