@@ -233,12 +233,16 @@ proptest! {
     #[test]
     fn prop_redirect_state_is_one_encoded_value(state in "\\PC{0,60}|[&#=?% +/]{0,20}") {
         let base = "https://portal.example.com/done";
-        let target = protocol::redirect_target(base, &state);
+        let target = protocol::redirect_target(base, &state).unwrap();
         let rest = target.strip_prefix("https://portal.example.com/done?status=connected&state=");
         prop_assert!(rest.is_some(), "{}", target);
         let encoded = rest.unwrap();
-        prop_assert!(!encoded.contains(['&', '#', '?', '=', ' ', '+']), "{}", encoded);
+        // One form-urlencoded value (a space is `+`, a `+` is `%2B`), read back exactly.
+        prop_assert!(!encoded.contains(['&', '#', '?', '=', ' ']), "{}", encoded);
         prop_assert!(encoded.is_ascii());
+        let read = url::Url::parse(&target).unwrap();
+        let pairs: Vec<(String, String)> = read.query_pairs().into_owned().collect();
+        prop_assert_eq!(pairs, vec![("status".into(), "connected".into()), ("state".into(), state.clone())]);
     }
 
     /// Brand colours: only `#rrggbb` parses, and the shaded colour always reaches 4.5:1.

@@ -82,27 +82,17 @@ impl<'a> Connection<'a> {
 }
 
 /// Where `redirect` delivery sends the browser: the configured URL with a non-secret status and
-/// the `state` from the fragment (percent-encoded). Nothing else, the token least of all.
-pub fn redirect_target(url: &str, state: &str) -> String {
-    let (base, fragment) = match url.split_once('#') {
-        Some((b, f)) => (b, Some(f)),
-        None => (url, None),
-    };
-    let sep = if base.contains('?') { '&' } else { '?' };
-    let mut out = format!("{base}{sep}status=connected&state=");
-    for b in state.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push('%');
-            crate::core::text::push_hex(&mut out, b.into(), 2, true);
-        }
-    }
-    if let Some(f) = fragment {
-        out.push('#');
-        out.push_str(f);
-    }
-    out
+/// the `state` from the fragment, appended as query pairs (`application/x-www-form-urlencoded`,
+/// as `URLSearchParams` reads them back). Nothing else, the token least of all. `url` is the
+/// config's validated `redirect_url`; should it not parse, the answer is `None` and the page
+/// does not navigate.
+pub fn redirect_target(url: &str, state: &str) -> Option<String> {
+    let mut target = url::Url::parse(url).ok()?;
+    target
+        .query_pairs_mut()
+        .append_pair("status", "connected")
+        .append_pair("state", state);
+    Some(target.into())
 }
 
 /// An inbound message as it arrives (every field optional; validated by [`Inbound::from_raw`]).
@@ -207,13 +197,14 @@ mod tests {
     #[test]
     fn redirect_target_carries_only_status_and_encoded_state() {
         assert_eq!(
-            redirect_target("https://p.example/done", "a b&c=d"),
-            "https://p.example/done?status=connected&state=a%20b%26c%3Dd"
+            redirect_target("https://p.example/done", "a b&c=d").as_deref(),
+            Some("https://p.example/done?status=connected&state=a+b%26c%3Dd")
         );
         assert_eq!(
-            redirect_target("https://p.example/done?x=1#top", ""),
-            "https://p.example/done?x=1&status=connected&state=#top"
+            redirect_target("https://p.example/done?x=1#top", "").as_deref(),
+            Some("https://p.example/done?x=1&status=connected&state=#top")
         );
+        assert_eq!(redirect_target("not a url", "s"), None);
     }
 
     #[test]
