@@ -10,12 +10,12 @@ use support::SerdeJson;
 
 use std::collections::HashMap;
 
+use okta_link::core::decode::Document;
 use okta_link::core::diagnosis::{
     diagnose, Access, AdminRoles, Audience, Evidence, Failure, Field, ProxyIssue, RateLimitSource,
     Report, RoleHint, Verified,
 };
 use okta_link::core::hosts::is_okta_org_host;
-use okta_link::core::json::FromJson;
 use okta_link::core::okta::{
     Engine, Listing, RateLimit, RoleList, RoleType, User, UserId, UserStatus, WellKnown,
 };
@@ -114,7 +114,7 @@ fn load(name: &str, text: &str, now_ms: u64, reset: Option<i64>) -> Owned {
     }
 }
 
-fn parse_fixture<T: FromJson>(answer: Answer, now_ms: u64) -> Outcome<T> {
+fn parse_fixture<T: Document>(answer: Answer, now_ms: u64) -> Outcome<T> {
     match answer {
         Answer::Fixture(name, text, reset) => {
             let owned = load(name, text, now_ms, reset);

@@ -11,7 +11,8 @@
 
 use std::fmt;
 
-use crate::core::json::{nesting_depth, JsonKind, JsonParser, JsonValue, MAX_NESTING};
+use crate::core::decode::{nesting_depth, JsonParser, MAX_NESTING};
+use crate::core::json::{JsonKind, JsonValue};
 use crate::core::plan::DataKind;
 use crate::i18n::Lang;
 
@@ -589,7 +590,7 @@ fn parse_config<P: JsonParser>(text: &str, parser: &P) -> Result<Config, ConfigE
         return Err(ConfigError::new("", ConfigProblem::NotJson));
     }
     let value: JsonValue = parser
-        .parse_value(text)
+        .parse::<JsonValue>(text)
         .map_err(|_| ConfigError::new("", ConfigProblem::NotJson))?;
     check_shape(&value, SHAPE, "")?;
     let JsonValue::Object(top) = &value else {
@@ -812,11 +813,8 @@ fn validate_partner(p: Members) -> Result<Partner, Bad> {
     let brand_color = match text(p, "brand_color") {
         None => None,
         Some(c) => {
-            let ok = c.len() == 7
-                && c.starts_with('#')
-                && c[1..]
-                    .bytes()
-                    .all(|b| b.is_ascii_hexdigit());
+            let ok =
+                c.len() == 7 && c.starts_with('#') && c[1..].bytes().all(|b| b.is_ascii_hexdigit());
             if !ok {
                 return Err(Bad(
                     "partner.brand_color",
@@ -1040,13 +1038,10 @@ fn validate_proxy(p: &str) -> Result<ProxyTemplate, ConfigProblem> {
             return Err(ConfigProblem::InvalidUrl);
         }
     } else {
-        let scheme_end =
-            p.find("://").ok_or(ConfigProblem::SchemeNotAllowed)?;
+        let scheme_end = p.find("://").ok_or(ConfigProblem::SchemeNotAllowed)?;
         let after = &p[scheme_end + 3..];
         let authority_end = after.find(['/', '?']).unwrap_or(after.len());
-        if p[..scheme_end].contains('{')
-            || after[..authority_end].contains('{')
-        {
+        if p[..scheme_end].contains('{') || after[..authority_end].contains('{') {
             return Err(ConfigProblem::PlaceholderInOrigin);
         }
         parse_absolute(p, true)?;

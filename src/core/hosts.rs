@@ -402,10 +402,7 @@ pub fn punycode_decode(input: &str) -> Option<String> {
         return None;
     }
     let (basic, ext) = match input.bytes().rposition(|b| b == b'-') {
-        Some(i) => (
-            &input[..i],
-            &input[i + 1..],
-        ),
+        Some(i) => (&input[..i], &input[i + 1..]),
         None => ("", input),
     };
     let mut out: Vec<char> = basic.chars().collect();

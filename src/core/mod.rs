@@ -2,6 +2,7 @@
 
 pub mod color;
 pub mod config;
+pub mod decode;
 pub mod diagnosis;
 pub mod fragment;
 pub mod hosts;

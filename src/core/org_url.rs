@@ -824,9 +824,7 @@ impl Parser {
             return Err(OrgUrlError::Empty);
         }
         let lower_auth = authority.to_ascii_lowercase();
-        if lower_auth.contains("http:")
-            || lower_auth.contains("https:")
-        {
+        if lower_auth.contains("http:") || lower_auth.contains("https:") {
             return Err(OrgUrlError::MultipleUrls);
         }
         if authority.contains('@') {
@@ -1333,8 +1331,7 @@ fn strip_brackets(s: &str) -> Option<&str> {
     if inner.is_empty() || inner.contains([first, close]) {
         return None;
     }
-    let addressy =
-        inner.contains("://") || (inner.contains('.') && !inner.contains(':'));
+    let addressy = inner.contains("://") || (inner.contains('.') && !inner.contains(':'));
     let ok = match first {
         '<' => addressy && !inner.chars().any(char::is_whitespace),
         '[' => addressy,
@@ -1354,9 +1351,7 @@ fn markdown_link_target(s: &str) -> Option<&str> {
 fn is_placeholder_text(s: &str) -> bool {
     let lower = s.to_ascii_lowercase();
     // The host part, leniently: after a scheme, up to the path.
-    let start = lower.find("://")
-        .map(|i| i + 3)
-        .unwrap_or(0);
+    let start = lower.find("://").map(|i| i + 3).unwrap_or(0);
     let rest = &lower[start..];
     let end = rest.find(['/', '\\', '?', '#']).unwrap_or(rest.len());
     let auth = &rest[..end];
@@ -1368,10 +1363,7 @@ fn is_placeholder_text(s: &str) -> bool {
         return true;
     }
     if let Some(b) = auth.find('[') {
-        let inner = &auth[b + 1..]
-            .split(']')
-            .next()
-            .unwrap_or("");
+        let inner = &auth[b + 1..].split(']').next().unwrap_or("");
         if !inner.contains(':') && inner.parse::<std::net::Ipv4Addr>().is_err() {
             return true;
         }

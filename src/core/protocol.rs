@@ -10,11 +10,11 @@
 //! `{"source":"okta-link-host","v":1,"type":"session","session":"…"}` (a session token handed
 //! over after `ready`) or `{"source":"okta-link-host","v":1,"type":"theme","theme":"dark"}`.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::core::config::Theme;
+use crate::core::decode::Document;
 use crate::core::diagnosis::Verified;
-use crate::core::json::{field, object_only, FromJson, JsonError, JsonValue};
 
 /// Protocol version carried by every message.
 pub const VERSION: u32 = 1;
@@ -97,46 +97,24 @@ pub fn redirect_target(url: &str, state: &str) -> Option<String> {
 
 /// An inbound message as it arrives (every field optional; validated by [`Inbound::from_raw`]).
 /// Read strictly: an object whose known fields are strings (`v` a whole number), each at most
-/// once, or null; anything else refuses the whole message.
-#[derive(Debug, Clone, Default)]
+/// once, or null; anything else refuses the whole message. Other fields are ignored (the
+/// browser's structured clone may carry anything; serde_wasm_bindgen reads only these names).
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct RawInbound {
+    #[serde(default)]
     pub source: Option<String>,
+    #[serde(default)]
     pub v: Option<u32>,
     /// `type`.
+    #[serde(default, rename = "type")]
     pub kind: Option<String>,
+    #[serde(default)]
     pub session: Option<String>,
+    #[serde(default)]
     pub theme: Option<String>,
 }
 
-fn strict_string(m: &[(String, JsonValue)], key: &str) -> Result<Option<String>, JsonError> {
-    match field(m, key)? {
-        None | Some(JsonValue::Null) => Ok(None),
-        Some(JsonValue::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(JsonError::Shape),
-    }
-}
-
-impl FromJson for RawInbound {
-    fn from_json(value: &JsonValue) -> Result<Self, JsonError> {
-        let m = object_only(value)?;
-        let v = match field(m, "v")? {
-            None | Some(JsonValue::Null) => None,
-            Some(JsonValue::Number(n))
-                if n.fract() == 0.0 && (0.0..=u32::MAX as f64).contains(n) =>
-            {
-                Some(*n as u32)
-            }
-            Some(_) => return Err(JsonError::Shape),
-        };
-        Ok(RawInbound {
-            source: strict_string(m, "source")?,
-            v,
-            kind: strict_string(m, "type")?,
-            session: strict_string(m, "session")?,
-            theme: strict_string(m, "theme")?,
-        })
-    }
-}
+impl Document for RawInbound {}
 
 /// A valid message from the host.
 #[derive(Debug, Clone, PartialEq, Eq)]

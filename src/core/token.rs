@@ -460,18 +460,14 @@ fn strip_variable_name(s: &str) -> Option<&str> {
     if !variable_like || lower == "ssws" || lower == "bearer" {
         return None;
     }
-    let rest = &s2[name_len..]
-        .trim_start_matches(is_quote)
-        .trim_start();
+    let rest = &s2[name_len..].trim_start_matches(is_quote).trim_start();
     let rest = rest.strip_prefix(['=', ':'])?.trim_start();
     (!rest.is_empty() && !rest.starts_with(['=', ':'])).then_some(rest)
 }
 
 /// Placeholder words and template syntax.
 fn is_placeholder(s: &str) -> bool {
-    if s.contains(['{', '}', '<', '>', '$', '[', ']'])
-        || s.to_ascii_lowercase().contains("%7b")
-    {
+    if s.contains(['{', '}', '<', '>', '$', '[', ']']) || s.to_ascii_lowercase().contains("%7b") {
         return true;
     }
     let compact: String = s
@@ -514,10 +510,7 @@ fn is_placeholder(s: &str) -> bool {
             return true;
         }
     }
-    if compact.contains("insert")
-        && (compact.contains("token")
-            || compact.contains("key"))
-    {
+    if compact.contains("insert") && (compact.contains("token") || compact.contains("key")) {
         return true;
     }
     // `xxxx…` or `00xxxx…`.
