@@ -883,47 +883,34 @@ fn is_loopback_host(host: &str) -> bool {
     host == "localhost" || host == "127.0.0.1" || host == "[::1]"
 }
 
-/// Parse `scheme://host[:port][rest]`: https, or http for loopback when `allow_http_loopback`.
+/// Parse `scheme://host[:port][rest]` with `url::Url`: https, or http for loopback when
+/// `allow_http_loopback`. The scheme is named first (`ftp://…` is a scheme problem, not an
+/// invalid URL), and the `//host` form is required (`url` would read `https:///host` as a host).
 fn parse_absolute(url: &str, allow_http_loopback: bool) -> Result<Absolute, ConfigProblem> {
-    let (https, after) = if starts_with_ci(url, "https://") {
-        (true, &url[8..])
+    let https = if starts_with_ci(url, "https://") {
+        true
     } else if starts_with_ci(url, "http://") {
-        (false, &url[7..])
+        false
     } else {
         return Err(ConfigProblem::SchemeNotAllowed);
     };
-    let end = after.find(['/', '?', '#']).unwrap_or(after.len());
-    let (authority, _rest) = after.split_at(end);
-    if authority.is_empty() || authority.contains('@') {
+    let after = &url[if https { 8 } else { 7 }..];
+    if after.is_empty() || after.starts_with(['/', '?', '#']) {
         return Err(ConfigProblem::InvalidUrl);
     }
-    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
-        let close = v6.find(']').ok_or(ConfigProblem::InvalidUrl)?;
-        let inner = &v6[..close];
-        if inner.parse::<std::net::Ipv6Addr>().is_err() {
-            return Err(ConfigProblem::InvalidUrl);
-        }
-        let port = match &v6[close + 1..] {
-            "" => None,
-            p => Some(p.strip_prefix(':').ok_or(ConfigProblem::InvalidUrl)?),
-        };
-        (format!("[{}]", inner.to_ascii_lowercase()), port)
-    } else {
-        match authority.rsplit_once(':') {
-            Some((h, p)) => (h.to_ascii_lowercase(), Some(p)),
-            None => (authority.to_ascii_lowercase(), None),
-        }
+    let parsed = url::Url::parse(url).map_err(|_| ConfigProblem::InvalidUrl)?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(ConfigProblem::InvalidUrl);
+    }
+    let host = match parsed.host() {
+        Some(url::Host::Domain(d)) if valid_host(d) => d.to_string(),
+        Some(url::Host::Ipv4(ip)) => ip.to_string(),
+        Some(url::Host::Ipv6(ip)) => format!("[{ip}]"),
+        _ => return Err(ConfigProblem::InvalidUrl),
     };
-    let port = match port {
-        None => None,
-        Some(p) => {
-            if p.is_empty() || p.len() > 5 || !p.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(ConfigProblem::InvalidUrl);
-            }
-            Some(p.parse::<u16>().map_err(|_| ConfigProblem::InvalidUrl)?)
-        }
-    };
-    if port == Some(0) || !valid_host(&host) {
+    // `port()` is `None` for the scheme's default port.
+    let port = parsed.port();
+    if port == Some(0) {
         return Err(ConfigProblem::InvalidUrl);
     }
     if !(https || allow_http_loopback && is_loopback_host(&host)) {

@@ -179,23 +179,21 @@ impl WellKnown {
     }
 }
 
-/// The lowercase host of an absolute `https://host[:443][/…]` URL that is a DNS name; `None`
-/// for anything else (other schemes, user info, other ports, IP literals, junk).
+/// The lowercase host of an absolute `https://host[:443][/…]` URL (read by `url::Url`, as a
+/// browser reads it) that is a DNS name; `None` for anything else (other schemes, user info,
+/// other ports, IP literals, junk).
 pub fn https_host(url: &str) -> Option<String> {
-    let url = url.trim();
-    let rest = url
-        .get(..8)
-        .filter(|s| s.eq_ignore_ascii_case("https://"))
-        .map(|_| &url[8..])?;
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let authority = &rest[..end];
-    if authority.contains('@') {
+    let url = url::Url::parse(url.trim()).ok()?;
+    // `port()` is `None` for 443, https's default.
+    if url.scheme() != "https"
+        || !url.username().is_empty()
+        || url.password().is_some()
+        || url.port().is_some()
+    {
         return None;
     }
-    let host = match authority.rsplit_once(':') {
-        Some((h, "443")) => h,
-        Some(_) => return None,
-        None => authority,
+    let url::Host::Domain(host) = url.host()? else {
+        return None;
     };
     let host = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
     hosts::is_dns_host(&host).then_some(host)
