@@ -10,14 +10,15 @@ use support::SerdeJson;
 
 use std::collections::HashMap;
 
+use okta_link::core::decode::Document;
 use okta_link::core::diagnosis::{
     diagnose, Access, AdminRoles, Audience, Evidence, Failure, Field, ProxyIssue, RateLimitSource,
     Report, RoleHint, Verified,
 };
 use okta_link::core::hosts::is_okta_org_host;
-use okta_link::core::json::FromJson;
 use okta_link::core::okta::{
-    Engine, Listing, RateLimit, RoleList, RoleType, User, UserId, UserStatus, WellKnown,
+    Engine, Listing, Profile, RateLimit, Role, RoleList, RoleType, User, UserId, UserStatus,
+    WellKnown,
 };
 use okta_link::core::outcome::{
     classify, OktaBody, Outcome, ProxyErrorCode, RawResponse, Transport, UnreadableKind,
@@ -114,7 +115,7 @@ fn load(name: &str, text: &str, now_ms: u64, reset: Option<i64>) -> Owned {
     }
 }
 
-fn parse_fixture<T: FromJson>(answer: Answer, now_ms: u64) -> Outcome<T> {
+fn parse_fixture<T: Document>(answer: Answer, now_ms: u64) -> Outcome<T> {
     match answer {
         Answer::Fixture(name, text, reset) => {
             let owned = load(name, text, now_ms, reset);
@@ -1727,6 +1728,31 @@ fn okta_types_are_read_tolerantly_and_bounded() {
     assert_eq!(wk.organization_href, None);
     assert_eq!(wk.alternate_href, None);
     assert_eq!(wk.engine(), Engine::IdentityEngine);
+    // Nested arrays are never read as an object's positional fields (serde's derived structs
+    // would; the tolerant rules of `core::decode` refuse them first).
+    let o: Outcome<User> = classify(
+        &raw(
+            200,
+            Some("application/json"),
+            r#"{"id":"00u1","profile":["ada@example.com","ada@example.com","Ada","L"]}"#,
+        ),
+        &SerdeJson,
+    );
+    assert_eq!(o.ok().map(|u| u.profile.clone()), Some(Profile::default()));
+    let o: Outcome<WellKnown> = classify(
+        &raw(
+            200,
+            Some("application/json"),
+            r#"{"id":"00o1","_links":{"organization":["https://acme.okta.com"]}}"#,
+        ),
+        &SerdeJson,
+    );
+    assert_eq!(o.ok().unwrap().organization_href, None);
+    let o: Outcome<RoleList> = classify(
+        &raw(200, Some("application/json"), r#"[["SUPER_ADMIN"]]"#),
+        &SerdeJson,
+    );
+    assert_eq!(o.ok().unwrap().0, vec![Role::default()]);
     // Request ids are cleaned.
     let r = RawResponse {
         request_id: Some("abc<script>\u{202e}-1"),

@@ -776,6 +776,8 @@ fn anything_but_a_named_account_keeps_connect_disabled() {
             Unreadable,
         ),
         (200, JSON, r#""Acme""#.into(), Unreadable),
+        // An array is never an account's positional fields.
+        (200, JSON, r#"{"account":["Acme"]}"#.into(), Unreadable),
         // Two accounts, or two names: none.
         (
             200,

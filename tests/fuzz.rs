@@ -17,8 +17,8 @@ use support::SerdeJson;
 
 use okta_link::core::color::{self, Rgb};
 use okta_link::core::config::Theme;
+use okta_link::core::decode::{self as json, read};
 use okta_link::core::fragment;
-use okta_link::core::json::{self, JsonParser};
 use okta_link::core::protocol::{self, Inbound, RawInbound};
 use okta_link::i18n::{self, Catalog, Lang};
 use proptest::prelude::*;
@@ -87,7 +87,7 @@ proptest! {
     #[test]
     fn prop_inbound_messages_only_in_shape(v in prop_oneof![json_value(), near_miss()]) {
         // Messages are read only from objects: an array is never positional fields.
-        let raw: Result<RawInbound, _> = SerdeJson.parse::<RawInbound>(&v.to_string());
+        let raw: Result<RawInbound, _> = read::<RawInbound, _>(&v.to_string(), &SerdeJson);
         if !v.is_object() {
             prop_assert!(raw.is_err(), "read from a non-object: {}", v);
         }
@@ -116,7 +116,7 @@ proptest! {
     /// A message text of any bytes: never a panic in the raw shape's parser.
     #[test]
     fn prop_inbound_text_never_panics(text in "\\PC{0,200}") {
-        if let Ok(raw) = SerdeJson.parse::<RawInbound>(&text) {
+        if let Ok(raw) = read::<RawInbound, _>(&text, &SerdeJson) {
             let _ = Inbound::from_raw(&raw);
         }
     }
@@ -233,12 +233,16 @@ proptest! {
     #[test]
     fn prop_redirect_state_is_one_encoded_value(state in "\\PC{0,60}|[&#=?% +/]{0,20}") {
         let base = "https://portal.example.com/done";
-        let target = protocol::redirect_target(base, &state);
+        let target = protocol::redirect_target(base, &state).unwrap();
         let rest = target.strip_prefix("https://portal.example.com/done?status=connected&state=");
         prop_assert!(rest.is_some(), "{}", target);
         let encoded = rest.unwrap();
-        prop_assert!(!encoded.contains(['&', '#', '?', '=', ' ', '+']), "{}", encoded);
+        // One form-urlencoded value (a space is `+`, a `+` is `%2B`), read back exactly.
+        prop_assert!(!encoded.contains(['&', '#', '?', '=', ' ']), "{}", encoded);
         prop_assert!(encoded.is_ascii());
+        let read = url::Url::parse(&target).unwrap();
+        let pairs: Vec<(String, String)> = read.query_pairs().into_owned().collect();
+        prop_assert_eq!(pairs, vec![("status".into(), "connected".into()), ("state".into(), state.clone())]);
     }
 
     /// Brand colours: only `#rrggbb` parses, and the shaded colour always reaches 4.5:1.

@@ -15,16 +15,12 @@ impl Rgb {
         if hex.len() != 6 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
             return None;
         }
-        let byte = |i: usize| u8::from_str_radix(crate::core::text::mid(hex, i, i + 2), 16).ok();
+        let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).ok();
         Some(Rgb(byte(0)?, byte(2)?, byte(4)?))
     }
 
     pub fn hex(self) -> String {
-        let mut out = String::from("#");
-        for c in [self.0, self.1, self.2] {
-            crate::core::text::push_hex(&mut out, c.into(), 2, false);
-        }
-        out
+        format!("#{:02x}{:02x}{:02x}", self.0, self.1, self.2)
     }
 
     /// Relative luminance (WCAG 2.x).

@@ -11,7 +11,8 @@
 
 use std::fmt;
 
-use crate::core::json::{nesting_depth, JsonKind, JsonParser, JsonValue, MAX_NESTING};
+use crate::core::decode::{nesting_depth, JsonParser, MAX_NESTING};
+use crate::core::json::{JsonKind, JsonValue};
 use crate::core::plan::DataKind;
 use crate::i18n::Lang;
 
@@ -133,7 +134,7 @@ impl ConfigError {
             cut -= 1;
         }
         ConfigError {
-            key: crate::core::text::head(key, cut).to_string(),
+            key: key[..cut].to_string(),
             problem,
         }
     }
@@ -161,7 +162,7 @@ impl fmt::Display for ConfigError {
             ConfigProblem::Empty => "must not be empty".to_string(),
             ConfigProblem::DuplicateValue => "lists the same value twice".to_string(),
             ConfigProblem::UnknownValue { allowed } => {
-                format!("must be one of: {}", crate::core::text::join(allowed, ", "))
+                format!("must be one of: {}", allowed.join(", "))
             }
             ConfigProblem::MissingPlaceholder => {
                 "must contain {host} and {path} once each, or {url} once".to_string()
@@ -323,7 +324,7 @@ impl ProxyTemplate {
     pub fn fill(&self, host: &str, path: &str) -> String {
         if self.full_url {
             let url = format!("https://{host}{path}");
-            match crate::core::text::split_once(&self.template, "{url}") {
+            match self.template.split_once("{url}") {
                 Some((before, after)) => [before, &url, after].concat(),
                 None => self.template.clone(),
             }
@@ -332,8 +333,8 @@ impl ProxyTemplate {
             let mut out = String::with_capacity(self.template.len() + host.len() + path.len());
             let mut rest = self.template.as_str();
             while let Some(i) = rest.find('{') {
-                out.push_str(crate::core::text::head(rest, i));
-                let tail = crate::core::text::tail(rest, i);
+                out.push_str(&rest[..i]);
+                let tail = &rest[i..];
                 if let Some(t) = tail.strip_prefix("{host}") {
                     out.push_str(host);
                     rest = t;
@@ -342,7 +343,7 @@ impl ProxyTemplate {
                     rest = t;
                 } else {
                     out.push('{');
-                    rest = crate::core::text::tail(tail, 1);
+                    rest = &tail[1..];
                 }
             }
             out.push_str(rest);
@@ -589,7 +590,7 @@ fn parse_config<P: JsonParser>(text: &str, parser: &P) -> Result<Config, ConfigE
         return Err(ConfigError::new("", ConfigProblem::NotJson));
     }
     let value: JsonValue = parser
-        .parse_value(text)
+        .parse::<JsonValue>(text)
         .map_err(|_| ConfigError::new("", ConfigProblem::NotJson))?;
     check_shape(&value, SHAPE, "")?;
     let JsonValue::Object(top) = &value else {
@@ -616,7 +617,10 @@ fn validate(top: Members) -> Result<Config, Bad> {
 
     let ips = texts(top, "proxy_egress_ips").unwrap_or_default();
     let proxy_egress_ips = unique_values(&ips, "proxy_egress_ips", |ip: &str| {
-        crate::core::ip::normalize(ip.trim()).ok_or(ConfigProblem::InvalidIp)
+        ip.trim()
+            .parse::<std::net::IpAddr>()
+            .map(|a| a.to_string())
+            .map_err(|_| ConfigProblem::InvalidIp)
     })?;
 
     let timeout_ms = match member(top, "timeout_ms") {
@@ -791,7 +795,7 @@ fn validate_partner(p: Members) -> Result<Partner, Bad> {
         None => None,
         Some(n) => {
             let n = n.trim();
-            if crate::core::text::char_count(n) > MAX_PARTNER_NAME {
+            if n.chars().count() > MAX_PARTNER_NAME {
                 let max = MAX_PARTNER_NAME;
                 return Err(Bad("partner.name", None, ConfigProblem::TooLong { max }));
             }
@@ -809,11 +813,8 @@ fn validate_partner(p: Members) -> Result<Partner, Bad> {
     let brand_color = match text(p, "brand_color") {
         None => None,
         Some(c) => {
-            let ok = c.len() == 7
-                && c.starts_with('#')
-                && crate::core::text::tail(c, 1)
-                    .bytes()
-                    .all(|b| b.is_ascii_hexdigit());
+            let ok =
+                c.len() == 7 && c.starts_with('#') && c[1..].bytes().all(|b| b.is_ascii_hexdigit());
             if !ok {
                 return Err(Bad(
                     "partner.brand_color",
@@ -882,47 +883,34 @@ fn is_loopback_host(host: &str) -> bool {
     host == "localhost" || host == "127.0.0.1" || host == "[::1]"
 }
 
-/// Parse `scheme://host[:port][rest]`: https, or http for loopback when `allow_http_loopback`.
+/// Parse `scheme://host[:port][rest]` with `url::Url`: https, or http for loopback when
+/// `allow_http_loopback`. The scheme is named first (`ftp://…` is a scheme problem, not an
+/// invalid URL), and the `//host` form is required (`url` would read `https:///host` as a host).
 fn parse_absolute(url: &str, allow_http_loopback: bool) -> Result<Absolute, ConfigProblem> {
-    let (https, after) = if starts_with_ci(url, "https://") {
-        (true, crate::core::text::tail(url, 8))
+    let https = if starts_with_ci(url, "https://") {
+        true
     } else if starts_with_ci(url, "http://") {
-        (false, crate::core::text::tail(url, 7))
+        false
     } else {
         return Err(ConfigProblem::SchemeNotAllowed);
     };
-    let end = after.find(['/', '?', '#']).unwrap_or(after.len());
-    let (authority, _rest) = crate::core::text::split_at(after, end);
-    if authority.is_empty() || authority.contains('@') {
+    let after = &url[if https { 8 } else { 7 }..];
+    if after.is_empty() || after.starts_with(['/', '?', '#']) {
         return Err(ConfigProblem::InvalidUrl);
     }
-    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
-        let close = v6.find(']').ok_or(ConfigProblem::InvalidUrl)?;
-        let inner = crate::core::text::head(v6, close);
-        if crate::core::ip::parse_v6(inner).is_none() {
-            return Err(ConfigProblem::InvalidUrl);
-        }
-        let port = match crate::core::text::tail(v6, close + 1) {
-            "" => None,
-            p => Some(p.strip_prefix(':').ok_or(ConfigProblem::InvalidUrl)?),
-        };
-        (format!("[{}]", inner.to_ascii_lowercase()), port)
-    } else {
-        match crate::core::text::rsplit_once(authority, b':') {
-            Some((h, p)) => (h.to_ascii_lowercase(), Some(p)),
-            None => (authority.to_ascii_lowercase(), None),
-        }
+    let parsed = url::Url::parse(url).map_err(|_| ConfigProblem::InvalidUrl)?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(ConfigProblem::InvalidUrl);
+    }
+    let host = match parsed.host() {
+        Some(url::Host::Domain(d)) if valid_host(d) => d.to_string(),
+        Some(url::Host::Ipv4(ip)) => ip.to_string(),
+        Some(url::Host::Ipv6(ip)) => format!("[{ip}]"),
+        _ => return Err(ConfigProblem::InvalidUrl),
     };
-    let port = match port {
-        None => None,
-        Some(p) => {
-            if p.is_empty() || p.len() > 5 || !p.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(ConfigProblem::InvalidUrl);
-            }
-            Some(p.parse::<u16>().map_err(|_| ConfigProblem::InvalidUrl)?)
-        }
-    };
-    if port == Some(0) || !valid_host(&host) {
+    // `port()` is `None` for the scheme's default port.
+    let port = parsed.port();
+    if port == Some(0) {
         return Err(ConfigProblem::InvalidUrl);
     }
     if !(https || allow_http_loopback && is_loopback_host(&host)) {
@@ -1009,7 +997,7 @@ fn validate_proxy(p: &str) -> Result<ProxyTemplate, ConfigProblem> {
     let (mut hosts, mut paths, mut urls) = (0, 0, 0);
     let mut rest = p;
     while let Some(i) = rest.find(['{', '}']) {
-        let tail = crate::core::text::tail(rest, i);
+        let tail = &rest[i..];
         if let Some(t) = tail.strip_prefix("{host}") {
             hosts += 1;
             rest = t;
@@ -1037,13 +1025,10 @@ fn validate_proxy(p: &str) -> Result<ProxyTemplate, ConfigProblem> {
             return Err(ConfigProblem::InvalidUrl);
         }
     } else {
-        let scheme_end =
-            crate::core::text::find(p, "://").ok_or(ConfigProblem::SchemeNotAllowed)?;
-        let after = crate::core::text::tail(p, scheme_end + 3);
+        let scheme_end = p.find("://").ok_or(ConfigProblem::SchemeNotAllowed)?;
+        let after = &p[scheme_end + 3..];
         let authority_end = after.find(['/', '?']).unwrap_or(after.len());
-        if crate::core::text::head(p, scheme_end).contains('{')
-            || crate::core::text::head(after, authority_end).contains('{')
-        {
+        if p[..scheme_end].contains('{') || after[..authority_end].contains('{') {
             return Err(ConfigProblem::PlaceholderInOrigin);
         }
         parse_absolute(p, true)?;

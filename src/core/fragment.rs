@@ -185,40 +185,15 @@ pub fn is_refused_key(key: &str) -> bool {
         || k.ends_with("origins")
 }
 
-/// Percent-decode (`+` as space); a `%` not followed by two hex digits stays literal. `None`
-/// when the bytes are not UTF-8.
+/// One `application/x-www-form-urlencoded` component decoded by `url::form_urlencoded` (`+` is
+/// a space; a `%` not followed by two hex digits stays literal). `None` when the bytes are not
+/// UTF-8: form_urlencoded decodes lossily, so a U+FFFD that the text did not hold literally
+/// means a bad byte (an encoded U+FFFD, `%EF%BF%BD`, is refused the same way: no link needs it).
 pub fn percent_decode(s: &str) -> Option<String> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            b'%' if i + 2 < b.len() && hex(b[i + 1]).is_some() && hex(b[i + 2]).is_some() => {
-                let hi = hex(b[i + 1]).unwrap_or(0);
-                let lo = hex(b[i + 2]).unwrap_or(0);
-                out.push(hi << 4 | lo);
-                i += 3;
-            }
-            c => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
-fn hex(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
-    }
+    // As the value of a pair with an empty name, so that a `=` in `s` stays part of it.
+    let text = format!("={}", s.replace('&', "%26"));
+    let (_, value) = url::form_urlencoded::parse(text.as_bytes()).next()?;
+    (!value.contains('\u{FFFD}') || s.contains('\u{FFFD}')).then(|| value.into_owned())
 }
 
 fn list_key(list: &mut Vec<String>, key: &str) {
@@ -253,7 +228,7 @@ pub fn parse_with(fragment: &str, languages: &[Lang]) -> Fragment {
         while !s.is_char_boundary(cut) {
             cut -= 1;
         }
-        s = crate::core::text::head(s, cut);
+        s = &s[..cut];
     }
     let mut out = Fragment::default();
     let mut seen: Vec<FragmentKey> = Vec::new();

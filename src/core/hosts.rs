@@ -82,7 +82,7 @@ pub fn classify(host: &str) -> HostKind<'_> {
     if host == suffix {
         return HostKind::BareSuffix { suffix };
     }
-    let label = crate::core::text::head(host, host.len() - suffix.len() - 1);
+    let label = &host[..host.len() - suffix.len() - 1];
     if label.is_empty() || label.contains('.') {
         return HostKind::NestedUnderSuffix { suffix };
     }
@@ -162,7 +162,7 @@ pub const LOOPBACK_ZONES: &[&str] = &[
 /// 127.0.0.1), a private top-level label (`.local`, `.internal`, `.home.arpa`, …) or a zone
 /// that resolves to loopback (`lvh.me`, `nip.io`, …).
 pub fn is_local_name(host: &str) -> bool {
-    let last = crate::core::text::last_part(host, b'.');
+    let last = host.rsplit('.').next().unwrap_or(host);
     LOCAL_TLDS.contains(&last)
         || host.split('.').any(|l| l == "localhost")
         || LOOPBACK_ZONES.iter().any(|z| in_zone(host, z))
@@ -267,7 +267,7 @@ pub fn near_miss_suffix(host: &str) -> Option<NearMiss> {
     // A small edit distance from a suffix, over the last one to three labels.
     let mut best: Option<(usize, &'static str, usize)> = None;
     for k in 1..=n.min(3) {
-        let tail = crate::core::text::join(&labels[n - k..], ".");
+        let tail = labels[n - k..].join(".");
         for s in OKTA_SUFFIXES {
             let limit = if s.len() <= 8 { 1 } else { 2 };
             if tail.len().abs_diff(s.len()) > limit {
@@ -289,8 +289,8 @@ pub fn near_miss_suffix(host: &str) -> Option<NearMiss> {
 /// (`acme.okta.com.com` → `acme.okta.com`, `login.acme.com.com` → `login.acme.com`).
 /// Okta's SDKs refuse hosts ending in `.com.com`.
 pub fn undoubled(host: &str) -> Option<&str> {
-    let (rest, last) = crate::core::text::rsplit_once(host, b'.')?;
-    let prev = crate::core::text::last_part(rest, b'.');
+    let (rest, last) = host.rsplit_once('.')?;
+    let prev = rest.rsplit('.').next().unwrap_or(rest);
     (prev == last && rest.contains('.')).then_some(rest)
 }
 
@@ -328,7 +328,7 @@ pub fn skeleton(host: &str) -> String {
                 '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
                 _ => c,
             };
-            let lower = crate::core::lower::lower(c);
+            let lower = c.to_lowercase().next().unwrap_or(c);
             confusable(lower).unwrap_or(lower)
         })
         .collect()
@@ -402,10 +402,7 @@ pub fn punycode_decode(input: &str) -> Option<String> {
         return None;
     }
     let (basic, ext) = match input.bytes().rposition(|b| b == b'-') {
-        Some(i) => (
-            crate::core::text::head(input, i),
-            crate::core::text::tail(input, i + 1),
-        ),
+        Some(i) => (&input[..i], &input[i + 1..]),
         None => ("", input),
     };
     let mut out: Vec<char> = basic.chars().collect();

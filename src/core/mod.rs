@@ -2,13 +2,11 @@
 
 pub mod color;
 pub mod config;
+pub mod decode;
 pub mod diagnosis;
 pub mod fragment;
 pub mod hosts;
-pub mod ip;
 pub mod json;
-pub mod json_write;
-pub mod lower;
 pub mod okta;
 pub mod org_url;
 pub mod origin;
@@ -16,5 +14,4 @@ pub mod outcome;
 pub mod plan;
 pub mod protocol;
 pub mod recipient;
-pub mod text;
 pub mod token;

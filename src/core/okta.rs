@@ -1,17 +1,15 @@
 //! Okta's response types, read tolerantly: unknown fields are ignored, every field is optional,
 //! a field of the wrong type reads as absent, and every string kept is bounded and cleaned
-//! (see [`crate::core::json::bounded`]). Only `errorCode` drives program logic; the other texts
+//! (see [`crate::core::decode::bounded`]). They derive `Deserialize` with the tolerant field
+//! rules of [`crate::core::decode`]. Only `errorCode` drives program logic; the other texts
 //! are plain data the view shows escaped.
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::core::decode::{self, Document};
 use crate::core::hosts;
-use crate::core::json::{
-    bounded_objects, field, lenient, nested, object_only, object_or_default, FromJson, JsonError,
-    JsonValue,
-};
 
 /// Error codes the check acts on.
 pub mod codes {
@@ -30,48 +28,39 @@ pub mod codes {
 }
 
 /// One entry of `errorCauses`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ErrorCause {
+    #[serde(default, deserialize_with = "decode::text")]
     pub error_summary: Option<String>,
-}
-
-impl FromJson for ErrorCause {
-    fn from_json(v: &JsonValue) -> Result<Self, JsonError> {
-        let m = object_only(v)?;
-        Ok(ErrorCause {
-            error_summary: lenient(m, "errorSummary")?,
-        })
-    }
 }
 
 /// Okta's error body: `{"errorCode","errorSummary","errorLink","errorId","errorCauses":[…]}`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OktaError {
+    #[serde(default, deserialize_with = "decode::text")]
     pub error_code: Option<String>,
+    #[serde(default, deserialize_with = "decode::text")]
     pub error_summary: Option<String>,
+    #[serde(default, deserialize_with = "decode::text")]
     pub error_link: Option<String>,
+    #[serde(default, deserialize_with = "decode::text")]
     pub error_id: Option<String>,
     /// At most [`MAX_ERROR_CAUSES`].
+    #[serde(default, deserialize_with = "error_causes")]
     pub error_causes: Vec<ErrorCause>,
+}
+
+impl Document for OktaError {}
+
+/// `errorCauses`: at most [`MAX_ERROR_CAUSES`] objects.
+pub fn error_causes<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<ErrorCause>, D::Error> {
+    decode::objects(d, MAX_ERROR_CAUSES)
 }
 
 /// The most `errorCauses` kept from one error body.
 pub const MAX_ERROR_CAUSES: usize = 8;
-
-impl FromJson for OktaError {
-    fn from_json(v: &JsonValue) -> Result<Self, JsonError> {
-        let m = object_only(v)?;
-        Ok(OktaError {
-            error_code: lenient(m, "errorCode")?,
-            error_summary: lenient(m, "errorSummary")?,
-            error_link: lenient(m, "errorLink")?,
-            error_id: lenient(m, "errorId")?,
-            error_causes: bounded_objects(field(m, "errorCauses")?, MAX_ERROR_CAUSES)?,
-        })
-    }
-}
 
 impl OktaError {
     /// Whether the body carries this `errorCode`.
@@ -111,8 +100,40 @@ impl Engine {
     }
 }
 
+/// `GET /.well-known/okta-organization`, as Okta sends it (`_links.<name>.href`).
+#[derive(Deserialize)]
+struct WellKnownDoc {
+    #[serde(default, deserialize_with = "decode::text")]
+    id: Option<String>,
+    #[serde(default, deserialize_with = "decode::text")]
+    cell: Option<String>,
+    #[serde(default, deserialize_with = "decode::text")]
+    pipeline: Option<String>,
+    #[serde(
+        default,
+        rename = "_links",
+        deserialize_with = "decode::object_or_default"
+    )]
+    links: Links,
+}
+
+#[derive(Default, Deserialize)]
+struct Links {
+    #[serde(default, deserialize_with = "decode::object_or_default")]
+    organization: Link,
+    #[serde(default, deserialize_with = "decode::object_or_default")]
+    alternate: Link,
+}
+
+#[derive(Default, Deserialize)]
+struct Link {
+    #[serde(default, deserialize_with = "decode::text")]
+    href: Option<String>,
+}
+
 /// `GET /.well-known/okta-organization`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(from = "WellKnownDoc")]
 pub struct WellKnown {
     pub id: Option<String>,
     pub cell: Option<String>,
@@ -123,24 +144,19 @@ pub struct WellKnown {
     pub alternate_href: Option<String>,
 }
 
-/// `_links.<name>.href` of a document's members.
-fn link_href(m: &[(String, JsonValue)], name: &str) -> Result<Option<String>, JsonError> {
-    let links = nested(m, "_links")?;
-    lenient(nested(links, name)?, "href")
-}
-
-impl FromJson for WellKnown {
-    fn from_json(v: &JsonValue) -> Result<Self, JsonError> {
-        let m = object_only(v)?;
-        Ok(WellKnown {
-            id: lenient(m, "id")?,
-            cell: lenient(m, "cell")?,
-            pipeline: lenient(m, "pipeline")?,
-            organization_href: link_href(m, "organization")?,
-            alternate_href: link_href(m, "alternate")?,
-        })
+impl From<WellKnownDoc> for WellKnown {
+    fn from(d: WellKnownDoc) -> WellKnown {
+        WellKnown {
+            id: d.id,
+            cell: d.cell,
+            pipeline: d.pipeline,
+            organization_href: d.links.organization.href,
+            alternate_href: d.links.alternate.href,
+        }
     }
 }
+
+impl Document for WellKnown {}
 
 impl WellKnown {
     pub fn engine(&self) -> Engine {
@@ -163,68 +179,52 @@ impl WellKnown {
     }
 }
 
-/// The lowercase host of an absolute `https://host[:443][/…]` URL that is a DNS name; `None`
-/// for anything else (other schemes, user info, other ports, IP literals, junk).
+/// The lowercase host of an absolute `https://host[:443][/…]` URL (read by `url::Url`, as a
+/// browser reads it) that is a DNS name; `None` for anything else (other schemes, user info,
+/// other ports, IP literals, junk).
 pub fn https_host(url: &str) -> Option<String> {
-    let url = url.trim();
-    let rest = url
-        .get(..8)
-        .filter(|s| s.eq_ignore_ascii_case("https://"))
-        .map(|_| crate::core::text::tail(url, 8))?;
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let authority = crate::core::text::head(rest, end);
-    if authority.contains('@') {
+    let url = url::Url::parse(url.trim()).ok()?;
+    // `port()` is `None` for 443, https's default.
+    if url.scheme() != "https"
+        || !url.username().is_empty()
+        || url.password().is_some()
+        || url.port().is_some()
+    {
         return None;
     }
-    let host = match crate::core::text::rsplit_once(authority, b':') {
-        Some((h, "443")) => h,
-        Some(_) => return None,
-        None => authority,
+    let url::Host::Domain(host) = url.host()? else {
+        return None;
     };
     let host = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
     hosts::is_dns_host(&host).then_some(host)
 }
 
 /// The `profile` of a user.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Profile {
+    #[serde(default, deserialize_with = "decode::text")]
     pub login: Option<String>,
+    #[serde(default, deserialize_with = "decode::text")]
     pub email: Option<String>,
+    #[serde(default, deserialize_with = "decode::text")]
     pub first_name: Option<String>,
+    #[serde(default, deserialize_with = "decode::text")]
     pub last_name: Option<String>,
 }
 
-impl FromJson for Profile {
-    fn from_json(v: &JsonValue) -> Result<Self, JsonError> {
-        let m = object_only(v)?;
-        Ok(Profile {
-            login: lenient(m, "login")?,
-            email: lenient(m, "email")?,
-            first_name: lenient(m, "firstName")?,
-            last_name: lenient(m, "lastName")?,
-        })
-    }
-}
-
 /// `GET /api/v1/users/me`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct User {
+    #[serde(default, deserialize_with = "decode::text")]
     pub id: Option<String>,
+    #[serde(default, deserialize_with = "decode::text")]
     pub status: Option<String>,
+    #[serde(default, deserialize_with = "decode::object_or_default")]
     pub profile: Profile,
 }
 
-impl FromJson for User {
-    fn from_json(v: &JsonValue) -> Result<Self, JsonError> {
-        let m = object_only(v)?;
-        Ok(User {
-            id: lenient(m, "id")?,
-            status: lenient(m, "status")?,
-            profile: object_or_default(m, "profile")?,
-        })
-    }
-}
+impl Document for User {}
 
 impl User {
     /// "First Last", from whichever names are present.
@@ -234,8 +234,7 @@ impl User {
             .filter_map(|p| p.as_deref().map(str::trim))
             .filter(|p| !p.is_empty())
             .collect();
-        (!parts.is_empty())
-            .then(|| crate::core::json::bounded(&crate::core::text::join(&parts, " "), 256))
+        (!parts.is_empty()).then(|| decode::bounded(&parts.join(" "), 256))
     }
 
     pub fn user_status(&self) -> UserStatus {
@@ -291,26 +290,17 @@ impl UserStatus {
 }
 
 /// One admin role assignment from `GET /api/v1/users/{id}/roles`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Role {
-    #[serde(rename = "type")]
+    #[serde(rename = "type", default, deserialize_with = "decode::text")]
     pub role_type: Option<String>,
+    #[serde(default, deserialize_with = "decode::text")]
     pub label: Option<String>,
+    #[serde(default, deserialize_with = "decode::text")]
     pub status: Option<String>,
+    #[serde(default, deserialize_with = "decode::text")]
     pub assignment_type: Option<String>,
-}
-
-impl FromJson for Role {
-    fn from_json(v: &JsonValue) -> Result<Self, JsonError> {
-        let m = object_only(v)?;
-        Ok(Role {
-            role_type: lenient(m, "type")?,
-            label: lenient(m, "label")?,
-            status: lenient(m, "status")?,
-            assignment_type: lenient(m, "assignmentType")?,
-        })
-    }
 }
 
 impl Role {
@@ -404,32 +394,34 @@ pub const MAX_ROLES: usize = 64;
 
 /// The body of the roles listing: a JSON array of role assignments (at most [`MAX_ROLES`] kept;
 /// an element that is not an object reads as an empty role).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct RoleList(pub Vec<Role>);
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RoleList(#[serde(deserialize_with = "roles")] pub Vec<Role>);
 
-impl FromJson for RoleList {
-    fn from_json(v: &JsonValue) -> Result<Self, JsonError> {
-        match v {
-            JsonValue::Array(_) => bounded_objects(Some(v), MAX_ROLES).map(RoleList),
-            _ => Err(JsonError::Shape),
-        }
-    }
+impl Document for RoleList {
+    const ARRAY: bool = true;
+}
+
+fn roles<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Role>, D::Error> {
+    decode::objects(d, MAX_ROLES)
 }
 
 /// The body of a one-item read (`/api/v1/users?limit=1`, groups, logs): a JSON array whose
 /// contents the check does not need, only how many items it held.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "Vec<serde::de::IgnoredAny>")]
 pub struct Listing {
     pub items: usize,
 }
 
-impl FromJson for Listing {
-    fn from_json(v: &JsonValue) -> Result<Self, JsonError> {
-        match v {
-            JsonValue::Array(items) => Ok(Listing { items: items.len() }),
-            _ => Err(JsonError::Shape),
-        }
+impl From<Vec<serde::de::IgnoredAny>> for Listing {
+    fn from(items: Vec<serde::de::IgnoredAny>) -> Listing {
+        Listing { items: items.len() }
     }
+}
+
+impl Document for Listing {
+    const ARRAY: bool = true;
 }
 
 /// `X-Rate-Limit-*` headers of one answer. Each value is `None` when absent or malformed.

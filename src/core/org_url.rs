@@ -97,7 +97,7 @@ impl OrgUrl {
     /// The org label when the host is Okta-owned (`acme` for `acme.okta.com`).
     pub fn subdomain(&self) -> Option<&str> {
         self.suffix
-            .map(|s| crate::core::text::head(&self.host, self.host.len() - s.len() - 1))
+            .map(|s| &self.host[..self.host.len() - s.len() - 1])
     }
 
     /// The Okta suffix the host is under (`okta.com`, `oktapreview.com`, …), if Okta-owned.
@@ -695,7 +695,7 @@ impl Parser {
 
     fn run(mut self, input: &str) -> Result<OrgUrl, OrgUrlError> {
         if input.len() > MAX_INPUT_CHARS {
-            let len = crate::core::text::char_count(input);
+            let len = input.chars().count();
             if len > MAX_INPUT_CHARS {
                 return Err(OrgUrlError::TooLong { len });
             }
@@ -721,7 +721,7 @@ impl Parser {
         if lower.starts_with("mailto:") {
             return Err(OrgUrlError::EmailAddress);
         }
-        if !crate::core::text::contains(s, "://") {
+        if !s.contains("://") {
             if let Some((local, domain)) = s
                 .split_once('@')
                 .filter(|(l, _)| !l.contains(['/', '?', '#']))
@@ -739,7 +739,7 @@ impl Parser {
             let urlish = parts
                 .iter()
                 .filter(|p| {
-                    crate::core::text::split_once(p, "://").is_some_and(|(_, h)| !h.is_empty())
+                    p.split_once("://").is_some_and(|(_, h)| !h.is_empty())
                         || p.trim_matches('.').contains('.')
                 })
                 .count();
@@ -819,14 +819,12 @@ impl Parser {
         }
         let http = self.corrections.contains(&Correction::UpgradedHttp);
         let end = rest.find(['/', '\\', '?', '#']).unwrap_or(rest.len());
-        let (authority, tail) = crate::core::text::split_at(rest, end);
+        let (authority, tail) = rest.split_at(end);
         if authority.is_empty() {
             return Err(OrgUrlError::Empty);
         }
         let lower_auth = authority.to_ascii_lowercase();
-        if crate::core::text::contains(&lower_auth, "http:")
-            || crate::core::text::contains(&lower_auth, "https:")
-        {
+        if lower_auth.contains("http:") || lower_auth.contains("https:") {
             return Err(OrgUrlError::MultipleUrls);
         }
         if authority.contains('@') {
@@ -848,7 +846,7 @@ impl Parser {
                 .split(']')
                 .next()
                 .unwrap_or("");
-            if inner.contains(':') || crate::core::ip::parse_v4(inner).is_some() {
+            if inner.contains(':') || inner.parse::<std::net::Ipv4Addr>().is_ok() {
                 return Err(OrgUrlError::IpAddress {
                     host: inner.to_string(),
                 });
@@ -863,7 +861,7 @@ impl Parser {
                 suggestion: None,
             });
         }
-        let (host_raw, port) = match crate::core::text::rsplit_once(authority, b':') {
+        let (host_raw, port) = match authority.rsplit_once(':') {
             Some((h, p)) => (h, Some(p)),
             None => (authority, None),
         };
@@ -1029,7 +1027,7 @@ impl Parser {
         let n = labels.len();
         if let Some(suffix) = hosts::okta_suffix(&host) {
             if host.len() > suffix.len() {
-                let prefix = crate::core::text::head(&host, host.len() - suffix.len() - 1);
+                let prefix = &host[..host.len() - suffix.len() - 1];
                 if !prefix.contains('.') && is_placeholder_org_label(prefix) {
                     return Err(OrgUrlError::Placeholder);
                 }
@@ -1061,7 +1059,7 @@ impl Parser {
             HostKind::BareSuffix { suffix } => Err(OrgUrlError::BareOktaSuffix { suffix }),
             HostKind::OktaSite { .. } => Err(OrgUrlError::OktaSite { host }),
             HostKind::NestedUnderSuffix { suffix } => {
-                let prefix = crate::core::text::head(&host, host.len() - suffix.len() - 1);
+                let prefix = &host[..host.len() - suffix.len() - 1];
                 if hosts::okta_suffix(prefix).is_some() {
                     let suggestion = self.suggest(Some(prefix.to_string()));
                     return Err(OrgUrlError::DoubledSuffix {
@@ -1157,7 +1155,11 @@ impl Parser {
                 suggestion: self.suggest(Some(folded)),
             };
         }
-        let lower = crate::core::lower::lower_str(&folded);
+        // Per character, as the skeleton compares characters (İ stays one character).
+        let lower: String = folded
+            .chars()
+            .map(|c| c.to_lowercase().next().unwrap_or(c))
+            .collect();
         let sk = hosts::skeleton(&lower);
         let sk = sk.trim_end_matches('.');
         // A real Okta suffix with a non-ASCII org label: suggest the plain spelling.
@@ -1187,7 +1189,7 @@ impl Parser {
     /// An ASCII host whose `xn--` labels decode to a look-alike of an Okta domain.
     fn lookalike_punycode(&self, host: &str) -> Option<OrgUrlError> {
         // Under a real Okta suffix the name is Okta's, whatever the org label spells.
-        if !crate::core::text::contains(host, "xn--") || hosts::okta_suffix(host).is_some() {
+        if !host.contains("xn--") || hosts::okta_suffix(host).is_some() {
             return None;
         }
         let decoded: Vec<String> = host
@@ -1197,7 +1199,7 @@ impl Parser {
                 None => l.to_string(),
             })
             .collect();
-        let sk = hosts::skeleton(&crate::core::text::join(&decoded, "."));
+        let sk = hosts::skeleton(&decoded.join("."));
         if !sk.is_ascii() {
             return None;
         }
@@ -1246,7 +1248,7 @@ fn split_scheme(s: &str) -> Result<(Option<Scheme>, &str), OrgUrlError> {
     // `https//host`: the colon is missing.
     for name in ["https", "http"] {
         if lower_head.starts_with(name) {
-            let after = crate::core::text::tail(s, name.len());
+            let after = &s[name.len()..];
             let sep = after.len() - after.trim_start_matches(['/', '\\']).len();
             if sep >= 2 && !after.starts_with(':') {
                 return Ok((
@@ -1254,7 +1256,7 @@ fn split_scheme(s: &str) -> Result<(Option<Scheme>, &str), OrgUrlError> {
                         name: name.to_string(),
                         well_formed: false,
                     }),
-                    crate::core::text::tail(after, sep),
+                    &after[sep..],
                 ));
             }
         }
@@ -1262,7 +1264,7 @@ fn split_scheme(s: &str) -> Result<(Option<Scheme>, &str), OrgUrlError> {
     let Some(colon) = s.find(':') else {
         return Ok((None, s));
     };
-    let head = crate::core::text::head(s, colon);
+    let head = &s[..colon];
     let scheme_shaped = head.starts_with(|c: char| c.is_ascii_alphabetic())
         && head
             .chars()
@@ -1270,7 +1272,7 @@ fn split_scheme(s: &str) -> Result<(Option<Scheme>, &str), OrgUrlError> {
     if !scheme_shaped {
         return Ok((None, s));
     }
-    let after = crate::core::text::tail(s, colon + 1);
+    let after = &s[colon + 1..];
     let name = head.to_ascii_lowercase();
     let sep_len = after.len() - after.trim_start_matches(['/', '\\']).len();
     if sep_len > 0 {
@@ -1281,13 +1283,13 @@ fn split_scheme(s: &str) -> Result<(Option<Scheme>, &str), OrgUrlError> {
             }
             return Ok((None, s));
         }
-        let sep = crate::core::text::head(after, sep_len);
+        let sep = &after[..sep_len];
         return Ok((
             Some(Scheme {
                 name,
                 well_formed: sep == "//",
             }),
-            crate::core::text::tail(after, sep_len),
+            &after[sep_len..],
         ));
     }
     let http = name == "http" || name == "https";
@@ -1329,8 +1331,7 @@ fn strip_brackets(s: &str) -> Option<&str> {
     if inner.is_empty() || inner.contains([first, close]) {
         return None;
     }
-    let addressy =
-        crate::core::text::contains(inner, "://") || (inner.contains('.') && !inner.contains(':'));
+    let addressy = inner.contains("://") || (inner.contains('.') && !inner.contains(':'));
     let ok = match first {
         '<' => addressy && !inner.chars().any(char::is_whitespace),
         '[' => addressy,
@@ -1341,7 +1342,7 @@ fn strip_brackets(s: &str) -> Option<&str> {
 
 /// The target of a Markdown link `[text](https://acme.okta.com)`.
 fn markdown_link_target(s: &str) -> Option<&str> {
-    let (_, target) = crate::core::text::split_once(s.strip_prefix('[')?.strip_suffix(')')?, "](")?;
+    let (_, target) = s.strip_prefix('[')?.strip_suffix(')')?.split_once("](")?;
     (!target.is_empty() && !target.contains(['(', ')'])).then_some(target)
 }
 
@@ -1350,25 +1351,20 @@ fn markdown_link_target(s: &str) -> Option<&str> {
 fn is_placeholder_text(s: &str) -> bool {
     let lower = s.to_ascii_lowercase();
     // The host part, leniently: after a scheme, up to the path.
-    let start = crate::core::text::find(&lower, "://")
-        .map(|i| i + 3)
-        .unwrap_or(0);
-    let rest = crate::core::text::tail(&lower, start);
+    let start = lower.find("://").map(|i| i + 3).unwrap_or(0);
+    let rest = &lower[start..];
     let end = rest.find(['/', '\\', '?', '#']).unwrap_or(rest.len());
-    let auth = crate::core::text::head(rest, end);
+    let auth = &rest[..end];
     if auth.contains(['{', '}', '<', '>', '$', '*'])
         || ["%7b", "%7d", "%3c", "%3e", "%24", "%2a"]
             .iter()
-            .any(|p| crate::core::text::contains(auth, p))
+            .any(|p| auth.contains(p))
     {
         return true;
     }
     if let Some(b) = auth.find('[') {
-        let inner = crate::core::text::tail(auth, b + 1)
-            .split(']')
-            .next()
-            .unwrap_or("");
-        if !inner.contains(':') && crate::core::ip::parse_v4(inner).is_none() {
+        let inner = &auth[b + 1..].split(']').next().unwrap_or("");
+        if !inner.contains(':') && inner.parse::<std::net::Ipv4Addr>().is_err() {
             return true;
         }
     }
@@ -1445,7 +1441,7 @@ fn valid_punycode_label(body: &str) -> bool {
                 !is_symbol_or_punctuation(c)
                     && !c.is_whitespace()
                     && !c.is_control()
-                    && crate::core::lower::lower(c) == c
+                    && c.to_lowercase().next() == Some(c)
                     && !is_compatibility_form(c)
                     && !is_invisible(c)
             }
@@ -1688,7 +1684,7 @@ fn is_your_label(compact: &str) -> bool {
             "name",
         ]
         .iter()
-        .any(|k| crate::core::text::contains(rest, k))
+        .any(|k| rest.contains(k))
     })
 }
 

@@ -5,13 +5,12 @@
 //! Every byte here comes from outside (Okta, the proxy, or whatever answers at the proxy's
 //! address) and is treated as hostile: nothing panics, every string kept is bounded.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::core::json::{
-    bounded, bounded_objects, field, lenient, looks_truncated, nesting_depth, object_only,
-    FromJson, JsonError, JsonParser, JsonValue, MAX_NESTING,
+use crate::core::decode::{
+    self, bounded, looks_truncated, nesting_depth, Document, JsonError, JsonParser, MAX_NESTING,
 };
-use crate::core::okta::{ErrorCause, OktaError, RateLimit, MAX_ERROR_CAUSES};
+use crate::core::okta::{ErrorCause, OktaError, RateLimit};
 
 /// Bodies longer than this (in bytes) are not parsed.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -392,38 +391,33 @@ pub fn clean_request_id(s: Option<&str>) -> Option<String> {
 
 /// Everything a non-2xx JSON body may hold: Okta's error or the proxy's.
 /// The fields of an error body: Okta's and the proxy's.
-#[derive(Default)]
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct ErrorFields {
+    #[serde(default, deserialize_with = "decode::text")]
     error_code: Option<String>,
+    #[serde(default, deserialize_with = "decode::text")]
     error_summary: Option<String>,
+    #[serde(default, deserialize_with = "decode::text")]
     error_link: Option<String>,
+    #[serde(default, deserialize_with = "decode::text")]
     error_id: Option<String>,
+    #[serde(default, deserialize_with = "crate::core::okta::error_causes")]
     error_causes: Vec<ErrorCause>,
+    #[serde(default, deserialize_with = "decode::text")]
     proxy_error: Option<String>,
+    #[serde(default, deserialize_with = "decode::text")]
     target: Option<String>,
 }
 
-impl FromJson for ErrorFields {
-    fn from_json(v: &JsonValue) -> Result<Self, JsonError> {
-        let m = object_only(v)?;
-        Ok(ErrorFields {
-            error_code: lenient(m, "errorCode")?,
-            error_summary: lenient(m, "errorSummary")?,
-            error_link: lenient(m, "errorLink")?,
-            error_id: lenient(m, "errorId")?,
-            error_causes: bounded_objects(field(m, "errorCauses")?, MAX_ERROR_CAUSES)?,
-            proxy_error: lenient(m, "proxyError")?,
-            target: lenient(m, "target")?,
-        })
-    }
-}
+impl Document for ErrorFields {}
 
 fn parse_error_fields<P: JsonParser>(body: &str, parser: &P) -> Option<ErrorFields> {
     let t = body.trim();
     if !t.starts_with('{') || t.len() > MAX_BODY_BYTES || nesting_depth(t) > MAX_NESTING {
         return None;
     }
-    parser.parse::<ErrorFields>(t).ok()
+    decode::read::<ErrorFields, P>(t, parser).ok()
 }
 
 /// cors-anywhere (and proxies built like it) answer a failed upstream connection with a 404 and
@@ -435,13 +429,9 @@ fn cors_anywhere_error(raw: &RawResponse) -> Option<ProxyErrorCode> {
         return None;
     }
     Some(
-        if crate::core::text::contains(head, "ENOTFOUND")
-            || crate::core::text::contains(head, "EAI_AGAIN")
-        {
+        if head.contains("ENOTFOUND") || head.contains("EAI_AGAIN") {
             ProxyErrorCode::NameNotFound
-        } else if crate::core::text::contains(head, "ETIMEDOUT")
-            || crate::core::text::contains(head, "ESOCKETTIMEDOUT")
-        {
+        } else if head.contains("ETIMEDOUT") || head.contains("ESOCKETTIMEDOUT") {
             ProxyErrorCode::UpstreamTimeout
         } else {
             ProxyErrorCode::UpstreamUnreachable
@@ -458,7 +448,7 @@ fn cors_anywhere_error(raw: &RawResponse) -> Option<ProxyErrorCode> {
 ///   shape → `UnexpectedShape`; else `Okta { body: Ok(T) }`.
 /// * non-2xx: an HTML page → `Unreadable { status, Html }` (the status tells a 5xx error page
 ///   from a 404); otherwise `Okta { body: Err(Okta's error body if it is one) }`.
-pub fn classify<T: FromJson, P: JsonParser>(raw: &RawResponse, parser: &P) -> Outcome<T> {
+pub fn classify<T: Document, P: JsonParser>(raw: &RawResponse, parser: &P) -> Outcome<T> {
     // Everything but reading the body as a `T` is the same for every `T`, so it is compiled once.
     let (text, status, rate_limit, request_id) = match triage(raw, parser) {
         Triage::Settled(outcome) => return outcome.never_a_body(),
@@ -469,7 +459,7 @@ pub fn classify<T: FromJson, P: JsonParser>(raw: &RawResponse, parser: &P) -> Ou
             request_id,
         } => (text, status, rate_limit, request_id),
     };
-    match parser.parse::<T>(text) {
+    match decode::read::<T, P>(text, parser) {
         Ok(value) => Outcome::Okta {
             status,
             body: OktaBody::Ok(value),
@@ -647,7 +637,7 @@ fn unparsed<P: JsonParser>(
         JsonError::Syntax => UnreadableKind::NotJson,
         // A parser may report the shape before it reaches bad syntax; ask once more whether
         // the text is JSON at all (only on this error path).
-        JsonError::Shape => match parser.parse_value(text) {
+        JsonError::Shape => match parser.parse::<serde::de::IgnoredAny>(text) {
             Ok(_) => UnreadableKind::UnexpectedShape,
             Err(_) => UnreadableKind::NotJson,
         },

@@ -34,12 +34,12 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::core::config::Config;
+use crate::core::decode::JsonParser;
 use crate::core::diagnosis::RoleHint;
 use crate::core::diagnosis::{
     assess, diagnose, identify, locate, Evidence, Failure, Identity, Report,
 };
 use crate::core::hosts::{is_dns_host, is_okta_org_host};
-use crate::core::json::JsonParser;
 use crate::core::okta::{Listing, RoleList, User, UserId, WellKnown};
 use crate::core::outcome::{classify, Outcome, RawResponse, Transport};
 
@@ -368,7 +368,7 @@ impl Check {
         let host = host.trim().to_ascii_lowercase();
         let report = (!is_dns_host(&host)).then(|| {
             Arc::new(Report::Failed(Failure::NoOrgAtAddress {
-                host: crate::core::json::bounded(&host, 256),
+                host: crate::core::decode::bounded(&host, 256),
             }))
         });
         let token_host = is_okta_org_host(&host).then(|| host.clone());

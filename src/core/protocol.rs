@@ -10,11 +10,11 @@
 //! `{"source":"okta-link-host","v":1,"type":"session","session":"…"}` (a session token handed
 //! over after `ready`) or `{"source":"okta-link-host","v":1,"type":"theme","theme":"dark"}`.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::core::config::Theme;
+use crate::core::decode::Document;
 use crate::core::diagnosis::Verified;
-use crate::core::json::{field, object_only, FromJson, JsonError, JsonValue};
 
 /// Protocol version carried by every message.
 pub const VERSION: u32 = 1;
@@ -82,71 +82,39 @@ impl<'a> Connection<'a> {
 }
 
 /// Where `redirect` delivery sends the browser: the configured URL with a non-secret status and
-/// the `state` from the fragment (percent-encoded). Nothing else, the token least of all.
-pub fn redirect_target(url: &str, state: &str) -> String {
-    let (base, fragment) = match url.split_once('#') {
-        Some((b, f)) => (b, Some(f)),
-        None => (url, None),
-    };
-    let sep = if base.contains('?') { '&' } else { '?' };
-    let mut out = format!("{base}{sep}status=connected&state=");
-    for b in state.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push('%');
-            crate::core::text::push_hex(&mut out, b.into(), 2, true);
-        }
-    }
-    if let Some(f) = fragment {
-        out.push('#');
-        out.push_str(f);
-    }
-    out
+/// the `state` from the fragment, appended as query pairs (`application/x-www-form-urlencoded`,
+/// as `URLSearchParams` reads them back). Nothing else, the token least of all. `url` is the
+/// config's validated `redirect_url`; should it not parse, the answer is `None` and the page
+/// does not navigate.
+pub fn redirect_target(url: &str, state: &str) -> Option<String> {
+    let mut target = url::Url::parse(url).ok()?;
+    target
+        .query_pairs_mut()
+        .append_pair("status", "connected")
+        .append_pair("state", state);
+    Some(target.into())
 }
 
 /// An inbound message as it arrives (every field optional; validated by [`Inbound::from_raw`]).
 /// Read strictly: an object whose known fields are strings (`v` a whole number), each at most
-/// once, or null; anything else refuses the whole message.
-#[derive(Debug, Clone, Default)]
+/// once, or null; anything else refuses the whole message. Other fields are ignored (the
+/// browser's structured clone may carry anything; serde_wasm_bindgen reads only these names).
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct RawInbound {
+    #[serde(default)]
     pub source: Option<String>,
+    #[serde(default)]
     pub v: Option<u32>,
     /// `type`.
+    #[serde(default, rename = "type")]
     pub kind: Option<String>,
+    #[serde(default)]
     pub session: Option<String>,
+    #[serde(default)]
     pub theme: Option<String>,
 }
 
-fn strict_string(m: &[(String, JsonValue)], key: &str) -> Result<Option<String>, JsonError> {
-    match field(m, key)? {
-        None | Some(JsonValue::Null) => Ok(None),
-        Some(JsonValue::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(JsonError::Shape),
-    }
-}
-
-impl FromJson for RawInbound {
-    fn from_json(value: &JsonValue) -> Result<Self, JsonError> {
-        let m = object_only(value)?;
-        let v = match field(m, "v")? {
-            None | Some(JsonValue::Null) => None,
-            Some(JsonValue::Number(n))
-                if n.fract() == 0.0 && (0.0..=u32::MAX as f64).contains(n) =>
-            {
-                Some(*n as u32)
-            }
-            Some(_) => return Err(JsonError::Shape),
-        };
-        Ok(RawInbound {
-            source: strict_string(m, "source")?,
-            v,
-            kind: strict_string(m, "type")?,
-            session: strict_string(m, "session")?,
-            theme: strict_string(m, "theme")?,
-        })
-    }
-}
+impl Document for RawInbound {}
 
 /// A valid message from the host.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -207,13 +175,14 @@ mod tests {
     #[test]
     fn redirect_target_carries_only_status_and_encoded_state() {
         assert_eq!(
-            redirect_target("https://p.example/done", "a b&c=d"),
-            "https://p.example/done?status=connected&state=a%20b%26c%3Dd"
+            redirect_target("https://p.example/done", "a b&c=d").as_deref(),
+            Some("https://p.example/done?status=connected&state=a+b%26c%3Dd")
         );
         assert_eq!(
-            redirect_target("https://p.example/done?x=1#top", ""),
-            "https://p.example/done?x=1&status=connected&state=#top"
+            redirect_target("https://p.example/done?x=1#top", "").as_deref(),
+            Some("https://p.example/done?x=1&status=connected&state=#top")
         );
+        assert_eq!(redirect_target("not a url", "s"), None);
     }
 
     #[test]

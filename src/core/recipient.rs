@@ -10,7 +10,9 @@
 //! collapsed), refused when empty or longer than [`MAX_ACCOUNT_NAME_CHARS`], and shown only as
 //! text. Anything else keeps Connect disabled ([`RecipientProblem`]).
 
-use crate::core::json::{nesting_depth, JsonParser, JsonValue, MAX_NESTING};
+use serde::Deserialize;
+
+use crate::core::decode::{self, nesting_depth, Document, JsonParser, MAX_NESTING};
 use crate::core::outcome::is_json_content_type;
 
 /// The longest account name shown, in characters; a longer one is refused, not cut (a cut
@@ -59,27 +61,33 @@ pub fn account_name<P: JsonParser>(
     {
         return unreadable;
     }
-    let Ok(value) = parser.parse_value(body) else {
+    // A key given twice (a platform that names two accounts names none) fails the derive
+    // natively; the browser's `JSON.parse` keeps the last.
+    let Ok(Answer {
+        account: Some(Account { name: Some(raw) }),
+    }) = decode::read::<Answer, P>(body, parser)
+    else {
         return unreadable;
     };
-    let Some(JsonValue::String(raw)) = only(&value, "account").and_then(|a| only(a, "name")) else {
-        return unreadable;
-    };
-    match clean_name(raw) {
+    match clean_name(&raw) {
         Some(name) => Ok(name),
         None => unreadable,
     }
 }
 
-/// The one value of `key` in an object; `None` when absent or given twice (a platform that
-/// names two accounts names none).
-fn only<'a>(value: &'a JsonValue, key: &str) -> Option<&'a JsonValue> {
-    let JsonValue::Object(members) = value else {
-        return None;
-    };
-    let mut found = members.iter().filter(|(k, _)| k == key).map(|(_, v)| v);
-    let first = found.next()?;
-    found.next().is_none().then_some(first)
+/// `{"account": {"name": "…"}}`; other keys are ignored.
+#[derive(Deserialize)]
+struct Answer {
+    #[serde(default, deserialize_with = "decode::object")]
+    account: Option<Account>,
+}
+
+impl Document for Answer {}
+
+#[derive(Deserialize)]
+struct Account {
+    #[serde(default)]
+    name: Option<String>,
 }
 
 /// An account name as plain data: without control, format (bidirectional, zero-width) and other

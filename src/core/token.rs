@@ -295,7 +295,7 @@ impl std::error::Error for TokenError {}
 /// Clean what was pasted into the token field. See the module documentation.
 pub fn clean(input: &str) -> Result<ApiToken, TokenError> {
     if input.len() > MAX_INPUT_CHARS {
-        let len = crate::core::text::char_count(input);
+        let len = input.chars().count();
         if len > MAX_INPUT_CHARS {
             return Err(TokenError::TooLong { len });
         }
@@ -314,7 +314,7 @@ pub fn clean(input: &str) -> Result<ApiToken, TokenError> {
         note(TokenCorrection::RemovedInvisibleCharacters);
     }
     s = trim(s, &mut note);
-    if crate::core::text::contains(s, "://") {
+    if s.contains("://") {
         return Err(TokenError::LooksLikeUrl);
     }
     // Prefixes: `-H "Authorization: SSWS …"`, `OKTA_API_TOKEN=…`, `SSWS …`, `Bearer …`.
@@ -428,7 +428,7 @@ fn trim<'a>(mut s: &'a str, note: &mut impl FnMut(TokenCorrection)) -> &'a str {
 fn strip_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     let head = s.get(..prefix.len())?;
     head.eq_ignore_ascii_case(prefix)
-        .then(|| crate::core::text::tail(s, prefix.len()))
+        .then(|| &s[prefix.len()..])
 }
 
 /// `s` without one of `words` followed by whitespace.
@@ -448,7 +448,7 @@ fn strip_variable_name(s: &str) -> Option<&str> {
     let name_len = s2
         .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')))
         .unwrap_or(s2.len());
-    let name = crate::core::text::head(s2, name_len);
+    let name = &s2[..name_len];
     if !name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
         return None;
     }
@@ -456,22 +456,18 @@ fn strip_variable_name(s: &str) -> Option<&str> {
     let variable_like = name.contains(['_', '.', '-'])
         || ["token", "key", "secret", "okta"]
             .iter()
-            .any(|w| crate::core::text::contains(&lower, w));
+            .any(|w| lower.contains(w));
     if !variable_like || lower == "ssws" || lower == "bearer" {
         return None;
     }
-    let rest = crate::core::text::tail(s2, name_len)
-        .trim_start_matches(is_quote)
-        .trim_start();
+    let rest = &s2[name_len..].trim_start_matches(is_quote).trim_start();
     let rest = rest.strip_prefix(['=', ':'])?.trim_start();
     (!rest.is_empty() && !rest.starts_with(['=', ':'])).then_some(rest)
 }
 
 /// Placeholder words and template syntax.
 fn is_placeholder(s: &str) -> bool {
-    if s.contains(['{', '}', '<', '>', '$', '[', ']'])
-        || crate::core::text::contains(&s.to_ascii_lowercase(), "%7b")
-    {
+    if s.contains(['{', '}', '<', '>', '$', '[', ']']) || s.to_ascii_lowercase().contains("%7b") {
         return true;
     }
     let compact: String = s
@@ -509,15 +505,12 @@ fn is_placeholder(s: &str) -> bool {
     {
         if ["token", "key", "api", "secret", "okta"]
             .iter()
-            .any(|k| crate::core::text::contains(rest, k))
+            .any(|k| rest.contains(k))
         {
             return true;
         }
     }
-    if crate::core::text::contains(&compact, "insert")
-        && (crate::core::text::contains(&compact, "token")
-            || crate::core::text::contains(&compact, "key"))
-    {
+    if compact.contains("insert") && (compact.contains("token") || compact.contains("key")) {
         return true;
     }
     // `xxxx…` or `00xxxx…`.
@@ -527,7 +520,7 @@ fn is_placeholder(s: &str) -> bool {
 
 /// A masked or shortened display of a token.
 fn is_masked(s: &str) -> bool {
-    crate::core::text::contains(s, "...") || s.contains(['…', '•', '●', '∙', '·', '*'])
+    s.contains("...") || s.contains(['…', '•', '●', '∙', '·', '*'])
 }
 
 #[cfg(test)]

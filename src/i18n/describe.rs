@@ -70,7 +70,7 @@ pub fn utc_time(epoch_s: u64) -> String {
 
 fn list(t: &Texts, items: impl Iterator<Item = String>) -> String {
     let items: Vec<String> = items.collect();
-    crate::core::text::join(&items, &t.t("list.separator"))
+    items.join(&t.t("list.separator"))
 }
 
 pub fn failure(t: &Texts, f: &Failure) -> Described {
@@ -86,7 +86,7 @@ pub fn failure(t: &Texts, f: &Failure) -> Described {
             params.push(("named", named.clone()));
         }
         Failure::TokenBlockedFromProxyNetwork { egress_ips, .. } => {
-            params.push(("ips", crate::core::text::join(egress_ips, ", ")));
+            params.push(("ips", egress_ips.join(", ")));
         }
         Failure::RateLimited {
             retry_at_epoch_s, ..

@@ -9,7 +9,7 @@ pub mod describe;
 
 use std::sync::Arc;
 
-use crate::core::json::{object_only, JsonError, JsonParser, JsonValue};
+use crate::core::decode::{self, Document, JsonError, JsonParser};
 
 /// The English catalogue, compiled in.
 pub const EN_JSON: &str = include_str!("../../i18n/en.json");
@@ -90,39 +90,37 @@ pub fn negotiate(
         .unwrap_or(Lang::En)
 }
 
-/// One loaded catalogue: its entries in document order, each key once. Shared, so copies of
-/// the page's texts cost a reference count, not the catalogue.
+/// One loaded catalogue: its entries sorted by key, each key once. Shared, so copies of the
+/// page's texts cost a reference count, not the catalogue.
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
     entries: Arc<[(String, String)]>,
 }
 
+/// A catalogue file: an object of strings (a later duplicate key wins, as `JSON.parse` has it
+/// and as serde fills a map).
+#[derive(serde::Deserialize)]
+#[serde(transparent)]
+struct CatalogFile(std::collections::BTreeMap<String, String>);
+
+impl Document for CatalogFile {}
+
 impl Catalog {
     pub fn parse<P: JsonParser>(json: &str, parser: &P) -> Result<Catalog, JsonError> {
-        // An object of strings; a later duplicate key wins, as `JSON.parse` has it.
-        let mut entries: Vec<(String, String)> = Vec::new();
-        for (k, v) in object_only(&parser.parse_value(json)?)? {
-            let JsonValue::String(v) = v else {
-                return Err(JsonError::Shape);
-            };
-            match entries.iter_mut().find(|(key, _)| key == k) {
-                Some(entry) => entry.1 = v.clone(),
-                None => entries.push((k.clone(), v.clone())),
-            }
-        }
+        let CatalogFile(map) = decode::read(json, parser)?;
         Ok(Catalog {
-            entries: entries.into(),
+            entries: map.into_iter().collect(),
         })
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
         self.entries
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+            .binary_search_by(|(k, _)| k.as_str().cmp(key))
+            .ok()
+            .map(|i| self.entries[i].1.as_str())
     }
 
-    /// The keys, each once, in the order the document first has them.
+    /// The keys, each once, in order.
     pub fn keys(&self) -> impl Iterator<Item = &str> {
         self.entries.iter().map(|(k, _)| k.as_str())
     }
@@ -181,11 +179,11 @@ pub fn fill(template: &str, args: &[(&str, &str)]) -> String {
     let mut out = String::with_capacity(template.len() + 16);
     let mut rest = template;
     while let Some(open) = rest.find('{') {
-        out.push_str(crate::core::text::head(rest, open));
-        let after = crate::core::text::tail(rest, open + 1);
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
         match after.find('}') {
             Some(close) => {
-                let name = crate::core::text::head(after, close);
+                let name = &after[..close];
                 match args.iter().find(|(k, _)| *k == name) {
                     Some((_, v)) => out.push_str(v),
                     None => {
@@ -194,10 +192,10 @@ pub fn fill(template: &str, args: &[(&str, &str)]) -> String {
                         out.push('}');
                     }
                 }
-                rest = crate::core::text::tail(after, close + 1);
+                rest = &after[close + 1..];
             }
             None => {
-                out.push_str(crate::core::text::tail(rest, open));
+                out.push_str(&rest[open..]);
                 rest = "";
             }
         }
@@ -211,11 +209,11 @@ pub fn placeholders(message: &str) -> Vec<String> {
     let mut names = Vec::new();
     let mut rest = message;
     while let Some(open) = rest.find('{') {
-        let after = crate::core::text::tail(rest, open + 1);
+        let after = &rest[open + 1..];
         match after.find('}') {
             Some(close) => {
-                names.push(crate::core::text::head(after, close).to_string());
-                rest = crate::core::text::tail(after, close + 1);
+                names.push(after[..close].to_string());
+                rest = &after[close + 1..];
             }
             None => break,
         }

@@ -14,47 +14,59 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal, ReferrerPolicy, RequestCache};
 use web_sys::{RequestCredentials, RequestMode, RequestRedirect};
 
-use crate::core::json::{FromJson, JsonError, JsonParser, JsonValue};
+use crate::core::decode::{self, nesting_depth, Document, JsonError, JsonParser, MAX_NESTING};
 
 /// Bodies larger than this are not read (the reference proxy also bounds them).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-/// The browser's own `JSON.parse`, its value read by serde through `serde-wasm-bindgen` (no
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// `JSON.parse(text, reviver)`.
+    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
+    fn json_parse_with(text: &str, reviver: &js_sys::Function) -> Result<JsValue, JsValue>;
+}
+
+/// The browser's own `JSON.parse`, its value read by `serde_wasm_bindgen::from_value` (no
 /// serde_json in the bundle).
 #[derive(Clone, Copy, Default)]
 pub struct BrowserJson;
 
 impl JsonParser for BrowserJson {
-    fn parse_value(&self, text: &str) -> Result<JsonValue, JsonError> {
-        let value = js_sys::JSON::parse(text).map_err(|_| JsonError::Syntax)?;
-        read_value(value)
-    }
-}
-
-/// A JavaScript value as the core's document, through serde. `JSON.parse` turns a number JSON
-/// cannot hold (`1e400`) into `Infinity`: a syntax error, as a strict parser has it.
-fn read_value(value: JsValue) -> Result<JsonValue, JsonError> {
-    let doc: JsonValue = serde_wasm_bindgen::from_value(value).map_err(|_| JsonError::Shape)?;
-    if has_non_finite(&doc) {
-        return Err(JsonError::Syntax);
-    }
-    Ok(doc)
-}
-
-fn has_non_finite(v: &JsonValue) -> bool {
-    match v {
-        JsonValue::Number(n) => !n.is_finite(),
-        JsonValue::Array(items) => items.iter().any(has_non_finite),
-        JsonValue::Object(members) => members.iter().any(|(_, v)| has_non_finite(v)),
-        _ => false,
+    fn parse<T: serde::de::DeserializeOwned>(&self, text: &str) -> Result<T, JsonError> {
+        // `JSON.parse` turns a number JSON cannot hold (`1e400`) into `Infinity`; serde_json
+        // refuses the text, and so does the page: the reviver sees every value once.
+        let non_finite = std::rc::Rc::new(std::cell::Cell::new(false));
+        let seen = non_finite.clone();
+        let reviver = wasm_bindgen::closure::Closure::<dyn FnMut(JsValue, JsValue) -> JsValue>::new(
+            move |_key: JsValue, value: JsValue| {
+                if value.as_f64().is_some_and(|n| !n.is_finite()) {
+                    seen.set(true);
+                }
+                value
+            },
+        );
+        let value = json_parse_with(text, reviver.as_ref().unchecked_ref())
+            .map_err(|_| JsonError::Syntax)?;
+        if non_finite.get() {
+            return Err(JsonError::Syntax);
+        }
+        serde_wasm_bindgen::from_value(value).map_err(|_| JsonError::Shape)
     }
 }
 
 /// Read a value the browser already holds (a `postMessage` payload) as `T`; `Err` for any other
-/// shape. It may be nested without bound or even cyclic: serde's reading of the document stops
-/// at its nesting bound.
-pub fn from_js<T: FromJson>(value: JsValue) -> Result<T, JsonError> {
-    T::from_json(&read_value(value)?)
+/// shape. A structured clone may be nested without bound or even cyclic: the browser's
+/// `JSON.stringify` refuses a cycle (and a depth its stack cannot take), and the text goes the
+/// way of every JSON text the core reads (its nesting bound, then `T`).
+pub fn from_js<T: Document>(value: JsValue) -> Result<T, JsonError> {
+    let text = js_sys::JSON::stringify(&value)
+        .ok()
+        .and_then(|s| s.as_string())
+        .ok_or(JsonError::Shape)?;
+    if text.len() > MAX_BODY_BYTES || nesting_depth(&text) > MAX_NESTING {
+        return Err(JsonError::Shape);
+    }
+    decode::read(&text, &BrowserJson)
 }
 
 /// A Rust value as a plain JavaScript value (objects, not `Map`s; `None` as `null`).

@@ -383,7 +383,9 @@ pub fn App(
                     let state = boot.fragment.state.as_deref().unwrap_or("");
                     let target = crate::core::protocol::redirect_target(url, state);
                     finish();
-                    let _ = window().location().assign(&target);
+                    if let Some(target) = target {
+                        let _ = window().location().assign(&target);
+                    }
                 }
                 Delivery::Submit { url, .. } => {
                     // Never to an account the platform has not named (a session from a link).
