@@ -350,7 +350,7 @@ fn french_has_its_non_breaking_spaces() {
         for unit in units {
             for (at, _) in message.match_indices(unit) {
                 let head = &message[..at];
-                if head.ends_with(|c: char| c == ' ')
+                if head.ends_with(' ')
                     && head
                         .trim_end()
                         .ends_with(|c: char| c.is_ascii_digit() || c == '}')
