@@ -272,7 +272,7 @@ describe('submit to the platform, with the session from the link (delivery.sessi
 
   test('a platform that does not confirm the account keeps Connect disabled and says what to do', async () => {
     for (const [session, why] of [
-      ['sess-expired', /\(HTTP 401\)/],
+      ['sess-expired', /\(HTTP \u2068401\u2069\)/],
       ['sess-html', /the answer did not name one/],
       ['sess-unreadable', /there was no answer/],
     ]) {
