@@ -183,7 +183,10 @@ async fn the_rate_limit_countdown_keeps_its_element_and_changes_its_number() {
     let timer = find(&container, "[role=timer]").expect("a countdown while waiting");
     let step = find(&container, "ol.progress li").expect("the steps");
     assert!(
-        timer.text_content().unwrap().contains("in 5 s"),
+        timer
+            .text_content()
+            .unwrap()
+            .contains("in \u{2068}5\u{2069} seconds"),
         "{:?}",
         timer.text_content()
     );
@@ -202,7 +205,10 @@ async fn the_rate_limit_countdown_keeps_its_element_and_changes_its_number() {
         .unwrap()
         .is_same_node(Some(&step)));
     assert!(
-        after.text_content().unwrap().contains("in 3 s"),
+        after
+            .text_content()
+            .unwrap()
+            .contains("in \u{2068}3\u{2069} seconds"),
         "{:?}",
         after.text_content()
     );

@@ -20,10 +20,31 @@ fn args<'a>(params: &'a [(&'static str, String)]) -> Vec<(&'a str, &'a str)> {
     params.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
 
+/// A message whose parameters may count: `{len}` picks the plural form, and counts are written
+/// as the language writes numbers.
+fn counted(t: &Texts, key: &str, params: &[(&'static str, String)]) -> String {
+    let numbers: Vec<(&str, String)> = params
+        .iter()
+        .map(|(k, v)| match (*k, v.parse::<u64>()) {
+            ("len" | "max", Ok(n)) => (*k, t.number(n)),
+            _ => (*k, v.clone()),
+        })
+        .collect();
+    let a: Vec<(&str, &str)> = numbers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    match params
+        .iter()
+        .find(|(k, _)| *k == "len")
+        .map(|(_, v)| v.parse::<u64>())
+    {
+        Some(Ok(len)) => t.count_with(key, "len", len, &a),
+        _ => t.f(key, &a),
+    }
+}
+
 pub fn org_error(t: &Texts, e: &OrgUrlError) -> String {
     let params = e.params();
     let a = args(&params);
-    let mut text = t.f(&format!("org.error.{}", e.code()), &a);
+    let mut text = counted(t, &format!("org.error.{}", e.code()), &params);
     if e.suggestion().is_some() {
         text.push(' ');
         text.push_str(&t.f("org.error.suggestion", &a));
@@ -32,8 +53,7 @@ pub fn org_error(t: &Texts, e: &OrgUrlError) -> String {
 }
 
 pub fn token_error(t: &Texts, e: &TokenError) -> String {
-    let params = e.params();
-    t.f(&format!("token.error.{}", e.code()), &args(&params))
+    counted(t, &format!("token.error.{}", e.code()), &e.params())
 }
 
 /// A role's name: our own translation for known types, Okta's label for custom roles.
@@ -59,13 +79,6 @@ pub fn call_label(probe: ProbeKind) -> &'static str {
         ProbeKind::Groups => "/api/v1/groups",
         ProbeKind::Logs => "/api/v1/logs",
     }
-}
-
-/// `HH:MM UTC` of an epoch time, for "try again at".
-pub fn utc_time(epoch_s: u64) -> String {
-    // Formatted as u32, the integer type the page formats anyway.
-    let day = (epoch_s % 86_400) as u32;
-    format!("{:02}:{:02} UTC", day / 3600, (day % 3600) / 60)
 }
 
 fn list(t: &Texts, items: impl Iterator<Item = String>) -> String {
@@ -94,7 +107,7 @@ pub fn failure(t: &Texts, f: &Failure) -> Described {
             params.push((
                 "time",
                 retry_at_epoch_s
-                    .map(utc_time)
+                    .map(|s| t.time(s))
                     .unwrap_or_else(|| t.t("failure.rate_limited.later")),
             ));
         }

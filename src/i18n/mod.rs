@@ -5,7 +5,9 @@
 //! others are fetched from the page's origin only when chosen, so an English first load carries
 //! one catalogue. Choosing the language is pure: [`negotiate`].
 
+pub mod bidi;
 pub mod describe;
+pub mod intl;
 
 use std::sync::Arc;
 
@@ -163,18 +165,70 @@ impl Texts {
         fill(&self.t(key), args)
     }
 
-    /// A message that counts: `{name}` is filled with `n`.
-    pub fn count(&self, key: &str, name: &str, n: u64) -> String {
-        self.f(key, &[(name, &n.to_string())])
+    /// A message that counts `n` things: the form `key#<category>` for `n`'s plural category
+    /// in this language (`Intl.PluralRules`), with `{name}` filled with `n` as the language
+    /// writes numbers (`Intl.NumberFormat`) and `args` as in [`Texts::f`]. Falls back to the
+    /// language's `#other`, then English's form, then `key` itself for a message that does not
+    /// count.
+    pub fn count_with(&self, key: &str, name: &str, n: u64, args: &[(&str, &str)]) -> String {
+        let lang = self.lang();
+        let form = |cat: &str| format!("{key}{PLURAL_SEPARATOR}{cat}");
+        let chosen = form(&intl::plural_category(lang, n));
+        let english = form(&intl::plural_category(Lang::En, n));
+        let template = self
+            .chosen
+            .get(&chosen)
+            .or_else(|| self.chosen.get(&form("other")))
+            .or_else(|| self.english.get(&english))
+            .or_else(|| self.english.get(&form("other")))
+            .or_else(|| self.chosen.get(key))
+            .or_else(|| self.english.get(key))
+            .unwrap_or(key);
+        let number = self.number(n);
+        let mut all: Vec<(&str, &str)> = vec![(name, number.as_str())];
+        all.extend(args.iter().filter(|(k, _)| *k != name));
+        fill(template, &all)
     }
 
-    /// Whether a key exists (in the chosen catalogue or English).
+    /// A message that counts: `{name}` is `n` (see [`Texts::count_with`]).
+    pub fn count(&self, key: &str, name: &str, n: u64) -> String {
+        self.count_with(key, name, n, &[])
+    }
+
+    /// `n` as this language writes counts (`Intl.NumberFormat`).
+    pub fn number(&self, n: u64) -> String {
+        intl::number(self.lang(), n)
+    }
+
+    /// A time of day in the reader's time zone, named (`Intl.DateTimeFormat`).
+    pub fn time(&self, epoch_s: u64) -> String {
+        intl::time(self.lang(), epoch_s, None)
+    }
+
+    /// Whether a key exists (in the chosen catalogue or English), as a message or as a
+    /// message with plural forms (`key#other`).
     pub fn has(&self, key: &str) -> bool {
-        self.chosen.get(key).is_some() || self.english.get(key).is_some()
+        let other = format!("{key}{PLURAL_SEPARATOR}other");
+        [key, other.as_str()]
+            .iter()
+            .any(|k| self.chosen.get(k).is_some() || self.english.get(k).is_some())
     }
 }
 
-/// Replace `{name}` with its value; unknown placeholders stay as they are.
+/// Between a message's key and a plural category in the catalogues: `token.state.length#one`.
+pub const PLURAL_SEPARATOR: char = '#';
+
+/// The plural categories of CLDR, in CLDR's order.
+pub const PLURAL_CATEGORIES: [&str; 6] = ["zero", "one", "two", "few", "many", "other"];
+
+/// U+2068 FIRST STRONG ISOLATE: opens a value whose direction is its own.
+pub const FSI: char = '\u{2068}';
+/// U+2069 POP DIRECTIONAL ISOLATE: closes it.
+pub const PDI: char = '\u{2069}';
+
+/// Replace `{name}` with its value, isolated (FSI … PDI) so that a host, path or number keeps
+/// its own order inside a right-to-left sentence and cannot reorder the words around it; the
+/// marks are invisible. Unknown placeholders stay as they are.
 pub fn fill(template: &str, args: &[(&str, &str)]) -> String {
     let mut out = String::with_capacity(template.len() + 16);
     let mut rest = template;
@@ -185,7 +239,11 @@ pub fn fill(template: &str, args: &[(&str, &str)]) -> String {
             Some(close) => {
                 let name = &after[..close];
                 match args.iter().find(|(k, _)| *k == name) {
-                    Some((_, v)) => out.push_str(v),
+                    Some((_, v)) => {
+                        out.push(FSI);
+                        out.push_str(v);
+                        out.push(PDI);
+                    }
                     None => {
                         out.push('{');
                         out.push_str(name);
@@ -229,8 +287,14 @@ mod tests {
 
     #[test]
     fn fill_replaces_known_and_keeps_unknown() {
-        assert_eq!(fill("a {x} b {y}", &[("x", "1")]), "a 1 b {y}");
-        assert_eq!(fill("{x}{x}", &[("x", "<b>")]), "<b><b>");
+        assert_eq!(
+            fill("a {x} b {y}", &[("x", "1")]),
+            "a \u{2068}1\u{2069} b {y}"
+        );
+        assert_eq!(
+            fill("{x}{x}", &[("x", "<b>")]),
+            "\u{2068}<b>\u{2069}\u{2068}<b>\u{2069}"
+        );
         assert_eq!(fill("open { brace", &[]), "open { brace");
     }
 

@@ -144,7 +144,7 @@ pub fn OrgField(
                         let connect_to = connect_to.clone();
                         view! {
                             <p class="preview" id="org-preview">
-                                {connect_to}" "<strong>{origin}</strong>
+                                {connect_to}" "<strong><bdi>{origin}</bdi></strong>
                             </p>
                             <ul class="notices" id="org-notices">
                                 {state

@@ -31,8 +31,10 @@ pub fn ReportView(texts: Texts, report: Arc<Report>, partner: Option<String>) ->
     }
 }
 
+/// A value shown as it is (a host, a login, a request ID): isolated (`<bdi>`) so that it keeps
+/// its own order in a right-to-left page and does not reorder what surrounds it.
 fn mono(text: String) -> impl IntoView {
-    view! { <span class="mono">{text}</span> }
+    view! { <bdi class="mono">{text}</bdi> }
 }
 
 /// The verified summary: org, admin, roles, checklist.
@@ -61,15 +63,23 @@ fn VerifiedDetails(texts: Texts, verified: Verified) -> impl IntoView {
         .clone()
         .filter(|l| !l.is_empty())
         .map(|login| view! { " ("{mono(login)}")" });
+    // Each role isolated (`<bdi>`), between the language's list separators.
     let roles = match &v.roles {
-        AdminRoles::Listed(list) if !list.is_empty() => list
-            .iter()
-            .map(|r| describe::role_label(&t, r))
-            .collect::<Vec<_>>()
-            .join(", "),
-        AdminRoles::Listed(_) => t.t("report.roles.none"),
-        AdminRoles::NotSuperAdmin => t.t("report.roles.not_super_admin"),
-        AdminRoles::Unknown => t.t("report.roles.unknown"),
+        AdminRoles::Listed(list) if !list.is_empty() => {
+            let separator = t.t("list.separator");
+            list.iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    let label = describe::role_label(&t, r);
+                    let sep = (i > 0).then(|| separator.clone());
+                    view! { {sep}<bdi>{label}</bdi> }
+                })
+                .collect_view()
+                .into_any()
+        }
+        AdminRoles::Listed(_) => t.t("report.roles.none").into_any(),
+        AdminRoles::NotSuperAdmin => t.t("report.roles.not_super_admin").into_any(),
+        AdminRoles::Unknown => t.t("report.roles.unknown").into_any(),
     };
     let checklist = t.t("report.checklist");
     view! {
@@ -78,7 +88,7 @@ fn VerifiedDetails(texts: Texts, verified: Verified) -> impl IntoView {
             <dd>{mono(org.entered_host.clone())}" · "{engine}</dd>
             {canonical}
             <dt>{t.t("report.admin")}</dt>
-            <dd>{admin_name}{login}" · "{status}</dd>
+            <dd><bdi>{admin_name}</bdi>{login}" · "{status}</dd>
             <dt>{t.t("report.roles")}</dt>
             <dd>{roles}</dd>
         </dl>

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startStack, launchBrowser, FIXTURES, leakAudit, ROOT } from './harness.mjs';
+import { startStack, launchBrowser, FIXTURES, leakAudit, ROOT, plain, iso } from './harness.mjs';
 
 const SECRET = FIXTURES.orgs.find((o) => o.host === 'acme.okta.com').tokens.find((t) => t.kind === 'super_admin').token;
 
@@ -108,7 +108,7 @@ describe('post_message to an embedding portal', () => {
     await frame.getByRole('button', { name: 'Check connection' }).click();
     await frame.getByText('Connection verified').first().waitFor();
     const heightBefore = await page.$eval('#c iframe', (f) => f.style.height);
-    await frame.getByRole('button', { name: 'Connect to Example Portal' }).click();
+    await frame.getByRole('button', { name: `Connect to ${iso('Example Portal')}` }).click();
     await frame.getByRole('heading', { name: 'Connected' }).waitFor();
 
     const msgs = await page.evaluate(() => window.__msgs);
@@ -242,17 +242,17 @@ describe('submit to the platform, with the session from the link (delivery.sessi
 
   test('shows the account the platform names before Connect; POSTs with the session as bearer, shows an error, retries, then is done', async () => {
     const { context, page, consoleLines, requests } = await verified('#session=sess-abc&org=acme.okta.com');
-    const connect = page.getByRole('button', { name: 'Connect to Example Platform' });
+    const connect = page.getByRole('button', { name: `Connect to ${iso('Example Platform')}` });
     // The account comes from the platform (GET submit_url with the session), never from the link.
     const about = page.locator('#recipient');
-    await about.getByText('This connection will be added to Example Corp (workspace 42) at Example Platform.').waitFor();
+    await about.getByText(`This connection will be added to ${iso('Example Corp (workspace 42)')} at ${iso('Example Platform')}.`).waitFor();
     assert.equal(await connect.getAttribute('aria-disabled'), 'false');
     assert.equal(await connect.getAttribute('aria-describedby'), 'recipient');
     assert.deepEqual(await axeViolations(page), []);
     assert.deepEqual(api.posts.gets.map((g) => g.auth), ['Bearer sess-abc']);
     assert.ok(!api.posts.gets[0].referer, 'Referer sent to the platform');
     await connect.click();
-    await page.getByText(/could not be saved \(HTTP 503\)/).waitFor();
+    await page.getByText(/could not be saved \(HTTP \u2068503\u2069\)/).waitFor();
     await connect.click();
     await page.getByRole('heading', { name: 'Connected' }).waitFor();
     assert.equal(api.posts.length, 2);
@@ -272,7 +272,7 @@ describe('submit to the platform, with the session from the link (delivery.sessi
 
   test('a platform that does not confirm the account keeps Connect disabled and says what to do', async () => {
     for (const [session, why] of [
-      ['sess-expired', /\(HTTP 401\)/],
+      ['sess-expired', /\(HTTP \u2068401\u2069\)/],
       ['sess-html', /the answer did not name one/],
       ['sess-unreadable', /there was no answer/],
     ]) {
@@ -281,8 +281,8 @@ describe('submit to the platform, with the session from the link (delivery.sessi
       const about = page.locator('#recipient');
       await about.getByText(why).waitFor();
       assert.match(await about.innerText(), /Could not confirm which account this connection would be added to/);
-      assert.match(await about.innerText(), /Open the link again from Example Platform\./);
-      const connect = page.getByRole('button', { name: 'Connect to Example Platform' });
+      assert.match(plain(await about.innerText()), /Open the link again from Example Platform\./);
+      const connect = page.getByRole('button', { name: `Connect to ${iso('Example Platform')}` });
       assert.equal(await connect.getAttribute('aria-disabled'), 'true');
       assert.equal(await connect.getAttribute('aria-describedby'), 'recipient');
       assert.deepEqual(await axeViolations(page), []);
@@ -298,7 +298,8 @@ describe('submit to the platform, with the session from the link (delivery.sessi
     const { context, page } = await verified('#session=sess-hostile&org=acme.okta.com');
     const about = page.locator('#recipient');
     await about.getByText('This connection will be added to', { exact: false }).waitFor();
-    assert.equal(await about.innerText(), 'This connection will be added to <img src=x onerror="window.__pwned=1"> Evil at Example Platform.');
+    // The account's own invisible characters are gone; the page's isolation marks are its own.
+    assert.equal(await about.innerText(), `This connection will be added to ${iso('<img src=x onerror="window.__pwned=1"> Evil')} at ${iso('Example Platform')}.`);
     assert.equal(await page.locator('#recipient img').count(), 0);
     assert.equal(await page.evaluate(() => window.__pwned), undefined);
     await context.close();
@@ -343,7 +344,7 @@ addEventListener('message', (e) => {
     // The host chose the account: nothing to confirm.
     assert.equal(await frame.locator('#recipient').count(), 0);
     await frame.getByRole('button', { name: 'Finish connecting' }).click();
-    await frame.getByText(/could not be saved \(HTTP 503\)/).waitFor();
+    await frame.getByText(/could not be saved \(HTTP \u2068503\u2069\)/).waitFor();
     await frame.getByRole('button', { name: 'Finish connecting' }).click();
     await frame.getByRole('heading', { name: 'Connected' }).waitFor();
     assert.deepEqual(api.posts.map((p) => p.auth), ['Bearer sess-host', 'Bearer sess-host']);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import {
   startStack, startService, launchBrowser, openPage, runCheck, leakAudit, checkButton, orgField,
   tokenField, FIXTURES, ROOT,
+  plain,
 } from './harness.mjs';
 
 const PROXY_BIN = process.env.OKTA_PROXY_BIN ?? join(ROOT, 'target/debug/okta-proxy');
@@ -66,7 +67,7 @@ async function faultCheck(stack, org, { budget = BUDGET_MS, services = [], secre
     const elapsed = Date.now() - started;
     assert.ok(elapsed <= budget + SLACK_MS, `check ended after ${elapsed} ms, budget ${budget} ms`);
     const title = (await result.getByRole('heading', { level: 2 }).first().innerText()).trim();
-    const text = await result.innerText();
+    const text = plain(await result.innerText());
     await assertFormUsable(page);
 
     let again_ = null;
@@ -75,7 +76,7 @@ async function faultCheck(stack, org, { budget = BUDGET_MS, services = [], secre
       await runCheck(page, 'acme.okta.com', SUPER);
       await result.getByRole('heading', { name: 'Connection verified' }).waitFor({ timeout: budget + SLACK_MS });
       await assertFormUsable(page);
-      again_ = await result.innerText();
+      again_ = plain(await result.innerText());
     }
 
     const all = [stack.proxy, stack.sim, ...services];

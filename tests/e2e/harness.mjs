@@ -137,6 +137,12 @@ export async function openPage(browser, url, { colorScheme = 'light', locale = '
   return { context, page, record };
 }
 
+/** The page isolates every value it puts into a message (U+2068 … U+2069, invisible): the text
+ * without those marks, for assertions about the words. */
+export const plain = (text) => text.replace(/[\u2066-\u2069]/g, '');
+/** A value as the page inserts it into a message. */
+export const iso = (value) => `\u2068${value}\u2069`;
+
 export const orgField = (page) => page.getByLabel('Okta organization URL');
 export const tokenField = (page) => page.getByLabel('API token', { exact: true });
 export const checkButton = (page) => page.getByRole('button', { name: 'Check connection' });

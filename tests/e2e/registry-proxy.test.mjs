@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startService, startStack, launchBrowser, openPage, runCheck, leakAudit, FIXTURES, ROOT } from './harness.mjs';
+import { startService, startStack, launchBrowser, openPage, runCheck, leakAudit, FIXTURES, ROOT, plain } from './harness.mjs';
 
 const tok = (kind) => FIXTURES.orgs.find((o) => o.host === 'acme.okta.com').tokens.find((t) => t.kind === kind).token;
 
@@ -31,7 +31,7 @@ test('verified through cors-anywhere', async () => {
   await runCheck(page, 'acme.okta.com', tok('super_admin'));
   const result = page.getByRole('region', { name: 'Check result' });
   await result.waitFor({ timeout: 25000 });
-  const text = await result.innerText();
+  const text = plain(await result.innerText());
   assert.match(text, /Connection verified/);
   assert.match(text, /Alice Nguyen/);
   assert.ok(record.requests.some((r) => r.url.startsWith(`${ca.url}/https://acme.okta.com/api/v1/users/me`)));
@@ -44,7 +44,7 @@ test('a revoked token through cors-anywhere is rejected, with the request id', a
   await runCheck(page, 'acme.okta.com', tok('revoked'));
   const result = page.getByRole('region', { name: 'Check result' });
   await result.waitFor({ timeout: 25000 });
-  const text = await result.innerText();
+  const text = plain(await result.innerText());
   assert.match(text, /Okta rejected the API token/);
   assert.match(text, /Xsim/);
   await context.close();
@@ -57,7 +57,7 @@ test('a 20 MiB chunked body through a proxy that does not bound bodies: read onl
   await runCheck(page, 'fault-huge.okta.com', tok('super_admin'));
   const result = page.getByRole('region', { name: 'Check result' });
   await result.waitFor({ timeout: 25000 });
-  const text = await result.innerText();
+  const text = plain(await result.innerText());
   assert.match(text, /Okta's answer could not be read/);
   assert.match(text, /returned an answer too large to read\./);
   assert.doesNotMatch(text, /HTTP 0/);
