@@ -233,10 +233,19 @@ proptest! {
     #[test]
     fn prop_redirect_state_is_one_encoded_value(state in "\\PC{0,60}|[&#=?% +/]{0,20}") {
         let base = "https://portal.example.com/done";
-        let target = protocol::redirect_target(base, &state);
+        let report = okta_link::core::diagnosis::Report::Failed(
+            okta_link::core::diagnosis::Failure::ProxyDown,
+        );
+        let result =
+            okta_link::core::result::LinkResult::new(&report, "acme.okta.com", &[], 0, false);
+        let target = protocol::redirect_target(base, &state, &result);
         let rest = target.strip_prefix("https://portal.example.com/done?status=connected&state=");
         prop_assert!(rest.is_some(), "{}", target);
-        let encoded = rest.unwrap();
+        let encoded = rest
+            .unwrap()
+            .strip_suffix("&version=1&org_host=acme.okta.com&update=false");
+        prop_assert!(encoded.is_some(), "{}", target);
+        let encoded = encoded.unwrap();
         prop_assert!(!encoded.contains(['&', '#', '?', '=', ' ', '+']), "{}", encoded);
         prop_assert!(encoded.is_ascii());
     }

@@ -62,6 +62,17 @@ fn verified(text: &str) -> Verified {
     }
 }
 
+/// The versioned result of `report`, as the page builds it on delivery.
+fn sample_result(report: &Verified) -> okta_link::core::result::LinkResult {
+    okta_link::core::result::LinkResult::new(
+        &okta_link::core::diagnosis::Report::Verified(Box::new(report.clone())),
+        &report.org.entered_host,
+        &[],
+        1_796_296_862_123,
+        false,
+    )
+}
+
 const HOSTILE: &[&str] = &[
     "",
     "Alice Nguyen",
@@ -77,7 +88,8 @@ const HOSTILE: &[&str] = &[
 fn every_message_is_written_as_serde_json_writes_it() {
     for text in HOSTILE {
         let report = verified(text);
-        let connection = Connection::new("00secret-token", &report);
+        let result = sample_result(&report);
+        let connection = Connection::new("00secret-token", &report, &result);
         same(&connection);
         for body in [
             Body::Ready,
@@ -188,7 +200,8 @@ proptest! {
     #[test]
     fn any_report_text_is_written_as_serde_json_writes_it(s in "\\PC{0,40}|[\\x00-\\x20\"\\\\]{0,8}") {
         let report = verified(&s);
-        let connection = Connection::new("00secret", &report);
+        let result = sample_result(&report);
+        let connection = Connection::new("00secret", &report, &result);
         let message = Message::new(Body::Connected { connection: &connection });
         prop_assert_eq!(to_text(&message), Ok(serde_json::to_string(&message).unwrap()));
     }

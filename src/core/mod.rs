@@ -16,5 +16,6 @@ pub mod outcome;
 pub mod plan;
 pub mod protocol;
 pub mod recipient;
+pub mod result;
 pub mod text;
 pub mod token;

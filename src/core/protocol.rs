@@ -15,6 +15,7 @@ use serde::Serialize;
 use crate::core::config::Theme;
 use crate::core::diagnosis::Verified;
 use crate::core::json::{field, object_only, FromJson, JsonError, JsonValue};
+use crate::core::result::LinkResult;
 
 /// Protocol version carried by every message.
 pub const VERSION: u32 = 1;
@@ -68,41 +69,60 @@ pub struct Connection<'a> {
     pub canonical_host: &'a str,
     pub token: &'a str,
     pub report: &'a Verified,
+    /// The versioned result (schema/okta-link-result.v1.json) a platform stores.
+    pub result: &'a LinkResult,
 }
 
 impl<'a> Connection<'a> {
-    pub fn new(token: &'a str, report: &'a Verified) -> Connection<'a> {
+    pub fn new(token: &'a str, report: &'a Verified, result: &'a LinkResult) -> Connection<'a> {
         Connection {
             org_url: format!("https://{}", report.org.entered_host),
             canonical_host: &report.org.canonical_host,
             token,
             report,
+            result,
         }
     }
 }
 
-/// Where `redirect` delivery sends the browser: the configured URL with a non-secret status and
-/// the `state` from the fragment (percent-encoded). Nothing else, the token least of all.
-pub fn redirect_target(url: &str, state: &str) -> String {
+/// Where `redirect` delivery sends the browser: the configured URL with a non-secret status, the
+/// `state` from the fragment, and the result's version, org host and update flag (each
+/// percent-encoded; `redirect_parameters` in schema/okta-link-result.v1.json). Nothing else, the
+/// token least of all: the platform fetches the connection itself.
+pub fn redirect_target(url: &str, state: &str, result: &LinkResult) -> String {
     let (base, fragment) = match url.split_once('#') {
         Some((b, f)) => (b, Some(f)),
         None => (url, None),
     };
     let sep = if base.contains('?') { '&' } else { '?' };
     let mut out = format!("{base}{sep}status=connected&state=");
-    for b in state.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push('%');
-            crate::core::text::push_hex(&mut out, b.into(), 2, true);
-        }
-    }
+    push_query_value(&mut out, state);
+    out.push_str("&version=");
+    out.push_str(&result.version.to_string());
+    out.push_str("&org_host=");
+    push_query_value(&mut out, &result.org_host);
+    out.push_str(if result.update {
+        "&update=true"
+    } else {
+        "&update=false"
+    });
     if let Some(f) = fragment {
         out.push('#');
         out.push_str(f);
     }
     out
+}
+
+/// `value` percent-encoded: every byte but the unreserved characters.
+fn push_query_value(out: &mut String, value: &str) {
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push('%');
+            crate::core::text::push_hex(out, b.into(), 2, true);
+        }
+    }
 }
 
 /// An inbound message as it arrives (every field optional; validated by [`Inbound::from_raw`]).
@@ -205,14 +225,20 @@ mod tests {
     }
 
     #[test]
-    fn redirect_target_carries_only_status_and_encoded_state() {
+    fn redirect_target_carries_only_status_state_and_the_result_summary() {
+        use crate::core::diagnosis::{Failure, Report};
+        let report = Report::Failed(Failure::ProxyDown);
+        let mut result = LinkResult::new(&report, "acme.okta.com", &[], 0, false);
         assert_eq!(
-            redirect_target("https://p.example/done", "a b&c=d"),
-            "https://p.example/done?status=connected&state=a%20b%26c%3Dd"
+            redirect_target("https://p.example/done", "a b&c=d", &result),
+            "https://p.example/done?status=connected&state=a%20b%26c%3Dd\
+             &version=1&org_host=acme.okta.com&update=false"
         );
+        result.update = true;
         assert_eq!(
-            redirect_target("https://p.example/done?x=1#top", ""),
-            "https://p.example/done?x=1&status=connected&state=#top"
+            redirect_target("https://p.example/done?x=1#top", "", &result),
+            "https://p.example/done?x=1&status=connected&state=\
+             &version=1&org_host=acme.okta.com&update=true#top"
         );
     }
 

@@ -15,6 +15,7 @@ use crate::core::outcome::Transport;
 use crate::core::plan::{Check, DataKind, Stage, Step};
 use crate::core::protocol::{Body, Connection, Inbound, Message};
 use crate::core::recipient::{self, RecipientProblem};
+use crate::core::result::LinkResult;
 use crate::core::{org_url, token};
 use crate::i18n::{Lang, Texts};
 use crate::net::{self, BrowserJson, Cancel, FetchFailure};
@@ -361,6 +362,14 @@ pub fn App(
             };
             delivery_error.set(String::new());
             phase.set(Phase::Delivering(report.clone()));
+            // The versioned result (schema/okta-link-result.v1.json) every delivery carries.
+            let result = LinkResult::new(
+                &report,
+                &verified.org.entered_host,
+                &boot.config.required,
+                net::now_ms(),
+                false,
+            );
             // After delivery the token is dropped from memory and from the DOM.
             let finish = move || {
                 if let Some(i) = token_input.get_untracked() {
@@ -373,7 +382,7 @@ pub fn App(
             match &boot.config.delivery {
                 Delivery::None => phase.set(Phase::Finished(report.clone())),
                 Delivery::PostMessage => {
-                    let connection = Connection::new(token.secret(), verified);
+                    let connection = Connection::new(token.secret(), verified, &result);
                     embed.post(&Message::new(Body::Connected {
                         connection: &connection,
                     }));
@@ -381,7 +390,7 @@ pub fn App(
                 }
                 Delivery::Redirect { url } => {
                     let state = boot.fragment.state.as_deref().unwrap_or("");
-                    let target = crate::core::protocol::redirect_target(url, state);
+                    let target = crate::core::protocol::redirect_target(url, state, &result);
                     finish();
                     let _ = window().location().assign(&target);
                 }
@@ -391,7 +400,7 @@ pub fn App(
                         phase.set(Phase::Finished(report.clone()));
                         return;
                     }
-                    let connection = Connection::new(token.secret(), verified);
+                    let connection = Connection::new(token.secret(), verified, &result);
                     let body = net::to_js(&connection)
                         .ok()
                         .and_then(|v| js_sys::JSON::stringify(&v).ok())
