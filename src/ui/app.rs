@@ -800,9 +800,12 @@ fn ResultRegion(
                 </div>
             }
         });
+        // The report's stable code (`verified` or the failure's): for integrators' tests and the
+        // agreement test with the native check (okta-link-check), never shown.
+        let code = report.code();
         Some(
             view! {
-                <section id="result" class=class tabindex="-1" aria-label=region.clone()>
+                <section id="result" class=class tabindex="-1" aria-label=region.clone() data-diagnosis=code>
                     <ReportView texts=t.clone() report=report partner=partner.clone() />
                     {connect}
                     {retry}
