@@ -9,8 +9,8 @@ use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::core::config::{Delivery, Theme};
-use crate::core::diagnosis::{Field, Report};
+use crate::core::config::{Delivery, LeastPrivilege, Theme};
+use crate::core::diagnosis::{least_privilege_advice, Field, Report};
 use crate::core::outcome::Transport;
 use crate::core::plan::{Check, DataKind, Stage, Step};
 use crate::core::protocol::{Body, Connection, Inbound, Message};
@@ -536,6 +536,8 @@ pub fn App(
                 embedded=embed.active()
                 embed=embed
                 deliver=deliver
+                least_privilege=boot.config.least_privilege
+                required=boot.config.required.clone()
             />
             <p class="footer">{footer}</p>
         </div>
@@ -691,6 +693,10 @@ fn ResultRegion(
     embedded: bool,
     embed: Embed,
     deliver: impl Fn() + Clone + 'static,
+    /// Whether a verified report of a broader role than needed gets the notice.
+    least_privilege: LeastPrivilege,
+    /// What the deployment needs (`required`).
+    required: Vec<DataKind>,
 ) -> impl IntoView {
     // The report stays the same while it is delivered (or the delivery fails), so its markup,
     // and the focus in it, stay too.
@@ -803,10 +809,15 @@ fn ResultRegion(
         // The report's stable code (`verified` or the failure's): for integrators' tests and the
         // agreement test with the native check (okta-link-check), never shown.
         let code = report.code();
+        // The least-privilege notice, unless the deployment turned it off (`least_privilege`).
+        let advice = report
+            .verified()
+            .filter(|_| least_privilege == LeastPrivilege::Advise)
+            .and_then(|v| least_privilege_advice(v, &required));
         Some(
             view! {
                 <section id="result" class=class tabindex="-1" aria-label=region.clone() data-diagnosis=code>
-                    <ReportView texts=t.clone() report=report partner=partner.clone() />
+                    <ReportView texts=t.clone() report=report partner=partner.clone() advice=advice />
                     {connect}
                     {retry}
                 </section>
