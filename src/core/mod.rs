@@ -19,3 +19,4 @@ pub mod recipient;
 pub mod result;
 pub mod text;
 pub mod token;
+pub mod update;

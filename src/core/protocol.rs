@@ -8,7 +8,8 @@
 //!
 //! Inbound (host → page), accepted only from allow-listed origins and only in this shape:
 //! `{"source":"okta-link-host","v":1,"type":"session","session":"…"}` (a session token handed
-//! over after `ready`) or `{"source":"okta-link-host","v":1,"type":"theme","theme":"dark"}`.
+//! over after `ready`; with `"mode":"update","org":"…"` and optionally `"owner":"00u…"` it
+//! also opens update mode, see [`crate::core::update`]) or `{"source":"okta-link-host","v":1,"type":"theme","theme":"dark"}`.
 
 use serde::Serialize;
 
@@ -16,6 +17,7 @@ use crate::core::config::Theme;
 use crate::core::diagnosis::Verified;
 use crate::core::json::{field, object_only, FromJson, JsonError, JsonValue};
 use crate::core::result::LinkResult;
+use crate::core::update::UpdateTarget;
 
 /// Protocol version carried by every message.
 pub const VERSION: u32 = 1;
@@ -136,6 +138,10 @@ pub struct RawInbound {
     pub kind: Option<String>,
     pub session: Option<String>,
     pub theme: Option<String>,
+    /// Update mode (branch `keep`): `mode` (`"update"`), the fixed `org`, the previous `owner`.
+    pub mode: Option<String>,
+    pub org: Option<String>,
+    pub owner: Option<String>,
 }
 
 fn strict_string(m: &[(String, JsonValue)], key: &str) -> Result<Option<String>, JsonError> {
@@ -164,6 +170,9 @@ impl FromJson for RawInbound {
             kind: strict_string(m, "type")?,
             session: strict_string(m, "session")?,
             theme: strict_string(m, "theme")?,
+            mode: strict_string(m, "mode")?,
+            org: strict_string(m, "org")?,
+            owner: strict_string(m, "owner")?,
         })
     }
 }
@@ -171,7 +180,9 @@ impl FromJson for RawInbound {
 /// A valid message from the host.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Inbound {
-    Session(String),
+    /// The session, and update mode when the message asked for it (`mode: "update"` with an
+    /// org address; a `mode` of any other value, or without a valid org, refuses the message).
+    Session(String, Option<UpdateTarget>),
     Theme(Theme),
 }
 
@@ -187,7 +198,15 @@ impl Inbound {
                 let ok = !s.is_empty()
                     && s.len() <= MAX_SESSION_LEN
                     && s.bytes().all(|b| b.is_ascii_graphic());
-                ok.then(|| Inbound::Session(s.to_string()))
+                let update = match raw.mode.as_deref() {
+                    None => None,
+                    Some("update") => Some(UpdateTarget::new(
+                        raw.org.as_deref()?,
+                        raw.owner.as_deref(),
+                    )?),
+                    Some(_) => return None,
+                };
+                ok.then(|| Inbound::Session(s.to_string(), update))
             }
             "theme" => Theme::parse(raw.theme.as_deref()?).map(Inbound::Theme),
             _ => None,
@@ -214,8 +233,25 @@ mod tests {
         m.session = Some("sess_123".into());
         assert_eq!(
             Inbound::from_raw(&m),
-            Some(Inbound::Session("sess_123".into()))
+            Some(Inbound::Session("sess_123".into(), None))
         );
+        // Update mode rides on the session message: with an org address only.
+        m.mode = Some("update".into());
+        m.org = Some("https://acme.okta.com".into());
+        m.owner = Some("00u1abc".into());
+        assert_eq!(
+            Inbound::from_raw(&m),
+            Some(Inbound::Session(
+                "sess_123".into(),
+                UpdateTarget::new("acme.okta.com", Some("00u1abc"))
+            ))
+        );
+        m.org = Some("not a host".into());
+        assert_eq!(Inbound::from_raw(&m), None);
+        m.org = Some("acme.okta.com".into());
+        m.mode = Some("redirect".into());
+        assert_eq!(Inbound::from_raw(&m), None);
+        m.mode = None;
         m.session = Some("has space".into());
         assert_eq!(Inbound::from_raw(&m), None);
         m.session = Some("x".repeat(MAX_SESSION_LEN + 1));

@@ -10,12 +10,13 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::core::config::{Delivery, LeastPrivilege, Theme};
-use crate::core::diagnosis::{least_privilege_advice, Field, Report};
+use crate::core::diagnosis::{least_privilege_advice, Failure, Field, Report};
 use crate::core::outcome::Transport;
 use crate::core::plan::{Check, DataKind, Stage, Step};
 use crate::core::protocol::{Body, Connection, Inbound, Message};
 use crate::core::recipient::{self, RecipientProblem};
 use crate::core::result::LinkResult;
+use crate::core::update::UpdateTarget;
 use crate::core::{org_url, token};
 use crate::i18n::{Lang, Texts};
 use crate::net::{self, BrowserJson, Cancel, FetchFailure};
@@ -226,7 +227,12 @@ pub fn App(
     let texts: Texts = boot.texts.clone();
     let partner: Option<String> = boot.config.partner.name.clone();
 
-    let org = RwSignal::new(org);
+    // Update mode (issue 17): the connection being renewed; its org is fixed.
+    let update = RwSignal::new(UpdateTarget::from_fragment(&boot.fragment));
+    let org = RwSignal::new(match update.get_untracked() {
+        Some(u) => u.org_host,
+        None => org,
+    });
     let token_raw = RwSignal::new(token);
     let org_left = RwSignal::new(false);
     let token_left = RwSignal::new(false);
@@ -368,7 +374,7 @@ pub fn App(
                 &verified.org.entered_host,
                 &boot.config.required,
                 net::now_ms(),
-                false,
+                update.get_untracked().is_some(),
             );
             // After delivery the token is dropped from memory and from the DOM.
             let finish = move || {
@@ -473,9 +479,18 @@ pub fn App(
     if embed.active() {
         embed.listen(move |msg| match msg {
             // From an allowed origin and the embedding window: the host chose the account.
-            Inbound::Session(s) => {
+            Inbound::Session(s, renew) => {
                 session.set(s);
                 recipient.set(Recipient::NotNeeded);
+                // The host opened update mode: fix the org it named.
+                if let Some(u) = renew {
+                    if let Some(i) = org_input.get_untracked() {
+                        i.set_value(&u.org_host);
+                    }
+                    org.set(u.org_host.clone());
+                    update.set(Some(u));
+                    reset.run(());
+                }
             }
             Inbound::Theme(theme) => {
                 if let Some(html) = document().document_element() {
@@ -496,6 +511,10 @@ pub fn App(
         <div class="card" node_ref=card>
             <header class="brand">{logo}<h1>{title}</h1>{language_menu}</header>
             <p class="lede">{lede}</p>
+            {
+                let t = texts.clone();
+                move || update.get().map(|u| view! { <UpdateIntro texts=t.clone() org=u.org_host /> })
+            }
             <form
                 id="link-form"
                 novalidate
@@ -511,6 +530,7 @@ pub fn App(
                     submitted=submitted
                     on_edit=reset
                     node_ref=org_input
+                    fixed=Signal::derive(move || update.with(Option::is_some))
                 />
                 <TokenField
                     texts=texts.clone()
@@ -538,6 +558,7 @@ pub fn App(
                 deliver=deliver
                 least_privilege=boot.config.least_privilege
                 required=boot.config.required.clone()
+                update=update
             />
             <p class="footer">{footer}</p>
         </div>
@@ -678,6 +699,25 @@ fn Announcements(texts: Texts, phase: RwSignal<Phase>) -> impl IntoView {
     }
 }
 
+/// Update mode's introduction: which org, why a new token is needed (the three usual causes),
+/// and that it must be created in that org.
+#[component]
+fn UpdateIntro(texts: Texts, org: String) -> impl IntoView {
+    let t = texts;
+    view! {
+        <section id="update-intro" class="update" aria-labelledby="update-title">
+            <h2 id="update-title">{t.t("update.title")}</h2>
+            <p>{t.f("update.body", &[("org", &org)])}</p>
+            <ul>
+                <li>{t.t("update.cause_unused")}</li>
+                <li>{t.t("update.cause_revoked")}</li>
+                <li>{t.t("update.cause_deactivated")}</li>
+            </ul>
+            <p>{t.f("update.action", &[("org", &org)])}</p>
+        </section>
+    }
+}
+
 /// The result region: the report with the delivery button, or the delivered state.
 #[component]
 #[allow(clippy::too_many_arguments)]
@@ -697,6 +737,8 @@ fn ResultRegion(
     least_privilege: LeastPrivilege,
     /// What the deployment needs (`required`).
     required: Vec<DataKind>,
+    /// Update mode: the connection being renewed.
+    update: RwSignal<Option<UpdateTarget>>,
 ) -> impl IntoView {
     // The report stays the same while it is delivered (or the delivery fails), so its markup,
     // and the focus in it, stay too.
@@ -809,6 +851,35 @@ fn ResultRegion(
         // The report's stable code (`verified` or the failure's): for integrators' tests and the
         // agreement test with the native check (okta-link-check), never shown.
         let code = report.code();
+        // Update mode: a rejected token is explained against the fixed org; a new owner is a
+        // notice, not a failure.
+        let update_notes = update.get().and_then(|u| match report.as_ref() {
+            Report::Failed(Failure::TokenRejected { .. }) => Some(
+                view! {
+                    <p id="update-rejected" class="update-note">
+                        {t.f("update.rejected", &[("org", &u.org_host)])}
+                    </p>
+                }
+                .into_any(),
+            ),
+            Report::Verified(v) if u.owner_changed(v) => {
+                let who = v
+                    .admin
+                    .name
+                    .clone()
+                    .or_else(|| v.admin.login.clone())
+                    .unwrap_or_else(|| v.admin.id.as_str().to_string());
+                Some(
+                    view! {
+                        <p id="update-owner" class="update-note">
+                            {t.f("update.owner_changed", &[("name", &who)])}
+                        </p>
+                    }
+                    .into_any(),
+                )
+            }
+            _ => None,
+        });
         // The least-privilege notice, unless the deployment turned it off (`least_privilege`).
         let advice = report
             .verified()
@@ -817,7 +888,8 @@ fn ResultRegion(
         Some(
             view! {
                 <section id="result" class=class tabindex="-1" aria-label=region.clone() data-diagnosis=code>
-                    <ReportView texts=t.clone() report=report partner=partner.clone() advice=advice />
+                    <ReportView texts=t.clone() report=report.clone() partner=partner.clone() advice=advice />
+                    {update_notes}
                     {connect}
                     {retry}
                 </section>

@@ -22,7 +22,9 @@ const WASM_OPT_VERSION: &str = "version_132";
 /// issue 15: the page on its named stack (Leptos views, gloo-net, serde-wasm-bindgen, url)
 /// measured 195,742 bytes on 2026-12-03 (`cargo xtask size`), so the gate is that plus under
 /// 3 % (never above 220 kB); the aim is 180 kB. BENCHMARK.md has the breakdown and the levers.
-const BROTLI_BUDGET_BYTES: u64 = 201_000;
+/// Issue 17 (branch `keep`: the versioned result, least-privilege notice, update mode) measured
+/// 203,513 bytes; the gate is that plus under 2 %.
+const BROTLI_BUDGET_BYTES: u64 = 207_000;
 
 type Result<T = ()> = std::result::Result<T, String>;
 
