@@ -74,9 +74,12 @@ fn near_miss() -> impl Strategy<Value = serde_json::Value> {
         prop_oneof![Just("session"), Just("theme"), Just("connected"), Just("Session")],
         "[ -~]{0,40}|\\PC{0,10}",
         prop_oneof![Just("dark"), Just("light"), Just("system"), Just("Dark"), Just("neon")],
+        // Update mode on the session message (issue 17).
+        prop_oneof![Just(serde_json::Value::Null), Just(serde_json::json!("update")), Just(serde_json::json!("Update")), Just(serde_json::json!("redirect")), Just(serde_json::json!(1))],
+        prop_oneof![Just(serde_json::Value::Null), Just(serde_json::json!("acme.okta.com")), Just(serde_json::json!("https://evil.example/x")), Just(serde_json::json!("not a host"))],
     )
-        .prop_map(|(source, v, kind, session, theme)| {
-            serde_json::json!({"source": source, "v": v, "type": kind, "session": session, "theme": theme})
+        .prop_map(|(source, v, kind, session, theme, mode, org)| {
+            serde_json::json!({"source": source, "v": v, "type": kind, "session": session, "theme": theme, "mode": mode, "org": org})
         })
 }
 
@@ -98,11 +101,20 @@ proptest! {
                 prop_assert_eq!(v["source"].as_str(), Some(protocol::HOST_SOURCE));
                 prop_assert_eq!(v["v"].as_u64(), Some(u64::from(protocol::VERSION)));
                 match msg {
-                    Inbound::Session(s) => {
+                    Inbound::Session(s, update) => {
                         prop_assert_eq!(v["type"].as_str(), Some("session"));
                         prop_assert_eq!(v["session"].as_str(), Some(s.as_str()));
                         prop_assert!(!s.is_empty() && s.len() <= protocol::MAX_SESSION_LEN);
                         prop_assert!(s.bytes().all(|b| b.is_ascii_graphic()));
+                        // Update mode only when asked for, with an org address (issue 17).
+                        match update {
+                            Some(u) => {
+                                prop_assert_eq!(v["mode"].as_str(), Some("update"));
+                                prop_assert!(okta_link::core::org_url::normalize(v["org"].as_str().unwrap_or("")).is_ok());
+                                prop_assert!(!u.org_host.is_empty());
+                            }
+                            None => prop_assert!(v["mode"].is_null()),
+                        }
                     }
                     Inbound::Theme(t) => {
                         prop_assert_eq!(v["type"].as_str(), Some("theme"));
