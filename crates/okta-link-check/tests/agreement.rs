@@ -108,3 +108,41 @@ async fn the_native_check_agrees_with_the_table() {
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
+
+/// Issue 18, finding 4, in the native driver too: on a custom domain only the token-less
+/// well-known document goes to the entered host; `users/me` and round two go to the Okta host
+/// it names.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_custom_domain_gets_only_the_well_known_document() {
+    let (log, _) = okta_sim::LogSink::memory();
+    let sim = okta_sim::Sim::new(okta_sim::SimConfig {
+        log,
+        ..okta_sim::SimConfig::default()
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(okta_sim::serve(listener, sim.clone()));
+    let options = Options {
+        dev_upstream: Some(url),
+        ..Options::default()
+    };
+    let got = check(
+        "login.acme-corp.com",
+        "00demo-acme-super-admin-xxxxxxxxxxxxxxxxxx",
+        &options,
+    )
+    .await
+    .unwrap();
+    assert!(got.is_verified(), "{:?}", got.report);
+    assert_eq!(got.result.okta_host.as_deref(), Some("acme.okta.com"));
+    let requests = sim.requests();
+    let to_custom: Vec<&str> = requests
+        .iter()
+        .filter(|r| r.host == "login.acme-corp.com")
+        .map(|r| r.path.as_str())
+        .collect();
+    assert_eq!(to_custom, ["/.well-known/okta-organization"]);
+    assert!(requests
+        .iter()
+        .any(|r| r.host == "acme.okta.com" && r.path == "/api/v1/users/me"));
+}
