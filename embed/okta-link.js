@@ -5,7 +5,12 @@
  *   OktaLink.open({ url: "https://link.example.com/", container: el, session: "…",
  *                   org: "acme.okta.com", lang: "de", theme: "dark", state: "…",
  *                   onVerified(report) {}, onError(kind) {} })
- *     .then((connection) => …)   // { org_url, canonical_host, token, report }
+ *     .then((connection) => …)   // { org_url, canonical_host, token, report, result }
+ *
+ * Update mode (renew an existing connection whose token stopped working): add
+ * `mode: "update"` and the connection's `org` (fixed on the page), and optionally `owner`, the
+ * previous token owner's Okta user id. With a `session` they travel in the session message;
+ * without one, in the page's fragment. `connection.result.update` is then true.
  *     .catch((err) => …);        // err.message: "closed" | "popup_blocked"
  *
  * Messages are accepted only from the page's origin and the window it runs in, and posted only
@@ -18,6 +23,12 @@
     var origin = url.origin;
     var fragment = new URLSearchParams();
     ['org', 'lang', 'theme', 'state'].forEach(function (k) { if (options[k]) fragment.set(k, options[k]); });
+    var update = options.mode === 'update';
+    // Update mode without a session goes in the fragment (with one, in the session message).
+    if (update && !options.session) {
+      fragment.set('mode', 'update');
+      if (options.owner) fragment.set('owner', options.owner);
+    }
     url.hash = fragment.toString();
     return new Promise(function (resolve, reject) {
       var frame = null, popup = null, timer = null;
@@ -31,7 +42,9 @@
         var d = e.data;
         if (!d || d.source !== 'okta-link' || d.v !== 1) return;
         if (d.type === 'ready' && options.session) {
-          e.source.postMessage({ source: 'okta-link-host', v: 1, type: 'session', session: options.session }, origin);
+          var msg = { source: 'okta-link-host', v: 1, type: 'session', session: options.session };
+          if (update) { msg.mode = 'update'; msg.org = options.org; if (options.owner) msg.owner = options.owner; }
+          e.source.postMessage(msg, origin);
         } else if (d.type === 'resize' && frame) {
           frame.style.height = Math.max(0, Number(d.height) || 0) + 'px';
         } else if (d.type === 'verified' && options.onVerified) {

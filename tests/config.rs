@@ -1076,3 +1076,30 @@ mod properties {
         }
     }
 }
+
+/// `least_privilege` (issue 17): `advise` by default, `off` turns the notice off, anything
+/// else names the key and its values.
+#[wasm_bindgen_test(unsupported = test)]
+fn least_privilege_is_advise_by_default_and_off_on_request() {
+    use okta_link::core::config::LeastPrivilege;
+    assert_eq!(ok(&with("")).least_privilege, LeastPrivilege::Advise);
+    assert_eq!(
+        ok(&with(r#""least_privilege":"advise""#)).least_privilege,
+        LeastPrivilege::Advise
+    );
+    assert_eq!(
+        ok(&with(r#""least_privilege":"off""#)).least_privilege,
+        LeastPrivilege::Off
+    );
+    assert_eq!(
+        err(&with(r#""least_privilege":"never""#)),
+        (
+            "least_privilege".to_string(),
+            ConfigProblem::UnknownValue {
+                allowed: &["advise", "off"]
+            }
+        )
+    );
+    let (key, _) = err(&with(r#""least_privilege":false"#));
+    assert_eq!(key, "least_privilege");
+}

@@ -74,9 +74,12 @@ fn near_miss() -> impl Strategy<Value = serde_json::Value> {
         prop_oneof![Just("session"), Just("theme"), Just("connected"), Just("Session")],
         "[ -~]{0,40}|\\PC{0,10}",
         prop_oneof![Just("dark"), Just("light"), Just("system"), Just("Dark"), Just("neon")],
+        // Update mode on the session message (issue 17).
+        prop_oneof![Just(serde_json::Value::Null), Just(serde_json::json!("update")), Just(serde_json::json!("Update")), Just(serde_json::json!("redirect")), Just(serde_json::json!(1))],
+        prop_oneof![Just(serde_json::Value::Null), Just(serde_json::json!("acme.okta.com")), Just(serde_json::json!("https://evil.example/x")), Just(serde_json::json!("not a host"))],
     )
-        .prop_map(|(source, v, kind, session, theme)| {
-            serde_json::json!({"source": source, "v": v, "type": kind, "session": session, "theme": theme})
+        .prop_map(|(source, v, kind, session, theme, mode, org)| {
+            serde_json::json!({"source": source, "v": v, "type": kind, "session": session, "theme": theme, "mode": mode, "org": org})
         })
 }
 
@@ -98,11 +101,20 @@ proptest! {
                 prop_assert_eq!(v["source"].as_str(), Some(protocol::HOST_SOURCE));
                 prop_assert_eq!(v["v"].as_u64(), Some(u64::from(protocol::VERSION)));
                 match msg {
-                    Inbound::Session(s) => {
+                    Inbound::Session(s, update) => {
                         prop_assert_eq!(v["type"].as_str(), Some("session"));
                         prop_assert_eq!(v["session"].as_str(), Some(s.as_str()));
                         prop_assert!(!s.is_empty() && s.len() <= protocol::MAX_SESSION_LEN);
                         prop_assert!(s.bytes().all(|b| b.is_ascii_graphic()));
+                        // Update mode only when asked for, with an org address (issue 17).
+                        match update {
+                            Some(u) => {
+                                prop_assert_eq!(v["mode"].as_str(), Some("update"));
+                                prop_assert!(okta_link::core::org_url::normalize(v["org"].as_str().unwrap_or("")).is_ok());
+                                prop_assert!(!u.org_host.is_empty());
+                            }
+                            None => prop_assert!(v["mode"].is_null()),
+                        }
                     }
                     Inbound::Theme(t) => {
                         prop_assert_eq!(v["type"].as_str(), Some("theme"));
@@ -233,16 +245,32 @@ proptest! {
     #[test]
     fn prop_redirect_state_is_one_encoded_value(state in "\\PC{0,60}|[&#=?% +/]{0,20}") {
         let base = "https://portal.example.com/done";
-        let target = protocol::redirect_target(base, &state).unwrap();
+        let report = okta_link::core::diagnosis::Report::Failed(
+            okta_link::core::diagnosis::Failure::ProxyDown,
+        );
+        let result =
+            okta_link::core::result::LinkResult::new(&report, "acme.okta.com", &[], 0, false);
+        let target = protocol::redirect_target(base, &state, &result).unwrap();
         let rest = target.strip_prefix("https://portal.example.com/done?status=connected&state=");
         prop_assert!(rest.is_some(), "{}", target);
-        let encoded = rest.unwrap();
+        let encoded = rest
+            .unwrap()
+            .strip_suffix("&version=1&org_host=acme.okta.com&update=false");
+        prop_assert!(encoded.is_some(), "{}", target);
+        let encoded = encoded.unwrap();
         // One form-urlencoded value (a space is `+`, a `+` is `%2B`), read back exactly.
         prop_assert!(!encoded.contains(['&', '#', '?', '=', ' ']), "{}", encoded);
         prop_assert!(encoded.is_ascii());
         let read = url::Url::parse(&target).unwrap();
         let pairs: Vec<(String, String)> = read.query_pairs().into_owned().collect();
-        prop_assert_eq!(pairs, vec![("status".into(), "connected".into()), ("state".into(), state.clone())]);
+        let expected: Vec<(String, String)> = vec![
+            ("status".into(), "connected".into()),
+            ("state".into(), state.clone()),
+            ("version".into(), "1".into()),
+            ("org_host".into(), "acme.okta.com".into()),
+            ("update".into(), "false".into()),
+        ];
+        prop_assert_eq!(pairs, expected);
     }
 
     /// Brand colours: only `#rrggbb` parses, and the shaded colour always reaches 4.5:1.

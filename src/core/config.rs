@@ -292,6 +292,37 @@ impl Theme {
     }
 }
 
+/// `least_privilege`: whether a verified token of a Super or Org Administrator, when the
+/// deployment's `required` does not need that role, gets the calm notice that a read-only
+/// administrator's token would do (issue 17). Added by branch `keep`: a plain text key read like
+/// `theme` (one value of [`LeastPrivilege::NAMES`], absent means `advise`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum LeastPrivilege {
+    #[default]
+    Advise,
+    Off,
+}
+
+impl LeastPrivilege {
+    const NAMES: &'static [&'static str] = &["advise", "off"];
+
+    /// Stable id and value: `advise`, `off`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            LeastPrivilege::Advise => "advise",
+            LeastPrivilege::Off => "off",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<LeastPrivilege> {
+        match s {
+            "advise" => Some(LeastPrivilege::Advise),
+            "off" => Some(LeastPrivilege::Off),
+            _ => None,
+        }
+    }
+}
+
 /// The partner's branding.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Partner {
@@ -366,6 +397,8 @@ pub struct Config {
     pub allowed_origins: Vec<String>,
     pub partner: Partner,
     pub theme: Theme,
+    /// `least_privilege` (default `advise`).
+    pub least_privilege: LeastPrivilege,
     /// Never empty, no duplicates.
     pub languages: Vec<Lang>,
     /// One of `languages`.
@@ -443,6 +476,7 @@ const SHAPE: &[(&str, Shape)] = &[
     ("proxy_egress_ips", Shape::Texts),
     ("allowed_origins", Shape::Texts),
     ("theme", Shape::Text),
+    ("least_privilege", Shape::Text),
     ("languages", Shape::Texts),
     ("default_language", Shape::Text),
 ];
@@ -662,6 +696,17 @@ fn validate(top: Members) -> Result<Config, Bad> {
         ))?,
     };
 
+    let least_privilege = match text(top, "least_privilege") {
+        None => LeastPrivilege::Advise,
+        Some(t) => LeastPrivilege::parse(t).ok_or(Bad(
+            "least_privilege",
+            None,
+            ConfigProblem::UnknownValue {
+                allowed: LeastPrivilege::NAMES,
+            },
+        ))?,
+    };
+
     const LANGS: &[&str] = &["en", "de", "fr", "es", "ja", "ar"];
     let unknown_lang = || ConfigProblem::UnknownValue { allowed: LANGS };
     let languages = match texts(top, "languages") {
@@ -693,6 +738,7 @@ fn validate(top: Members) -> Result<Config, Bad> {
         allowed_origins,
         partner,
         theme,
+        least_privilege,
         languages,
         default_language,
     })

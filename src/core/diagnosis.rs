@@ -916,3 +916,51 @@ pub fn diagnose(e: &Evidence) -> Report {
         Err(f) => Report::Failed(f),
     }
 }
+
+/// The calm notice after "verified" when the token's owner holds more than the deployment
+/// needs (issue 17): a Super or Org Administrator, while every kind of data in `required` can
+/// be read by a Read-only Administrator ([`DataKind::granted_by`]; admin roles need a Super
+/// Administrator, so a deployment requiring `roles` gets no notice). Only when the roles could
+/// be listed: a token that cannot list them is not a super admin's, and an unknown listing
+/// says nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BroadRole {
+    SuperAdmin,
+    OrgAdmin,
+}
+
+impl BroadRole {
+    /// Okta's role type: `SUPER_ADMIN`, `ORG_ADMIN`.
+    pub fn okta_type(&self) -> &'static str {
+        match self {
+            BroadRole::SuperAdmin => "SUPER_ADMIN",
+            BroadRole::OrgAdmin => "ORG_ADMIN",
+        }
+    }
+
+    /// Stable id: `super_admin`, `org_admin`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            BroadRole::SuperAdmin => "super_admin",
+            BroadRole::OrgAdmin => "org_admin",
+        }
+    }
+}
+
+/// The broadest role that makes the token more powerful than `required` needs, if any.
+pub fn least_privilege_advice(v: &Verified, required: &[DataKind]) -> Option<BroadRole> {
+    let AdminRoles::Listed(roles) = &v.roles else {
+        return None;
+    };
+    let read_only_suffices = required
+        .iter()
+        .all(|d| d.granted_by().contains(&RoleHint::ReadOnlyAdministrator));
+    if !read_only_suffices {
+        return None;
+    }
+    let holds = |t: &str| roles.iter().any(|r| r.role_type.as_deref() == Some(t));
+    [BroadRole::SuperAdmin, BroadRole::OrgAdmin]
+        .into_iter()
+        .find(|b| holds(b.okta_type()))
+}

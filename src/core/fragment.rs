@@ -1,4 +1,6 @@
-//! Per-session values from the URL fragment: `#session=…&org=…&lang=…&theme=…&state=…`.
+//! Per-session values from the URL fragment: `#session=…&org=…&lang=…&theme=…&state=…`, and
+//! update mode: `#mode=update&org=…&owner=…` (issue 17; `mode` is honoured only with the value
+//! `update`, which changes no destination; any other `mode` is refused as before).
 //!
 //! The fragment is never sent to servers, so it may carry a session token. It is read like
 //! `URLSearchParams` (`&`-separated `key=value`, `+` is a space, `%XX` escapes), by hand,
@@ -63,10 +65,12 @@ pub enum FragmentKey {
     Lang,
     Theme,
     State,
+    /// Update mode's previous token owner (an Okta user id). Added by branch `keep`.
+    Owner,
 }
 
 impl FragmentKey {
-    /// Stable id and key name: `session`, `org`, `lang`, `theme`, `state`.
+    /// Stable id and key name: `session`, `org`, `lang`, `theme`, `state`, `owner`.
     pub fn code(&self) -> &'static str {
         match self {
             FragmentKey::Session => "session",
@@ -74,6 +78,7 @@ impl FragmentKey {
             FragmentKey::Lang => "lang",
             FragmentKey::Theme => "theme",
             FragmentKey::State => "state",
+            FragmentKey::Owner => "owner",
         }
     }
 
@@ -84,6 +89,7 @@ impl FragmentKey {
             "lang" => Some(FragmentKey::Lang),
             "theme" => Some(FragmentKey::Theme),
             "state" => Some(FragmentKey::State),
+            "owner" => Some(FragmentKey::Owner),
             _ => None,
         }
     }
@@ -94,6 +100,7 @@ impl FragmentKey {
             FragmentKey::Org => MAX_ORG,
             FragmentKey::State => MAX_STATE,
             FragmentKey::Lang | FragmentKey::Theme => MAX_SHORT,
+            FragmentKey::Owner => 64,
         }
     }
 }
@@ -144,6 +151,10 @@ pub struct Fragment {
     pub theme: Option<Theme>,
     /// Opaque state to return on `redirect`.
     pub state: Option<String>,
+    /// `mode=update`: the page renews an existing connection (the org is fixed to `org`).
+    pub update: bool,
+    /// The previous token owner's Okta user id (update mode; a different owner is a notice).
+    pub owner: Option<String>,
     /// Refused keys that were present (decoded, bounded names): the page warns about them.
     pub ignored: Vec<String>,
     /// Keys the page does not know (decoded, bounded names).
@@ -160,6 +171,8 @@ impl fmt::Debug for Fragment {
             .field("lang", &self.lang)
             .field("theme", &self.theme)
             .field("state", &self.state)
+            .field("update", &self.update)
+            .field("owner", &self.owner)
             .field("ignored", &self.ignored)
             .field("unknown", &self.unknown)
             .field("rejected", &self.rejected)
@@ -238,6 +251,17 @@ pub fn parse_with(fragment: &str, languages: &[Lang]) -> Fragment {
         }
         let (raw_key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
         let key = percent_decode(raw_key).unwrap_or_else(|| raw_key.to_string());
+        // `mode=update` is the one `mode` honoured (it changes no destination); any other
+        // value is refused like the key always was.
+        if key == "mode" {
+            match percent_decode(raw_value) {
+                Some(v) if v.trim().eq_ignore_ascii_case("update") && !out.update => {
+                    out.update = true;
+                }
+                _ => list_key(&mut out.ignored, &key),
+            }
+            continue;
+        }
         let Some(known) = FragmentKey::parse(&key) else {
             if is_refused_key(&key) {
                 list_key(&mut out.ignored, &key);
@@ -275,7 +299,7 @@ pub fn parse_with(fragment: &str, languages: &[Lang]) -> Fragment {
             continue;
         }
         let value = match known {
-            FragmentKey::Session | FragmentKey::Org | FragmentKey::State => {
+            FragmentKey::Session | FragmentKey::Org | FragmentKey::State | FragmentKey::Owner => {
                 value.trim().to_string()
             }
             _ => value.trim().to_ascii_lowercase(),
@@ -287,6 +311,10 @@ pub fn parse_with(fragment: &str, languages: &[Lang]) -> Fragment {
             FragmentKey::Session => out.session = Some(value),
             FragmentKey::Org => out.org = Some(value),
             FragmentKey::State => out.state = Some(value),
+            FragmentKey::Owner => match crate::core::okta::UserId::parse(&value) {
+                Some(_) => out.owner = Some(value),
+                None => reject(&mut out, RejectReason::NotAllowed),
+            },
             FragmentKey::Lang => match Lang::from_tag(&value)
                 .filter(|l| languages.is_empty() || languages.contains(l))
             {

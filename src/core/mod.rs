@@ -14,4 +14,6 @@ pub mod outcome;
 pub mod plan;
 pub mod protocol;
 pub mod recipient;
+pub mod result;
 pub mod token;
+pub mod update;

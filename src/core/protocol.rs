@@ -8,13 +8,16 @@
 //!
 //! Inbound (host → page), accepted only from allow-listed origins and only in this shape:
 //! `{"source":"okta-link-host","v":1,"type":"session","session":"…"}` (a session token handed
-//! over after `ready`) or `{"source":"okta-link-host","v":1,"type":"theme","theme":"dark"}`.
+//! over after `ready`; with `"mode":"update","org":"…"` and optionally `"owner":"00u…"` it
+//! also opens update mode, see [`crate::core::update`]) or `{"source":"okta-link-host","v":1,"type":"theme","theme":"dark"}`.
 
 use serde::{Deserialize, Serialize};
 
 use crate::core::config::Theme;
 use crate::core::decode::Document;
 use crate::core::diagnosis::Verified;
+use crate::core::result::LinkResult;
+use crate::core::update::UpdateTarget;
 
 /// Protocol version carried by every message.
 pub const VERSION: u32 = 1;
@@ -68,30 +71,38 @@ pub struct Connection<'a> {
     pub canonical_host: &'a str,
     pub token: &'a str,
     pub report: &'a Verified,
+    /// The versioned result (schema/okta-link-result.v1.json) a platform stores.
+    pub result: &'a LinkResult,
 }
 
 impl<'a> Connection<'a> {
-    pub fn new(token: &'a str, report: &'a Verified) -> Connection<'a> {
+    pub fn new(token: &'a str, report: &'a Verified, result: &'a LinkResult) -> Connection<'a> {
         Connection {
             org_url: format!("https://{}", report.org.entered_host),
             canonical_host: &report.org.canonical_host,
             token,
             report,
+            result,
         }
     }
 }
 
-/// Where `redirect` delivery sends the browser: the configured URL with a non-secret status and
-/// the `state` from the fragment, appended as query pairs (`application/x-www-form-urlencoded`,
-/// as `URLSearchParams` reads them back). Nothing else, the token least of all. `url` is the
-/// config's validated `redirect_url`; should it not parse, the answer is `None` and the page
-/// does not navigate.
-pub fn redirect_target(url: &str, state: &str) -> Option<String> {
+/// Where `redirect` delivery sends the browser: the configured URL with a non-secret status, the
+/// `state` from the fragment, and the result's version, org host and update flag
+/// (`redirect_parameters` in schema/okta-link-result.v1.json), appended as query pairs
+/// (`application/x-www-form-urlencoded`, as `URLSearchParams` reads them back). Nothing else, the
+/// token least of all: the platform fetches the connection itself. `url` is the config's
+/// validated `redirect_url`; should it not parse, the answer is `None` and the page does not
+/// navigate.
+pub fn redirect_target(url: &str, state: &str, result: &LinkResult) -> Option<String> {
     let mut target = url::Url::parse(url).ok()?;
     target
         .query_pairs_mut()
         .append_pair("status", "connected")
-        .append_pair("state", state);
+        .append_pair("state", state)
+        .append_pair("version", &result.version.to_string())
+        .append_pair("org_host", &result.org_host)
+        .append_pair("update", if result.update { "true" } else { "false" });
     Some(target.into())
 }
 
@@ -112,6 +123,13 @@ pub struct RawInbound {
     pub session: Option<String>,
     #[serde(default)]
     pub theme: Option<String>,
+    /// Update mode: `mode` (`"update"`), the fixed `org`, the previous `owner`.
+    #[serde(default)]
+    pub mode: Option<String>,
+    #[serde(default)]
+    pub org: Option<String>,
+    #[serde(default)]
+    pub owner: Option<String>,
 }
 
 impl Document for RawInbound {}
@@ -119,7 +137,9 @@ impl Document for RawInbound {}
 /// A valid message from the host.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Inbound {
-    Session(String),
+    /// The session, and update mode when the message asked for it (`mode: "update"` with an
+    /// org address; a `mode` of any other value, or without a valid org, refuses the message).
+    Session(String, Option<UpdateTarget>),
     Theme(Theme),
 }
 
@@ -135,7 +155,15 @@ impl Inbound {
                 let ok = !s.is_empty()
                     && s.len() <= MAX_SESSION_LEN
                     && s.bytes().all(|b| b.is_ascii_graphic());
-                ok.then(|| Inbound::Session(s.to_string()))
+                let update = match raw.mode.as_deref() {
+                    None => None,
+                    Some("update") => Some(UpdateTarget::new(
+                        raw.org.as_deref()?,
+                        raw.owner.as_deref(),
+                    )?),
+                    Some(_) => return None,
+                };
+                ok.then(|| Inbound::Session(s.to_string(), update))
             }
             "theme" => Theme::parse(raw.theme.as_deref()?).map(Inbound::Theme),
             _ => None,
@@ -162,8 +190,25 @@ mod tests {
         m.session = Some("sess_123".into());
         assert_eq!(
             Inbound::from_raw(&m),
-            Some(Inbound::Session("sess_123".into()))
+            Some(Inbound::Session("sess_123".into(), None))
         );
+        // Update mode rides on the session message: with an org address only.
+        m.mode = Some("update".into());
+        m.org = Some("https://acme.okta.com".into());
+        m.owner = Some("00u1abc".into());
+        assert_eq!(
+            Inbound::from_raw(&m),
+            Some(Inbound::Session(
+                "sess_123".into(),
+                UpdateTarget::new("acme.okta.com", Some("00u1abc"))
+            ))
+        );
+        m.org = Some("not a host".into());
+        assert_eq!(Inbound::from_raw(&m), None);
+        m.org = Some("acme.okta.com".into());
+        m.mode = Some("redirect".into());
+        assert_eq!(Inbound::from_raw(&m), None);
+        m.mode = None;
         m.session = Some("has space".into());
         assert_eq!(Inbound::from_raw(&m), None);
         m.session = Some("x".repeat(MAX_SESSION_LEN + 1));
@@ -173,16 +218,26 @@ mod tests {
     }
 
     #[test]
-    fn redirect_target_carries_only_status_and_encoded_state() {
+    fn redirect_target_carries_only_status_state_and_the_result_summary() {
+        use crate::core::diagnosis::{Failure, Report};
+        let report = Report::Failed(Failure::ProxyDown);
+        let mut result = LinkResult::new(&report, "acme.okta.com", &[], 0, false);
         assert_eq!(
-            redirect_target("https://p.example/done", "a b&c=d").as_deref(),
-            Some("https://p.example/done?status=connected&state=a+b%26c%3Dd")
+            redirect_target("https://p.example/done", "a b&c=d", &result).as_deref(),
+            Some(
+                "https://p.example/done?status=connected&state=a+b%26c%3Dd\
+                 &version=1&org_host=acme.okta.com&update=false"
+            )
         );
+        result.update = true;
         assert_eq!(
-            redirect_target("https://p.example/done?x=1#top", "").as_deref(),
-            Some("https://p.example/done?x=1&status=connected&state=#top")
+            redirect_target("https://p.example/done?x=1#top", "", &result).as_deref(),
+            Some(
+                "https://p.example/done?x=1&status=connected&state=\
+                 &version=1&org_host=acme.okta.com&update=true#top"
+            )
         );
-        assert_eq!(redirect_target("not a url", "s"), None);
+        assert_eq!(redirect_target("not a url", "s", &result), None);
     }
 
     #[test]

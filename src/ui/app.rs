@@ -9,12 +9,14 @@ use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::core::config::{Delivery, Theme};
-use crate::core::diagnosis::{Field, Report};
+use crate::core::config::{Delivery, LeastPrivilege, Theme};
+use crate::core::diagnosis::{least_privilege_advice, Failure, Field, Report};
 use crate::core::outcome::Transport;
 use crate::core::plan::{Check, DataKind, Stage, Step};
 use crate::core::protocol::{Body, Connection, Inbound, Message};
 use crate::core::recipient::{self, RecipientProblem};
+use crate::core::result::LinkResult;
+use crate::core::update::UpdateTarget;
 use crate::core::{org_url, token};
 use crate::i18n::{Lang, Texts};
 use crate::net::{self, BrowserJson, Cancel, FetchFailure};
@@ -225,7 +227,12 @@ pub fn App(
     let texts: Texts = boot.texts.clone();
     let partner: Option<String> = boot.config.partner.name.clone();
 
-    let org = RwSignal::new(org);
+    // Update mode (issue 17): the connection being renewed; its org is fixed.
+    let update = RwSignal::new(UpdateTarget::from_fragment(&boot.fragment));
+    let org = RwSignal::new(match update.get_untracked() {
+        Some(u) => u.org_host,
+        None => org,
+    });
     let token_raw = RwSignal::new(token);
     let org_left = RwSignal::new(false);
     let token_left = RwSignal::new(false);
@@ -361,6 +368,14 @@ pub fn App(
             };
             delivery_error.set(String::new());
             phase.set(Phase::Delivering(report.clone()));
+            // The versioned result (schema/okta-link-result.v1.json) every delivery carries.
+            let result = LinkResult::new(
+                &report,
+                &verified.org.entered_host,
+                &boot.config.required,
+                net::now_ms(),
+                update.get_untracked().is_some(),
+            );
             // After delivery the token is dropped from memory and from the DOM.
             let finish = move || {
                 if let Some(i) = token_input.get_untracked() {
@@ -373,7 +388,7 @@ pub fn App(
             match &boot.config.delivery {
                 Delivery::None => phase.set(Phase::Finished(report.clone())),
                 Delivery::PostMessage => {
-                    let connection = Connection::new(token.secret(), verified);
+                    let connection = Connection::new(token.secret(), verified, &result);
                     embed.post(&Message::new(Body::Connected {
                         connection: &connection,
                     }));
@@ -381,7 +396,7 @@ pub fn App(
                 }
                 Delivery::Redirect { url } => {
                     let state = boot.fragment.state.as_deref().unwrap_or("");
-                    let target = crate::core::protocol::redirect_target(url, state);
+                    let target = crate::core::protocol::redirect_target(url, state, &result);
                     finish();
                     if let Some(target) = target {
                         let _ = window().location().assign(&target);
@@ -393,7 +408,7 @@ pub fn App(
                         phase.set(Phase::Finished(report.clone()));
                         return;
                     }
-                    let connection = Connection::new(token.secret(), verified);
+                    let connection = Connection::new(token.secret(), verified, &result);
                     let body = net::to_js(&connection)
                         .ok()
                         .and_then(|v| js_sys::JSON::stringify(&v).ok())
@@ -466,9 +481,18 @@ pub fn App(
     if embed.active() {
         embed.listen(move |msg| match msg {
             // From an allowed origin and the embedding window: the host chose the account.
-            Inbound::Session(s) => {
+            Inbound::Session(s, renew) => {
                 session.set(s);
                 recipient.set(Recipient::NotNeeded);
+                // The host opened update mode: fix the org it named.
+                if let Some(u) = renew {
+                    if let Some(i) = org_input.get_untracked() {
+                        i.set_value(&u.org_host);
+                    }
+                    org.set(u.org_host.clone());
+                    update.set(Some(u));
+                    reset.run(());
+                }
             }
             Inbound::Theme(theme) => {
                 if let Some(html) = document().document_element() {
@@ -489,6 +513,10 @@ pub fn App(
         <div class="card" node_ref=card>
             <header class="brand">{logo}<h1>{title}</h1>{language_menu}</header>
             <p class="lede">{lede}</p>
+            {
+                let t = texts.clone();
+                move || update.get().map(|u| view! { <UpdateIntro texts=t.clone() org=u.org_host /> })
+            }
             <form
                 id="link-form"
                 novalidate
@@ -504,6 +532,7 @@ pub fn App(
                     submitted=submitted
                     on_edit=reset
                     node_ref=org_input
+                    fixed=Signal::derive(move || update.with(Option::is_some))
                 />
                 <TokenField
                     texts=texts.clone()
@@ -529,6 +558,9 @@ pub fn App(
                 embedded=embed.active()
                 embed=embed
                 deliver=deliver
+                least_privilege=boot.config.least_privilege
+                required=boot.config.required.clone()
+                update=update
             />
             <p class="footer">{footer}</p>
         </div>
@@ -669,6 +701,25 @@ fn Announcements(texts: Texts, phase: RwSignal<Phase>) -> impl IntoView {
     }
 }
 
+/// Update mode's introduction: which org, why a new token is needed (the three usual causes),
+/// and that it must be created in that org.
+#[component]
+fn UpdateIntro(texts: Texts, org: String) -> impl IntoView {
+    let t = texts;
+    view! {
+        <section id="update-intro" class="update" aria-labelledby="update-title">
+            <h2 id="update-title">{t.t("update.title")}</h2>
+            <p>{t.f("update.body", &[("org", &org)])}</p>
+            <ul>
+                <li>{t.t("update.cause_unused")}</li>
+                <li>{t.t("update.cause_revoked")}</li>
+                <li>{t.t("update.cause_deactivated")}</li>
+            </ul>
+            <p>{t.f("update.action", &[("org", &org)])}</p>
+        </section>
+    }
+}
+
 /// The result region: the report with the delivery button, or the delivered state.
 #[component]
 #[allow(clippy::too_many_arguments)]
@@ -684,6 +735,12 @@ fn ResultRegion(
     embedded: bool,
     embed: Embed,
     deliver: impl Fn() + Clone + 'static,
+    /// Whether a verified report of a broader role than needed gets the notice.
+    least_privilege: LeastPrivilege,
+    /// What the deployment needs (`required`).
+    required: Vec<DataKind>,
+    /// Update mode: the connection being renewed.
+    update: RwSignal<Option<UpdateTarget>>,
 ) -> impl IntoView {
     // The report stays the same while it is delivered (or the delivery fails), so its markup,
     // and the focus in it, stay too.
@@ -793,10 +850,48 @@ fn ResultRegion(
                 </div>
             }
         });
+        // The report's stable code (`verified` or the failure's): for integrators' tests and the
+        // agreement test with the native check (okta-link-check), never shown.
+        let code = report.code();
+        // Update mode: a rejected token is explained against the fixed org; a new owner is a
+        // notice, not a failure.
+        let update_notes = update.get().and_then(|u| match report.as_ref() {
+            Report::Failed(Failure::TokenRejected { .. }) => Some(
+                view! {
+                    <p id="update-rejected" class="update-note">
+                        {t.f("update.rejected", &[("org", &u.org_host)])}
+                    </p>
+                }
+                .into_any(),
+            ),
+            Report::Verified(v) if u.owner_changed(v) => {
+                let who = v
+                    .admin
+                    .name
+                    .clone()
+                    .or_else(|| v.admin.login.clone())
+                    .unwrap_or_else(|| v.admin.id.as_str().to_string());
+                Some(
+                    view! {
+                        <p id="update-owner" class="update-note">
+                            {t.f("update.owner_changed", &[("name", &who)])}
+                        </p>
+                    }
+                    .into_any(),
+                )
+            }
+            _ => None,
+        });
+        // The least-privilege notice, unless the deployment turned it off (`least_privilege`).
+        let advice = report
+            .verified()
+            .filter(|_| least_privilege == LeastPrivilege::Advise)
+            .and_then(|v| least_privilege_advice(v, &required));
         Some(
             view! {
-                <section id="result" class=class tabindex="-1" aria-label=region.clone()>
-                    <ReportView texts=t.clone() report=report partner=partner.clone() />
+                <section id="result" class=class tabindex="-1" aria-label=region.clone() data-diagnosis=code>
+                    <ReportView texts=t.clone() report=report.clone() partner=partner.clone() advice=advice />
+                    {update_notes}
                     {connect}
                     {retry}
                 </section>

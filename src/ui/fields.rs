@@ -66,6 +66,9 @@ pub fn OrgField(
     /// Called on every edit.
     on_edit: Callback<()>,
     node_ref: NodeRef<html::Input>,
+    /// Update mode: the org is fixed by the platform (shown, read-only).
+    #[prop(optional)]
+    fixed: Signal<bool>,
 ) -> impl IntoView {
     let t = texts.clone();
     let state = Memo::new(move |_| {
@@ -126,6 +129,7 @@ pub fn OrgField(
                 type="text"
                 inputmode="url"
                 placeholder=t.t("org.placeholder")
+                readonly=move || fixed.get()
                 prop:value=value.get_untracked()
                 aria-invalid=move || state.with(FieldView::invalid)
                 aria-describedby=described

@@ -6,13 +6,21 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 
-use crate::core::diagnosis::{Access, AdminRoles, Audience, CheckItem, Failure, Report, Verified};
+use crate::core::diagnosis::{
+    Access, AdminRoles, Audience, BroadRole, CheckItem, Failure, Report, Verified,
+};
 use crate::i18n::describe;
 use crate::i18n::Texts;
 
-/// The report of a finished check.
+/// The report of a finished check. `advice`: the least-privilege notice to show after a
+/// verified report (see [`crate::core::diagnosis::least_privilege_advice`]).
 #[component]
-pub fn ReportView(texts: Texts, report: Arc<Report>, partner: Option<String>) -> impl IntoView {
+pub fn ReportView(
+    texts: Texts,
+    report: Arc<Report>,
+    partner: Option<String>,
+    #[prop(default = None)] advice: Option<BroadRole>,
+) -> impl IntoView {
     let t = texts;
     match report.as_ref() {
         Report::Verified(v) => {
@@ -24,6 +32,7 @@ pub fn ReportView(texts: Texts, report: Arc<Report>, partner: Option<String>) ->
                 <h2>{t.t("report.verified.title")}</h2>
                 <p>{body}</p>
                 <VerifiedDetails texts=t.clone() verified=(**v).clone() />
+                {advice.map(|role| view! { <LeastPrivilegeNotice texts=t.clone() role=role /> })}
             }
             .into_any()
         }
@@ -94,6 +103,29 @@ fn VerifiedDetails(texts: Texts, verified: Verified) -> impl IntoView {
         </dl>
         <h3 class="sr-only">{checklist.clone()}</h3>
         <Checklist texts=t.clone() items=v.checklist.clone() label=checklist />
+    }
+}
+
+/// The calm least-privilege notice: the token's owner is a Super or Org Administrator, while a
+/// Read-only Administrator's token would read everything needed; how to make one. Advice only:
+/// Connect stays available.
+#[component]
+fn LeastPrivilegeNotice(texts: Texts, role: BroadRole) -> impl IntoView {
+    let t = texts;
+    let role_name = t.t(&format!("role.{}", role.code()));
+    view! {
+        <section id="least-privilege" class="advice" aria-labelledby="least-privilege-title">
+            <h3 id="least-privilege-title">{t.t("advice.title")}</h3>
+            <p>{t.f("advice.body", &[("role", &role_name)])}</p>
+            <p>{t.t("advice.steps")}</p>
+            <ol>
+                <li>{t.t("advice.step_user")}</li>
+                <li>{t.t("advice.step_sign_in")}</li>
+                <li>{t.t("advice.step_token")}</li>
+                <li>{t.t("advice.step_paste")}</li>
+            </ol>
+            <p class="hint">{t.t("advice.optional")}</p>
+        </section>
     }
 }
 

@@ -8,6 +8,7 @@ import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startStack, launchBrowser, FIXTURES, leakAudit, ROOT, plain, iso } from './harness.mjs';
+import { assertValid } from './schema.mjs';
 
 const SECRET = FIXTURES.orgs.find((o) => o.host === 'acme.okta.com').tokens.find((t) => t.kind === 'super_admin').token;
 
@@ -59,6 +60,16 @@ async function embedded(config) {
 let browser;
 before(async () => { browser = await launchBrowser(); });
 after(async () => { await browser?.close(); });
+
+// Every payload delivered in this file (each `submit` body the platform received, each
+// `connected` message a portal received), validated against the published schema at the end.
+const delivered = { submit: [], connected: [] };
+after(() => {
+  assert.ok(delivered.submit.length >= 3, `submit bodies seen: ${delivered.submit.length}`);
+  assert.ok(delivered.connected.length >= 1, `connected messages seen: ${delivered.connected.length}`);
+  for (const body of delivered.submit) assertValid('#/$defs/connection', JSON.parse(body));
+  for (const m of delivered.connected) assertValid('#/$defs/connected_message', m);
+});
 
 describe('an embedded page after a language switch', () => {
   let stack, portal, pageOrigin;
@@ -120,6 +131,11 @@ describe('post_message to an embedding portal', () => {
       if (m.type !== 'connected') assert.ok(!JSON.stringify(m).includes(SECRET), `secret in ${m.type}`);
     }
     const connected = msgs.find((m) => m.type === 'connected');
+    delivered.connected.push(...msgs.filter((m) => m.type === 'connected'));
+    assertValid('#/$defs/connected_message', connected);
+    assert.equal(connected.connection.result.diagnosis, 'verified');
+    assert.equal(connected.connection.result.update, false);
+    assert.deepEqual(connected.connection.result.roles, { status: 'listed', types: ['SUPER_ADMIN'] });
     // The host script's Promise resolved with the same connection.
     assert.equal(await page.evaluate(() => window.__result), 'connected');
     assert.deepEqual(await page.evaluate(() => window.__connection), connected.connection);
@@ -191,6 +207,7 @@ function platformApi(accounts) {
       return res.end(answer.body);
     }
     posts.push({ auth: req.headers.authorization, body, referer: req.headers.referer });
+    delivered.submit.push(body);
     const fail = posts.length === 1;
     res.writeHead(fail ? 503 : 201, { ...cors, 'content-type': 'application/json' });
     res.end(fail ? '{"error":"try later"}' : '{"ok":true}');
@@ -261,6 +278,9 @@ describe('submit to the platform, with the session from the link (delivery.sessi
     assert.equal(sent.token, SECRET);
     assert.equal(sent.org_url, 'https://acme.okta.com');
     assert.equal(sent.report.admin.login, 'alice.nguyen@acme-corp.example');
+    assertValid('#/$defs/connection', sent);
+    assert.equal(sent.result.owner.login, 'alice.nguyen@acme-corp.example');
+    assert.equal(sent.result.okta_host, 'acme.okta.com');
     assert.ok(!api.posts[1].referer, 'Referer sent to the platform');
     // The session fragment was removed from the address bar; the token is nowhere else.
     assert.ok(!page.url().includes('sess-abc'));

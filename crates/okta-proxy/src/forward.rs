@@ -74,6 +74,14 @@ pub fn upstream_type_value(upstream: Option<&HeaderValue>) -> HeaderValue {
     HeaderValue::from_str(text.trim()).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
+/// `SSWS {token}` as a header value marked sensitive (never printed by the HTTP stack), for a
+/// caller that holds the token itself (okta-link-check); `None` when it cannot be a header.
+pub fn authorization_value(token: &str) -> Option<HeaderValue> {
+    let mut v = HeaderValue::from_str(&format!("SSWS {token}")).ok()?;
+    v.set_sensitive(true);
+    Some(v)
+}
+
 /// Largest well-known document read for the custom-domain check.
 pub const WELL_KNOWN_MAX_BYTES: usize = 64 * 1024;
 

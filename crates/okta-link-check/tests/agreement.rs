@@ -1,0 +1,148 @@
+//! The native check against the simulator: every demo token and fault host of
+//! tests/cases/agreement.json reaches the diagnosis the page reaches through the proxy
+//! (tests/e2e/agreement.test.mjs asserts the same table), and every printed result validates
+//! against the published schema.
+
+#[path = "../../../tests/support/schema.rs"]
+mod schema;
+
+use std::time::Duration;
+
+use okta_link::core::plan::DataKind;
+use okta_link::core::{org_url, token};
+use okta_link_check::{check, Options};
+use serde_json::Value;
+
+const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+
+fn read(path: &str) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(format!("{ROOT}/{path}")).unwrap()).unwrap()
+}
+
+/// The fixture token of `org` and `kind`.
+fn fixture_token(fixtures: &Value, r: &Value) -> String {
+    fixtures["orgs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["host"] == r["org"])
+        .and_then(|o| {
+            o["tokens"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|t| t["kind"] == r["kind"])
+        })
+        .unwrap_or_else(|| panic!("fixture token {r}"))["token"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// A simulator on loopback (in process, quiet); its URL.
+async fn simulator() -> String {
+    let (log, _) = okta_sim::LogSink::memory();
+    let cfg = okta_sim::SimConfig {
+        log,
+        ..okta_sim::SimConfig::default()
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(okta_sim::serve(listener, okta_sim::Sim::new(cfg)));
+    url
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_native_check_agrees_with_the_table() {
+    let fixtures = read("crates/okta-sim/fixtures.json");
+    let table = read("tests/cases/agreement.json");
+    let root = schema::load_from(&format!("{ROOT}/schema/okta-link-result.v1.json"));
+    let budget = Duration::from_millis(table["budget_ms"].as_u64().unwrap());
+    let mut runs = Vec::new();
+    for case in table["cases"].as_array().unwrap().clone() {
+        // One simulator per case: the rate-limited token's state is the simulator's.
+        let sim = simulator().await;
+        let secret = fixture_token(&fixtures, &case["token"]);
+        let required: Vec<DataKind> = case["required"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|k| DataKind::parse(k.as_str().unwrap()).unwrap())
+                    .collect()
+            })
+            .unwrap_or_else(|| vec![DataKind::Users]);
+        let options = Options {
+            required,
+            budget,
+            dev_upstream: Some(sim),
+            ..Options::default()
+        };
+        runs.push(tokio::spawn(async move {
+            let org = org_url::normalize(case["org"].as_str().unwrap()).unwrap();
+            let token = token::clean(&secret).unwrap();
+            let got = check(org.host(), token.secret(), &options).await.unwrap();
+            (case, got)
+        }));
+    }
+    let mut wrong = Vec::new();
+    for run in runs {
+        let (case, got) = run.await.unwrap();
+        let json = serde_json::to_value(&got.result).unwrap();
+        let errors = schema::validate(&root, "#", &json);
+        assert!(errors.is_empty(), "{}: {errors:?}", case["org"]);
+        assert!(
+            !json.to_string().contains("00demo"),
+            "no token in the result"
+        );
+        let outcome = if case["diagnosis"] == "verified" {
+            "verified"
+        } else {
+            "failed"
+        };
+        if json["diagnosis"] != case["diagnosis"] || json["outcome"] != outcome {
+            wrong.push(format!(
+                "{} ({}): expected {}, got {}",
+                case["org"], case["token"]["kind"], case["diagnosis"], json["diagnosis"]
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
+/// Issue 18, finding 4, in the native driver too: on a custom domain only the token-less
+/// well-known document goes to the entered host; `users/me` and round two go to the Okta host
+/// it names.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_custom_domain_gets_only_the_well_known_document() {
+    let (log, _) = okta_sim::LogSink::memory();
+    let sim = okta_sim::Sim::new(okta_sim::SimConfig {
+        log,
+        ..okta_sim::SimConfig::default()
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(okta_sim::serve(listener, sim.clone()));
+    let options = Options {
+        dev_upstream: Some(url),
+        ..Options::default()
+    };
+    let got = check(
+        "login.acme-corp.com",
+        "00demo-acme-super-admin-xxxxxxxxxxxxxxxxxx",
+        &options,
+    )
+    .await
+    .unwrap();
+    assert!(got.is_verified(), "{:?}", got.report);
+    assert_eq!(got.result.okta_host.as_deref(), Some("acme.okta.com"));
+    let requests = sim.requests();
+    let to_custom: Vec<&str> = requests
+        .iter()
+        .filter(|r| r.host == "login.acme-corp.com")
+        .map(|r| r.path.as_str())
+        .collect();
+    assert_eq!(to_custom, ["/.well-known/okta-organization"]);
+    assert!(requests
+        .iter()
+        .any(|r| r.host == "acme.okta.com" && r.path == "/api/v1/users/me"));
+}

@@ -1,0 +1,162 @@
+//! The `okta-link-check` command against the simulator: the token only from stdin or
+//! OKTA_API_TOKEN (an argument is refused and not echoed), the documented exit codes, the
+//! result as JSON valid against the published schema, the development mode loud.
+
+#[path = "../../../tests/support/schema.rs"]
+mod schema;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+const SUPER: &str = "00demo-acme-super-admin-xxxxxxxxxxxxxxxxxx";
+const REVOKED: &str = "00demo-acme-revoked-xxxxxxxxxxxxxxxxxxxxxx";
+
+async fn simulator() -> String {
+    let (log, _) = okta_sim::LogSink::memory();
+    let cfg = okta_sim::SimConfig {
+        log,
+        ..okta_sim::SimConfig::default()
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(okta_sim::serve(listener, okta_sim::Sim::new(cfg)));
+    url
+}
+
+/// Run the command with `args`, `stdin` piped in, and `env_token` as OKTA_API_TOKEN.
+fn run(args: &[&str], stdin: &str, env_token: Option<&str>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_okta-link-check"));
+    cmd.args(args)
+        .env_remove("OKTA_API_TOKEN")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(t) = env_token {
+        cmd.env("OKTA_API_TOKEN", t);
+    }
+    let mut child = cmd.spawn().unwrap();
+    // The command may exit (a usage error) before it reads: a closed pipe is fine.
+    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+    child.wait_with_output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn no_token(o: &Output) {
+    for t in [SUPER, REVOKED] {
+        assert!(!text(&o.stdout).contains(t), "token on stdout");
+        assert!(!text(&o.stderr).contains(t), "token on stderr");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verified_from_stdin_and_from_the_environment_prints_a_valid_result() {
+    let sim = simulator().await;
+    let root = schema::load_from(&format!("{ROOT}/schema/okta-link-result.v1.json"));
+    let args = ["--org", "https://acme.okta.com/", "--dev-upstream", &sim];
+    for (stdin, env) in [(format!("{SUPER}\n"), None), (String::new(), Some(SUPER))] {
+        let o = run(&args, &stdin, env);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+        no_token(&o);
+        let result: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(schema::validate(&root, "#", &result), Vec::<String>::new());
+        assert_eq!(result["diagnosis"], "verified");
+        assert_eq!(result["okta_host"], "acme.okta.com");
+        assert_eq!(result["owner"]["login"], "alice.nguyen@acme-corp.example");
+        assert_eq!(result["roles"]["types"], serde_json::json!(["SUPER_ADMIN"]));
+        assert_eq!(result["update"], false);
+        assert!(
+            text(&o.stderr).contains("DEVELOPMENT MODE"),
+            "the dev mode is loud"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_check_exits_1_with_its_diagnosis() {
+    let sim = simulator().await;
+    let o = run(
+        &["--org", "acme.okta.com", "--dev-upstream", &sim, "--update"],
+        REVOKED,
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    no_token(&o);
+    let result: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(result["diagnosis"], "token_rejected");
+    assert_eq!(result["outcome"], "failed");
+    assert_eq!(result["update"], true);
+}
+
+#[test]
+fn a_token_as_an_argument_is_refused_and_not_echoed() {
+    for args in [
+        vec!["--org", "acme.okta.com", "--token", SUPER],
+        vec!["--org", "acme.okta.com", &format!("--token={SUPER}")],
+        vec!["--org", "acme.okta.com", SUPER],
+        vec![SUPER, "--org", "acme.okta.com"],
+    ] {
+        let o = run(&args, SUPER, None);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        no_token(&o);
+        assert!(o.stdout.is_empty());
+        assert!(
+            text(&o.stderr).contains("never from an argument"),
+            "{}",
+            text(&o.stderr)
+        );
+    }
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    // No token at all.
+    let o = run(&["--org", "acme.okta.com"], "", None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("standard input"),
+        "{}",
+        text(&o.stderr)
+    );
+    // Not an org address.
+    let o = run(&["--org", "not a host"], SUPER, None);
+    assert_eq!(o.status.code(), Some(2));
+    no_token(&o);
+    // The development upstream only on loopback.
+    let o = run(
+        &[
+            "--org",
+            "acme.okta.com",
+            "--dev-upstream",
+            "http://203.0.113.7:80",
+        ],
+        SUPER,
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("loopback"), "{}", text(&o.stderr));
+    // An unknown data kind.
+    let o = run(
+        &["--org", "acme.okta.com", "--require", "everything"],
+        SUPER,
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn help_documents_the_token_sources_and_exit_codes() {
+    let o = run(&["--help"], "", None);
+    assert_eq!(o.status.code(), Some(0));
+    // Wrapped to the terminal: compare with the whitespace collapsed.
+    let help = text(&o.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(help.contains("OKTA_API_TOKEN"), "{help}");
+    assert!(help.contains("never from an argument"), "{help}");
+    assert!(help.contains("Exit codes: 0 verified; 1"), "{help}");
+}
