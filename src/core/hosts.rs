@@ -390,69 +390,6 @@ fn confusable(c: char) -> Option<char> {
     })
 }
 
-/// Decode one Punycode label body (the part after `xn--`, RFC 3492). `None` when it is not
-/// valid Punycode.
-pub fn punycode_decode(input: &str) -> Option<String> {
-    const BASE: u32 = 36;
-    const TMIN: u32 = 1;
-    const TMAX: u32 = 26;
-    const SKEW: u32 = 38;
-    const DAMP: u32 = 700;
-    if !input.is_ascii() {
-        return None;
-    }
-    let (basic, ext) = match input.bytes().rposition(|b| b == b'-') {
-        Some(i) => (&input[..i], &input[i + 1..]),
-        None => ("", input),
-    };
-    let mut out: Vec<char> = basic.chars().collect();
-    let adapt = |mut delta: u32, points: u32, first: bool| -> u32 {
-        delta /= if first { DAMP } else { 2 };
-        delta += delta / points;
-        let mut k = 0;
-        while delta > ((BASE - TMIN) * TMAX) / 2 {
-            delta /= BASE - TMIN;
-            k += BASE;
-        }
-        k + (BASE - TMIN + 1) * delta / (delta + SKEW)
-    };
-    let (mut n, mut i, mut bias) = (128u32, 0u32, 72u32);
-    let mut bytes = ext.bytes().peekable();
-    while bytes.peek().is_some() {
-        let old_i = i;
-        let mut w = 1u32;
-        let mut k = BASE;
-        loop {
-            let b = bytes.next()?;
-            let digit = match b {
-                b'a'..=b'z' => b - b'a',
-                b'A'..=b'Z' => b - b'A',
-                b'0'..=b'9' => b - b'0' + 26,
-                _ => return None,
-            } as u32;
-            i = i.checked_add(digit.checked_mul(w)?)?;
-            let t = if k <= bias {
-                TMIN
-            } else if k >= bias + TMAX {
-                TMAX
-            } else {
-                k - bias
-            };
-            if digit < t {
-                break;
-            }
-            w = w.checked_mul(BASE - t)?;
-            k += BASE;
-        }
-        let len = out.len() as u32 + 1;
-        bias = adapt(i - old_i, len, old_i == 0);
-        n = n.checked_add(i / len)?;
-        i %= len;
-        out.insert(i as usize, char::from_u32(n)?);
-        i += 1;
-    }
-    Some(out.into_iter().collect())
-}
 
 #[cfg(test)]
 mod tests {
@@ -576,13 +513,6 @@ mod tests {
         assert_eq!(edit_distance("otka.com", "okta.com"), 1);
     }
 
-    #[test]
-    fn punycode() {
-        assert_eq!(punycode_decode("mnchen-3ya").as_deref(), Some("münchen"));
-        assert_eq!(punycode_decode("80ak6aa92e").as_deref(), Some("аррӏе"));
-        assert_eq!(punycode_decode("!!"), None);
-        assert_eq!(skeleton("аcme.оkta.com"), "acme.okta.com");
-    }
 
     #[test]
     fn local_names() {

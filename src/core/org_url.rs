@@ -846,7 +846,7 @@ impl Parser {
                 .split(']')
                 .next()
                 .unwrap_or("");
-            if inner.contains(':') || inner.parse::<std::net::Ipv4Addr>().is_ok() {
+            if inner.contains(':') || is_ipv4(inner) {
                 return Err(OrgUrlError::IpAddress {
                     host: inner.to_string(),
                 });
@@ -944,7 +944,7 @@ impl Parser {
         }
         let host = host.to_ascii_lowercase();
         let labels: Vec<&str> = host.split('.').collect();
-        if is_ip_like(&labels) || hosts::has_embedded_ipv4(&host) {
+        if is_ipv4(&host) || hosts::has_embedded_ipv4(&host) {
             return Err(OrgUrlError::IpAddress { host });
         }
         if labels.len() == 1 {
@@ -1195,7 +1195,7 @@ impl Parser {
         let decoded: Vec<String> = host
             .split('.')
             .map(|l| match l.strip_prefix("xn--") {
-                Some(body) => hosts::punycode_decode(body).unwrap_or_else(|| l.to_string()),
+                Some(body) => idna::punycode::decode_to_string(body).unwrap_or_else(|| l.to_string()),
                 None => l.to_string(),
             })
             .collect();
@@ -1364,7 +1364,7 @@ fn is_placeholder_text(s: &str) -> bool {
     }
     if let Some(b) = auth.find('[') {
         let inner = &auth[b + 1..].split(']').next().unwrap_or("");
-        if !inner.contains(':') && inner.parse::<std::net::Ipv4Addr>().is_err() {
+        if !inner.contains(':') && !is_ipv4(inner) {
             return true;
         }
     }
@@ -1404,20 +1404,11 @@ fn looks_like_token(s: &str) -> bool {
         || (has(u8::is_ascii_uppercase) && has(u8::is_ascii_lowercase) && has(u8::is_ascii_digit))
 }
 
-/// Labels that are all numbers (decimal, `0x` hex, octal) are read as IPv4 by browsers
-/// (`127.1`, `0x7f.0.0.1`, `2130706433`).
-fn is_ip_like(labels: &[&str]) -> bool {
-    let labels = match labels {
-        [rest @ .., ""] if !rest.is_empty() => rest,
-        l => l,
-    };
-    labels.len() <= 4
-        && labels.iter().all(|l| {
-            !l.is_empty()
-                && (l.bytes().all(|b| b.is_ascii_digit())
-                    || l.strip_prefix("0x")
-                        .is_some_and(|h| h.bytes().all(|b| b.is_ascii_hexdigit())))
-        })
+/// Whether the WHATWG URL host parser (the `url` crate, as browsers and the proxy read hosts)
+/// reads `host` as an IPv4 address, in any of its spellings (`127.1`, `0x7f.0.0.1`, `2130706433`,
+/// with or without a trailing dot).
+fn is_ipv4(host: &str) -> bool {
+    matches!(url::Host::parse(host), Ok(url::Host::Ipv4(_)))
 }
 
 /// Validate the body of an `xn--` label: valid Punycode that decodes to something not purely
@@ -1428,7 +1419,7 @@ fn is_ip_like(labels: &[&str]) -> bool {
 /// unassigned code points and the Bidi, joiner and NFC rules are not checked. A name that slips
 /// through fails at the connection check.
 fn valid_punycode_label(body: &str) -> bool {
-    let Some(decoded) = hosts::punycode_decode(body) else {
+    let Some(decoded) = idna::punycode::decode_to_string(body) else {
         return false;
     };
     !decoded.is_empty()

@@ -5,6 +5,7 @@
 use std::rc::Rc;
 use std::sync::Arc;
 
+use leptos::either::Either;
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -82,15 +83,15 @@ async fn fetch_recipient(url: &str, session: &str, timeout_ms: u32) -> Recipient
 #[component]
 fn RecipientNote(texts: Texts, to: Recipient, partner: Option<String>) -> impl IntoView {
     let t = texts;
-    match to {
-        Recipient::NotNeeded => None,
-        Recipient::Checking => Some(
-            view! {
-                <div id="recipient" class="recipient">
-                    <p class="hint">{t.t("delivery.recipient_checking")}</p>
-                </div>
-            }
-            .into_any(),
+    // One shape for every state: the lead line (a hint, the account, or the error), the
+    // action to take under an error, and an alert role only for the error.
+    let (alert, lead_class, lead, action) = match to {
+        Recipient::NotNeeded => return None,
+        Recipient::Checking => (
+            false,
+            Some("hint"),
+            t.t("delivery.recipient_checking"),
+            None,
         ),
         Recipient::Confirmed(account) => {
             let text = match &partner {
@@ -100,7 +101,7 @@ fn RecipientNote(texts: Texts, to: Recipient, partner: Option<String>) -> impl I
                 ),
                 None => t.f("delivery.recipient", &[("account", &account)]),
             };
-            Some(view! { <div id="recipient" class="recipient"><p>{text}</p></div> }.into_any())
+            (false, None, text, None)
         }
         Recipient::Failed(problem) => {
             let what = match problem {
@@ -115,17 +116,15 @@ fn RecipientNote(texts: Texts, to: Recipient, partner: Option<String>) -> impl I
                 Some(p) => t.f("delivery.recipient_action_partner", &[("partner", p)]),
                 None => t.t("delivery.recipient_action"),
             };
-            Some(
-                view! {
-                    <div id="recipient" class="recipient" role="alert">
-                        <p class="field-error">{what}</p>
-                        <p class="hint">{todo}</p>
-                    </div>
-                }
-                .into_any(),
-            )
+            (true, Some("field-error"), what, Some(todo))
         }
-    }
+    };
+    Some(view! {
+        <div id="recipient" class="recipient" role=alert.then_some("alert")>
+            <p class=lead_class>{lead}</p>
+            {action.map(|todo| view! { <p class="hint">{todo}</p> })}
+        </div>
+    })
 }
 
 /// Which role advice fits what the deployment requires.
@@ -784,16 +783,13 @@ fn ResultRegion(
                     </div>
                 }
             });
-            return Some(
-                view! {
-                    <section id="result" class="result ok" tabindex="-1" aria-label=region.clone()>
-                        <h2>{t.t("delivery.done_title")}</h2>
-                        <p>{body}</p>
-                        {close}
-                    </section>
-                }
-                .into_any(),
-            );
+            return Some(Either::Left(view! {
+                <section id="result" class="result ok" tabindex="-1" aria-label=region.clone()>
+                    <h2>{t.t("delivery.done_title")}</h2>
+                    <p>{body}</p>
+                    {close}
+                </section>
+            }));
         }
         let report = report.get()?;
         let failed = report.failure().is_some();
@@ -855,48 +851,40 @@ fn ResultRegion(
         let code = report.code();
         // Update mode: a rejected token is explained against the fixed org; a new owner is a
         // notice, not a failure.
-        let update_notes = update.get().and_then(|u| match report.as_ref() {
-            Report::Failed(Failure::TokenRejected { .. }) => Some(
-                view! {
-                    <p id="update-rejected" class="update-note">
-                        {t.f("update.rejected", &[("org", &u.org_host)])}
-                    </p>
+        let update_notes = update.get().and_then(|u| {
+            let (id, text) = match report.as_ref() {
+                Report::Failed(Failure::TokenRejected { .. }) => (
+                    "update-rejected",
+                    t.f("update.rejected", &[("org", &u.org_host)]),
+                ),
+                Report::Verified(v) if u.owner_changed(v) => {
+                    let who = v
+                        .admin
+                        .name
+                        .clone()
+                        .or_else(|| v.admin.login.clone())
+                        .unwrap_or_else(|| v.admin.id.as_str().to_string());
+                    (
+                        "update-owner",
+                        t.f("update.owner_changed", &[("name", &who)]),
+                    )
                 }
-                .into_any(),
-            ),
-            Report::Verified(v) if u.owner_changed(v) => {
-                let who = v
-                    .admin
-                    .name
-                    .clone()
-                    .or_else(|| v.admin.login.clone())
-                    .unwrap_or_else(|| v.admin.id.as_str().to_string());
-                Some(
-                    view! {
-                        <p id="update-owner" class="update-note">
-                            {t.f("update.owner_changed", &[("name", &who)])}
-                        </p>
-                    }
-                    .into_any(),
-                )
-            }
-            _ => None,
+                _ => return None,
+            };
+            Some(view! { <p id=id class="update-note">{text}</p> })
         });
         // The least-privilege notice, unless the deployment turned it off (`least_privilege`).
         let advice = report
             .verified()
             .filter(|_| least_privilege == LeastPrivilege::Advise)
             .and_then(|v| least_privilege_advice(v, &required));
-        Some(
-            view! {
-                <section id="result" class=class tabindex="-1" aria-label=region.clone() data-diagnosis=code>
-                    <ReportView texts=t.clone() report=report.clone() partner=partner.clone() advice=advice />
-                    {update_notes}
-                    {connect}
-                    {retry}
-                </section>
-            }
-            .into_any(),
-        )
+        Some(Either::Right(view! {
+            <section id="result" class=class tabindex="-1" aria-label=region.clone() data-diagnosis=code>
+                <ReportView texts=t.clone() report=report.clone() partner=partner.clone() advice=advice />
+                {update_notes}
+                {connect}
+                {retry}
+            </section>
+        }))
     }
 }

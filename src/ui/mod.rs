@@ -20,6 +20,7 @@ pub use app::{App, CheckButton, LanguageMenu, Phase, Progress};
 pub use boot::{boot, Boot, BootError, ConfigErrorPage};
 pub use embed::{observers, Embed};
 
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
@@ -107,9 +108,9 @@ pub fn Root() -> impl IntoView {
                 let (org, token) = (typed.org.clone(), typed.token.clone());
                 let focus = send_wrapper::SendWrapper::new(typed);
                 request_animation_frame(move || shell::restore_focus(&focus));
-                view! { <Page boot=boot org=org token=token /> }.into_any()
+                Either::Left(view! { <Page boot=boot org=org token=token /> })
             }
-            Err(error) => view! { <ConfigErrorPage error=error /> }.into_any(),
+            Err(error) => Either::Right(view! { <ConfigErrorPage error=error /> }),
         })
     }
 }

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use leptos::either::Either;
 use leptos::prelude::*;
 
 use crate::core::diagnosis::{
@@ -28,15 +29,14 @@ pub fn ReportView(
                 Some(p) => t.f("report.verified.body_partner", &[("partner", p)]),
                 None => t.t("report.verified.body"),
             };
-            view! {
+            Either::Left(view! {
                 <h2>{t.t("report.verified.title")}</h2>
                 <p>{body}</p>
                 <VerifiedDetails texts=t.clone() verified=(**v).clone() />
                 {advice.map(|role| view! { <LeastPrivilegeNotice texts=t.clone() role=role /> })}
-            }
-            .into_any()
+            })
         }
-        Report::Failed(f) => view! { <FailureView texts=t.clone() failure=f.clone() /> }.into_any(),
+        Report::Failed(f) => Either::Right(view! { <FailureView texts=t.clone() failure=f.clone() /> }),
     }
 }
 
@@ -76,19 +76,20 @@ fn VerifiedDetails(texts: Texts, verified: Verified) -> impl IntoView {
     let roles = match &v.roles {
         AdminRoles::Listed(list) if !list.is_empty() => {
             let separator = t.t("list.separator");
-            list.iter()
-                .enumerate()
-                .map(|(i, r)| {
-                    let label = describe::role_label(&t, r);
-                    let sep = (i > 0).then(|| separator.clone());
-                    view! { {sep}<bdi>{label}</bdi> }
-                })
-                .collect_view()
-                .into_any()
+            Either::Left(
+                list.iter()
+                    .enumerate()
+                    .map(|(i, r)| {
+                        let label = describe::role_label(&t, r);
+                        let sep = (i > 0).then(|| separator.clone());
+                        view! { {sep}<bdi>{label}</bdi> }
+                    })
+                    .collect_view(),
+            )
         }
-        AdminRoles::Listed(_) => t.t("report.roles.none").into_any(),
-        AdminRoles::NotSuperAdmin => t.t("report.roles.not_super_admin").into_any(),
-        AdminRoles::Unknown => t.t("report.roles.unknown").into_any(),
+        AdminRoles::Listed(_) => Either::Right(t.t("report.roles.none")),
+        AdminRoles::NotSuperAdmin => Either::Right(t.t("report.roles.not_super_admin")),
+        AdminRoles::Unknown => Either::Right(t.t("report.roles.unknown")),
     };
     let checklist = t.t("report.checklist");
     view! {
