@@ -390,7 +390,6 @@ fn confusable(c: char) -> Option<char> {
     })
 }
 
-
 #[cfg(test)]
 mod tests {
     /// The textbook table, for comparison.
@@ -512,7 +511,6 @@ mod tests {
         assert_eq!(undoubled("com.com"), None);
         assert_eq!(edit_distance("otka.com", "okta.com"), 1);
     }
-
 
     #[test]
     fn local_names() {

@@ -1195,7 +1195,9 @@ impl Parser {
         let decoded: Vec<String> = host
             .split('.')
             .map(|l| match l.strip_prefix("xn--") {
-                Some(body) => idna::punycode::decode_to_string(body).unwrap_or_else(|| l.to_string()),
+                Some(body) => {
+                    idna::punycode::decode_to_string(body).unwrap_or_else(|| l.to_string())
+                }
                 None => l.to_string(),
             })
             .collect();

@@ -36,7 +36,9 @@ pub fn ReportView(
                 {advice.map(|role| view! { <LeastPrivilegeNotice texts=t.clone() role=role /> })}
             })
         }
-        Report::Failed(f) => Either::Right(view! { <FailureView texts=t.clone() failure=f.clone() /> }),
+        Report::Failed(f) => {
+            Either::Right(view! { <FailureView texts=t.clone() failure=f.clone() /> })
+        }
     }
 }
 
