@@ -64,6 +64,9 @@ fn value(name: &str, ar: &[(String, String)]) -> String {
         "port" => "8443".into(),
         "char" => "_".into(),
         "suggestion" => "acme.okta.com".into(),
+        "role" => t("role.super_admin"),
+        "org" => "acme.okta.com".into(),
+        "name" => "Alice Nguyen".into(),
         other => panic!("no representative value for {{{other}}}: add one"),
     }
 }
@@ -200,7 +203,7 @@ fn the_reset_time_is_written_as_each_language_writes_it() {
     let expected = [
         (Lang::En, "2:05 PM UTC", "3:05 PM GMT+1"),
         (Lang::De, "14:05 UTC", "15:05 MEZ"),
-        (Lang::Fr, "14:05 UTC", "15:05 UTC+1"),
+        (Lang::Fr, "14\u{a0}h\u{a0}05 UTC", "15\u{a0}h\u{a0}05 UTC+1"),
         (Lang::Es, "14:05 UTC", "15:05 CET"),
         (Lang::Ja, "14:05 UTC", "15:05 GMT+1"),
         (Lang::Ar, "2:05 م UTC", "3:05 م غرينتش+1"),

@@ -37,7 +37,45 @@ pub fn time(lang: Lang, epoch_s: u64, time_zone: Option<&str>) -> String {
     }
     let format = DateTimeFormat::new(&locales(lang), &options);
     let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(epoch_s as f64 * 1000.0));
-    call_format(&format.format(), &date)
+    match hour_separator(lang) {
+        None => call_format(&format.format(), &date),
+        // The browser's own parts (digits, zone name), joined the language's way.
+        Some(separator) => {
+            #[derive(serde::Deserialize)]
+            struct Part {
+                #[serde(rename = "type")]
+                kind: String,
+                value: String,
+            }
+            let parts: Vec<Part> =
+                serde_wasm_bindgen::from_value(format.format_to_parts(&date).into())
+                    .unwrap_or_default();
+            let mut out = String::new();
+            for (i, part) in parts.iter().enumerate() {
+                let between = |a: usize, b: usize| {
+                    parts.get(a).is_some_and(|p| p.kind == "hour")
+                        && parts.get(b).is_some_and(|p| p.kind == "minute")
+                };
+                if part.kind == "literal" && i > 0 && between(i - 1, i + 1) {
+                    out.push_str(separator);
+                } else {
+                    out.push_str(&part.value);
+                }
+            }
+            out
+        }
+    }
+}
+
+/// Where a language writes hours and minutes with other than the colon `Intl` gives: French
+/// writes "14 h 05" (with no-break spaces), as the Imprimerie nationale's rules and Canadian
+/// French's `Intl` data do, while `Intl`'s data for France keeps "14:05".
+#[cfg(target_arch = "wasm32")]
+fn hour_separator(lang: Lang) -> Option<&'static str> {
+    match lang {
+        Lang::Fr => Some("\u{a0}h\u{a0}"),
+        _ => None,
+    }
 }
 
 #[cfg(target_arch = "wasm32")]
