@@ -6,7 +6,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startStack, launchBrowser, openPage, runCheck, FIXTURES, ROOT } from './harness.mjs';
+import { startStack, launchBrowser, openPage, runCheck, FIXTURES, ROOT, plain } from './harness.mjs';
 
 const token = (kind) => FIXTURES.orgs.find((o) => o.host === 'acme.okta.com').tokens.find((t) => t.kind === kind).token;
 const AXE = readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
@@ -41,7 +41,7 @@ describe('least_privilege: advise (the default)', () => {
     const { context, page } = await verified(stack, 'super_admin');
     const notice = page.getByRole('region', { name: 'A token with fewer rights would do' });
     await notice.waitFor();
-    const text = await notice.innerText();
+    const text = plain(await notice.innerText());
     assert.match(text, /belongs to a Super Administrator/);
     assert.match(text, /Read-only Administrator can read users, groups and the System Log/);
     assert.match(text, /Security > Administrators/);
