@@ -194,7 +194,8 @@ fn deliveries_validate_and_the_token_is_only_in_the_connection() {
         });
         assert_valid(&root, "#/$defs/connected_message", &json(&message));
 
-        let target = redirect_target("https://p.example/done?x=1#f", "st ate", &result).expect("a valid redirect URL");
+        let target = redirect_target("https://p.example/done?x=1#f", "st ate", &result)
+            .expect("a valid redirect URL");
         assert!(!target.contains("00secret"));
         let url = url::Url::parse(&target).unwrap();
         let params: serde_json::Map<String, Value> = url

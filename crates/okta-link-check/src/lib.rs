@@ -17,8 +17,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use okta_link::core::diagnosis::Report;
 use okta_link::core::decode::{JsonError, JsonParser};
+use okta_link::core::diagnosis::Report;
 use okta_link::core::outcome::{RawResponse, Transport, MAX_BODY_BYTES};
 use okta_link::core::plan::{Check, DataKind, Request, RequestId, Step, DEFAULT_BUDGET_MS};
 use okta_link::core::result::LinkResult;
