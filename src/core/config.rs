@@ -2,8 +2,8 @@
 //!
 //! [`Config::from_json`] reads the text with the shell's [`JsonParser`] (the browser's
 //! `JSON.parse` and `serde_wasm_bindgen` in the page, `serde_json` natively) into a derived
-//! [`RawConfig`]: every key optional and read whatever its JSON type ([`Field`]), unknown keys
-//! collected. [`check_shape`] then refuses unknown keys and wrong types, and [`validate`] checks
+//! `RawConfig`: every key optional and read whatever its JSON type (`Field`), unknown keys
+//! collected. `check_shape` then refuses unknown keys and wrong types, and `validate` checks
 //! each value and applies the defaults. Every error names the key (a dotted path such as
 //! `delivery.submit_url`, with `[i]` for list items) and a typed [`ConfigProblem`], so the
 //! integrator-facing error page can say exactly what to fix.
@@ -71,7 +71,7 @@ pub enum ConfigProblem {
     UnknownPlaceholder,
     /// A placeholder in the proxy template's scheme or host: the proxy's origin must be fixed.
     PlaceholderInOrigin,
-    /// Not `https://` (plain `http://` is allowed only for 127.0.0.1, localhost and [::1]),
+    /// Not `https://` (plain `http://` is allowed only for 127.0.0.1, localhost and `[::1]`),
     /// or, where allowed, not a path starting with `/`.
     SchemeNotAllowed,
     /// A URL with a fragment (`#…`).
@@ -494,7 +494,7 @@ impl JsonKind {
 }
 
 /// The keys `config.json` knows at its top level, in `delivery` and in `partner` (the
-/// [`RawConfig`], [`RawDelivery`] and [`RawPartner`] fields, named in the unknown-key error).
+/// `RawConfig`, `RawDelivery` and `RawPartner` fields, named in the unknown-key error).
 pub const TOP_KEYS: &[&str] = &[
     "proxy",
     "required",
