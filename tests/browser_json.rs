@@ -171,11 +171,36 @@ fn catalogues_and_configuration_read_alike() {
         r#"["proxy"]"#,
         r#"{"proxy": "/okta/{host}{path}", "partner": {"name": ["x"]}}"#,
         r#"{"proxy": "/okta/{host}{path}", "delivery": {"mode": "submit", "submit_url": "https://p.example.com/x"}}"#,
+        // Unknown keys (the page reads every key of an object, not only the known ones),
+        // wrong types at every level, null as absent, arrays never read as objects.
+        r#"{"proxy": "/okta/{host}{path}", "timeout": 20000}"#,
+        r#"{"proxy": "/okta/{host}{path}", "delivery": {"mode": "none", "foo": 1}}"#,
+        r##"{"proxy": "/okta/{host}{path}", "partner": {"colour": "#000000"}}"##,
+        r#"{"proxy": "/okta/{host}{path}", "delivery": ["submit"]}"#,
+        r#"{"proxy": "/okta/{host}{path}", "delivery": {"session_from_link": {}}}"#,
+        r#"{"proxy": "/okta/{host}{path}", "timeout_ms": "20000"}"#,
+        r#"{"proxy": "/okta/{host}{path}", "languages": null, "partner": null, "theme": null}"#,
+        r#"{"proxy": "/okta/{host}{path}", "proxy_egress_ips": ["2001:DB8::1", "010.0.0.1"]}"#,
+        r#"[{"proxy": "/okta/{host}{path}"}]"#,
+        r#"{"proxy": "/okta/{host}{path}""#,
     ] {
         let page = Config::from_json(text, &BrowserJson).map_err(|e| e.to_string());
         let native = Config::from_json(text, &SerdeJson).map_err(|e| e.to_string());
         assert_eq!(page, native, "{text}");
     }
+}
+
+/// A key given twice in config.json: the browser's `JSON.parse` keeps the last value (serde_json
+/// natively refuses the file: `duplicate_keys` in `tests/config.rs`).
+#[wasm_bindgen_test]
+fn a_config_key_given_twice_keeps_the_last_in_the_page() {
+    let c = Config::from_json(
+        r#"{"proxy": "/a/{url}", "proxy": "/b/{url}", "delivery": {"mode": "submit", "mode": "none"}}"#,
+        &BrowserJson,
+    )
+    .unwrap();
+    assert_eq!(c.proxy.as_str(), "/b/{url}");
+    assert_eq!(c.delivery, okta_link::core::config::Delivery::None);
 }
 
 #[wasm_bindgen_test]

@@ -4,10 +4,10 @@ mod support;
 use support::SerdeJson;
 
 use okta_link::core::config::{
-    normalize_origin, Config, ConfigError, ConfigProblem, Delivery, DeliveryMode, Theme,
+    normalize_origin, Config, ConfigError, ConfigProblem, Delivery, DeliveryMode, JsonKind, Theme,
+    DELIVERY_KEYS, PARTNER_KEYS, TOP_KEYS,
 };
 use okta_link::core::fragment::{self, FragmentKey, RejectReason, Rejected};
-use okta_link::core::json::JsonKind;
 use okta_link::core::plan::DataKind;
 use okta_link::core::recipient::{self, RecipientProblem, MAX_ACCOUNT_NAME_CHARS};
 use okta_link::i18n::Lang;
@@ -253,10 +253,16 @@ fn each_invalid_key_is_named() {
     let cases: Vec<(String, &str, ConfigProblem)> = vec![
         ("not json".into(), "", P::NotJson),
         ("[1,2]".into(), "", P::NotAnObject),
-        (with(r#""proxi":"x""#), "proxi", P::UnknownKey),
+        (
+            with(r#""proxi":"x""#),
+            "proxi",
+            P::UnknownKey { known: TOP_KEYS },
+        ),
+        // serde_json refuses a key given twice, naming the object (the page's JSON.parse keeps
+        // the last: see `duplicate_keys`).
         (
             r#"{"proxy":"/{url}","proxy":"/{url}"}"#.into(),
-            "proxy",
+            "",
             P::DuplicateKey,
         ),
         (with(r#""required":[]"#), "required", P::Empty),
@@ -344,7 +350,9 @@ fn each_invalid_key_is_named() {
         (
             with(r#""delivery":{"mode":"submit","submitUrl":"https://a.example"}"#),
             "delivery.submitUrl",
-            P::UnknownKey,
+            P::UnknownKey {
+                known: DELIVERY_KEYS,
+            },
         ),
         (
             with(r#""delivery":{"mode":"submit"}"#),
@@ -480,7 +488,9 @@ fn each_invalid_key_is_named() {
         (
             with(r#""partner":{"colour":"red"}"#),
             "partner.colour",
-            P::UnknownKey,
+            P::UnknownKey {
+                known: PARTNER_KEYS,
+            },
         ),
         (
             with(r#""theme":"blue""#),
@@ -1102,4 +1112,350 @@ fn least_privilege_is_advise_by_default_and_off_on_request() {
     );
     let (key, _) = err(&with(r#""least_privilege":false"#));
     assert_eq!(key, "least_privilege");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The shape of config.json, as serde reads it
+
+/// Unknown keys are refused at every level, named by their path, with the keys of their object.
+#[wasm_bindgen_test(unsupported = test)]
+fn unknown_keys_are_refused_with_their_path() {
+    let cases: [(String, &str, &[&str]); 8] = [
+        (with(r#""timeout":20000"#), "timeout", TOP_KEYS),
+        (with(r#""Proxy":"x""#), "Proxy", TOP_KEYS),
+        (with(r#""":1"#), "", TOP_KEYS),
+        (
+            with(r#""delivery":{"foo":1}"#),
+            "delivery.foo",
+            DELIVERY_KEYS,
+        ),
+        (
+            with(r#""delivery":{"mode":"none","url":"https://a.example"}"#),
+            "delivery.url",
+            DELIVERY_KEYS,
+        ),
+        (
+            with(r##""partner":{"name":"A","color":"#000000"}"##),
+            "partner.color",
+            PARTNER_KEYS,
+        ),
+        // A nested key only where it belongs.
+        (with(r#""mode":"submit""#), "mode", TOP_KEYS),
+        (
+            with(r#""partner":{"mode":"submit"}"#),
+            "partner.mode",
+            PARTNER_KEYS,
+        ),
+    ];
+    for (text, key, known) in cases {
+        assert_eq!(
+            err(&text),
+            (key.to_string(), ConfigProblem::UnknownKey { known }),
+            "{text}"
+        );
+    }
+    // Of two unknown keys, the first in key order; an unknown key before a wrong type.
+    assert_eq!(err(&with(r#""zz":1,"aa":2"#)).0, "aa");
+    assert_eq!(err(&with(r#""timeout_ms":"x","zz":1"#)).0, "zz");
+    // A very long key is cut in the error (the file may hold anything).
+    let long = "k".repeat(500);
+    let (key, problem) = err(&with(&format!(r#""delivery":{{"{long}":1}}"#)));
+    assert_eq!(key, format!("delivery.{}", "k".repeat(64)));
+    assert_eq!(
+        problem,
+        ConfigProblem::UnknownKey {
+            known: DELIVERY_KEYS
+        }
+    );
+    // The message says what to do and which keys there are.
+    let shown = ConfigError {
+        key: "delivery.foo".into(),
+        problem: ConfigProblem::UnknownKey {
+            known: DELIVERY_KEYS,
+        },
+    }
+    .to_string();
+    assert_eq!(
+        shown,
+        "\"delivery.foo\" is not a known key (check its spelling; the keys here are: mode, \
+         submit_url, redirect_url, session_from_link)"
+    );
+    // Every key the error lists is one the file may hold.
+    for key in TOP_KEYS {
+        let value = match *key {
+            "proxy" => continue,
+            "required" | "proxy_egress_ips" | "allowed_origins" | "languages" => "null",
+            "delivery" | "partner" => "{}",
+            _ => "null",
+        };
+        ok(&with(&format!(r#""{key}":{value}"#)));
+    }
+    for key in DELIVERY_KEYS {
+        ok(&with(&format!(r#""delivery":{{"{key}":null}}"#)));
+    }
+    for key in PARTNER_KEYS {
+        ok(&with(&format!(r#""partner":{{"{key}":null}}"#)));
+    }
+}
+
+/// Each key with a value of another JSON type is refused, naming the key and the type it needs.
+#[wasm_bindgen_test(unsupported = test)]
+fn each_key_of_the_wrong_type_is_named_with_the_type_it_needs() {
+    use JsonKind as K;
+    let keys: [(&str, K); 17] = [
+        ("proxy", K::String),
+        ("required", K::Array),
+        ("proxy_egress_ips", K::Array),
+        ("timeout_ms", K::Integer),
+        ("delivery", K::Object),
+        ("allowed_origins", K::Array),
+        ("partner", K::Object),
+        ("theme", K::String),
+        ("least_privilege", K::String),
+        ("languages", K::Array),
+        ("default_language", K::String),
+        ("delivery.mode", K::String),
+        ("delivery.submit_url", K::String),
+        ("delivery.redirect_url", K::String),
+        ("delivery.session_from_link", K::Bool),
+        ("partner.name", K::String),
+        ("partner.logo", K::String),
+    ];
+    let wrong = |kind: K| -> Vec<&'static str> {
+        let all = [
+            ("\"text\"", K::String),
+            ("12", K::Integer),
+            ("true", K::Bool),
+            ("[\"a\"]", K::Array),
+            ("{}", K::Object),
+        ];
+        let mut out: Vec<&str> = all
+            .iter()
+            .filter(|(_, k)| *k != kind)
+            .map(|(v, _)| *v)
+            .collect();
+        if kind == K::Integer {
+            out.retain(|v| *v != "12");
+        } else {
+            out.push("2.5");
+        }
+        out
+    };
+    for (path, kind) in keys.iter().chain(&[("partner.brand_color", K::String)]) {
+        for value in wrong(*kind) {
+            let member = match path.split_once('.') {
+                None => format!(r#""{path}":{value}"#),
+                Some((object, key)) => format!(r#""{object}":{{"{key}":{value}}}"#),
+            };
+            let text = if *path == "proxy" {
+                format!(r#"{{"proxy":{value}}}"#)
+            } else {
+                with(&member)
+            };
+            assert_eq!(
+                err(&text),
+                (
+                    path.to_string(),
+                    ConfigProblem::WrongType { expected: *kind }
+                ),
+                "{text}"
+            );
+        }
+    }
+    // A list item of another type is named with its index.
+    for list in [
+        "required",
+        "proxy_egress_ips",
+        "allowed_origins",
+        "languages",
+    ] {
+        for item in ["1", "null", "true", "[]", "{}"] {
+            let text = with(&format!(r#""{list}":["x",{item}]"#));
+            let (key, problem) = err(&text);
+            assert_eq!(key, format!("{list}[1]"), "{text}");
+            assert_eq!(
+                problem,
+                ConfigProblem::WrongType {
+                    expected: K::String
+                },
+                "{text}"
+            );
+        }
+    }
+    // A number where an integer is needed is a range problem, not a type problem.
+    for n in ["2500.5", "1e3", "-1", "1e300"] {
+        assert!(
+            matches!(
+                err(&with(&format!(r#""timeout_ms":{n}"#))),
+                (k, ConfigProblem::OutOfRange { .. }) if k == "timeout_ms"
+            ),
+            "{n}"
+        );
+    }
+    assert_eq!(ok(&with(r#""timeout_ms":2.5e4"#)).timeout_ms, 25_000);
+    assert_eq!(ok(&with(r#""timeout_ms":3000.0"#)).timeout_ms, 3_000);
+    // The English messages.
+    let shown = |key: &str, expected| {
+        ConfigError {
+            key: key.into(),
+            problem: ConfigProblem::WrongType { expected },
+        }
+        .to_string()
+    };
+    assert_eq!(
+        shown("timeout_ms", K::Integer),
+        "\"timeout_ms\" must be an integer"
+    );
+    assert_eq!(shown("required", K::Array), "\"required\" must be an array");
+    assert_eq!(
+        shown("delivery", K::Object),
+        "\"delivery\" must be an object"
+    );
+    assert_eq!(shown("proxy", K::String), "\"proxy\" must be a string");
+    assert_eq!(
+        shown("delivery.session_from_link", K::Bool),
+        "\"delivery.session_from_link\" must be a boolean (true or false)"
+    );
+}
+
+/// A key given twice. The page reads config.json with the browser's `JSON.parse`, which keeps
+/// the last value (`tests/browser_json.rs`); serde_json (natively) hands serde both, and
+/// serde's derive refuses a field given twice, so the file is refused naming the object that
+/// holds the key (the top level's name is empty). An unknown key given twice is an unknown key.
+#[wasm_bindgen_test(unsupported = test)]
+fn duplicate_keys() {
+    let cases = [
+        (r#"{"proxy":"/{url}","proxy":"/x/{url}"}"#.to_string(), ""),
+        (with(r#""theme":"dark","theme":"light""#), ""),
+        (
+            with(r#""delivery":{"mode":"none","mode":"submit"}"#),
+            "delivery",
+        ),
+        (with(r#""partner":{"name":"A","name":"B"}"#), "partner"),
+        (with(r#""delivery":{},"delivery":{}"#), ""),
+    ];
+    for (text, key) in cases {
+        assert_eq!(
+            err(&text),
+            (key.to_string(), ConfigProblem::DuplicateKey),
+            "{text}"
+        );
+    }
+    assert_eq!(
+        err(&with(r#""zz":1,"zz":2"#)),
+        ("zz".into(), ConfigProblem::UnknownKey { known: TOP_KEYS })
+    );
+    let shown = |key: &str| {
+        ConfigError {
+            key: key.into(),
+            problem: ConfigProblem::DuplicateKey,
+        }
+        .to_string()
+    };
+    assert_eq!(shown(""), "config.json has the same key twice; keep one");
+    assert_eq!(
+        shown("delivery"),
+        "\"delivery\" has the same key twice; keep one"
+    );
+}
+
+/// Every key but `proxy` may be left out (or `null`): the documented defaults apply.
+#[wasm_bindgen_test(unsupported = test)]
+fn defaults_apply_to_absent_and_null_keys() {
+    use okta_link::core::config::{LeastPrivilege, DEFAULT_TIMEOUT_MS};
+    let nulls: String = TOP_KEYS
+        .iter()
+        .filter(|k| **k != "proxy")
+        .map(|k| format!(r#""{k}":null"#))
+        .collect::<Vec<_>>()
+        .join(",");
+    let nested_nulls = format!(
+        r#""delivery":{{{}}},"partner":{{{}}}"#,
+        DELIVERY_KEYS
+            .iter()
+            .map(|k| format!(r#""{k}":null"#))
+            .collect::<Vec<_>>()
+            .join(","),
+        PARTNER_KEYS
+            .iter()
+            .map(|k| format!(r#""{k}":null"#))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    for text in [
+        with(""),
+        with(&nulls),
+        with(&nested_nulls),
+        with(r#""delivery":{},"partner":{}"#),
+    ] {
+        let c = ok(&text);
+        assert_eq!(c.required, vec![DataKind::Users], "{text}");
+        assert!(c.proxy_egress_ips.is_empty());
+        assert_eq!(c.timeout_ms, DEFAULT_TIMEOUT_MS);
+        assert_eq!(c.delivery, Delivery::None);
+        assert!(!c.session_from_link());
+        assert!(c.allowed_origins.is_empty());
+        assert_eq!(c.partner, Default::default());
+        assert_eq!(c.theme, Theme::System);
+        assert_eq!(c.least_privilege, LeastPrivilege::Advise);
+        assert_eq!(c.languages, Lang::ALL.to_vec());
+        assert_eq!(c.default_language, Lang::En);
+    }
+    // `submit` without `session_from_link` takes the session only from the host's message.
+    let c = ok(&with(
+        r#""delivery":{"mode":"submit","submit_url":"https://p.example/c"}"#,
+    ));
+    assert!(!c.session_from_link());
+}
+
+/// The proxy's egress IPs are read by `url` and written back as it serializes them.
+#[wasm_bindgen_test(unsupported = test)]
+fn egress_ips_are_read_by_url() {
+    let ips = |list: &str| ok(&with(&format!(r#""proxy_egress_ips":{list}"#))).proxy_egress_ips;
+    assert_eq!(
+        ips(r#"["203.0.113.7", " 198.51.100.1 ", "2001:DB8:0:0:0:0:0:1", "::1", "FE80::0:1"]"#),
+        vec![
+            "203.0.113.7",
+            "198.51.100.1",
+            "2001:db8::1",
+            "::1",
+            "fe80::1"
+        ]
+    );
+    assert_eq!(ips(r#"["::ffff:192.0.2.1"]"#), vec!["::ffff:c000:201"]);
+    assert_eq!(ips("[]"), Vec::<String>::new());
+    // The same address written twice (after normalization).
+    assert_eq!(
+        err(&with(
+            r#""proxy_egress_ips":["2001:db8::1","2001:DB8:0::1"]"#
+        )),
+        ("proxy_egress_ips[1]".into(), ConfigProblem::DuplicateValue)
+    );
+    for bad in [
+        "",
+        "   ",
+        "example.com",
+        "localhost",
+        "203.0.113.300",
+        "203.0.113",
+        "10.1",
+        "010.0.0.1",
+        "0x0a.0.0.1",
+        "1.2.3.4.",
+        "%31.2.3.4",
+        "1.2.3.4/32",
+        "1.2.3.4:80",
+        "[::1]",
+        "fe80::1%eth0",
+        "2001:db8::1::2",
+        "2001:db8:::1",
+        "::g",
+        "1.2.3.4 5",
+    ] {
+        assert_eq!(
+            err(&with(&format!(r#""proxy_egress_ips":["{bad}"]"#))),
+            ("proxy_egress_ips[0]".into(), ConfigProblem::InvalidIp),
+            "{bad:?}"
+        );
+    }
 }

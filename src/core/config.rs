@@ -1,18 +1,27 @@
 //! The deployment's runtime configuration: `config.json` beside `index.html`, read at start-up.
 //!
-//! [`Config::from_json`] parses the text with the shell's [`JsonParser`] into a [`RawConfig`]
-//! (typed, every key optional, unknown keys refused) and validates it into a [`Config`]
-//! ([`RawConfig::validate`]). Every error names the key (a dotted path such as
+//! [`Config::from_json`] reads the text with the shell's [`JsonParser`] (the browser's
+//! `JSON.parse` and `serde_wasm_bindgen` in the page, `serde_json` natively) into a derived
+//! `RawConfig`: every key optional and read whatever its JSON type (`Field`), unknown keys
+//! collected. `check_shape` then refuses unknown keys and wrong types, and `validate` checks
+//! each value and applies the defaults. Every error names the key (a dotted path such as
 //! `delivery.submit_url`, with `[i]` for list items) and a typed [`ConfigProblem`], so the
 //! integrator-facing error page can say exactly what to fix.
+//!
+//! A key given twice: the browser's `JSON.parse` keeps the last value, so the page never sees
+//! it; serde's derive refuses it, so natively (`serde_json`) the file is refused with
+//! [`ConfigProblem::DuplicateKey`], naming the object that holds it (empty for the top level).
 //!
 //! Only this file decides where a secret may go (the proxy, the submit URL, the redirect URL,
 //! the allowed origins): nothing in the page's URL can change these.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::core::decode::{nesting_depth, JsonParser, MAX_NESTING};
-use crate::core::json::{JsonKind, JsonValue};
+use serde::de::IgnoredAny;
+use serde::{Deserialize, Deserializer};
+
+use crate::core::decode::{nesting_depth, JsonError, JsonParser, MAX_NESTING};
 use crate::core::plan::DataKind;
 use crate::i18n::Lang;
 
@@ -34,9 +43,10 @@ pub enum ConfigProblem {
     NotJson,
     /// The file (or a nested key) is JSON but not an object.
     NotAnObject,
-    /// A key this page does not know (a typo?).
-    UnknownKey,
-    /// The same key twice in one object.
+    /// A key this page does not know (a typo?); `known` lists the keys of its object.
+    UnknownKey { known: &'static [&'static str] },
+    /// The same key twice in one object (the key names the object; empty for the top level).
+    /// Only a native parser reports it: the browser's `JSON.parse` keeps the last value.
     DuplicateKey,
     /// A required key is absent.
     Missing,
@@ -61,7 +71,7 @@ pub enum ConfigProblem {
     UnknownPlaceholder,
     /// A placeholder in the proxy template's scheme or host: the proxy's origin must be fixed.
     PlaceholderInOrigin,
-    /// Not `https://` (plain `http://` is allowed only for 127.0.0.1, localhost and [::1]),
+    /// Not `https://` (plain `http://` is allowed only for 127.0.0.1, localhost and `[::1]`),
     /// or, where allowed, not a path starting with `/`.
     SchemeNotAllowed,
     /// A URL with a fragment (`#…`).
@@ -91,7 +101,7 @@ impl ConfigProblem {
         match self {
             ConfigProblem::NotJson => "not_json",
             ConfigProblem::NotAnObject => "not_an_object",
-            ConfigProblem::UnknownKey => "unknown_key",
+            ConfigProblem::UnknownKey { .. } => "unknown_key",
             ConfigProblem::DuplicateKey => "duplicate_key",
             ConfigProblem::Missing => "missing",
             ConfigProblem::RequiredByMode { .. } => "required_by_mode",
@@ -146,13 +156,21 @@ impl fmt::Display for ConfigError {
         let what = match &self.problem {
             ConfigProblem::NotJson => "config.json is not valid JSON".to_string(),
             ConfigProblem::NotAnObject => "must be a JSON object".to_string(),
-            ConfigProblem::UnknownKey => "is not a known key".to_string(),
-            ConfigProblem::DuplicateKey => "appears more than once".to_string(),
+            ConfigProblem::UnknownKey { known } => format!(
+                "is not a known key (check its spelling; the keys here are: {})",
+                known.join(", ")
+            ),
+            ConfigProblem::DuplicateKey if self.key.is_empty() => {
+                "config.json has the same key twice; keep one".to_string()
+            }
+            ConfigProblem::DuplicateKey => "has the same key twice; keep one".to_string(),
             ConfigProblem::Missing => "is required".to_string(),
             ConfigProblem::RequiredByMode { mode } => {
                 format!("is required when delivery.mode is \"{}\"", mode.code())
             }
-            ConfigProblem::WrongType { expected } => format!("must be a {}", expected.code()),
+            ConfigProblem::WrongType { expected } => {
+                format!("must be {}", expected.with_article())
+            }
             ConfigProblem::OutOfRange { min, max } => {
                 // As u32, the integer type the page formats anyway.
                 let (min, max) = (*min as u32, (*max).min(u32::MAX.into()) as u32);
@@ -389,7 +407,7 @@ pub struct Config {
     pub proxy: ProxyTemplate,
     /// Never empty, no duplicates.
     pub required: Vec<DataKind>,
-    /// Normalized IP addresses (as `std::net::IpAddr` displays them; see [`crate::core::ip`]).
+    /// Normalized IP addresses (as `url` serializes them, IPv6 without brackets).
     pub proxy_egress_ips: Vec<String>,
     pub timeout_ms: u32,
     pub delivery: Delivery,
@@ -441,47 +459,212 @@ impl Config {
     }
 }
 
-/// The JSON type each key must have; objects list their own keys. The table's order is the
-/// order in which wrong types are reported.
-#[derive(Clone, Copy)]
-enum Shape {
-    Text,
-    Texts,
-    Number,
+/// The JSON type a key must have, for "must be a string" errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonKind {
     Bool,
-    Object(&'static [(&'static str, Shape)]),
+    Integer,
+    String,
+    Array,
+    Object,
 }
 
-const SHAPE: &[(&str, Shape)] = &[
-    (
-        "delivery",
-        Shape::Object(&[
-            ("mode", Shape::Text),
-            ("submit_url", Shape::Text),
-            ("redirect_url", Shape::Text),
-            ("session_from_link", Shape::Bool),
-        ]),
-    ),
-    (
-        "partner",
-        Shape::Object(&[
-            ("name", Shape::Text),
-            ("logo", Shape::Text),
-            ("brand_color", Shape::Text),
-        ]),
-    ),
-    ("timeout_ms", Shape::Number),
-    ("proxy", Shape::Text),
-    ("required", Shape::Texts),
-    ("proxy_egress_ips", Shape::Texts),
-    ("allowed_origins", Shape::Texts),
-    ("theme", Shape::Text),
-    ("least_privilege", Shape::Text),
-    ("languages", Shape::Texts),
-    ("default_language", Shape::Text),
-];
+impl JsonKind {
+    /// Stable id: `boolean`, `integer`, `string`, `array`, `object`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            JsonKind::Bool => "boolean",
+            JsonKind::Integer => "integer",
+            JsonKind::String => "string",
+            JsonKind::Array => "array",
+            JsonKind::Object => "object",
+        }
+    }
 
-type Members<'a> = &'a [(String, JsonValue)];
+    /// The type with its article, for the English messages: `an integer`, `a string`.
+    fn with_article(&self) -> &'static str {
+        match self {
+            JsonKind::Bool => "a boolean (true or false)",
+            JsonKind::Integer => "an integer",
+            JsonKind::String => "a string",
+            JsonKind::Array => "an array",
+            JsonKind::Object => "an object",
+        }
+    }
+}
+
+/// The keys `config.json` knows at its top level, in `delivery` and in `partner` (the
+/// `RawConfig`, `RawDelivery` and `RawPartner` fields, named in the unknown-key error).
+pub const TOP_KEYS: &[&str] = &[
+    "proxy",
+    "required",
+    "proxy_egress_ips",
+    "timeout_ms",
+    "delivery",
+    "allowed_origins",
+    "partner",
+    "theme",
+    "least_privilege",
+    "languages",
+    "default_language",
+];
+pub const DELIVERY_KEYS: &[&str] = &["mode", "submit_url", "redirect_url", "session_from_link"];
+pub const PARTNER_KEYS: &[&str] = &["name", "logo", "brand_color"];
+
+/// One key of `config.json` as serde read it: absent (or `null`), a value of the expected
+/// type, or a value of another JSON type. Reading never fails on a type, so the error can name
+/// the key: the key is the field, the expected type its Rust type.
+#[derive(Debug, Default)]
+enum Field<T> {
+    #[default]
+    Absent,
+    Value(T),
+    /// Another JSON type.
+    WrongType,
+    /// An object that does not read as `T` although every key is read tolerantly: a key
+    /// given twice, which serde's derive refuses. Only a native parser gets here: the
+    /// browser's `JSON.parse` keeps the last of two equal keys.
+    DuplicateKey,
+}
+
+impl<T> Field<T> {
+    /// The value; `None` when absent (or, before [`check_shape`], of a wrong type).
+    fn get(&self) -> Option<&T> {
+        match self {
+            Field::Value(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Refuse a value of another JSON type, naming `key` and `expected`.
+    fn check(&self, key: &str, expected: JsonKind) -> Result<Option<&T>, ConfigError> {
+        match self {
+            Field::Absent => Ok(None),
+            Field::Value(v) => Ok(Some(v)),
+            Field::WrongType => Err(ConfigError::new(key, ConfigProblem::WrongType { expected })),
+            Field::DuplicateKey => Err(ConfigError::new(key, ConfigProblem::DuplicateKey)),
+        }
+    }
+}
+
+/// What serde reads for a key: the expected type (`null` as `None`), or anything else.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Read<T> {
+    Value(Option<T>),
+    Other(#[allow(dead_code)] IgnoredAny),
+}
+
+/// `deserialize_with` of a key holding a string, number, boolean or list: never fails on a
+/// JSON type, records it in the [`Field`].
+fn field<'de, D, T>(d: D) -> Result<Field<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(match Read::<T>::deserialize(d)? {
+        Read::Value(Some(v)) => Field::Value(v),
+        Read::Value(None) => Field::Absent,
+        Read::Other(_) => Field::WrongType,
+    })
+}
+
+/// What serde reads for a key holding an object: as [`Read`], and an object that is not a `T`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ReadObject<T> {
+    Value(Option<T>),
+    /// An object that is not a `T`: a key given twice (see [`Field::DuplicateKey`]). An array
+    /// never reads as a map, nor as `T` (whose `flatten` field reads it as a map too).
+    Object(#[allow(dead_code)] BTreeMap<String, IgnoredAny>),
+    Other(#[allow(dead_code)] IgnoredAny),
+}
+
+/// `deserialize_with` of a key holding an object, as [`field`].
+fn object<'de, D, T>(d: D) -> Result<Field<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(match ReadObject::<T>::deserialize(d)? {
+        ReadObject::Value(Some(v)) => Field::Value(v),
+        ReadObject::Value(None) => Field::Absent,
+        ReadObject::Object(_) => Field::DuplicateKey,
+        ReadObject::Other(_) => Field::WrongType,
+    })
+}
+
+/// One item of a list of strings: a string, or another JSON type (named with its index).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Item {
+    Text(String),
+    Other(#[allow(dead_code)] IgnoredAny),
+}
+
+/// `config.json` as serde reads it, every key optional and of any JSON type ([`Field`]);
+/// [`check_shape`] refuses unknown keys and wrong types, [`validate`] checks the values.
+///
+/// Unknown keys are collected (`flatten`) rather than refused by `deny_unknown_fields`:
+/// `serde_wasm_bindgen` reads a derived struct by its field names only, so
+/// `deny_unknown_fields` would never see an unknown key in the page; a `flatten` field makes
+/// serde read the object as a map (every key) with either engine, and the error names the key.
+#[derive(Deserialize)]
+struct RawConfig {
+    #[serde(default, deserialize_with = "field")]
+    proxy: Field<String>,
+    #[serde(default, deserialize_with = "field")]
+    required: Field<Vec<Item>>,
+    #[serde(default, deserialize_with = "field")]
+    proxy_egress_ips: Field<Vec<Item>>,
+    /// Read as any JSON number: `2500.5` is out of range, not of the wrong type.
+    #[serde(default, deserialize_with = "field")]
+    timeout_ms: Field<f64>,
+    #[serde(default, deserialize_with = "object")]
+    delivery: Field<RawDelivery>,
+    #[serde(default, deserialize_with = "field")]
+    allowed_origins: Field<Vec<Item>>,
+    #[serde(default, deserialize_with = "object")]
+    partner: Field<RawPartner>,
+    #[serde(default, deserialize_with = "field")]
+    theme: Field<String>,
+    #[serde(default, deserialize_with = "field")]
+    least_privilege: Field<String>,
+    #[serde(default, deserialize_with = "field")]
+    languages: Field<Vec<Item>>,
+    #[serde(default, deserialize_with = "field")]
+    default_language: Field<String>,
+    #[serde(flatten)]
+    unknown: BTreeMap<String, IgnoredAny>,
+}
+
+/// `delivery`, as [`RawConfig`].
+#[derive(Deserialize)]
+struct RawDelivery {
+    #[serde(default, deserialize_with = "field")]
+    mode: Field<String>,
+    #[serde(default, deserialize_with = "field")]
+    submit_url: Field<String>,
+    #[serde(default, deserialize_with = "field")]
+    redirect_url: Field<String>,
+    #[serde(default, deserialize_with = "field")]
+    session_from_link: Field<bool>,
+    #[serde(flatten)]
+    unknown: BTreeMap<String, IgnoredAny>,
+}
+
+/// `partner`, as [`RawConfig`].
+#[derive(Deserialize)]
+struct RawPartner {
+    #[serde(default, deserialize_with = "field")]
+    name: Field<String>,
+    #[serde(default, deserialize_with = "field")]
+    logo: Field<String>,
+    #[serde(default, deserialize_with = "field")]
+    brand_color: Field<String>,
+    #[serde(flatten)]
+    unknown: BTreeMap<String, IgnoredAny>,
+}
 
 /// A problem found after the shape was checked: the key (`delivery.submit_url`), the list item
 /// when there is one, and what is wrong. The key's text is built only for the error shown.
@@ -507,140 +690,123 @@ fn join(prefix: &str, key: &str) -> String {
     path
 }
 
-/// Refuse what is not an object, unknown and duplicated keys, and values of the wrong JSON
-/// type, naming the key.
-fn check_shape(
-    value: &JsonValue,
-    fields: &[(&str, Shape)],
+/// Refuse the first unknown key of an object (in key order), naming it and the known ones.
+fn no_unknown(
+    unknown: &BTreeMap<String, IgnoredAny>,
     prefix: &str,
+    known: &'static [&'static str],
 ) -> Result<(), ConfigError> {
-    let JsonValue::Object(members) = value else {
-        let problem = if prefix.is_empty() {
-            ConfigProblem::NotAnObject
-        } else {
-            ConfigProblem::WrongType {
-                expected: JsonKind::Object,
-            }
-        };
-        return Err(ConfigError::new(prefix, problem));
+    match unknown.keys().next() {
+        None => Ok(()),
+        Some(k) => Err(ConfigError::new(
+            &join(prefix, k),
+            ConfigProblem::UnknownKey { known },
+        )),
+    }
+}
+
+/// A list of strings: an array, each item a string (the item named by its index).
+fn check_texts(field: &Field<Vec<Item>>, key: &str) -> Result<(), ConfigError> {
+    let Some(items) = field.check(key, JsonKind::Array)? else {
+        return Ok(());
     };
-    for (i, (k, _)) in members.iter().enumerate() {
-        let problem = if !fields.iter().any(|(name, _)| name == k) {
-            ConfigProblem::UnknownKey
-        } else if members[..i].iter().any(|(p, _)| p == k) {
-            ConfigProblem::DuplicateKey
-        } else {
-            continue;
-        };
-        return Err(ConfigError::new(&join(prefix, k), problem));
+    match items.iter().position(|x| matches!(x, Item::Other(_))) {
+        None => Ok(()),
+        Some(i) => Err(ConfigError::new(
+            &format!("{key}[{i}]"),
+            ConfigProblem::WrongType {
+                expected: JsonKind::String,
+            },
+        )),
     }
-    for (name, shape) in fields {
-        let Some(v) = member(members, name) else {
-            continue;
-        };
-        let path = join(prefix, name);
-        let expected = match (shape, v) {
-            (Shape::Text, JsonValue::String(_))
-            | (Shape::Number, JsonValue::Number(_))
-            | (Shape::Bool, JsonValue::Bool(_)) => continue,
-            (Shape::Object(inner), _) => {
-                check_shape(v, inner, &path)?;
-                continue;
-            }
-            (Shape::Texts, JsonValue::Array(items)) => {
-                match items
-                    .iter()
-                    .position(|x| !matches!(x, JsonValue::String(_)))
-                {
-                    None => continue,
-                    Some(i) => {
-                        return Err(ConfigError::new(
-                            &format!("{path}[{i}]"),
-                            ConfigProblem::WrongType {
-                                expected: JsonKind::String,
-                            },
-                        ))
-                    }
-                }
-            }
-            (Shape::Text, _) => JsonKind::String,
-            (Shape::Texts, _) => JsonKind::Array,
-            (Shape::Number, _) => JsonKind::Integer,
-            (Shape::Bool, _) => JsonKind::Bool,
-        };
-        return Err(ConfigError::new(
-            &path,
-            ConfigProblem::WrongType { expected },
-        ));
+}
+
+/// Refuse unknown keys and values of the wrong JSON type, naming the key: the top level's
+/// unknown keys, then `delivery` and `partner`, then each other key in turn.
+fn check_shape(raw: &RawConfig) -> Result<(), ConfigError> {
+    use JsonKind as K;
+    no_unknown(&raw.unknown, "", TOP_KEYS)?;
+    if let Some(d) = raw.delivery.check("delivery", K::Object)? {
+        no_unknown(&d.unknown, "delivery", DELIVERY_KEYS)?;
+        d.mode.check("delivery.mode", K::String)?;
+        d.submit_url.check("delivery.submit_url", K::String)?;
+        d.redirect_url.check("delivery.redirect_url", K::String)?;
+        d.session_from_link
+            .check("delivery.session_from_link", K::Bool)?;
     }
+    if let Some(p) = raw.partner.check("partner", K::Object)? {
+        no_unknown(&p.unknown, "partner", PARTNER_KEYS)?;
+        p.name.check("partner.name", K::String)?;
+        p.logo.check("partner.logo", K::String)?;
+        p.brand_color.check("partner.brand_color", K::String)?;
+    }
+    raw.timeout_ms.check("timeout_ms", K::Integer)?;
+    raw.proxy.check("proxy", K::String)?;
+    check_texts(&raw.required, "required")?;
+    check_texts(&raw.proxy_egress_ips, "proxy_egress_ips")?;
+    check_texts(&raw.allowed_origins, "allowed_origins")?;
+    raw.theme.check("theme", K::String)?;
+    raw.least_privilege.check("least_privilege", K::String)?;
+    check_texts(&raw.languages, "languages")?;
+    raw.default_language.check("default_language", K::String)?;
     Ok(())
 }
 
-/// A key's value; `null` counts as absent.
-fn member<'a>(members: Members<'a>, key: &str) -> Option<&'a JsonValue> {
-    members
-        .iter()
-        .find(|(k, v)| k == key && *v != JsonValue::Null)
-        .map(|(_, v)| v)
+/// A string key's value. The shape was checked.
+fn text(field: &Field<String>) -> Option<&str> {
+    field.get().map(String::as_str)
 }
 
-/// The members of a nested object (none when absent). The shape was checked.
-fn object<'a>(members: Members<'a>, key: &str) -> Members<'a> {
-    match member(members, key) {
-        Some(JsonValue::Object(m)) => m,
-        _ => &[],
-    }
+/// A list of strings. The shape was checked.
+fn texts(field: &Field<Vec<Item>>) -> Option<Vec<&str>> {
+    field.get().map(|items| {
+        items
+            .iter()
+            .filter_map(|x| match x {
+                Item::Text(s) => Some(s.as_str()),
+                Item::Other(_) => None,
+            })
+            .collect()
+    })
 }
 
-/// A text value. The shape was checked.
-fn text<'a>(members: Members<'a>, key: &str) -> Option<&'a str> {
-    match member(members, key) {
-        Some(JsonValue::String(s)) => Some(s),
-        _ => None,
-    }
-}
-
-/// A list of texts. The shape was checked.
-fn texts<'a>(members: Members<'a>, key: &str) -> Option<Vec<&'a str>> {
-    match member(members, key) {
-        Some(JsonValue::Array(items)) => Some(
-            items
-                .iter()
-                .filter_map(|v| match v {
-                    JsonValue::String(s) => Some(s.as_str()),
-                    _ => None,
-                })
-                .collect(),
-        ),
-        _ => None,
-    }
-}
-
-/// Parse `config.json` and validate it: JSON, an object of known keys, each of the right type
-/// ([`check_shape`]), then each value ([`validate`]).
+/// Parse `config.json` and validate it: JSON, an object, read into a [`RawConfig`] by the
+/// shell's engine; known keys, each of the right type ([`check_shape`]); then each value
+/// ([`validate`]).
 fn parse_config<P: JsonParser>(text: &str, parser: &P) -> Result<Config, ConfigError> {
     let text = text.trim_start_matches('\u{feff}');
     if nesting_depth(text) > MAX_NESTING {
         return Err(ConfigError::new("", ConfigProblem::NotJson));
     }
-    let value: JsonValue = parser
-        .parse::<JsonValue>(text)
-        .map_err(|_| ConfigError::new("", ConfigProblem::NotJson))?;
-    check_shape(&value, SHAPE, "")?;
-    let JsonValue::Object(top) = &value else {
-        return Err(ConfigError::new("", ConfigProblem::NotAnObject));
-    };
-    Ok(validate(top)?)
+    if !text.trim_start().starts_with('{') {
+        // Tell a text that is not JSON from JSON of another kind.
+        let problem = match parser.parse::<IgnoredAny>(text) {
+            Ok(_) => ConfigProblem::NotAnObject,
+            Err(_) => ConfigProblem::NotJson,
+        };
+        return Err(ConfigError::new("", problem));
+    }
+    let raw: RawConfig = parser.parse(text).map_err(|e| {
+        let problem = match e {
+            JsonError::Syntax => ConfigProblem::NotJson,
+            // Every key is read whatever its type, so an object that does not read is one
+            // with a key given twice at the top (a native parser only; see `Field`).
+            JsonError::Shape => ConfigProblem::DuplicateKey,
+        };
+        ConfigError::new("", problem)
+    })?;
+    check_shape(&raw)?;
+    Ok(validate(&raw)?)
 }
 
 /// Check every value and apply the defaults.
-fn validate(top: Members) -> Result<Config, Bad> {
-    let proxy = match text(top, "proxy") {
+fn validate(raw: &RawConfig) -> Result<Config, Bad> {
+    let proxy = match text(&raw.proxy) {
         None => return Err(Bad("proxy", None, ConfigProblem::Missing)),
         Some(p) => validate_proxy(p).map_err(|p| Bad("proxy", None, p))?,
     };
 
-    let required = match texts(top, "required") {
+    let required = match texts(&raw.required) {
         None => vec![DataKind::Users],
         Some(list) => {
             let allowed: &'static [&'static str] = &["users", "groups", "roles", "logs"];
@@ -649,17 +815,11 @@ fn validate(top: Members) -> Result<Config, Bad> {
         }
     };
 
-    let ips = texts(top, "proxy_egress_ips").unwrap_or_default();
-    let proxy_egress_ips = unique_values(&ips, "proxy_egress_ips", |ip: &str| {
-        ip.trim()
-            .parse::<std::net::IpAddr>()
-            .map(|a| a.to_string())
-            .map_err(|_| ConfigProblem::InvalidIp)
-    })?;
+    let ips = texts(&raw.proxy_egress_ips).unwrap_or_default();
+    let proxy_egress_ips = unique_values(&ips, "proxy_egress_ips", parse_ip)?;
 
-    let timeout_ms = match member(top, "timeout_ms") {
-        Some(JsonValue::Number(n)) => {
-            let n = *n;
+    let timeout_ms = match raw.timeout_ms.get() {
+        Some(&n) => {
             if n.fract() != 0.0
                 || !(f64::from(MIN_TIMEOUT_MS)..=f64::from(MAX_TIMEOUT_MS)).contains(&n)
             {
@@ -674,18 +834,18 @@ fn validate(top: Members) -> Result<Config, Bad> {
         _ => DEFAULT_TIMEOUT_MS,
     };
 
-    let origins = texts(top, "allowed_origins");
+    let origins = texts(&raw.allowed_origins);
     let allowed_origins = unique_values(
         origins.as_deref().unwrap_or_default(),
         "allowed_origins",
         validate_origin,
     )?;
 
-    let delivery = validate_delivery(object(top, "delivery"), origins.is_some(), &allowed_origins)?;
+    let delivery = validate_delivery(raw.delivery.get(), origins.is_some(), &allowed_origins)?;
 
-    let partner = validate_partner(object(top, "partner"))?;
+    let partner = validate_partner(raw.partner.get())?;
 
-    let theme = match text(top, "theme") {
+    let theme = match text(&raw.theme) {
         None => Theme::System,
         Some(t) => Theme::parse(t).ok_or(Bad(
             "theme",
@@ -696,7 +856,7 @@ fn validate(top: Members) -> Result<Config, Bad> {
         ))?,
     };
 
-    let least_privilege = match text(top, "least_privilege") {
+    let least_privilege = match text(&raw.least_privilege) {
         None => LeastPrivilege::Advise,
         Some(t) => LeastPrivilege::parse(t).ok_or(Bad(
             "least_privilege",
@@ -709,14 +869,14 @@ fn validate(top: Members) -> Result<Config, Bad> {
 
     const LANGS: &[&str] = &["en", "de", "fr", "es", "ja", "ar"];
     let unknown_lang = || ConfigProblem::UnknownValue { allowed: LANGS };
-    let languages = match texts(top, "languages") {
+    let languages = match texts(&raw.languages) {
         None => Lang::ALL.to_vec(),
         Some(list) => {
             let parse = |s: &str| lang_code(s).ok_or_else(unknown_lang);
             unique_values(&list, "languages", parse)?
         }
     };
-    let default_language = match text(top, "default_language") {
+    let default_language = match text(&raw.default_language) {
         None if languages.contains(&Lang::En) => Lang::En,
         None => languages[0],
         Some(code) => {
@@ -747,11 +907,12 @@ fn validate(top: Members) -> Result<Config, Bad> {
 /// `delivery`: the mode and what it needs. `origins_given` tells an empty `allowed_origins`
 /// from an absent one.
 fn validate_delivery(
-    d: Members,
+    d: Option<&RawDelivery>,
     origins_given: bool,
     allowed_origins: &[String],
 ) -> Result<Delivery, Bad> {
-    let mode = match text(d, "mode") {
+    let field = |f: fn(&RawDelivery) -> &Field<String>| d.and_then(|d| text(f(d)));
+    let mode = match field(|d| &d.mode) {
         None => DeliveryMode::None,
         Some(m) => DeliveryMode::ALL
             .into_iter()
@@ -776,11 +937,11 @@ fn validate_delivery(
     // URLs are checked whenever present, needed or not.
     const SUBMIT: &str = "delivery.submit_url";
     const REDIRECT: &str = "delivery.redirect_url";
-    let submit = match text(d, "submit_url") {
+    let submit = match field(|d| &d.submit_url) {
         None => None,
         Some(u) => Some(validate_endpoint(u).map_err(|p| Bad(SUBMIT, None, p))?.0),
     };
-    let redirect = match text(d, "redirect_url") {
+    let redirect = match field(|d| &d.redirect_url) {
         None => None,
         Some(u) => {
             let (url, origin) = validate_endpoint(u).map_err(|p| Bad(REDIRECT, None, p))?;
@@ -797,15 +958,32 @@ fn validate_delivery(
         DeliveryMode::Submit => Delivery::Submit {
             url: submit.ok_or_else(|| needed(SUBMIT))?,
             // Read for every mode (the shape is checked), used only by `submit`.
-            session_from_link: matches!(
-                member(d, "session_from_link"),
-                Some(JsonValue::Bool(true))
-            ),
+            session_from_link: d.and_then(|d| d.session_from_link.get()) == Some(&true),
         },
         DeliveryMode::Redirect => Delivery::Redirect {
             url: redirect.ok_or_else(|| needed(REDIRECT))?,
         },
     })
+}
+
+/// An IP address of `proxy_egress_ips`, read by `url::Host::parse` (an IPv6 address in
+/// brackets for the parse) and written as `url` serializes it, without brackets: IPv6 in
+/// lowercase with the longest run of zeros shortened. An IPv4 address must be written in the
+/// dotted-quad form `url` writes back: `url` reads `10.1`, `0x0a.0.0.1` and `010.0.0.1` (octal,
+/// 8.0.0.1) as a browser would, which is not what a zone list means. What `url` reads as a
+/// domain is not an IP address.
+fn parse_ip(ip: &str) -> Result<String, ConfigProblem> {
+    let ip = ip.trim();
+    let host = if ip.contains(':') {
+        url::Host::parse(&format!("[{ip}]"))
+    } else {
+        url::Host::parse(ip)
+    };
+    match host {
+        Ok(h @ url::Host::Ipv6(_)) => Ok(h.to_string().trim_matches(['[', ']']).to_string()),
+        Ok(h @ url::Host::Ipv4(_)) if h.to_string() == ip => Ok(ip.to_string()),
+        _ => Err(ConfigProblem::InvalidIp),
+    }
 }
 
 fn lang_code(s: &str) -> Option<Lang> {
@@ -836,8 +1014,9 @@ fn unique_values<T: PartialEq>(
     Ok(out)
 }
 
-fn validate_partner(p: Members) -> Result<Partner, Bad> {
-    let name = match text(p, "name") {
+fn validate_partner(p: Option<&RawPartner>) -> Result<Partner, Bad> {
+    let field = |f: fn(&RawPartner) -> &Field<String>| p.and_then(|p| text(f(p)));
+    let name = match field(|p| &p.name) {
         None => None,
         Some(n) => {
             let n = n.trim();
@@ -852,11 +1031,11 @@ fn validate_partner(p: Members) -> Result<Partner, Bad> {
             (!n.is_empty()).then(|| n.to_string())
         }
     };
-    let logo = match text(p, "logo") {
+    let logo = match field(|p| &p.logo) {
         None => None,
         Some(l) => Some(validate_logo(l).map_err(|e| Bad("partner.logo", None, e))?),
     };
-    let brand_color = match text(p, "brand_color") {
+    let brand_color = match field(|p| &p.brand_color) {
         None => None,
         Some(c) => {
             let ok =

@@ -6,7 +6,6 @@ pub mod decode;
 pub mod diagnosis;
 pub mod fragment;
 pub mod hosts;
-pub mod json;
 pub mod okta;
 pub mod org_url;
 pub mod origin;
