@@ -249,7 +249,7 @@ proptest! {
             okta_link::core::diagnosis::Failure::ProxyDown,
         );
         let result =
-            okta_link::core::result::LinkResult::new(&report, "acme.okta.com", &[], 0, false);
+            okta_link::core::result::LinkResult::new(&report, "acme.okta.com", &[], "2026-12-03T14:05:00.000Z".to_string(), false);
         let target = protocol::redirect_target(base, &state, &result).unwrap();
         let rest = target.strip_prefix("https://portal.example.com/done?status=connected&state=");
         prop_assert!(rest.is_some(), "{}", target);

@@ -171,7 +171,7 @@ fn every_kind_of_result_validates() {
                 report,
                 "login.acme-corp.com",
                 &[DataKind::Users],
-                1_796_296_862_123 + i as u64,
+                format!("2026-12-03T11:21:02.{:03}Z", i % 1000),
                 update,
             );
             assert_valid(&root, "#", &json(&r));
@@ -186,7 +186,13 @@ fn deliveries_validate_and_the_token_is_only_in_the_connection() {
         let Report::Verified(v) = &report else {
             continue;
         };
-        let result = LinkResult::new(&report, &v.org.entered_host, &[DataKind::Users], 0, true);
+        let result = LinkResult::new(
+            &report,
+            &v.org.entered_host,
+            &[DataKind::Users],
+            "2026-12-03T14:05:00.000Z".to_string(),
+            true,
+        );
         let connection = Connection::new("00secret-token", v, &result);
         assert_valid(&root, "#/$defs/connection", &json(&connection));
         let message = Message::new(Body::Connected {
@@ -212,7 +218,13 @@ fn deliveries_validate_and_the_token_is_only_in_the_connection() {
 fn the_validator_refuses_what_the_schema_forbids() {
     let root = schema::load();
     let report = &reports()[0];
-    let good = json(&LinkResult::new(report, "acme.okta.com", &[], 0, false));
+    let good = json(&LinkResult::new(
+        report,
+        "acme.okta.com",
+        &[],
+        "2026-12-03T14:05:00.000Z".to_string(),
+        false,
+    ));
     let bad = |edit: &dyn Fn(&mut Value)| {
         let mut v = good.clone();
         edit(&mut v);

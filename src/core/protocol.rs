@@ -221,7 +221,13 @@ mod tests {
     fn redirect_target_carries_only_status_state_and_the_result_summary() {
         use crate::core::diagnosis::{Failure, Report};
         let report = Report::Failed(Failure::ProxyDown);
-        let mut result = LinkResult::new(&report, "acme.okta.com", &[], 0, false);
+        let mut result = LinkResult::new(
+            &report,
+            "acme.okta.com",
+            &[],
+            "2026-12-03T14:05:00.000Z".to_string(),
+            false,
+        );
         assert_eq!(
             redirect_target("https://p.example/done", "a b&c=d", &result).as_deref(),
             Some(

@@ -62,7 +62,8 @@ pub struct LinkResult {
     pub required: Vec<DataKind>,
     /// When the result was produced (the page: on delivery, seconds after the check; the
     /// native check: when it ended), RFC 3339 in UTC with milliseconds
-    /// (`2026-12-03T10:21:02.123Z`).
+    /// (`2026-12-03T10:21:02.123Z`), as the shell's clock writes it: `Date.toISOString` in the
+    /// page, `humantime::format_rfc3339_millis` natively.
     pub checked_at: String,
     /// Whether this check renewed an existing connection (update mode).
     pub update: bool,
@@ -70,12 +71,12 @@ pub struct LinkResult {
 
 impl LinkResult {
     /// The result of `report` for a check of `org_host` requiring `required`, ended at
-    /// `checked_at_ms` (epoch ms).
+    /// `checked_at` (see [`LinkResult::checked_at`]).
     pub fn new(
         report: &Report,
         org_host: &str,
         required: &[DataKind],
-        checked_at_ms: u64,
+        checked_at: String,
         update: bool,
     ) -> LinkResult {
         let verified: Option<&Verified> = match report {
@@ -121,39 +122,10 @@ impl LinkResult {
                 })
                 .unwrap_or_default(),
             required: required.to_vec(),
-            checked_at: rfc3339_ms(checked_at_ms),
+            checked_at,
             update,
         }
     }
-}
-
-/// `epoch_ms` as RFC 3339 in UTC with milliseconds, e.g. `1970-01-01T00:00:00.000Z`.
-pub fn rfc3339_ms(epoch_ms: u64) -> String {
-    let secs = epoch_ms / 1000;
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        epoch_ms % 1000
-    )
-}
-
-/// The proleptic Gregorian date `days` after 1970-01-01: eras of 400 years (146,097 days),
-/// years counted from March so that the leap day ends the year.
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468; // days since 0000-03-01
-    let era = z / 146_097;
-    let doe = z % 146_097; // day of era, 0..=146_096
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365; // year of era
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100); // day of year from March 1st
-    let mp = (5 * doy + 2) / 153; // month from March, 0..=11
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + u64::from(m <= 2);
-    (y, m, d)
 }
 
 #[cfg(test)]
@@ -161,21 +133,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn rfc3339_of_known_instants() {
-        assert_eq!(rfc3339_ms(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(rfc3339_ms(951_782_400_000), "2000-02-29T00:00:00.000Z");
-        assert_eq!(rfc3339_ms(951_868_799_999), "2000-02-29T23:59:59.999Z");
-        assert_eq!(rfc3339_ms(1_796_296_862_123), "2026-12-03T11:21:02.123Z");
-        assert_eq!(rfc3339_ms(4_107_542_400_000), "2100-03-01T00:00:00.000Z");
-    }
-
-    #[test]
     fn a_failure_before_users_me_has_no_owner() {
         let r = LinkResult::new(
             &Report::Failed(Failure::TokenRejected { request_id: None }),
             "acme.okta.com",
             &[DataKind::Users],
-            0,
+            "2026-12-03T14:05:00.000Z".to_string(),
             true,
         );
         assert_eq!(r.outcome, ResultOutcome::Failed);

@@ -372,7 +372,7 @@ pub fn App(
                 &report,
                 &verified.org.entered_host,
                 &boot.config.required,
-                net::now_ms(),
+                String::from(js_sys::Date::new_0().to_iso_string()),
                 update.get_untracked().is_some(),
             );
             // After delivery the token is dropped from memory and from the DOM.

@@ -278,7 +278,7 @@ pub async fn check(org_host: &str, token: &str, options: &Options) -> Result<Che
         &report,
         org_host,
         &options.required,
-        now_ms(),
+        humantime::format_rfc3339_millis(SystemTime::now()).to_string(),
         options.update,
     );
     Ok(Checked { report, result })
