@@ -76,6 +76,8 @@ pub struct Running {
     /// Where `/metrics` is served (`--metrics-listen`).
     pub metrics_addr: Option<SocketAddr>,
     metrics_task: Option<tokio::task::JoinHandle<()>>,
+    /// Prunes the rate limiter's table every [`crate::ratelimit::PRUNE_EVERY`].
+    prune_task: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
@@ -100,6 +102,7 @@ impl Running {
             t.abort();
             let _ = t.await;
         }
+        self.prune_task.abort();
     }
 }
 
@@ -111,6 +114,7 @@ impl Drop for Running {
         if let Some(t) = self.metrics_task.take() {
             t.abort();
         }
+        self.prune_task.abort();
     }
 }
 
@@ -190,6 +194,16 @@ pub async fn start(cfg: Config, deps: Deps) -> Result<Running, String> {
     let mut app = App::new(cfg, deps, addr, telemetry.clone())?;
     app.shared = shared;
     let app = Arc::new(app);
+    // Forget the clients whose allowance has refilled (src/ratelimit.rs): the table stays small.
+    let limiter = app.limiter.clone();
+    let prune_task = tokio::spawn(async move {
+        let mut every = tokio::time::interval(crate::ratelimit::PRUNE_EVERY);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            limiter.prune();
+        }
+    });
     let router = Router::new().fallback(handle).with_state(app);
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let metrics_task =
@@ -202,6 +216,7 @@ pub async fn start(cfg: Config, deps: Deps) -> Result<Running, String> {
         stop,
         metrics_addr,
         metrics_task,
+        prune_task,
     })
 }
 
@@ -258,7 +273,7 @@ struct App {
     dev: bool,
     /// DEVELOPMENT ONLY (`--dev-fault`).
     fault: Option<Fault>,
-    limiter: RateLimiter,
+    limiter: Arc<RateLimiter>,
     /// The buckets in Redis (`--rate-limit-redis`); `limiter` while Redis fails.
     shared: Option<crate::shared_limit::SharedLimiter>,
     /// Redis is failing (the last shared check failed).
@@ -316,7 +331,7 @@ impl App {
             upstream,
             dev: cfg.dev_upstream.is_some(),
             fault: cfg.dev_fault.filter(|_| cfg.dev_upstream.is_some()),
-            limiter: RateLimiter::new(cfg.rate_limit_per_minute),
+            limiter: Arc::new(RateLimiter::new(cfg.rate_limit_per_minute)),
             shared: None,
             shared_down: std::sync::atomic::AtomicBool::new(false),
             domains: DomainCache::default(),
@@ -361,7 +376,7 @@ impl App {
         use crate::shared_limit::Shared;
         use std::sync::atomic::Ordering;
         let Some(shared) = &self.shared else {
-            return self.limiter.check(ip, Instant::now());
+            return self.limiter.check(ip);
         };
         match shared.check(ip).await {
             Shared::Answer(v) => {
@@ -383,11 +398,11 @@ impl App {
                     self.telemetry.rate_limit_shared(false);
                 }
                 self.telemetry.rate_limit_fallback();
-                self.limiter.check(ip, Instant::now())
+                self.limiter.check(ip)
             }
             Shared::Skipped => {
                 self.telemetry.rate_limit_fallback();
-                self.limiter.check(ip, Instant::now())
+                self.limiter.check(ip)
             }
         }
     }
