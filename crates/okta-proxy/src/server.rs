@@ -649,6 +649,9 @@ async fn proxy_checked(
     // The token goes only to Okta org hosts; a custom domain is asked only for its well-known
     // document, without it (target::parse already refused its API paths).
     let auth = auth.filter(|_| target.verdict == HostVerdict::OktaOrg);
+    // One deadline for the slot, the custom-domain check and the call, answered as the
+    // contract's 504 `upstream_timeout` naming the target. (Not tower-http's TimeoutLayer: that
+    // answers an empty 408, and would also cut preflights, probes and the page.)
     let deadline = Instant::now() + app.timeout;
     // Wait for a free upstream slot within the request's own time limit.
     let _slot = match tokio::time::timeout_at(deadline.into(), app.upstream_slots.acquire()).await {
