@@ -54,7 +54,7 @@ struct ClientTable(Arc<Table>);
 impl ClientTable {
     /// Whether `key` is new and there is no room for it.
     fn full_for(&self, key: &IpAddr) -> bool {
-        self.0.clients.len() >= self.0.max_clients && !self.0.clients.contains_key(key)
+        !self.0.clients.contains_key(key) && self.0.clients.len() >= self.0.max_clients
     }
 }
 
