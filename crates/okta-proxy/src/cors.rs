@@ -4,6 +4,22 @@
 //! that is present but not allowed is refused outright (`origin_not_allowed`), so a page on
 //! another origin cannot even make the proxy send a request. No `Origin` (same-origin GET, or a
 //! non-browser client) is allowed: browsers always send `Origin` on cross-origin requests.
+//!
+//! Why this is not tower-http's `CorsLayer` (0.6): the contract of docs/proxy-contract.md is not
+//! what `CorsLayer` does, and the tests hold it.
+//! * A disallowed origin is refused with the proxy's JSON error (403 `origin_not_allowed`),
+//!   preflight or not, after the length checks and the rate limit; `CorsLayer` only leaves its
+//!   headers off and answers (preflight) or forwards (other requests) anyway.
+//! * `CorsLayer` answers every `OPTIONS` itself, with an empty 200; the proxy answers a preflight
+//!   204, and an `OPTIONS` without `Origin` 405 `method_not_allowed`.
+//! * `CorsLayer` renders header lists from `HeaderName`s (lowercase, joined by `,`); the page and
+//!   the tests read `Access-Control-Allow-Headers: authorization, accept` and the
+//!   `Access-Control-Expose-Headers` names as written in [`EXPOSE_HEADERS`].
+//! * Two `Origin` headers are refused; `CorsLayer`'s predicate sees only the first.
+//! * `--dev-fault no-cors` leaves the headers off one answer on purpose.
+//!
+//! With all of that kept by hand, a `CorsLayer` would only echo the origin: it would add a
+//! second place that decides CORS, not remove one.
 
 use axum::http::{HeaderMap, HeaderValue};
 

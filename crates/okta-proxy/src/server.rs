@@ -16,13 +16,18 @@ use crate::telemetry::{Outcome, Telemetry};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
+use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_layer::Layer;
+use tower_service::Service;
 
 /// Largest total size of request headers (names + values).
 pub const MAX_HEADER_BYTES: usize = 16 * 1024;
@@ -76,6 +81,8 @@ pub struct Running {
     /// Where `/metrics` is served (`--metrics-listen`).
     pub metrics_addr: Option<SocketAddr>,
     metrics_task: Option<tokio::task::JoinHandle<()>>,
+    /// Prunes the rate limiter's table every [`crate::ratelimit::PRUNE_EVERY`].
+    prune_task: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
@@ -100,6 +107,7 @@ impl Running {
             t.abort();
             let _ = t.await;
         }
+        self.prune_task.abort();
     }
 }
 
@@ -111,6 +119,7 @@ impl Drop for Running {
         if let Some(t) = self.metrics_task.take() {
             t.abort();
         }
+        self.prune_task.abort();
     }
 }
 
@@ -190,6 +199,16 @@ pub async fn start(cfg: Config, deps: Deps) -> Result<Running, String> {
     let mut app = App::new(cfg, deps, addr, telemetry.clone())?;
     app.shared = shared;
     let app = Arc::new(app);
+    // Forget the clients whose allowance has refilled (src/ratelimit.rs): the table stays small.
+    let limiter = app.limiter.clone();
+    let prune_task = tokio::spawn(async move {
+        let mut every = tokio::time::interval(crate::ratelimit::PRUNE_EVERY);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            limiter.prune();
+        }
+    });
     let router = Router::new().fallback(handle).with_state(app);
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let metrics_task =
@@ -202,11 +221,14 @@ pub async fn start(cfg: Config, deps: Deps) -> Result<Running, String> {
         stop,
         metrics_addr,
         metrics_task,
+        prune_task,
     })
 }
 
 struct PageState {
     dist: PathBuf,
+    /// `dist/` through tower-http, with its `.br` and `.gz` variants (see [`serve_dist`]).
+    files: ServeDir,
     page_config: Option<PathBuf>,
     frame_ancestors: Vec<String>,
     connect_src: Vec<String>,
@@ -258,7 +280,7 @@ struct App {
     dev: bool,
     /// DEVELOPMENT ONLY (`--dev-fault`).
     fault: Option<Fault>,
-    limiter: RateLimiter,
+    limiter: Arc<RateLimiter>,
     /// The buckets in Redis (`--rate-limit-redis`); `limiter` while Redis fails.
     shared: Option<crate::shared_limit::SharedLimiter>,
     /// Redis is failing (the last shared check failed).
@@ -296,6 +318,10 @@ impl App {
                     crate::page_inputs(dist, cfg.page_config.as_deref(), &cfg.connect_src)?;
                 let mut state = PageState {
                     dist: dist.clone(),
+                    files: ServeDir::new(dist)
+                        .precompressed_br()
+                        .precompressed_gzip()
+                        .append_index_html_on_directories(false),
                     page_config: cfg.page_config.clone(),
                     frame_ancestors: cfg.allow_origins.clone(),
                     connect_src,
@@ -316,7 +342,7 @@ impl App {
             upstream,
             dev: cfg.dev_upstream.is_some(),
             fault: cfg.dev_fault.filter(|_| cfg.dev_upstream.is_some()),
-            limiter: RateLimiter::new(cfg.rate_limit_per_minute),
+            limiter: Arc::new(RateLimiter::new(cfg.rate_limit_per_minute)),
             shared: None,
             shared_down: std::sync::atomic::AtomicBool::new(false),
             domains: DomainCache::default(),
@@ -361,7 +387,7 @@ impl App {
         use crate::shared_limit::Shared;
         use std::sync::atomic::Ordering;
         let Some(shared) = &self.shared else {
-            return self.limiter.check(ip, Instant::now());
+            return self.limiter.check(ip);
         };
         match shared.check(ip).await {
             Shared::Answer(v) => {
@@ -383,11 +409,11 @@ impl App {
                     self.telemetry.rate_limit_shared(false);
                 }
                 self.telemetry.rate_limit_fallback();
-                self.limiter.check(ip, Instant::now())
+                self.limiter.check(ip)
             }
             Shared::Skipped => {
                 self.telemetry.rate_limit_fallback();
-                self.limiter.check(ip, Instant::now())
+                self.limiter.check(ip)
             }
         }
     }
@@ -623,6 +649,9 @@ async fn proxy_checked(
     // The token goes only to Okta org hosts; a custom domain is asked only for its well-known
     // document, without it (target::parse already refused its API paths).
     let auth = auth.filter(|_| target.verdict == HostVerdict::OktaOrg);
+    // One deadline for the slot, the custom-domain check and the call, answered as the
+    // contract's 504 `upstream_timeout` naming the target. (Not tower-http's TimeoutLayer: that
+    // answers an empty 408, and would also cut preflights, probes and the page.)
     let deadline = Instant::now() + app.timeout;
     // Wait for a free upstream slot within the request's own time limit.
     let _slot = match tokio::time::timeout_at(deadline.into(), app.upstream_slots.acquire()).await {
@@ -761,25 +790,17 @@ async fn page(app: &App, parts: &Parts) -> Response {
             .insert("allow", HeaderValue::from_static("GET, HEAD"));
         r
     } else if path == "/config.json" && page.page_config.is_some() {
-        // The operator's own file, named on the command line: links are followed.
+        // The operator's own file, named on the command line: links are followed, no variants.
         let file = page.page_config.as_deref().unwrap_or(Path::new(""));
-        serve_file(file, None, "", "no-cache").await
+        if is_file(file).await {
+            let ct = static_files::content_type(file);
+            serve(ServeFile::new(file), parts, "/", None, ct, "no-cache").await
+        } else {
+            plain(StatusCode::NOT_FOUND, "not found\n")
+        }
     } else {
         match rel {
-            Some(rel) => {
-                let ae = parts
-                    .headers
-                    .get("accept-encoding")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("");
-                serve_file(
-                    &page.dist.join(&rel),
-                    Some(&page.dist),
-                    ae,
-                    static_files::cache_control(&rel),
-                )
-                .await
-            }
+            Some(rel) => serve_dist(page, parts, &rel).await,
             None => plain(StatusCode::NOT_FOUND, "not found\n"),
         }
     };
@@ -796,50 +817,108 @@ async fn is_file(p: &Path) -> bool {
     tokio::fs::metadata(p).await.is_ok_and(|m| m.is_file())
 }
 
-/// The path to read for `p`: a regular file, and when `within` is given, one whose real path
-/// (every symlink resolved) is inside that directory.
-async fn servable(p: &Path, within: Option<&Path>) -> Option<PathBuf> {
-    let real = match within {
-        Some(root) => static_files::real_path_within(root, p).await?,
-        None => p.to_path_buf(),
-    };
-    is_file(&real).await.then_some(real)
+/// Whether `p` is a regular file whose real path (every symlink resolved) is inside `root`.
+async fn servable(root: &Path, p: &Path) -> bool {
+    match static_files::real_path_within(root, p).await {
+        Some(real) => is_file(&real).await,
+        None => false,
+    }
 }
 
-/// Serve `file` (or a precompressed variant the client accepts). With `within`, nothing whose
-/// real path leaves that directory is served: a symlink out of `dist/` answers 404.
-async fn serve_file(
-    file: &Path,
-    within: Option<&Path>,
-    accept_encoding: &str,
-    cache_control: &'static str,
-) -> Response {
-    let Some(real) = servable(file, within).await else {
+/// `dist/<rel>` through [`PageState::files`] (tower-http's `ServeDir`). `ServeDir` follows
+/// symlinks, so our rule runs first: the file, and any precompressed variant served in its
+/// place, must be a regular file whose real path stays inside `dist/`; otherwise 404 (or the
+/// plain file). The variant is chosen here by today's rule
+/// ([`static_files::encodings_to_try`]) and handed to `ServeDir` as the request's only
+/// `Accept-Encoding`, so `ServeDir` never opens a variant that was not checked.
+async fn serve_dist(page: &PageState, parts: &Parts, rel: &Path) -> Response {
+    let file = page.dist.join(rel);
+    if !servable(&page.dist, &file).await {
         return plain(StatusCode::NOT_FOUND, "not found\n");
-    };
-    let mut chosen: (PathBuf, Option<&'static str>) = (real, None);
-    for (coding, suffix) in static_files::encodings_to_try(accept_encoding) {
-        let mut name = file.as_os_str().to_os_string();
-        name.push(suffix);
-        if let Some(variant) = servable(Path::new(&name), within).await {
-            chosen = (variant, Some(coding));
+    }
+    let accept_encoding = parts
+        .headers
+        .get("accept-encoding")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mut coding = "identity";
+    for (c, suffix) in static_files::encodings_to_try(accept_encoding) {
+        let mut variant = file.clone().into_os_string();
+        variant.push(suffix);
+        if servable(&page.dist, Path::new(&variant)).await {
+            coding = c;
             break;
         }
     }
-    let body = match tokio::fs::read(&chosen.0).await {
-        Ok(b) => b,
+    // `rel` is made of `[A-Za-z0-9._-]` segments (static_files::relative_path): a plain URI path.
+    let uri_path = format!("/{}", rel.to_string_lossy());
+    serve(
+        page.files.clone(),
+        parts,
+        &uri_path,
+        Some(coding),
+        static_files::content_type(rel),
+        static_files::cache_control(rel),
+    )
+    .await
+}
+
+/// Call a tower-http file service (`ServeDir`/`ServeFile`) for `uri_path` with the request's
+/// headers (conditional and range requests are its business), under our header policy: the
+/// content type by our table, `Cache-Control`, and `Vary: Accept-Encoding`, set by
+/// `SetResponseHeaderLayer`s. A file that vanished or cannot be read answers our plain 404.
+async fn serve<S, B>(
+    files: S,
+    parts: &Parts,
+    uri_path: &str,
+    accept_encoding: Option<&'static str>,
+    content_type: &'static str,
+    cache_control: &'static str,
+) -> Response
+where
+    S: Service<Request<Body>, Response = Response<B>, Error = Infallible>,
+    B: http_body::Body<Data = axum::body::Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    let ct = HeaderValue::from_static(content_type);
+    // Only on answers that carry a file (ServeDir types those by extension, we by our table).
+    let typed = move |r: &Response<B>| {
+        r.headers()
+            .contains_key(header::CONTENT_TYPE)
+            .then(|| ct.clone())
+    };
+    let mut svc = SetResponseHeaderLayer::overriding(header::CONTENT_TYPE, typed).layer(
+        SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(cache_control),
+        )
+        .layer(
+            SetResponseHeaderLayer::overriding(
+                header::VARY,
+                HeaderValue::from_static("Accept-Encoding"),
+            )
+            .layer(files),
+        ),
+    );
+    let mut req = Request::new(Body::empty());
+    *req.method_mut() = parts.method.clone();
+    *req.uri_mut() = match uri_path.parse() {
+        Ok(u) => u,
         Err(_) => return plain(StatusCode::NOT_FOUND, "not found\n"),
     };
-    let mut res = Response::new(Body::from(body));
-    let h = res.headers_mut();
-    h.insert(
-        "content-type",
-        HeaderValue::from_static(static_files::content_type(file)),
-    );
-    if let Some(coding) = chosen.1 {
-        h.insert("content-encoding", HeaderValue::from_static(coding));
+    *req.headers_mut() = parts.headers.clone();
+    if let Some(coding) = accept_encoding {
+        req.headers_mut()
+            .insert(header::ACCEPT_ENCODING, HeaderValue::from_static(coding));
     }
-    h.insert("vary", HeaderValue::from_static("Accept-Encoding"));
-    h.insert("cache-control", HeaderValue::from_static(cache_control));
-    res
+    let res = match std::future::poll_fn(|cx| svc.poll_ready(cx)).await {
+        Ok(()) => svc.call(req).await,
+        Err(e) => Err(e),
+    };
+    match res {
+        Ok(r) if r.status() != StatusCode::NOT_FOUND && !r.status().is_server_error() => {
+            r.map(Body::new)
+        }
+        _ => plain(StatusCode::NOT_FOUND, "not found\n"),
+    }
 }

@@ -1,7 +1,7 @@
 //! The rate-limit buckets in Redis (`--rate-limit-redis URL`), so that N replicas behind a load
-//! balancer enforce one limit per client. The bucket is the same token bucket as
-//! [`crate::ratelimit`] (`per_minute` tokens, refilled `per_minute` per minute, per client key),
-//! kept in a Redis hash and updated atomically by a Lua script on Redis's own clock.
+//! balancer enforce one limit per client. The bucket allows what [`crate::ratelimit`]'s governor
+//! quota allows (`per_minute` tokens, refilled `per_minute` per minute, per client key), kept in
+//! a Redis hash and updated atomically by a Lua script on Redis's own clock.
 //!
 //! A rate limiter's outage must not become the page's outage: when Redis does not answer within
 //! [`REDIS_TIMEOUT`], the caller falls back to the replica's own buckets, and Redis is tried again

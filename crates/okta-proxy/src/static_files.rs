@@ -1,8 +1,9 @@
 //! Serving the built page (`dist/`) from the proxy's origin, with precompressed `.br`/`.gz`
 //! variants chosen by `Accept-Encoding`.
 //!
-//! The pure parts (path mapping, content types, encoding negotiation, cache policy) are here,
-//! with the check that a file's real path stays inside `dist/`; the server reads the files.
+//! The rules are here (path mapping, content types, encoding negotiation, cache policy), with
+//! the check that a file's real path stays inside `dist/`; the server applies them around
+//! tower-http's `ServeDir`, which opens and streams the files (see `server::serve_dist`).
 
 use std::path::{Path, PathBuf};
 

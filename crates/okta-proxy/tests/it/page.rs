@@ -198,3 +198,40 @@ fn headers_files_for_static_hosts() {
     assert!(okta_proxy::render_headers(&missing).is_err());
     std::fs::remove_dir_all(&dist).ok();
 }
+
+/// Files come through tower-http's `ServeDir`: `Last-Modified` makes `no-cache` revalidation
+/// cheap (304, same cache and security headers), and ranges are answered, typed by our table.
+#[tokio::test]
+async fn revalidation_and_ranges_keep_the_page_headers() {
+    let dist = make_dist();
+    let h = harness(|c| c.serve_dist = Some(dist.clone())).await;
+    let r = get(h.addr(), "/", &[]).await;
+    let modified = r
+        .header("last-modified")
+        .expect("Last-Modified")
+        .to_string();
+    let r = get(h.addr(), "/", &[("If-Modified-Since", &modified)]).await;
+    assert_eq!(r.status, 304);
+    assert!(r.body.is_empty());
+    assert_eq!(r.header("cache-control"), Some("no-cache"));
+    check_security_headers(&r);
+
+    let js = "/okta-link-0123456789abcdef.js";
+    let r = get(h.addr(), js, &[("Range", "bytes=0-5")]).await;
+    assert_eq!(r.status, 206);
+    assert_eq!(r.text(), "export");
+    assert_eq!(
+        r.header("content-type"),
+        Some("text/javascript; charset=utf-8")
+    );
+    assert_eq!(
+        r.header("cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
+    // A directory is not a file: 404, not a redirect.
+    std::fs::create_dir_all(dist.join("img")).unwrap();
+    let r = get(h.addr(), "/img", &[]).await;
+    assert_eq!(r.status, 404);
+    assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+    std::fs::remove_dir_all(&dist).ok();
+}
