@@ -190,17 +190,26 @@ fn catalogues_and_configuration_read_alike() {
     }
 }
 
-/// A key given twice in config.json: the browser's `JSON.parse` keeps the last value (serde_json
-/// natively refuses the file: `duplicate_keys` in `tests/config.rs`).
+/// A key given twice in config.json: the browser's `JSON.parse` keeps the last value, and so does
+/// the native engine, which reads a `serde_json::Value` first (`duplicate_keys` in
+/// `tests/config.rs`).
 #[wasm_bindgen_test]
 fn a_config_key_given_twice_keeps_the_last_in_the_page() {
-    let c = Config::from_json(
-        r#"{"proxy": "/a/{url}", "proxy": "/b/{url}", "delivery": {"mode": "submit", "mode": "none"}}"#,
-        &BrowserJson,
-    )
-    .unwrap();
+    let text = r#"{"proxy": "/a/{url}", "proxy": "/b/{url}", "delivery": {"mode": "submit", "mode": "none"}}"#;
+    let c = Config::from_json(text, &BrowserJson).unwrap();
     assert_eq!(c.proxy.as_str(), "/b/{url}");
     assert_eq!(c.delivery, okta_link::core::config::Delivery::None);
+    assert_eq!(Config::from_json(text, &SerdeJson), Ok(c));
+    for text in [
+        r#"{"proxy": "/okta/{host}{path}", "delivery": {}, "delivery": []}"#,
+        r#"{"proxy": "/okta/{host}{path}", "partner": {"x": 1}, "partner": {"y": 1}}"#,
+        r#"{"proxy": "/okta/{host}{path}", "zz": 1, "zz": 2}"#,
+    ] {
+        let page = Config::from_json(text, &BrowserJson).map_err(|e| e.to_string());
+        let native = Config::from_json(text, &SerdeJson).map_err(|e| e.to_string());
+        assert_eq!(page, native, "{text}");
+        assert!(page.is_err(), "{text}");
+    }
 }
 
 #[wasm_bindgen_test]

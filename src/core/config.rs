@@ -8,9 +8,11 @@
 //! `delivery.submit_url`, with `[i]` for list items) and a typed [`ConfigProblem`], so the
 //! integrator-facing error page can say exactly what to fix.
 //!
-//! A key given twice: the browser's `JSON.parse` keeps the last value, so the page never sees
-//! it; serde's derive refuses it, so natively (`serde_json`) the file is refused with
-//! [`ConfigProblem::DuplicateKey`], naming the object that holds it (empty for the top level).
+//! A key given twice keeps its last value: the browser's `JSON.parse` keeps it in the page, and
+//! the native engine reads the text into a `serde_json::Value` first, which keeps it too. An
+//! engine that hands serde both values (such as `serde_json::from_str` straight into the struct,
+//! which is outside the [`JsonParser`] contract) gets the file refused with
+//! [`ConfigProblem::DuplicateKey`].
 //!
 //! Only this file decides where a secret may go (the proxy, the submit URL, the redirect URL,
 //! the allowed origins): nothing in the page's URL can change these.
@@ -46,7 +48,8 @@ pub enum ConfigProblem {
     /// A key this page does not know (a typo?); `known` lists the keys of its object.
     UnknownKey { known: &'static [&'static str] },
     /// The same key twice in one object (the key names the object; empty for the top level).
-    /// Only a native parser reports it: the browser's `JSON.parse` keeps the last value.
+    /// Only an engine that hands serde both values reports it: the browser's `JSON.parse` and
+    /// the native reader through `serde_json::Value` keep the last value.
     DuplicateKey,
     /// A required key is absent.
     Missing,

@@ -1,6 +1,6 @@
 //! Reading JSON from outside with serde. The JSON engine is the shell's: the browser's
-//! `JSON.parse` read by `serde_wasm_bindgen::from_value` in the page, `serde_json::from_str`
-//! natively (tests, a platform's backend). The core's types derive `Deserialize`; the helpers
+//! `JSON.parse` read by `serde_wasm_bindgen::from_value` in the page, a `serde_json::Value` read
+//! by `serde_json::from_str` natively (tests, a platform's backend). The core's types derive `Deserialize`; the helpers
 //! below are their `deserialize_with` rules for answers that must be read tolerantly (Okta's):
 //! bounded and cleaned strings, nested objects that fall back to their default when they have
 //! another type, bounded lists, and a top-level document of the expected kind. A text nested
@@ -43,6 +43,14 @@ impl std::error::Error for JsonError {}
 
 /// The shell's JSON engine: the text read as `T` ([`JsonError::Syntax`] when it is not JSON, or
 /// holds a number JSON cannot, such as `1e400`; [`JsonError::Shape`] for JSON of another shape).
+///
+/// The contract: the engine hands every value as a whole, so a field's deserialization error
+/// does not end the document. A `Deserialize` of the core may read a value as `T`, take an error
+/// for "another JSON type" and go on with the next key. `serde_wasm_bindgen::from_value` keeps
+/// it (each value is its own `JsValue`), and so does a `serde_json::Value` read first and then
+/// deserialized (`T::deserialize(value)`); `serde_json::from_str` straight into `T` does not
+/// (an error mid-stream leaves the reader inside the value). Parsed as a whole first, a key given
+/// twice keeps its last value, as the browser's `JSON.parse` does.
 pub trait JsonParser {
     fn parse<T: DeserializeOwned>(&self, text: &str) -> Result<T, JsonError>;
 }
