@@ -55,7 +55,7 @@ const FIXTURES: [(&str, &str); 26] = fixtures![
 
 /// Hostile or odd bodies: wrong types everywhere, huge and fractional numbers, deep nesting
 /// within bounds, escapes, empty containers.
-const HOSTILE: [&str; 18] = [
+const HOSTILE: [&str; 24] = [
     r#"{"id": "00u1", "status": ["ACTIVE"], "profile": []}"#,
     r#"{"id": "00u1", "profile": {"login": 5, "email": null, "firstName": {"a": 1}}}"#,
     r#"{"_links": {"organization": {"href": 5}}, "pipeline": true}"#,
@@ -74,6 +74,14 @@ const HOSTILE: [&str; 18] = [
     r#"[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]"#,
     r#"{"a":{"b":{"c":{"d":{"e":{"f":{"g":{"h":{}}}}}}}}}"#,
     "{\"id\": \"00u\\ud83d\\ude00\", \"profile\": {\"login\": \"caf\\u00e9\"}}",
+    // Arrays (of pairs too: serde_wasm_bindgen reads an iterable of pairs as a map) where an
+    // object belongs are never read as one.
+    r#"{"id": "00u1", "profile": [["login", "ada@example.com"], ["email", "ada@example.com"]]}"#,
+    r#"{"_links": [], "id": "00o1"}"#,
+    r#"{"_links": {"organization": [["href", "https://acme.okta.com"]]}}"#,
+    r#"[[["type", "SUPER_ADMIN"]], {"type": "SUPER_ADMIN"}]"#,
+    r#"{"errorCode": "E0000011", "errorCauses": {"0": {"errorSummary": "x"}}}"#,
+    r#"{"errorCode": "E0000011", "errorCauses": [[["errorSummary", "x"]], {"errorSummary": "y"}]}"#,
 ];
 
 fn raw(status: u16, content_type: &str, body: &str) -> RawResponse<'static> {
@@ -133,6 +141,27 @@ fn hostile_bodies_classify_alike() {
         for s in [200, 403, 502] {
             same_everywhere(s, "application/json", body, body);
         }
+    }
+}
+
+/// The platform's recipient answer (`{"account": {"name": …}}`) reads alike: an array where the
+/// account object belongs is never an account, in the page as natively.
+#[wasm_bindgen_test]
+fn recipient_answers_read_alike() {
+    use okta_link::core::recipient::account_name;
+    for body in [
+        r#"{"account": {"name": "Acme"}}"#,
+        r#"{"account": [["name", "Acme"]]}"#,
+        r#"{"account": []}"#,
+        r#"{"account": ["Acme"]}"#,
+        r#"{"account": {"name": ["Acme"]}}"#,
+        r#"{"account": {"name": "Acme"}, "account": {"name": "Evil"}}"#,
+        r#"{"account": {"name": "Acme", "id": [1], "x": {}}}"#,
+        r#"{"account": null}"#,
+    ] {
+        let page = account_name(200, Some("application/json"), body, &BrowserJson);
+        let native = account_name(200, Some("application/json"), body, &SerdeJson);
+        assert_eq!(page, native, "{body}");
     }
 }
 
