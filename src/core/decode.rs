@@ -1,10 +1,10 @@
 //! Reading JSON from outside with serde. The JSON engine is the shell's: the browser's
 //! `JSON.parse` read by `serde_wasm_bindgen::from_value` in the page, a `serde_json::Value` read
-//! by `serde_json::from_str` natively (tests, a platform's backend). The core's types derive `Deserialize`; the helpers
-//! below are their `deserialize_with` rules for answers that must be read tolerantly (Okta's):
-//! bounded and cleaned strings, nested objects that fall back to their default when they have
-//! another type, bounded lists, and a top-level document of the expected kind. A text nested
-//! deeper than [`MAX_NESTING`] never reaches a parser.
+//! by `serde_json::from_str` natively (tests, a platform's backend). The core's types derive
+//! `Deserialize`; the helpers below are their `deserialize_with` rules for answers that must be
+//! read tolerantly (Okta's): bounded and cleaned strings, nested objects that fall back to their
+//! default when they have another type, bounded lists, and a top-level document of the expected
+//! kind. A text nested deeper than [`MAX_NESTING`] never reaches a parser.
 
 use std::fmt;
 use std::marker::PhantomData;
