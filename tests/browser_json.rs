@@ -55,7 +55,7 @@ const FIXTURES: [(&str, &str); 26] = fixtures![
 
 /// Hostile or odd bodies: wrong types everywhere, huge and fractional numbers, deep nesting
 /// within bounds, escapes, empty containers.
-const HOSTILE: [&str; 18] = [
+const HOSTILE: [&str; 24] = [
     r#"{"id": "00u1", "status": ["ACTIVE"], "profile": []}"#,
     r#"{"id": "00u1", "profile": {"login": 5, "email": null, "firstName": {"a": 1}}}"#,
     r#"{"_links": {"organization": {"href": 5}}, "pipeline": true}"#,
@@ -74,6 +74,14 @@ const HOSTILE: [&str; 18] = [
     r#"[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]"#,
     r#"{"a":{"b":{"c":{"d":{"e":{"f":{"g":{"h":{}}}}}}}}}"#,
     "{\"id\": \"00u\\ud83d\\ude00\", \"profile\": {\"login\": \"caf\\u00e9\"}}",
+    // Arrays (of pairs too: serde_wasm_bindgen reads an iterable of pairs as a map) where an
+    // object belongs are never read as one.
+    r#"{"id": "00u1", "profile": [["login", "ada@example.com"], ["email", "ada@example.com"]]}"#,
+    r#"{"_links": [], "id": "00o1"}"#,
+    r#"{"_links": {"organization": [["href", "https://acme.okta.com"]]}}"#,
+    r#"[[["type", "SUPER_ADMIN"]], {"type": "SUPER_ADMIN"}]"#,
+    r#"{"errorCode": "E0000011", "errorCauses": {"0": {"errorSummary": "x"}}}"#,
+    r#"{"errorCode": "E0000011", "errorCauses": [[["errorSummary", "x"]], {"errorSummary": "y"}]}"#,
 ];
 
 fn raw(status: u16, content_type: &str, body: &str) -> RawResponse<'static> {
@@ -136,6 +144,27 @@ fn hostile_bodies_classify_alike() {
     }
 }
 
+/// The platform's recipient answer (`{"account": {"name": …}}`) reads alike: an array where the
+/// account object belongs is never an account, in the page as natively.
+#[wasm_bindgen_test]
+fn recipient_answers_read_alike() {
+    use okta_link::core::recipient::account_name;
+    for body in [
+        r#"{"account": {"name": "Acme"}}"#,
+        r#"{"account": [["name", "Acme"]]}"#,
+        r#"{"account": []}"#,
+        r#"{"account": ["Acme"]}"#,
+        r#"{"account": {"name": ["Acme"]}}"#,
+        r#"{"account": {"name": "Acme"}, "account": {"name": "Evil"}}"#,
+        r#"{"account": {"name": "Acme", "id": [1], "x": {}}}"#,
+        r#"{"account": null}"#,
+    ] {
+        let page = account_name(200, Some("application/json"), body, &BrowserJson);
+        let native = account_name(200, Some("application/json"), body, &SerdeJson);
+        assert_eq!(page, native, "{body}");
+    }
+}
+
 #[wasm_bindgen_test]
 fn numbers_json_cannot_hold_make_the_answer_unreadable() {
     // `JSON.parse` reads 1e400 as Infinity; serde_json refuses the document. The page refuses
@@ -177,6 +206,16 @@ fn catalogues_and_configuration_read_alike() {
         r#"{"proxy": "/okta/{host}{path}", "delivery": {"mode": "none", "foo": 1}}"#,
         r##"{"proxy": "/okta/{host}{path}", "partner": {"colour": "#000000"}}"##,
         r#"{"proxy": "/okta/{host}{path}", "delivery": ["submit"]}"#,
+        r#"{"proxy": "/okta/{host}{path}", "delivery": []}"#,
+        r#"{"proxy": "/okta/{host}{path}", "partner": [["name", "x"]]}"#,
+        r#"{"proxy": "/okta/{host}{path}", "partner": [["zz", "x"]]}"#,
+        r#"{"proxy": "/okta/{host}{path}", "delivery": "submit"}"#,
+        r#"{"proxy": "/okta/{host}{path}", "delivery": {"mode": null, "submit_url": 5}}"#,
+        r#"{"proxy": "/okta/{host}{path}", "required": ["users", null]}"#,
+        r#"{"proxy": "/okta/{host}{path}", "languages": {"en": 1}}"#,
+        r#"{"proxy": "/okta/{host}{path}", "allowed_origins": "https://a.example.com"}"#,
+        r#"{"proxy": "/okta/{host}{path}", "timeout_ms": true, "zz": [1]}"#,
+        r#"{"proxy": "/okta/{host}{path}", "theme": ["dark"], "partner": {"name": "A", "q": {}}}"#,
         r#"{"proxy": "/okta/{host}{path}", "delivery": {"session_from_link": {}}}"#,
         r#"{"proxy": "/okta/{host}{path}", "timeout_ms": "20000"}"#,
         r#"{"proxy": "/okta/{host}{path}", "languages": null, "partner": null, "theme": null}"#,
@@ -190,17 +229,26 @@ fn catalogues_and_configuration_read_alike() {
     }
 }
 
-/// A key given twice in config.json: the browser's `JSON.parse` keeps the last value (serde_json
-/// natively refuses the file: `duplicate_keys` in `tests/config.rs`).
+/// A key given twice in config.json: the browser's `JSON.parse` keeps the last value, and so does
+/// the native engine, which reads a `serde_json::Value` first (`duplicate_keys` in
+/// `tests/config.rs`).
 #[wasm_bindgen_test]
 fn a_config_key_given_twice_keeps_the_last_in_the_page() {
-    let c = Config::from_json(
-        r#"{"proxy": "/a/{url}", "proxy": "/b/{url}", "delivery": {"mode": "submit", "mode": "none"}}"#,
-        &BrowserJson,
-    )
-    .unwrap();
+    let text = r#"{"proxy": "/a/{url}", "proxy": "/b/{url}", "delivery": {"mode": "submit", "mode": "none"}}"#;
+    let c = Config::from_json(text, &BrowserJson).unwrap();
     assert_eq!(c.proxy.as_str(), "/b/{url}");
     assert_eq!(c.delivery, okta_link::core::config::Delivery::None);
+    assert_eq!(Config::from_json(text, &SerdeJson), Ok(c));
+    for text in [
+        r#"{"proxy": "/okta/{host}{path}", "delivery": {}, "delivery": []}"#,
+        r#"{"proxy": "/okta/{host}{path}", "partner": {"x": 1}, "partner": {"y": 1}}"#,
+        r#"{"proxy": "/okta/{host}{path}", "zz": 1, "zz": 2}"#,
+    ] {
+        let page = Config::from_json(text, &BrowserJson).map_err(|e| e.to_string());
+        let native = Config::from_json(text, &SerdeJson).map_err(|e| e.to_string());
+        assert_eq!(page, native, "{text}");
+        assert!(page.is_err(), "{text}");
+    }
 }
 
 #[wasm_bindgen_test]

@@ -258,12 +258,11 @@ fn each_invalid_key_is_named() {
             "proxi",
             P::UnknownKey { known: TOP_KEYS },
         ),
-        // serde_json refuses a key given twice, naming the object (the page's JSON.parse keeps
-        // the last: see `duplicate_keys`).
+        // A key given twice keeps its last value (see `duplicate_keys`).
         (
-            r#"{"proxy":"/{url}","proxy":"/{url}"}"#.into(),
-            "",
-            P::DuplicateKey,
+            r#"{"proxy":"/{url}","proxy":"x"}"#.into(),
+            "proxy",
+            P::MissingPlaceholder,
         ),
         (with(r#""required":[]"#), "required", P::Empty),
         (
@@ -788,17 +787,12 @@ fn anything_but_a_named_account_keeps_connect_disabled() {
         (200, JSON, r#""Acme""#.into(), Unreadable),
         // An array is never an account's positional fields.
         (200, JSON, r#"{"account":["Acme"]}"#.into(), Unreadable),
-        // Two accounts, or two names: none.
+        // Two accounts, the last without a name: none (a key given twice keeps its last value,
+        // natively as in the page: see below).
         (
             200,
             JSON,
-            r#"{"account":{"name":"Acme"},"account":{"name":"Evil"}}"#.into(),
-            Unreadable,
-        ),
-        (
-            200,
-            JSON,
-            r#"{"account":{"name":"Acme","name":"Evil"}}"#.into(),
+            r#"{"account":{"name":"Acme"},"account":{"id":1}}"#.into(),
             Unreadable,
         ),
         // Too big, too deep.
@@ -833,6 +827,14 @@ fn anything_but_a_named_account_keeps_connect_disabled() {
     assert_eq!(Status(401).code(), "status");
     assert_eq!(Unreachable.code(), "unreachable");
     assert_eq!(Unreadable.code(), "unreadable");
+    // Two accounts, or two names: the last, as the page's `JSON.parse` keeps it (the native
+    // engine reads a `serde_json::Value` first, which keeps the last too).
+    for body in [
+        r#"{"account":{"name":"Acme"},"account":{"name":"Evil"}}"#,
+        r#"{"account":{"name":"Acme","name":"Evil"}}"#,
+    ] {
+        assert_eq!(account(200, JSON, body), Ok("Evil".into()), "{body}");
+    }
 }
 
 #[wasm_bindgen_test(unsupported = test)]
@@ -1318,33 +1320,92 @@ fn each_key_of_the_wrong_type_is_named_with_the_type_it_needs() {
     );
 }
 
-/// A key given twice. The page reads config.json with the browser's `JSON.parse`, which keeps
-/// the last value (`tests/browser_json.rs`); serde_json (natively) hands serde both, and
-/// serde's derive refuses a field given twice, so the file is refused naming the object that
-/// holds the key (the top level's name is empty). An unknown key given twice is an unknown key.
+/// A key given twice keeps its last value, natively as in the page: the page reads config.json
+/// with the browser's `JSON.parse` (`tests/browser_json.rs`), the native engine reads a
+/// `serde_json::Value` first (the `JsonParser` contract), and both keep the last. An unknown key
+/// given twice is an unknown key. An engine that hands serde both values (serde_json's streaming
+/// reader straight into the struct, outside the contract) gets the file refused at the top
+/// level with `DuplicateKey`.
 #[wasm_bindgen_test(unsupported = test)]
 fn duplicate_keys() {
-    let cases = [
-        (r#"{"proxy":"/{url}","proxy":"/x/{url}"}"#.to_string(), ""),
-        (with(r#""theme":"dark","theme":"light""#), ""),
+    let c = ok(r#"{"proxy":"/{url}","proxy":"/x/{url}"}"#);
+    assert_eq!(c.proxy.as_str(), "/x/{url}");
+    assert_eq!(
+        ok(&with(r#""theme":"dark","theme":"light""#)).theme,
+        Theme::Light
+    );
+    assert_eq!(
+        ok(&with(r#""delivery":{"mode":"submit","mode":"none"}"#)).delivery,
+        Delivery::None
+    );
+    assert_eq!(
+        err(&with(r#""delivery":{"mode":"none","mode":"submit"}"#)),
         (
-            with(r#""delivery":{"mode":"none","mode":"submit"}"#),
-            "delivery",
-        ),
-        (with(r#""partner":{"name":"A","name":"B"}"#), "partner"),
-        (with(r#""delivery":{},"delivery":{}"#), ""),
-    ];
-    for (text, key) in cases {
-        assert_eq!(
-            err(&text),
-            (key.to_string(), ConfigProblem::DuplicateKey),
-            "{text}"
-        );
-    }
+            "delivery.submit_url".into(),
+            ConfigProblem::RequiredByMode {
+                mode: DeliveryMode::Submit
+            }
+        )
+    );
+    assert_eq!(
+        ok(&with(r#""partner":{"name":"A","name":"B"}"#))
+            .partner
+            .name,
+        Some("B".into())
+    );
+    assert_eq!(
+        ok(&with(r#""delivery":{"mode":"submit"},"delivery":{}"#)).delivery,
+        Delivery::None
+    );
+    // The last value's type and keys are the ones checked.
+    assert_eq!(
+        err(&with(r#""delivery":{},"delivery":[]"#)),
+        (
+            "delivery".into(),
+            ConfigProblem::WrongType {
+                expected: JsonKind::Object
+            }
+        )
+    );
+    assert_eq!(
+        err(&with(r#""partner":{"x":1},"partner":{"y":1}"#)),
+        (
+            "partner.y".into(),
+            ConfigProblem::UnknownKey {
+                known: PARTNER_KEYS
+            }
+        )
+    );
     assert_eq!(
         err(&with(r#""zz":1,"zz":2"#)),
         ("zz".into(), ConfigProblem::UnknownKey { known: TOP_KEYS })
     );
+    // An engine that hands serde both values.
+    struct Streaming;
+    impl okta_link::core::decode::JsonParser for Streaming {
+        fn parse<T: serde::de::DeserializeOwned>(
+            &self,
+            text: &str,
+        ) -> Result<T, okta_link::core::decode::JsonError> {
+            use okta_link::core::decode::JsonError;
+            serde_json::from_str(text).map_err(|e| match e.classify() {
+                serde_json::error::Category::Data => JsonError::Shape,
+                _ => JsonError::Syntax,
+            })
+        }
+    }
+    for text in [
+        r#"{"proxy":"/{url}","proxy":"/x/{url}"}"#.to_string(),
+        with(r#""theme":"dark","theme":"light""#),
+        with(r#""delivery":{},"delivery":{}"#),
+    ] {
+        let e = Config::from_json(&text, &Streaming).unwrap_err();
+        assert_eq!(
+            (e.key.as_str(), e.problem),
+            ("", ConfigProblem::DuplicateKey),
+            "{text}"
+        );
+    }
     let shown = |key: &str| {
         ConfigError {
             key: key.into(),

@@ -2,23 +2,24 @@
 //!
 //! [`Config::from_json`] reads the text with the shell's [`JsonParser`] (the browser's
 //! `JSON.parse` and `serde_wasm_bindgen` in the page, `serde_json` natively) into a derived
-//! `RawConfig`: every key optional and read whatever its JSON type (`Field`), unknown keys
-//! collected. `check_shape` then refuses unknown keys and wrong types, and `validate` checks
-//! each value and applies the defaults. Every error names the key (a dotted path such as
-//! `delivery.submit_url`, with `[i]` for list items) and a typed [`ConfigProblem`], so the
-//! integrator-facing error page can say exactly what to fix.
+//! `RawConfig`: every key optional and read whatever its JSON type (`Field`); a second read of
+//! the same text finds every key of each object (`Keys`). `check_shape` then refuses unknown
+//! keys and wrong types, and `validate` checks each value and applies the defaults. Every error
+//! names the key (a dotted path such as `delivery.submit_url`, with `[i]` for list items) and a
+//! typed [`ConfigProblem`], so the integrator-facing error page can say exactly what to fix.
 //!
-//! A key given twice: the browser's `JSON.parse` keeps the last value, so the page never sees
-//! it; serde's derive refuses it, so natively (`serde_json`) the file is refused with
-//! [`ConfigProblem::DuplicateKey`], naming the object that holds it (empty for the top level).
+//! A key given twice keeps its last value: the browser's `JSON.parse` keeps it in the page, and
+//! the native engine reads the text into a `serde_json::Value` first, which keeps it too. An
+//! engine that hands serde both values (such as `serde_json::from_str` straight into the struct,
+//! which is outside the [`JsonParser`] contract) gets the file refused with
+//! [`ConfigProblem::DuplicateKey`].
 //!
 //! Only this file decides where a secret may go (the proxy, the submit URL, the redirect URL,
 //! the allowed origins): nothing in the page's URL can change these.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::de::IgnoredAny;
+use serde::de::{IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
 use crate::core::decode::{nesting_depth, JsonError, JsonParser, MAX_NESTING};
@@ -46,7 +47,8 @@ pub enum ConfigProblem {
     /// A key this page does not know (a typo?); `known` lists the keys of its object.
     UnknownKey { known: &'static [&'static str] },
     /// The same key twice in one object (the key names the object; empty for the top level).
-    /// Only a native parser reports it: the browser's `JSON.parse` keeps the last value.
+    /// Only an engine that hands serde both values reports it: the browser's `JSON.parse` and
+    /// the native reader through `serde_json::Value` keep the last value.
     DuplicateKey,
     /// A required key is absent.
     Missing,
@@ -514,6 +516,11 @@ pub const PARTNER_KEYS: &[&str] = &["name", "logo", "brand_color"];
 /// One key of `config.json` as serde read it: absent (or `null`), a value of the expected
 /// type, or a value of another JSON type. Reading never fails on a type, so the error can name
 /// the key: the key is the field, the expected type its Rust type.
+///
+/// Read as `Option<T>`, a deserialization error taken for a value of another JSON type. That
+/// is sound because the shell's engine hands every value as a whole ([`JsonParser`]): the
+/// field's error does not end the document. No `untagged` enum, so serde never buffers a
+/// value into its private `Content` to try each variant.
 #[derive(Debug, Default)]
 enum Field<T> {
     #[default]
@@ -521,10 +528,16 @@ enum Field<T> {
     Value(T),
     /// Another JSON type.
     WrongType,
-    /// An object that does not read as `T` although every key is read tolerantly: a key
-    /// given twice, which serde's derive refuses. Only a native parser gets here: the
-    /// browser's `JSON.parse` keeps the last of two equal keys.
-    DuplicateKey,
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Field<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Field<T>, D::Error> {
+        Ok(match Option::<T>::deserialize(d) {
+            Ok(Some(v)) => Field::Value(v),
+            Ok(None) => Field::Absent,
+            Err(_) => Field::WrongType,
+        })
+    }
 }
 
 impl<T> Field<T> {
@@ -542,128 +555,167 @@ impl<T> Field<T> {
             Field::Absent => Ok(None),
             Field::Value(v) => Ok(Some(v)),
             Field::WrongType => Err(ConfigError::new(key, ConfigProblem::WrongType { expected })),
-            Field::DuplicateKey => Err(ConfigError::new(key, ConfigProblem::DuplicateKey)),
         }
     }
 }
 
-/// What serde reads for a key: the expected type (`null` as `None`), or anything else.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Read<T> {
-    Value(Option<T>),
-    Other(#[allow(dead_code)] IgnoredAny),
+/// One item of a list of strings: the string, or `None` for another JSON type (`null` too),
+/// named with its index. Read as [`Field`] is.
+struct Item(Option<String>);
+
+impl<'de> Deserialize<'de> for Item {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Item, D::Error> {
+        Ok(Item(String::deserialize(d).ok()))
+    }
 }
 
-/// `deserialize_with` of a key holding a string, number, boolean or list: never fails on a
-/// JSON type, records it in the [`Field`].
-fn field<'de, D, T>(d: D) -> Result<Field<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Ok(match Read::<T>::deserialize(d)? {
-        Read::Value(Some(v)) => Field::Value(v),
-        Read::Value(None) => Field::Absent,
-        Read::Other(_) => Field::WrongType,
-    })
+/// The keys of `config.json`, from a second read of the same text: serde's `deserialize_any`
+/// visits an object as a map (every key, with either engine), where a derived struct reads
+/// only its own fields in the page (`serde_wasm_bindgen` looks up each field by name). Absent
+/// or `null`, an object with its keys (and each value's own keys, for `delivery` and
+/// `partner`), or another JSON type: an array too, which the derived `RawDelivery` would read
+/// as positional fields.
+#[derive(Debug, Default)]
+enum Keys {
+    #[default]
+    Absent,
+    Object(Vec<(String, Keys)>),
+    Other,
 }
 
-/// What serde reads for a key holding an object: as [`Read`], and an object that is not a `T`.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum ReadObject<T> {
-    Value(Option<T>),
-    /// An object that is not a `T`: a key given twice (see [`Field::DuplicateKey`]). An array
-    /// never reads as a map, nor as `T` (whose `flatten` field reads it as a map too).
-    Object(#[allow(dead_code)] BTreeMap<String, IgnoredAny>),
-    Other(#[allow(dead_code)] IgnoredAny),
+impl<'de> Deserialize<'de> for Keys {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Keys, D::Error> {
+        struct Visit;
+        impl<'de> Visitor<'de> for Visit {
+            type Value = Keys;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_unit<E>(self) -> Result<Keys, E> {
+                Ok(Keys::Absent)
+            }
+            fn visit_none<E>(self) -> Result<Keys, E> {
+                Ok(Keys::Absent)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Keys, A::Error> {
+                let mut keys = Vec::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    keys.push((key, map.next_value()?));
+                }
+                Ok(Keys::Object(keys))
+            }
+        }
+        // Any other type is refused by the visitor: as for `Field`, the engine hands the value
+        // as a whole, so the error ends only this value.
+        Ok(d.deserialize_any(Visit).unwrap_or(Keys::Other))
+    }
 }
 
-/// `deserialize_with` of a key holding an object, as [`field`].
-fn object<'de, D, T>(d: D) -> Result<Field<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Ok(match ReadObject::<T>::deserialize(d)? {
-        ReadObject::Value(Some(v)) => Field::Value(v),
-        ReadObject::Value(None) => Field::Absent,
-        ReadObject::Object(_) => Field::DuplicateKey,
-        ReadObject::Other(_) => Field::WrongType,
-    })
-}
+impl Keys {
+    /// The value of `key` in an object (the last one, as `JSON.parse` keeps it).
+    fn of(&self, key: &str) -> &Keys {
+        match self {
+            Keys::Object(keys) => keys.iter().rev().find(|(k, _)| k == key),
+            _ => None,
+        }
+        .map_or(&Keys::Absent, |(_, v)| v)
+    }
 
-/// One item of a list of strings: a string, or another JSON type (named with its index).
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum Item {
-    Text(String),
-    Other(#[allow(dead_code)] IgnoredAny),
+    /// Refuse the first unknown key of an object (in key order), naming it and the known ones.
+    fn no_unknown(&self, prefix: &str, known: &'static [&'static str]) -> Result<(), ConfigError> {
+        let Keys::Object(keys) = self else {
+            return Ok(());
+        };
+        let unknown = keys
+            .iter()
+            .map(|(k, _)| k)
+            .filter(|k| !known.contains(&k.as_str()))
+            .min();
+        match unknown {
+            None => Ok(()),
+            Some(k) => Err(ConfigError::new(
+                &join(prefix, k),
+                ConfigProblem::UnknownKey { known },
+            )),
+        }
+    }
+
+    /// A key holding an object (`delivery`, `partner`): its shape by this read, its values by
+    /// `field`. Refuse another JSON type, and an object whose values did not read (a key given
+    /// twice, from an engine that hands both: neither the page's nor the native one does).
+    fn object<'a, T>(
+        &self,
+        key: &str,
+        field: &'a Field<T>,
+        known: &'static [&'static str],
+    ) -> Result<Option<&'a T>, ConfigError> {
+        let problem = match (self.of(key), field) {
+            (Keys::Absent, _) => return Ok(None),
+            (Keys::Object(_), Field::Value(v)) => {
+                self.of(key).no_unknown(key, known)?;
+                return Ok(Some(v));
+            }
+            (Keys::Object(_), _) => ConfigProblem::DuplicateKey,
+            (Keys::Other, _) => ConfigProblem::WrongType {
+                expected: JsonKind::Object,
+            },
+        };
+        Err(ConfigError::new(key, problem))
+    }
 }
 
 /// `config.json` as serde reads it, every key optional and of any JSON type ([`Field`]);
-/// [`check_shape`] refuses unknown keys and wrong types, [`validate`] checks the values.
-///
-/// Unknown keys are collected (`flatten`) rather than refused by `deny_unknown_fields`:
-/// `serde_wasm_bindgen` reads a derived struct by its field names only, so
-/// `deny_unknown_fields` would never see an unknown key in the page; a `flatten` field makes
-/// serde read the object as a map (every key) with either engine, and the error names the key.
+/// [`check_shape`] refuses unknown keys (found by [`Keys`]) and wrong types, [`validate`]
+/// checks the values.
 #[derive(Deserialize)]
 struct RawConfig {
-    #[serde(default, deserialize_with = "field")]
+    #[serde(default)]
     proxy: Field<String>,
-    #[serde(default, deserialize_with = "field")]
+    #[serde(default)]
     required: Field<Vec<Item>>,
-    #[serde(default, deserialize_with = "field")]
+    #[serde(default)]
     proxy_egress_ips: Field<Vec<Item>>,
     /// Read as any JSON number: `2500.5` is out of range, not of the wrong type.
-    #[serde(default, deserialize_with = "field")]
+    #[serde(default)]
     timeout_ms: Field<f64>,
-    #[serde(default, deserialize_with = "object")]
+    #[serde(default)]
     delivery: Field<RawDelivery>,
-    #[serde(default, deserialize_with = "field")]
+    #[serde(default)]
     allowed_origins: Field<Vec<Item>>,
-    #[serde(default, deserialize_with = "object")]
+    #[serde(default)]
     partner: Field<RawPartner>,
-    #[serde(default, deserialize_with = "field")]
+    #[serde(default)]
     theme: Field<String>,
-    #[serde(default, deserialize_with = "field")]
+    #[serde(default)]
     least_privilege: Field<String>,
-    #[serde(default, deserialize_with = "field")]
+    #[serde(default)]
     languages: Field<Vec<Item>>,
-    #[serde(default, deserialize_with = "field")]
+    #[serde(default)]
     default_language: Field<String>,
-    #[serde(flatten)]
-    unknown: BTreeMap<String, IgnoredAny>,
 }
 
 /// `delivery`, as [`RawConfig`].
 #[derive(Deserialize)]
 struct RawDelivery {
-    #[serde(default, deserialize_with = "field")]
+    #[serde(default)]
     mode: Field<String>,
-    #[serde(default, deserialize_with = "field")]
+    #[serde(default)]
     submit_url: Field<String>,
-    #[serde(default, deserialize_with = "field")]
+    #[serde(default)]
     redirect_url: Field<String>,
-    #[serde(default, deserialize_with = "field")]
+    #[serde(default)]
     session_from_link: Field<bool>,
-    #[serde(flatten)]
-    unknown: BTreeMap<String, IgnoredAny>,
 }
 
 /// `partner`, as [`RawConfig`].
 #[derive(Deserialize)]
 struct RawPartner {
-    #[serde(default, deserialize_with = "field")]
+    #[serde(default)]
     name: Field<String>,
-    #[serde(default, deserialize_with = "field")]
+    #[serde(default)]
     logo: Field<String>,
-    #[serde(default, deserialize_with = "field")]
+    #[serde(default)]
     brand_color: Field<String>,
-    #[serde(flatten)]
-    unknown: BTreeMap<String, IgnoredAny>,
 }
 
 /// A problem found after the shape was checked: the key (`delivery.submit_url`), the list item
@@ -690,27 +742,12 @@ fn join(prefix: &str, key: &str) -> String {
     path
 }
 
-/// Refuse the first unknown key of an object (in key order), naming it and the known ones.
-fn no_unknown(
-    unknown: &BTreeMap<String, IgnoredAny>,
-    prefix: &str,
-    known: &'static [&'static str],
-) -> Result<(), ConfigError> {
-    match unknown.keys().next() {
-        None => Ok(()),
-        Some(k) => Err(ConfigError::new(
-            &join(prefix, k),
-            ConfigProblem::UnknownKey { known },
-        )),
-    }
-}
-
 /// A list of strings: an array, each item a string (the item named by its index).
 fn check_texts(field: &Field<Vec<Item>>, key: &str) -> Result<(), ConfigError> {
     let Some(items) = field.check(key, JsonKind::Array)? else {
         return Ok(());
     };
-    match items.iter().position(|x| matches!(x, Item::Other(_))) {
+    match items.iter().position(|x| x.0.is_none()) {
         None => Ok(()),
         Some(i) => Err(ConfigError::new(
             &format!("{key}[{i}]"),
@@ -723,19 +760,17 @@ fn check_texts(field: &Field<Vec<Item>>, key: &str) -> Result<(), ConfigError> {
 
 /// Refuse unknown keys and values of the wrong JSON type, naming the key: the top level's
 /// unknown keys, then `delivery` and `partner`, then each other key in turn.
-fn check_shape(raw: &RawConfig) -> Result<(), ConfigError> {
+fn check_shape(raw: &RawConfig, keys: &Keys) -> Result<(), ConfigError> {
     use JsonKind as K;
-    no_unknown(&raw.unknown, "", TOP_KEYS)?;
-    if let Some(d) = raw.delivery.check("delivery", K::Object)? {
-        no_unknown(&d.unknown, "delivery", DELIVERY_KEYS)?;
+    keys.no_unknown("", TOP_KEYS)?;
+    if let Some(d) = keys.object("delivery", &raw.delivery, DELIVERY_KEYS)? {
         d.mode.check("delivery.mode", K::String)?;
         d.submit_url.check("delivery.submit_url", K::String)?;
         d.redirect_url.check("delivery.redirect_url", K::String)?;
         d.session_from_link
             .check("delivery.session_from_link", K::Bool)?;
     }
-    if let Some(p) = raw.partner.check("partner", K::Object)? {
-        no_unknown(&p.unknown, "partner", PARTNER_KEYS)?;
+    if let Some(p) = keys.object("partner", &raw.partner, PARTNER_KEYS)? {
         p.name.check("partner.name", K::String)?;
         p.logo.check("partner.logo", K::String)?;
         p.brand_color.check("partner.brand_color", K::String)?;
@@ -759,20 +794,14 @@ fn text(field: &Field<String>) -> Option<&str> {
 
 /// A list of strings. The shape was checked.
 fn texts(field: &Field<Vec<Item>>) -> Option<Vec<&str>> {
-    field.get().map(|items| {
-        items
-            .iter()
-            .filter_map(|x| match x {
-                Item::Text(s) => Some(s.as_str()),
-                Item::Other(_) => None,
-            })
-            .collect()
-    })
+    field
+        .get()
+        .map(|items| items.iter().filter_map(|x| x.0.as_deref()).collect())
 }
 
 /// Parse `config.json` and validate it: JSON, an object, read into a [`RawConfig`] by the
-/// shell's engine; known keys, each of the right type ([`check_shape`]); then each value
-/// ([`validate`]).
+/// shell's engine and again for its [`Keys`]; known keys, each of the right type
+/// ([`check_shape`]); then each value ([`validate`]).
 fn parse_config<P: JsonParser>(text: &str, parser: &P) -> Result<Config, ConfigError> {
     let text = text.trim_start_matches('\u{feff}');
     if nesting_depth(text) > MAX_NESTING {
@@ -786,16 +815,19 @@ fn parse_config<P: JsonParser>(text: &str, parser: &P) -> Result<Config, ConfigE
         };
         return Err(ConfigError::new("", problem));
     }
-    let raw: RawConfig = parser.parse(text).map_err(|e| {
+    let read = |e| {
         let problem = match e {
             JsonError::Syntax => ConfigProblem::NotJson,
             // Every key is read whatever its type, so an object that does not read is one
-            // with a key given twice at the top (a native parser only; see `Field`).
+            // with a key given twice at the top, from an engine that hands both (see
+            // `ConfigProblem::DuplicateKey`).
             JsonError::Shape => ConfigProblem::DuplicateKey,
         };
         ConfigError::new("", problem)
-    })?;
-    check_shape(&raw)?;
+    };
+    let raw: RawConfig = parser.parse(text).map_err(read)?;
+    let keys: Keys = parser.parse(text).map_err(read)?;
+    check_shape(&raw, &keys)?;
     Ok(validate(&raw)?)
 }
 

@@ -61,8 +61,8 @@ pub fn account_name<P: JsonParser>(
     {
         return unreadable;
     }
-    // A key given twice (a platform that names two accounts names none) fails the derive
-    // natively; the browser's `JSON.parse` keeps the last.
+    // A key given twice keeps its last value: the browser's `JSON.parse` keeps it, and so does
+    // a native engine under the `JsonParser` contract (a `serde_json::Value` first).
     let Ok(Answer {
         account: Some(Account { name: Some(raw) }),
     }) = decode::read::<Answer, P>(body, parser)

@@ -79,15 +79,15 @@ impl Checked {
     }
 }
 
-/// JSON for the core, by serde_json (the page uses the browser's `JSON.parse`).
+/// JSON for the core, by serde_json (the page uses the browser's `JSON.parse`): the text read
+/// into a `serde_json::Value` first, so every value is handed as a whole (the [`JsonParser`]
+/// contract) and a key given twice keeps its last value, as in the page.
 struct SerdeJson;
 
 impl JsonParser for SerdeJson {
     fn parse<T: serde::de::DeserializeOwned>(&self, text: &str) -> Result<T, JsonError> {
-        serde_json::from_str(text).map_err(|e| match e.classify() {
-            serde_json::error::Category::Data => JsonError::Shape,
-            _ => JsonError::Syntax,
-        })
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|_| JsonError::Syntax)?;
+        T::deserialize(value).map_err(|_| JsonError::Shape)
     }
 }
 
