@@ -1408,9 +1408,15 @@ fn looks_like_token(s: &str) -> bool {
 
 /// Whether the WHATWG URL host parser (the `url` crate, as browsers and the proxy read hosts)
 /// reads `host` as an IPv4 address, in any of its spellings (`127.1`, `0x7f.0.0.1`, `2130706433`,
-/// with or without a trailing dot).
+/// with or without a trailing dot). Asked in lowercase, as the URL parser itself lowercases a
+/// host before reading it as an address (url's ASCII-only IDNA backend expects that); a host with
+/// `%` is never an address here: the host rules refuse the character before any connection.
 fn is_ipv4(host: &str) -> bool {
-    matches!(url::Host::parse(host), Ok(url::Host::Ipv4(_)))
+    !host.contains('%')
+        && matches!(
+            url::Host::parse(&host.to_ascii_lowercase()),
+            Ok(url::Host::Ipv4(_))
+        )
 }
 
 /// Validate the body of an `xn--` label: valid Punycode that decodes to something not purely
@@ -1765,5 +1771,32 @@ mod tests {
             assert!(!e.to_string().is_empty());
             assert!(!e.code().is_empty());
         }
+    }
+
+    #[test]
+    fn address_spellings_are_read_as_the_url_parser_reads_them() {
+        for ip in [
+            "127.1",
+            "0x7F.0.0.1",
+            "2130706433",
+            "10.0.0.1.",
+            "0177.0.0.1",
+        ] {
+            assert!(is_ipv4(ip), "{ip}");
+        }
+        for not_ip in [
+            "acme.okta.com",
+            "1.2.3.4.5",
+            "A%A0",
+            "%31.2.3.4",
+            "",
+            "okta.123x",
+        ] {
+            assert!(!is_ipv4(not_ip), "{not_ip}");
+        }
+        // Found by the host-alphabet property: an uppercase bracketed host once reached url's
+        // IDNA backend unlowered (a debug assertion there).
+        assert!(normalize("A%A0]::").is_err());
+        assert!(normalize("[A%A0]::").is_err());
     }
 }
