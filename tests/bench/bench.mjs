@@ -28,6 +28,8 @@ import { ROOT, DIST, FIXTURES, startService, startStack, launchBrowser } from '.
 const SIM_BIN = process.env.OKTA_SIM_BIN ?? join(ROOT, 'target/debug/okta-sim');
 const PROXY_BIN = process.env.OKTA_PROXY_BIN ?? join(ROOT, 'target/debug/okta-proxy');
 const OUT = join(ROOT, 'BENCHMARK.md');
+/** Everything from this line to the end of BENCHMARK.md is hand-written and kept by each run. */
+const NOTES_MARKER = '<!-- Hand-written notes: everything below is kept by `cargo xtask bench`. -->';
 
 // Sample sizes (the brief's minimums, a little above).
 const LOADS = Number(process.env.BENCH_LOADS ?? 20);
@@ -828,7 +830,11 @@ async function main() {
   cleaning = null;
 
   const elapsed = Date.now() - started;
-  writeFileSync(OUT, `${report({ when, m, chromium, size, loads, check, keys, load, elapsed })}\n`);
+  // Hand-written notes below NOTES_MARKER in the existing file are kept, after the new report.
+  const previous = existsSync(OUT) ? readFileSync(OUT, 'utf8') : '';
+  const at = previous.indexOf(NOTES_MARKER);
+  const notes = at >= 0 ? previous.slice(at) : `${NOTES_MARKER}\n`;
+  writeFileSync(OUT, `${report({ when, m, chromium, size, loads, check, keys, load, elapsed })}\n\n${notes}`);
 
   const lr = loads.fast.page.median / loads.fast.base.median;
   const lrT = loads.slow.page.median / loads.slow.base.median;
