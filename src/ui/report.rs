@@ -152,7 +152,7 @@ pub fn Checklist(texts: Texts, items: Vec<CheckItem>, label: String) -> impl Int
                     view! {
                         <li class=class>
                             <strong>{t.t(&format!("data.{}", item.data.code()))}</strong>
-                            ": "
+                            {t.t("label.separator")}
                             {t.t(&format!("report.access.{}", item.access.code()))}
                             {required}
                         </li>
