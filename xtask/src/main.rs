@@ -456,11 +456,9 @@ const FUZZ_SUITES: &[(&str, &[&str])] = &[
             "config",
             "--test",
             "check",
-            "--test",
-            "ip",
         ],
     ),
-    ("okta-proxy", &["--lib"]),
+    ("okta-proxy", &["--lib", "--test", "it"]),
 ];
 
 fn fuzz() -> Result {
