@@ -65,7 +65,7 @@ pub enum FragmentKey {
     Lang,
     Theme,
     State,
-    /// Update mode's previous token owner (an Okta user id). Added by branch `keep`.
+    /// Update mode's previous token owner (an Okta user id).
     Owner,
 }
 

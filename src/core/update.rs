@@ -5,7 +5,7 @@
 //! failure), and the delivered result says `update: true`.
 //!
 //! Set by the fragment (`#mode=update&org=…&owner=…`) or by the host's `session` message
-//! (`"mode":"update","org":…,"owner":…`). Added by branch `keep`.
+//! (`"mode":"update","org":…,"owner":…`).
 
 use crate::core::diagnosis::Verified;
 use crate::core::fragment::Fragment;
