@@ -5,9 +5,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { startStack, launchBrowser, FIXTURES, leakAudit, ROOT, plain, iso } from './harness.mjs';
+import { startStack, launchBrowser, FIXTURES, leakAudit, plain, iso, axeViolations } from './harness.mjs';
 import { assertValid } from './schema.mjs';
 
 const SECRET = FIXTURES.orgs.find((o) => o.host === 'acme.okta.com').tokens.find((t) => t.kind === 'super_admin').token;
@@ -211,17 +209,6 @@ function platformApi(accounts) {
     const fail = posts.length === 1;
     res.writeHead(fail ? 503 : 201, { ...cors, 'content-type': 'application/json' });
     res.end(fail ? '{"error":"try later"}' : '{"ok":true}');
-  });
-}
-
-const AXE = readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
-
-/** axe-core's WCAG A/AA violations in the page (as in a11y.test.mjs). */
-async function axeViolations(page) {
-  await page.evaluate(AXE);
-  return page.evaluate(async () => {
-    const r = await window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] });
-    return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
   });
 }
 

@@ -195,3 +195,17 @@ export async function leakAudit(page, record, token, { services = [], allowToken
   }
   return found;
 }
+
+let axeSource;
+/**
+ * axe-core's violations in the page (WCAG 2.0, 2.1 and 2.2 A and AA rules plus best practices),
+ * one "rule: targets" line each; a11y.test.mjs runs the same rules with its own report.
+ */
+export async function axeViolations(page) {
+  axeSource ??= readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
+  await page.evaluate(axeSource);
+  return page.evaluate(async () => {
+    const r = await window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] });
+    return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+}

@@ -4,9 +4,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startStack, launchBrowser, openPage, ROOT, FIXTURES } from './harness.mjs';
+import { startStack, launchBrowser, openPage, ROOT, FIXTURES, axeViolations } from './harness.mjs';
 
-const AXE = readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
 const catalogue = (lang) => JSON.parse(readFileSync(join(ROOT, 'i18n', `${lang}.json`), 'utf8'));
 const REVOKED = FIXTURES.orgs.find((o) => o.host === 'acme.okta.com').tokens.find((t) => t.kind === 'revoked').token;
 
@@ -14,11 +13,6 @@ let stack;
 let browser;
 before(async () => { stack = await startStack(); browser = await launchBrowser(); });
 after(async () => { await browser?.close(); await stack?.stop(); });
-
-async function axeViolations(page) {
-  await page.evaluate(AXE);
-  return page.evaluate(async () => (await window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa', 'best-practice'] })).violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`));
-}
 
 for (const colorScheme of ['light', 'dark']) {
   test(`Arabic from the fragment: right to left, translated, accessible (${colorScheme})`, async () => {

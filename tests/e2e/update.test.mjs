@@ -7,9 +7,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { startStack, launchBrowser, openPage, leakAudit, FIXTURES, ROOT, plain } from './harness.mjs';
+import { startStack, launchBrowser, openPage, leakAudit, FIXTURES, plain, axeViolations } from './harness.mjs';
 import { assertValid } from './schema.mjs';
 
 const org = (host) => FIXTURES.orgs.find((o) => o.host === host);
@@ -17,16 +15,6 @@ const tokenOf = (host, kind) => org(host).tokens.find((t) => t.kind === kind).to
 const SUPER = tokenOf('acme.okta.com', 'super_admin');
 const ALICE = org('acme.okta.com').users.find((u) => u.login.startsWith('alice')).id;
 const RAVI = org('acme.okta.com').users.find((u) => u.login.startsWith('ravi')).id;
-const AXE = readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
-
-async function axeViolations(page) {
-  await page.evaluate(AXE);
-  return page.evaluate(async () => {
-    const r = await window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] });
-    return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  });
-}
-
 /** The platform: records each request to its redirect target. */
 function landing() {
   return new Promise((resolve) => {
