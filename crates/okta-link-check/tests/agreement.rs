@@ -6,6 +6,8 @@
 #[path = "../../../tests/support/schema.rs"]
 mod schema;
 
+mod common;
+use common::simulator;
 use std::time::Duration;
 
 use okta_link::core::plan::DataKind;
@@ -37,19 +39,6 @@ fn fixture_token(fixtures: &Value, r: &Value) -> String {
         .as_str()
         .unwrap()
         .to_string()
-}
-
-/// A simulator on loopback (in process, quiet); its URL.
-async fn simulator() -> String {
-    let (log, _) = okta_sim::LogSink::memory();
-    let cfg = okta_sim::SimConfig {
-        log,
-        ..okta_sim::SimConfig::default()
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(okta_sim::serve(listener, okta_sim::Sim::new(cfg)));
-    url
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

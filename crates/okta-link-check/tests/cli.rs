@@ -5,24 +5,14 @@
 #[path = "../../../tests/support/schema.rs"]
 mod schema;
 
+mod common;
+use common::simulator;
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
 const SUPER: &str = "00demo-acme-super-admin-xxxxxxxxxxxxxxxxxx";
 const REVOKED: &str = "00demo-acme-revoked-xxxxxxxxxxxxxxxxxxxxxx";
-
-async fn simulator() -> String {
-    let (log, _) = okta_sim::LogSink::memory();
-    let cfg = okta_sim::SimConfig {
-        log,
-        ..okta_sim::SimConfig::default()
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(okta_sim::serve(listener, okta_sim::Sim::new(cfg)));
-    url
-}
 
 /// Run the command with `args`, `stdin` piped in, and `env_token` as OKTA_API_TOKEN.
 fn run(args: &[&str], stdin: &str, env_token: Option<&str>) -> Output {
