@@ -20,6 +20,35 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// by it instead of `Content-Type` (docs/proxy-contract.md).
 pub const UPSTREAM_CONTENT_TYPE_HEADER: &str = "x-okta-link-upstream-content-type";
 
+/// One HTTP answer, owned, as a shell read it (the page from the proxy, the native check from
+/// the proxy's own rules); [`Answer::raw`] lends it to [`classify`].
+#[derive(Debug, Clone, Default)]
+pub struct Answer {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub request_id: Option<String>,
+    pub rate_limit_limit: Option<String>,
+    pub rate_limit_remaining: Option<String>,
+    pub rate_limit_reset: Option<String>,
+    pub proxy_error: Option<String>,
+    pub body: String,
+}
+
+impl Answer {
+    pub fn raw(&self) -> RawResponse<'_> {
+        RawResponse {
+            status: self.status,
+            content_type: self.content_type.as_deref(),
+            request_id: self.request_id.as_deref(),
+            rate_limit_limit: self.rate_limit_limit.as_deref(),
+            rate_limit_remaining: self.rate_limit_remaining.as_deref(),
+            rate_limit_reset: self.rate_limit_reset.as_deref(),
+            proxy_error_header: self.proxy_error.as_deref(),
+            body: &self.body,
+        }
+    }
+}
+
 /// The raw parts of one HTTP answer, as the shell read them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RawResponse<'a> {

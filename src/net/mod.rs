@@ -76,33 +76,8 @@ pub fn to_js<T: serde::Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue
         .map_err(JsValue::from)
 }
 
-/// The raw parts of an HTTP answer, owned; the core's `outcome::classify` interprets them.
-#[derive(Debug, Clone, Default)]
-pub struct Fetched {
-    pub status: u16,
-    pub content_type: Option<String>,
-    pub request_id: Option<String>,
-    pub rate_limit_limit: Option<String>,
-    pub rate_limit_remaining: Option<String>,
-    pub rate_limit_reset: Option<String>,
-    pub proxy_error: Option<String>,
-    pub body: String,
-}
-
-impl Fetched {
-    pub fn raw(&self) -> crate::core::outcome::RawResponse<'_> {
-        crate::core::outcome::RawResponse {
-            status: self.status,
-            content_type: self.content_type.as_deref(),
-            request_id: self.request_id.as_deref(),
-            rate_limit_limit: self.rate_limit_limit.as_deref(),
-            rate_limit_remaining: self.rate_limit_remaining.as_deref(),
-            rate_limit_reset: self.rate_limit_reset.as_deref(),
-            proxy_error_header: self.proxy_error.as_deref(),
-            body: &self.body,
-        }
-    }
-}
+/// An HTTP answer as the page read it (the core's owned [`crate::core::outcome::Answer`]).
+pub use crate::core::outcome::Answer as Fetched;
 
 /// Why no answer came back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use okta_link::core::decode::{JsonError, JsonParser};
 use okta_link::core::diagnosis::Report;
-use okta_link::core::outcome::{RawResponse, Transport, MAX_BODY_BYTES};
+use okta_link::core::outcome::{Answer, Transport, MAX_BODY_BYTES};
 use okta_link::core::plan::{Check, DataKind, Request, RequestId, Step, DEFAULT_BUDGET_MS};
 use okta_link::core::result::LinkResult;
 use okta_proxy::error::ProxyError;
@@ -97,68 +97,41 @@ fn now_ms() -> u64 {
         .map_or(0, |d| d.as_millis() as u64)
 }
 
-/// An answer as the page would read it from the proxy.
-struct Answer {
-    status: u16,
-    content_type: Option<String>,
-    request_id: Option<String>,
-    rate_limit_limit: Option<String>,
-    rate_limit_remaining: Option<String>,
-    rate_limit_reset: Option<String>,
-    proxy_error: Option<String>,
-    body: String,
+/// The proxy's own error, as its `IntoResponse` writes it: the answer the page would read.
+fn proxy_error(e: ProxyError) -> Answer {
+    Answer {
+        status: e.status().as_u16(),
+        content_type: Some("application/json; charset=utf-8".into()),
+        request_id: None,
+        rate_limit_limit: None,
+        rate_limit_remaining: None,
+        rate_limit_reset: None,
+        proxy_error: Some(e.code.code().to_string()),
+        body: e.body(),
+    }
 }
 
-impl Answer {
-    fn raw(&self) -> RawResponse<'_> {
-        RawResponse {
-            status: self.status,
-            content_type: self.content_type.as_deref(),
-            request_id: self.request_id.as_deref(),
-            rate_limit_limit: self.rate_limit_limit.as_deref(),
-            rate_limit_remaining: self.rate_limit_remaining.as_deref(),
-            rate_limit_reset: self.rate_limit_reset.as_deref(),
-            proxy_error_header: self.proxy_error.as_deref(),
-            body: &self.body,
-        }
-    }
-
-    /// The proxy's own error, as its `IntoResponse` writes it.
-    fn proxy_error(e: ProxyError) -> Answer {
-        Answer {
-            status: e.status().as_u16(),
-            content_type: Some("application/json; charset=utf-8".into()),
-            request_id: None,
-            rate_limit_limit: None,
-            rate_limit_remaining: None,
-            rate_limit_reset: None,
-            proxy_error: Some(e.code.code().to_string()),
-            body: e.body(),
-        }
-    }
-
-    /// Okta's answer: the upstream's own content type (as the proxy's
-    /// `X-Okta-Link-Upstream-Content-Type`), the passed headers, the body as text (invalid
-    /// UTF-8 replaced, as the browser's decoder does). Header values are cut at 256
-    /// characters, as the page reads them.
-    fn upstream(up: UpstreamResponse) -> Answer {
-        let header = |name: &str| {
-            up.headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(|v| v.chars().take(256).collect())
-        };
-        let content_type = upstream_type_value(up.headers.get("content-type"));
-        Answer {
-            status: up.status.as_u16(),
-            content_type: content_type.to_str().ok().map(str::to_string),
-            request_id: header("x-okta-request-id"),
-            rate_limit_limit: header("x-rate-limit-limit"),
-            rate_limit_remaining: header("x-rate-limit-remaining"),
-            rate_limit_reset: header("x-rate-limit-reset"),
-            proxy_error: None,
-            body: String::from_utf8_lossy(&up.body).into_owned(),
-        }
+/// Okta's answer: the upstream's own content type (as the proxy's
+/// `X-Okta-Link-Upstream-Content-Type`), the passed headers, the body as text (invalid UTF-8
+/// replaced, as the browser's decoder does). Header values are cut at 256 characters, as the
+/// page reads them.
+fn upstream(up: UpstreamResponse) -> Answer {
+    let header = |name: &str| {
+        up.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.chars().take(256).collect())
+    };
+    let content_type = upstream_type_value(up.headers.get("content-type"));
+    Answer {
+        status: up.status.as_u16(),
+        content_type: content_type.to_str().ok().map(str::to_string),
+        request_id: header("x-okta-request-id"),
+        rate_limit_limit: header("x-rate-limit-limit"),
+        rate_limit_remaining: header("x-rate-limit-remaining"),
+        rate_limit_reset: header("x-rate-limit-reset"),
+        proxy_error: None,
+        body: String::from_utf8_lossy(&up.body).into_owned(),
     }
 }
 
@@ -174,7 +147,7 @@ impl Client {
         let rest = format!("/{}{}", req.host, req.path());
         let target = match target::parse(&rest) {
             Ok(t) => t,
-            Err(e) => return Answer::proxy_error(e),
+            Err(e) => return proxy_error(e),
         };
         // The token only to Okta org hosts (the plan never asks otherwise; checked again here,
         // and once more inside `Upstream::get`).
@@ -182,7 +155,7 @@ impl Client {
             match okta_proxy::forward::authorization_value(token) {
                 Some(v) => Some(v),
                 None => {
-                    return Answer::proxy_error(ProxyError::new(
+                    return proxy_error(ProxyError::new(
                         okta_proxy::error::Code::BadRequest,
                         "the token cannot be sent in a header",
                     ))
@@ -197,7 +170,7 @@ impl Client {
             match verify_custom_domain(&self.upstream, &self.domains, &target.host, deadline).await
             {
                 Ok(p) => prefetched = p,
-                Err(e) => return Answer::proxy_error(e),
+                Err(e) => return proxy_error(e),
             }
         }
         let got = match (target.endpoint, prefetched) {
@@ -215,8 +188,8 @@ impl Client {
             }
         };
         match got {
-            Ok(up) => Answer::upstream(up),
-            Err(e) => Answer::proxy_error(e),
+            Ok(up) => upstream(up),
+            Err(e) => proxy_error(e),
         }
     }
 }
