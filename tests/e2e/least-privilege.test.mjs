@@ -1,5 +1,5 @@
 // The least-privilege notice (issue 17): after "verified", a Super Administrator's token gets a
-// calm notice that a Read-only Administrator's token would do, with the steps to make one; a
+// calm notice that a Read-only Administrator's token is enough, with the steps to make one; a
 // read-only admin's token does not; `least_privilege: "off"` hides it. Connect stays available,
 // the delivered result carries the roles, and axe finds nothing, light and dark, en and ar.
 import { test, describe, before, after } from 'node:test';
@@ -27,10 +27,10 @@ describe('least_privilege: advise (the default)', () => {
 
   test('a Super Administrator\'s token gets the notice with the steps', async () => {
     const { context, page } = await verified(stack, 'super_admin');
-    const notice = page.getByRole('region', { name: 'A token with fewer rights would do' });
+    const notice = page.getByRole('region', { name: 'A token with fewer permissions is enough' });
     await notice.waitFor();
     const text = plain(await notice.innerText());
-    assert.match(text, /belongs to a Super Administrator/);
+    assert.match(text, /belongs to an account with the Super Administrator role/);
     assert.match(text, /Read-only Administrator can read users, groups and the System Log/);
     assert.match(text, /Security > Administrators/);
     assert.match(text, /Security > API > Tokens/);
