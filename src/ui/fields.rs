@@ -115,7 +115,13 @@ pub fn OrgField(
         })
     };
     let t = texts.clone();
+    // The preview is a sentence with the address in it, in bold: "Will connect to {org}",
+    // "{org}に接続します". Each language places `{org}` where its word order wants it.
     let connect_to = t.t("org.preview.connect_to");
+    let (before, after) = connect_to
+        .split_once("{org}")
+        .map(|(b, a)| (b.to_string(), a.to_string()))
+        .unwrap_or_else(|| (format!("{connect_to} "), String::new()));
     view! {
         <div class="field">
             <label for="org">{t.t("org.label")}</label>
@@ -145,10 +151,10 @@ pub fn OrgField(
                 state
                     .with(|s| s.preview.clone())
                     .map(|origin| {
-                        let connect_to = connect_to.clone();
+                        let (before, after) = (before.clone(), after.clone());
                         view! {
                             <p class="preview" id="org-preview">
-                                {connect_to}" "<strong><bdi>{origin}</bdi></strong>
+                                {before}<strong><bdi>{origin}</bdi></strong>{after}
                             </p>
                             <ul class="notices" id="org-notices">
                                 {state
