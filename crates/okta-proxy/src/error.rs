@@ -8,8 +8,12 @@ use axum::response::{IntoResponse, Response};
 /// body, a browser that opens the URL as a document on the proxy's origin (the page's own
 /// origin with `--serve-dist`) never renders it, never sniffs a type, never runs script, and
 /// downloads it instead.
-pub const INERT_HEADERS: [(&str, &str); 3] = [
-    ("content-security-policy", "default-src 'none'; sandbox"),
+pub const INERT_HEADERS: [(&str, &str); 4] = [
+    (
+        "content-security-policy",
+        "default-src 'none'; sandbox; frame-ancestors 'none'",
+    ),
+    ("x-frame-options", "DENY"),
     ("x-content-type-options", "nosniff"),
     ("content-disposition", "attachment"),
 ];
@@ -62,7 +66,22 @@ pub struct ProxyError {
     pub status: Option<StatusCode>,
     /// Seconds for `Retry-After` (rate limiting).
     pub retry_after: Option<u64>,
+    /// What the operator needs to know and the client must not (an address a name resolved
+    /// to, why it is forbidden): written to the request log only, never into the answer.
+    pub detail: Option<String>,
 }
+
+/// The one answer to every destination the proxy does not connect to, whatever the reason:
+/// an IP address in any spelling, a private or special-use name (`.internal`, `.local`, a
+/// single label), a name that does not resolve, or one that resolves (or connected) to a
+/// loopback, private, link-local or metadata address. Identical for all of them, so the proxy
+/// cannot be used to map the platform's internal DNS; the reason goes to the log only.
+pub const DESTINATION_REFUSED: &str = "the proxy does not connect to this destination: \
+it is not a public address of an Okta organization or of a custom domain";
+
+/// Server-side detail of an answer, carried to the request log in the response's extensions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogDetail(pub String);
 
 impl ProxyError {
     pub fn new(code: Code, message: impl Into<String>) -> Self {
@@ -72,7 +91,21 @@ impl ProxyError {
             target: None,
             status: None,
             retry_after: None,
+            detail: None,
         }
+    }
+
+    /// [`DESTINATION_REFUSED`] for `host`, with the real reason kept for the log.
+    pub fn destination_refused(host: &str, detail: impl Into<String>) -> Self {
+        ProxyError::new(Code::TargetForbiddenAddress, DESTINATION_REFUSED)
+            .with_target(Some(host))
+            .with_detail(detail)
+    }
+
+    /// Add the log-only detail.
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
     }
 
     pub fn with_target(mut self, target: Option<&str>) -> Self {
@@ -132,6 +165,9 @@ impl IntoResponse for ProxyError {
             h.insert("allow", HeaderValue::from_static("GET, OPTIONS"));
         }
         res.extensions_mut().insert(self.code);
+        if let Some(detail) = self.detail {
+            res.extensions_mut().insert(LogDetail(detail));
+        }
         res
     }
 }

@@ -10,7 +10,7 @@
 
 use crate::error::{Code, ProxyError};
 use crate::ip::forbidden_reason;
-use crate::resolve::{find_resolve_error, GuardedResolver, Lookup, ResolveError};
+use crate::resolve::{find_resolve_error, GuardedResolver, Lookup};
 use crate::target::WELL_KNOWN_PATH;
 use axum::body::Bytes;
 use axum::http::{Extensions, HeaderMap, HeaderName, HeaderValue, StatusCode};
@@ -39,6 +39,10 @@ pub const PASSED_HEADERS: [&str; 5] = [
     "x-rate-limit-reset",
     "x-okta-request-id",
 ];
+
+/// Longest upstream header value passed on (Okta's request ids are about 30 bytes, its rate
+/// limit values a few digits); a longer value is dropped, not cut.
+pub const MAX_PASSED_HEADER_BYTES: usize = 256;
 
 /// The content type of a proxied answer when upstream said JSON (`application/json`,
 /// `application/…+json`).
@@ -212,8 +216,26 @@ impl Upstream {
             auth.set_sensitive(true);
             req = req.header("authorization", auth);
         }
-        let mut resp = req.send().await.map_err(|e| classify(&e, host))?;
+        let again = req.try_clone();
+        let mut resp = match (req.send().await, again) {
+            // Okta (or a load balancer) closed a pooled keep-alive connection as the request
+            // went out: a GET is idempotent, so it is sent once more, on a new connection,
+            // within the same deadline.
+            (Err(e), Some(again)) if is_stale_connection(&e) => again.send().await,
+            (first, _) => first,
+        }
+        .map_err(|e| classify(&e, host))?;
         let status = resp.status();
+        if !passed_status(status) {
+            return Err(ProxyError::new(
+                Code::UpstreamUnreachable,
+                format!(
+                    "{host} answered with status {}, which the proxy does not pass on as its own",
+                    status.as_u16()
+                ),
+            )
+            .with_target(Some(host)));
+        }
         if status.is_redirection() {
             return Err(ProxyError::new(
                 Code::UpstreamRedirect,
@@ -247,7 +269,9 @@ impl Upstream {
         let mut headers = HeaderMap::new();
         for name in PASSED_HEADERS {
             if let Some(v) = resp.headers().get(name) {
-                headers.insert(HeaderName::from_static(name), v.clone());
+                if v.len() <= MAX_PASSED_HEADER_BYTES {
+                    headers.insert(HeaderName::from_static(name), v.clone());
+                }
             }
         }
         let mut body = Vec::new();
@@ -271,6 +295,42 @@ impl Upstream {
     }
 }
 
+/// Whether an upstream status may be passed on as the proxy's own: a registered success,
+/// redirect (refused later, with its own code), client or server error. Informational (1xx)
+/// answers and numbers with no registered meaning are not.
+pub fn passed_status(status: StatusCode) -> bool {
+    (200..600).contains(&status.as_u16()) && status.canonical_reason().is_some()
+}
+
+/// Whether a request failed because the connection it was written to was already closed by
+/// the other side (a pooled keep-alive connection), before any answer: safe to send a GET again.
+pub fn is_stale_connection(e: &reqwest::Error) -> bool {
+    if e.is_timeout() || e.is_connect() || e.is_redirect() || e.is_status() || e.is_body() {
+        return false;
+    }
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if let Some(h) = err.downcast_ref::<hyper::Error>() {
+            if h.is_incomplete_message() || h.is_canceled() {
+                return true;
+            }
+        }
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            if matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::ConnectionAborted
+                    | std::io::ErrorKind::BrokenPipe
+                    | std::io::ErrorKind::UnexpectedEof
+            ) {
+                return true;
+            }
+        }
+        cur = err.source();
+    }
+    false
+}
+
 fn timeout_error(host: &str) -> ProxyError {
     ProxyError::new(
         Code::UpstreamTimeout,
@@ -281,29 +341,14 @@ fn timeout_error(host: &str) -> ProxyError {
 
 /// Turn a client error into the contract's codes.
 pub fn classify(e: &reqwest::Error, host: &str) -> ProxyError {
+    // Whether a name does not resolve, resolves to a forbidden address, or connected to one,
+    // the client gets the same answer: telling them apart would map the platform's internal
+    // DNS for anyone who can reach the proxy. The reason is for the log only.
     if let Some(r) = find_resolve_error(e) {
-        return match r {
-            ResolveError::NotFound { .. } => ProxyError::new(
-                Code::NameNotFound,
-                format!("{host} does not resolve (no such name in DNS)"),
-            ),
-            ResolveError::Forbidden { addr, reason, .. } => ProxyError::new(
-                Code::TargetForbiddenAddress,
-                format!("{host} resolves to {addr} ({reason}); the proxy does not connect there"),
-            ),
-        }
-        .with_target(Some(host));
+        return ProxyError::destination_refused(host, r.to_string());
     }
     if let Some(p) = find_peer_refused(e) {
-        return ProxyError::new(
-            Code::TargetForbiddenAddress,
-            format!(
-                "{host}: the connection reached {} ({}); the proxy closed it without sending anything",
-                p.addr.map_or_else(|| "an unknown address".to_string(), |a| a.to_string()),
-                p.reason
-            ),
-        )
-        .with_target(Some(host));
+        return ProxyError::destination_refused(host, p.to_string());
     }
     if e.is_timeout() {
         return timeout_error(host);
@@ -352,14 +397,13 @@ pub fn checked_url(url: &str, host: &str, guarded: bool) -> Result<url::Url, Pro
 }
 
 fn ip_host(host: &str, ip: IpAddr) -> ProxyError {
-    ProxyError::new(
-        Code::TargetForbiddenAddress,
+    ProxyError::destination_refused(
+        host,
         format!(
-            "IP address literals are not accepted as targets (this host is read as {ip}: {})",
+            "the URL reads this host as the IP address {ip} ({})",
             forbidden_reason(ip).unwrap_or("a public address, but still an address")
         ),
     )
-    .with_target(Some(host))
 }
 
 /// The first content coding other than identity in `Content-Encoding`, if any (bounded text).
@@ -581,25 +625,21 @@ impl DomainCache {
     }
 }
 
-/// Verify that `host` is a custom domain of an Okta org: its own
-/// `/.well-known/okta-organization` (fetched without credentials) must name an Okta org host.
-/// Returns the fetched well-known response when it was fetched now (so a request for that very
-/// document need not fetch it twice).
+/// Fetch a custom domain's `/.well-known/okta-organization` (without credentials, at most
+/// [`WELL_KNOWN_MAX_BYTES`]) and return it only if it names an Okta org host. Every fetch is
+/// checked, also for a domain verified a moment ago: a document relayed to the page is always
+/// one that passed this check. The cache only saves the fetch for domains recently refused.
 pub async fn verify_custom_domain(
     upstream: &Upstream,
     cache: &DomainCache,
     host: &str,
     deadline: Instant,
-) -> Result<Option<UpstreamResponse>, ProxyError> {
+) -> Result<UpstreamResponse, ProxyError> {
     let refused = |why: String| ProxyError::new(Code::TargetRefused, why).with_target(Some(host));
-    match cache.get(host, Instant::now()) {
-        DomainStatus::Verified(_) => return Ok(None),
-        DomainStatus::Refused => {
-            return Err(refused(format!(
-                "{host} is not an Okta org host and its {WELL_KNOWN_PATH} does not name one"
-            )))
-        }
-        DomainStatus::Unknown => {}
+    if cache.get(host, Instant::now()) == DomainStatus::Refused {
+        return Err(refused(format!(
+            "{host} is not an Okta org host and its {WELL_KNOWN_PATH} does not name one"
+        )));
     }
     let resp = match upstream
         .get(host, WELL_KNOWN_PATH, None, deadline, WELL_KNOWN_MAX_BYTES)
@@ -608,10 +648,9 @@ pub async fn verify_custom_domain(
         Ok(r) => r,
         Err(e) => {
             return Err(match e.code {
-                Code::TargetForbiddenAddress => {
-                    cache.put(host, None, Instant::now());
-                    e
-                }
+                // Not remembered either: a remembered refusal would answer differently the
+                // next time, and so tell a forbidden address from a missing name.
+                Code::TargetForbiddenAddress => e,
                 Code::UpstreamRedirect | Code::UpstreamTooLarge => {
                     cache.put(host, None, Instant::now());
                     refused(format!(
@@ -627,7 +666,7 @@ pub async fn verify_custom_domain(
     if resp.status == StatusCode::OK {
         if let Some(org) = org_from_well_known(&resp.body) {
             cache.put(host, Some(org), Instant::now());
-            return Ok(Some(resp));
+            return Ok(resp);
         }
     }
     let transient = resp.status == StatusCode::TOO_MANY_REQUESTS || resp.status.is_server_error();
@@ -750,7 +789,10 @@ mod tests {
                 "{host}: {}",
                 e.message
             );
-            assert!(e.message.contains("127.0.0.1 (loopback)"), "{}", e.message);
+            // The client is told nothing about where the name led; the log is.
+            assert_eq!(e.message, crate::error::DESTINATION_REFUSED);
+            let detail = e.detail.as_deref().unwrap_or("");
+            assert!(detail.contains("127.0.0.1 (loopback)"), "{detail}");
             let bytes = tokio::time::timeout(Duration::from_secs(3), seen.recv())
                 .await
                 .expect("the TCP connection was made")

@@ -160,6 +160,9 @@ pub fn content_security_policy(inp: &PageHeaderInputs<'_>) -> String {
 pub fn page_headers(inp: &PageHeaderInputs<'_>) -> HeaderSet {
     vec![
         ("Content-Security-Policy", content_security_policy(inp)),
+        // For browsers without CSP's frame-ancestors (which, where supported, overrides this):
+        // they cannot check the partner list, so they get the strict answer, this origin only.
+        ("X-Frame-Options", "SAMEORIGIN".into()),
         ("Referrer-Policy", "no-referrer".into()),
         ("X-Content-Type-Options", "nosniff".into()),
         (

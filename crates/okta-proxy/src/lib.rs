@@ -22,6 +22,7 @@ pub mod ip;
 pub mod listener;
 pub mod log;
 pub mod ratelimit;
+pub mod readiness;
 pub mod resolve;
 pub mod server;
 pub mod shared_limit;

@@ -273,8 +273,10 @@ struct Counts {
     per_client: HashMap<IpAddr, usize>,
 }
 
+/// The open connections of the whole process, by client: one table for every listener
+/// ([`serve`]), so the caps hold for the process and not per listener.
 #[derive(Debug, Default)]
-struct Clients(Mutex<Counts>);
+pub struct Clients(Mutex<Counts>);
 
 /// One admitted connection; its count is released when it is dropped.
 struct Slot {
@@ -388,14 +390,15 @@ fn per_connection(e: &io::Error) -> bool {
 
 /// Accept and serve connections with `router` until `true` is sent on `shutdown`; then stop
 /// accepting and return once every connection has ended (idle ones at once, busy ones when
-/// answered).
+/// answered). Every listener of the process (the proxy's and `--metrics-listen`) is served
+/// here, under the same clocks, counted in the same `clients` table.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
     limits: Limits,
+    clients: Arc<Clients>,
     shutdown: watch::Receiver<bool>,
 ) {
-    let clients = Arc::new(Clients::default());
     let mut conns = JoinSet::new();
     let mut stop = shutdown.clone();
     loop {

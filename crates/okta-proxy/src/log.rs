@@ -28,6 +28,9 @@ pub struct RequestLog<'a> {
     pub error: Option<&'a str>,
     /// Okta's request id (`X-Okta-Request-Id` of the upstream's answer), if any.
     pub request_id: Option<&'a str>,
+    /// Why the proxy refused, where the client is told less than the operator (a refused
+    /// destination: the address a name resolved to). Built by the proxy, never from a header.
+    pub detail: Option<&'a str>,
 }
 
 /// Make an untrusted string safe for a log line: printable ASCII only, no spaces, at most
@@ -169,19 +172,26 @@ impl Logger {
             .unwrap_or_else(|| "-".into());
         let path = sanitize(r.path.split('?').next().unwrap_or(""), 160);
         let request_id = r.request_id.map(request_id).unwrap_or_else(|| "-".into());
-        tracing::dispatcher::with_default(d, || {
-            tracing::info!(
+        let ms = r.duration.as_millis() as u64;
+        let error = r.error.unwrap_or("-");
+        tracing::dispatcher::with_default(d, || match r.detail {
+            None => tracing::info!(
                 target: "okta_proxy::request",
-                client = %r.client,
-                method = %method,
-                host = %host,
-                path = %path,
-                status = r.status,
-                ms = r.duration.as_millis() as u64,
-                error = %r.error.unwrap_or("-"),
-                request_id = %request_id,
+                client = %r.client, method = %method, host = %host, path = %path,
+                status = r.status, ms, error = %error, request_id = %request_id,
                 "request"
-            );
+            ),
+            Some(detail) => {
+                // Quoted and escaped, at most 300 characters.
+                let detail: String = detail.chars().take(300).collect();
+                tracing::info!(
+                    target: "okta_proxy::request",
+                    client = %r.client, method = %method, host = %host, path = %path,
+                    status = r.status, ms, error = %error, request_id = %request_id,
+                    detail = ?detail,
+                    "request"
+                )
+            }
         });
     }
 
@@ -233,6 +243,7 @@ mod tests {
             duration: Duration::from_millis(12),
             error: None,
             request_id: None,
+            detail: None,
         };
         assert_eq!(
             format_line(&r, 1_700_000_000_123),
@@ -252,6 +263,7 @@ mod tests {
             duration: Duration::ZERO,
             error: Some("target_refused"),
             request_id: None,
+            detail: None,
         };
         let line = format_line(&r, 0);
         assert!(!line.contains('\n') && !line.contains('\r'));
@@ -277,6 +289,7 @@ mod tests {
             duration: Duration::from_millis(7),
             error: None,
             request_id: rid,
+            detail: None,
         }
     }
 

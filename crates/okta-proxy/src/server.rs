@@ -42,8 +42,6 @@ pub const HEALTHZ: &str = "/healthz";
 pub const READYZ: &str = "/readyz";
 /// The name `/readyz` resolves (through the guarded resolver) to check DNS works.
 pub const READINESS_NAME: &str = "login.okta.com";
-/// How long a readiness check may take.
-pub const READINESS_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// What the server is built from, besides its configuration: swappable in tests.
 pub struct Deps {
@@ -83,6 +81,8 @@ pub struct Running {
     metrics_task: Option<tokio::task::JoinHandle<()>>,
     /// Prunes the rate limiter's table every [`crate::ratelimit::PRUNE_EVERY`].
     prune_task: tokio::task::JoinHandle<()>,
+    /// Refreshes the `/readyz` verdict.
+    readiness_task: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
@@ -108,6 +108,7 @@ impl Running {
             let _ = t.await;
         }
         self.prune_task.abort();
+        self.readiness_task.abort();
     }
 }
 
@@ -120,26 +121,16 @@ impl Drop for Running {
             t.abort();
         }
         self.prune_task.abort();
+        self.readiness_task.abort();
     }
 }
 
-/// Serve `GET /metrics` (Prometheus text format) on `listener` until `stop`.
-async fn serve_metrics(
-    listener: tokio::net::TcpListener,
-    telemetry: Telemetry,
-    mut stop: tokio::sync::watch::Receiver<bool>,
-) {
+/// The router of the metrics listener: `GET /metrics` (Prometheus text format), 404 elsewhere.
+fn metrics_router(telemetry: &Telemetry) -> Router {
     let handle = telemetry.handle();
-    let router = Router::new().fallback(move |req: Request| {
-        let handle = handle.clone();
+    let metrics = move || {
+        let body = handle.as_ref().map(|h| h.render()).unwrap_or_default();
         async move {
-            if req.uri().path() != "/metrics" {
-                return plain(StatusCode::NOT_FOUND, "not found\n");
-            }
-            if req.method() != Method::GET && req.method() != Method::HEAD {
-                return plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
-            }
-            let body = handle.map(|h| h.render()).unwrap_or_default();
             let mut r = (StatusCode::OK, body).into_response();
             let h = r.headers_mut();
             h.insert(
@@ -150,12 +141,15 @@ async fn serve_metrics(
             crate::error::make_inert(h);
             r
         }
-    });
-    let _ = axum::serve(listener, router)
-        .with_graceful_shutdown(async move {
-            let _ = stop.wait_for(|s| *s).await;
-        })
-        .await;
+    };
+    Router::new()
+        .route(
+            "/metrics",
+            axum::routing::get(metrics).fallback(|| async {
+                plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n")
+            }),
+        )
+        .fallback(|| async { plain(StatusCode::NOT_FOUND, "not found\n") })
 }
 
 /// Bind and start serving in the background.
@@ -196,7 +190,18 @@ pub async fn start(cfg: Config, deps: Deps) -> Result<Running, String> {
     if shared.is_some() {
         telemetry.rate_limit_shared(true);
     }
-    let mut app = App::new(cfg, deps, addr, telemetry.clone())?;
+    let (readiness, readiness_task) = crate::readiness::Readiness::spawn(
+        readiness_check(cfg.dev_upstream.clone(), deps.lookup.clone()),
+        crate::readiness::REFRESH_EVERY,
+    );
+    let app = App::new(cfg, deps, addr, telemetry.clone(), readiness);
+    let mut app = match app {
+        Ok(app) => app,
+        Err(e) => {
+            readiness_task.abort();
+            return Err(e);
+        }
+    };
     app.shared = shared;
     let app = Arc::new(app);
     // Forget the clients whose allowance has refilled (src/ratelimit.rs): the table stays small.
@@ -211,9 +216,20 @@ pub async fn start(cfg: Config, deps: Deps) -> Result<Running, String> {
     });
     let router = Router::new().fallback(handle).with_state(app);
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let metrics_task =
-        metrics_listener.map(|l| tokio::spawn(serve_metrics(l, telemetry, stopped.clone())));
-    let task = tokio::spawn(crate::listener::serve(listener, router, limits, stopped));
+    // One connection table for both listeners: the caps count the process's connections.
+    let clients = Arc::new(crate::listener::Clients::default());
+    let metrics_task = metrics_listener.map(|l| {
+        tokio::spawn(crate::listener::serve(
+            l,
+            metrics_router(&telemetry),
+            limits,
+            clients.clone(),
+            stopped.clone(),
+        ))
+    });
+    let task = tokio::spawn(crate::listener::serve(
+        listener, router, limits, clients, stopped,
+    ));
     Ok(Running {
         addr,
         url: format!("http://{addr}"),
@@ -222,6 +238,7 @@ pub async fn start(cfg: Config, deps: Deps) -> Result<Running, String> {
         metrics_addr,
         metrics_task,
         prune_task,
+        readiness_task,
     })
 }
 
@@ -270,10 +287,8 @@ impl PageState {
 
 struct App {
     telemetry: Telemetry,
-    /// The resolver's lookup, for `/readyz`.
-    lookup: Arc<dyn Lookup>,
-    /// `http://127.0.0.1:PORT` in development mode, for `/readyz`.
-    dev_upstream: Option<String>,
+    /// The latest `/readyz` verdict, refreshed by its own task.
+    readiness: crate::readiness::Readiness,
     prefix: String,
     cors: Cors,
     upstream: Upstream,
@@ -297,8 +312,13 @@ struct App {
 }
 
 impl App {
-    fn new(cfg: Config, deps: Deps, addr: SocketAddr, telemetry: Telemetry) -> Result<App, String> {
-        let lookup = deps.lookup.clone();
+    fn new(
+        cfg: Config,
+        deps: Deps,
+        addr: SocketAddr,
+        telemetry: Telemetry,
+        readiness: crate::readiness::Readiness,
+    ) -> Result<App, String> {
         let upstream = Upstream::new(cfg.dev_upstream.clone(), cfg.timeout, deps.lookup)?;
         // The proxy's own origin (the page it serves) is always allowed.
         let mut origins = cfg.allow_origins.clone();
@@ -335,8 +355,7 @@ impl App {
         };
         Ok(App {
             telemetry,
-            lookup,
-            dev_upstream: cfg.dev_upstream.clone(),
+            readiness,
             prefix: cfg.prefix,
             cors: Cors::new(origins),
             upstream,
@@ -353,32 +372,6 @@ impl App {
             upstream_slots: tokio::sync::Semaphore::new(cfg.max_concurrent_upstream),
             page,
         })
-    }
-
-    /// Can the upstream be reached? In development mode: a TCP connection to the dev upstream;
-    /// otherwise: [`READINESS_NAME`] resolves, through the guarded resolver, to public
-    /// addresses.
-    async fn ready(&self) -> Result<(), String> {
-        let check = async {
-            match &self.dev_upstream {
-                Some(up) => {
-                    let hostport = up.trim_start_matches("http://");
-                    tokio::net::TcpStream::connect(hostport)
-                        .await
-                        .map(|_| ())
-                        .map_err(|e| format!("the development upstream {up} is unreachable: {e}"))
-                }
-                None => crate::resolve::GuardedResolver::new(self.lookup.clone())
-                    .resolve_host(READINESS_NAME)
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| format!("the upstream resolver fails: {e}")),
-            }
-        };
-        match tokio::time::timeout(READINESS_TIMEOUT, check).await {
-            Ok(r) => r,
-            Err(_) => Err("the upstream check did not finish in time".into()),
-        }
     }
 
     /// Take a token for `ip`: from the shared buckets when configured and answering, else from
@@ -428,6 +421,35 @@ impl App {
     }
 }
 
+/// The readiness check run by [`crate::readiness`]'s task: in development mode a TCP
+/// connection to the dev upstream; otherwise [`READINESS_NAME`] resolves, through the guarded
+/// resolver, to public addresses.
+fn readiness_check(
+    dev_upstream: Option<String>,
+    lookup: Arc<dyn Lookup>,
+) -> impl Fn() -> crate::readiness::CheckFuture + Send + 'static {
+    move || {
+        let dev_upstream = dev_upstream.clone();
+        let lookup = lookup.clone();
+        Box::pin(async move {
+            match dev_upstream {
+                Some(up) => {
+                    let hostport = up.trim_start_matches("http://").to_string();
+                    tokio::net::TcpStream::connect(hostport)
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| format!("the development upstream {up} is unreachable: {e}"))
+                }
+                None => crate::resolve::GuardedResolver::new(lookup)
+                    .resolve_host(READINESS_NAME)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| format!("the upstream resolver fails: {e}")),
+            }
+        })
+    }
+}
+
 async fn handle(
     State(app): State<Arc<App>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -436,12 +458,18 @@ async fn handle(
     let started = Instant::now();
     let (parts, _body) = req.into_parts();
     if parts.uri.scheme().is_none() && parts.uri.authority().is_none() {
-        // Health and readiness: no CORS, not logged, before the proxy and the page.
+        // Health and readiness: no CORS, not logged, before the proxy and the page; rate
+        // limited per client like proxy requests.
+        if matches!(parts.uri.path(), HEALTHZ | READYZ) {
+            if let Err(secs) = app.rate_limit(peer.ip()).await {
+                return rate_limited(secs).into_response();
+            }
+        }
         match parts.uri.path() {
             HEALTHZ => return probe(&parts.method, Ok(())),
             READYZ => {
                 let ready = if parts.method == Method::GET || parts.method == Method::HEAD {
-                    app.ready().await
+                    app.readiness.get().await
                 } else {
                     Ok(())
                 };
@@ -497,6 +525,10 @@ async fn handle(
             duration: started.elapsed(),
             error: code.map(|c| c.code()),
             request_id,
+            detail: res
+                .extensions()
+                .get::<crate::error::LogDetail>()
+                .map(|d| d.0.as_str()),
         });
     }
     res
@@ -537,6 +569,16 @@ async fn proxy(
         return crate::fault::reset(res).await;
     }
     res
+}
+
+/// The contract's 429 with `Retry-After`.
+fn rate_limited(secs: u64) -> ProxyError {
+    let mut e = ProxyError::new(
+        Code::RateLimited,
+        format!("too many requests from this client; retry in {secs} s"),
+    );
+    e.retry_after = Some(secs);
+    e
 }
 
 fn header_bytes(h: &HeaderMap) -> usize {
@@ -601,16 +643,8 @@ async fn proxy_checked(
         .with_status(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE));
     }
     let preflight = parts.method == Method::OPTIONS;
-    if !preflight {
-        if let Err(secs) = app.rate_limit(ip).await {
-            let mut e = ProxyError::new(
-                Code::RateLimited,
-                format!("too many requests from this client; retry in {secs} s"),
-            );
-            e.retry_after = Some(secs);
-            return Err(e);
-        }
-    }
+    // Preflights count like the requests they announce.
+    app.rate_limit(ip).await.map_err(rate_limited)?;
     let allowed_origin = match origin {
         OriginCheck::Refused => {
             return Err(ProxyError::new(
@@ -664,8 +698,9 @@ async fn proxy_checked(
             .with_target(Some(&target.host)))
         }
     };
-    let mut prefetched = None;
-    if target.verdict == HostVerdict::CustomDomain {
+    let up = if target.verdict == HostVerdict::CustomDomain {
+        // A custom domain is only ever asked for its well-known document (target::parse), and
+        // what is relayed is the document that was just checked to name an Okta org.
         let hit = !matches!(
             app.domains.get(&target.host, Instant::now()),
             DomainStatus::Unknown
@@ -674,41 +709,39 @@ async fn proxy_checked(
         let t0 = Instant::now();
         let checked =
             verify_custom_domain(&app.upstream, &app.domains, &target.host, deadline).await;
-        if !hit {
-            let answered = match &checked {
-                Ok(_) => true,
-                // Refused after an answer that names no Okta org.
-                Err(e) => e.code == Code::TargetRefused,
-            };
-            app.telemetry.upstream_check(answered, t0.elapsed());
+        let answered = match &checked {
+            Ok(_) => true,
+            // Refused after an answer that names no Okta org.
+            Err(e) => e.code == Code::TargetRefused,
+        };
+        app.telemetry.upstream_check(answered, t0.elapsed());
+        let r = checked?;
+        app.telemetry.upstream_class(r.status.as_u16());
+        r
+    } else {
+        // The well-known document of an Okta host is as small as a custom domain's.
+        let max_body = match target.endpoint {
+            Endpoint::WellKnown => crate::forward::WELL_KNOWN_MAX_BYTES.min(app.max_body),
+            _ => app.max_body,
+        };
+        let t0 = Instant::now();
+        let got = app
+            .upstream
+            .get(
+                &target.host,
+                &target.path_and_query(),
+                auth,
+                deadline,
+                max_body,
+            )
+            .await;
+        match &got {
+            Ok(r) => app
+                .telemetry
+                .upstream_answer(r.status.as_u16(), t0.elapsed()),
+            Err(_) => app.telemetry.upstream_error(t0.elapsed()),
         }
-        prefetched = checked?;
-    }
-    let up = match (target.endpoint, prefetched) {
-        (Endpoint::WellKnown, Some(r)) => {
-            app.telemetry.upstream_class(r.status.as_u16());
-            r
-        }
-        _ => {
-            let t0 = Instant::now();
-            let got = app
-                .upstream
-                .get(
-                    &target.host,
-                    &target.path_and_query(),
-                    auth,
-                    deadline,
-                    app.max_body,
-                )
-                .await;
-            match &got {
-                Ok(r) => app
-                    .telemetry
-                    .upstream_answer(r.status.as_u16(), t0.elapsed()),
-                Err(_) => app.telemetry.upstream_error(t0.elapsed()),
-            }
-            got?
-        }
+        got?
     };
     Ok(upstream_response(up))
 }

@@ -7,7 +7,9 @@
 
 use crate::error::{Code, ProxyError};
 use crate::ip::{forbidden_reason, read_host, HostReading};
-use okta_link::core::hosts::{classify, is_dns_host, is_okta_org_host, HostKind};
+use okta_link::core::hosts::{
+    classify, has_embedded_ipv4, is_dns_host, is_local_name, is_okta_org_host, HostKind,
+};
 
 /// Longest request target accepted (bytes).
 pub const MAX_TARGET_LEN: usize = 4096;
@@ -147,32 +149,34 @@ pub fn parse(rest: &str) -> Result<Target, ProxyError> {
 
 /// Decide what a (lowercased) host is: an Okta org, a custom-domain candidate, or refused.
 pub fn classify_host(host: &str) -> Result<HostVerdict, ProxyError> {
-    let forbidden =
-        |why: String| ProxyError::new(Code::TargetForbiddenAddress, why).with_target(Some(host));
     let refused = |why: &str| ProxyError::new(Code::TargetRefused, why).with_target(Some(host));
     if host.is_empty() {
         return Err(bad("empty target host"));
     }
     // First: whatever the WHATWG URL parser (browsers', and the one reqwest connects by) reads
     // as an IP address is one, in any spelling and of any length, non-ASCII digits and a
-    // trailing dot included.
+    // trailing dot included. Every refused destination gets the same answer
+    // ([`ProxyError::destination_refused`]); how the host was read goes to the log only.
     match read_host(host) {
         HostReading::Ip(ip) => {
             let why = forbidden_reason(ip).unwrap_or("a public address, but still an address");
-            return Err(forbidden(format!(
-                "IP address literals are not accepted as targets (this host is read as {ip}: {why})"
-            )));
+            return Err(ProxyError::destination_refused(
+                host,
+                format!("an IP address literal, read as {ip} ({why})"),
+            ));
         }
         HostReading::InvalidIp => {
-            return Err(forbidden(
-                "a host ending in a number is read as an IP address and is not accepted".into(),
+            return Err(ProxyError::destination_refused(
+                host,
+                "a host ending in a number is read as an IP address",
             ))
         }
         HostReading::NotIp => {}
     }
     if host.contains(['[', ']', ':']) {
-        return Err(forbidden(
-            "IP address literals and ports are not accepted as targets".into(),
+        return Err(ProxyError::destination_refused(
+            host,
+            "an IP address literal or a port",
         ));
     }
     if !host.is_ascii() {
@@ -189,6 +193,9 @@ pub fn classify_host(host: &str) -> Result<HostVerdict, ProxyError> {
     {
         return Err(refused("the target is not a DNS host name"));
     }
+    if let Some(why) = never_public(host) {
+        return Err(ProxyError::destination_refused(host, why));
+    }
     let verdict = if is_okta_org_host(host) {
         HostVerdict::OktaOrg
     } else {
@@ -200,6 +207,28 @@ pub fn classify_host(host: &str) -> Result<HostVerdict, ProxyError> {
         _ => Err(refused(
             "the target does not read as this host name in a URL",
         )),
+    }
+}
+
+/// Top-level labels reserved so that they never resolve in public DNS (RFC 6761 `.invalid`,
+/// RFC 9476 `.alt`), beside the core's private ones ([`is_local_name`]).
+const SPECIAL_USE_TLDS: [&str; 2] = ["invalid", "alt"];
+
+/// Why `host` can never be a public Okta org or custom domain, decided from the name alone so
+/// that no lookup is made for it: a single label, a private or special-use zone (`.internal`,
+/// `.local`, `.localhost`, `.home.arpa`, `.invalid`, `.test`, …) or a public zone that resolves
+/// names to loopback or to the address written in them (`nip.io`, `lvh.me`, …).
+pub fn never_public(host: &str) -> Option<&'static str> {
+    if !host.contains('.') {
+        Some("a single-label name (never a public DNS name)")
+    } else if is_local_name(host)
+        || SPECIAL_USE_TLDS.contains(&host.rsplit('.').next().unwrap_or(host))
+    {
+        Some("a private or special-use name (never a public DNS name)")
+    } else if has_embedded_ipv4(host) {
+        Some("a name spelling an IPv4 address (resolved to that address by wildcard zones)")
+    } else {
+        None
     }
 }
 
@@ -367,6 +396,54 @@ mod tests {
         }
     }
 
+    /// Names that can never be a public org or custom domain are refused from the name alone
+    /// (so no lookup is made), with the one answer every refused destination gets.
+    #[test]
+    fn private_and_special_use_names_are_refused_before_any_lookup() {
+        let ip_answer = classify_host("10.0.0.1").unwrap_err();
+        for h in [
+            "ten",
+            "intranet",
+            "localhost",
+            "metadata",
+            "db.internal",
+            "metadata.google.internal",
+            "printer.local",
+            "x.localhost",
+            "localhost.acme.com",
+            "router.home.arpa",
+            "acme.invalid",
+            "login.acme.test",
+            "svc.cluster.local",
+            "acme.corp",
+            "acme.lan",
+            "nas.home",
+            "acme.localdomain",
+            "x.onion",
+            "x.alt",
+            "10.0.0.1.nip.io",
+            "acme.lvh.me",
+            "okta.localtest.me",
+        ] {
+            let e = classify_host(h).unwrap_err();
+            assert_eq!(e.code, Code::TargetForbiddenAddress, "{h}");
+            assert_eq!(e.message, crate::error::DESTINATION_REFUSED, "{h}");
+            assert_eq!(e.status(), ip_answer.status(), "{h}");
+            assert_eq!(e.target.as_deref(), Some(h));
+            assert!(e.detail.is_some(), "{h}: the log says why");
+            assert!(never_public(h).is_some(), "{h}");
+        }
+        // Public names in ordinary zones are not refused by name.
+        for h in [
+            "login.acme.com",
+            "acme.okta.com",
+            "sso.example.co.uk",
+            "local.acme.com",
+        ] {
+            assert_eq!(never_public(h), None, "{h}");
+        }
+    }
+
     #[test]
     fn custom_domains_are_answered_only_for_the_well_known_path() {
         let t = parse("/login.acme.com/.well-known/okta-organization").unwrap();
@@ -409,7 +486,10 @@ mod tests {
         ] {
             let e = classify_host(h).unwrap_err();
             assert!(
-                matches!(e.code, Code::TargetRefused | Code::BadRequest),
+                matches!(
+                    e.code,
+                    Code::TargetRefused | Code::BadRequest | Code::TargetForbiddenAddress
+                ),
                 "{h}: {:?}",
                 e.code
             );

@@ -762,8 +762,11 @@ async fn metrics_count_forwarded_refused_and_rate_limited_requests() {
     assert_eq!(metric(&m, "okta_proxy_rate_limited_total"), 1.0);
     assert_eq!(metric(&m, fwd), 2.0);
     assert_eq!(metric(&m, "okta_proxy_requests_in_flight"), 0.0);
-    // Probes are not counted; the proxy's port does not serve /metrics.
-    assert_eq!(get(p.addr, "/healthz", &[]).await.status, 200);
+    // Probes are rate limited like the rest (this client is out of tokens) and not counted
+    // as requests; the proxy's port does not serve /metrics.
+    let r = get(p.addr, "/healthz", &[]).await;
+    assert_eq!(r.status, 429);
+    assert!(r.header("retry-after").is_some());
     assert_ne!(get(p.addr, "/metrics", &[]).await.text(), scrape().await);
     let m = scrape().await;
     assert_eq!(

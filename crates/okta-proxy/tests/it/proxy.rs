@@ -409,7 +409,7 @@ async fn rate_limiting_per_client() {
     assert!((1..=20).contains(&retry), "{retry}");
     assert_eq!(r.header("access-control-allow-origin"), Some(ALLOWED));
     assert_eq!(h.upstream.count(), 3);
-    // Preflights are not counted.
+    // Preflights and probes are counted like the rest: a flood of either is cut too.
     let r = send(
         h.addr(),
         "OPTIONS",
@@ -420,7 +420,14 @@ async fn rate_limiting_per_client() {
         ],
     )
     .await;
-    assert_eq!(r.status, 204);
+    assert_eq!(r.status, 429);
+    assert_eq!(r.proxy_error().as_deref(), Some("rate_limited"));
+    for probe in ["/healthz", "/readyz"] {
+        let r = get(h.addr(), probe, &[]).await;
+        assert_eq!(r.status, 429, "{probe}");
+        assert!(r.header("retry-after").is_some(), "{probe}");
+    }
+    assert_eq!(h.upstream.count(), 3);
 }
 
 #[tokio::test]
@@ -695,7 +702,11 @@ async fn attacks_on_the_request_target_never_reach_upstream() {
             403,
             "target_refused",
         ),
-        ("/okta/localhost/api/v1/users/me", 403, "target_refused"),
+        (
+            "/okta/localhost/api/v1/users/me",
+            403,
+            "target_forbidden_address",
+        ),
         (
             "/okta/user@acme.okta.com/api/v1/users/me",
             403,
