@@ -7,4 +7,5 @@ mod dns;
 mod operate;
 mod page;
 mod proxy;
+mod redis_url;
 mod security;
