@@ -1,5 +1,5 @@
-//! Issue 18, finding 3: connections that never time out. Slow and idle clients over real TCP
-//! on loopback, against the header-read timeout, the idle timeout and the connection caps.
+//! Connections that never time out: slow and idle clients over real TCP on loopback, against
+//! the header-read timeout, the idle timeout and the connection caps, on every listener.
 
 use crate::common::*;
 use okta_proxy::config::Config;
@@ -482,4 +482,128 @@ async fn shutdown_answers_requests_in_flight_and_closes_idle_connections() {
         .expect("shutdown returns once the last connection ends")
         .unwrap();
     assert!(TcpStream::connect(addr).await.is_err(), "still accepting");
+}
+
+/// Every listener of the process: the proxy's own and `--metrics-listen`, each with a path it
+/// serves.
+fn listeners(h: &Harness) -> [(&'static str, SocketAddr, &'static str); 2] {
+    [
+        ("main", h.addr(), WELL_KNOWN),
+        (
+            "metrics",
+            h.proxy.metrics_addr.expect("a metrics listener"),
+            "/metrics",
+        ),
+    ]
+}
+
+fn with_metrics(
+    header_ms: u64,
+    idle_ms: u64,
+    per_client: usize,
+    total: usize,
+) -> impl FnOnce(&mut Config) {
+    move |c| {
+        limits(header_ms, idle_ms, per_client, total)(c);
+        c.metrics_listen = Some("127.0.0.1:0".parse().unwrap());
+    }
+}
+
+/// The second review's finding on `--metrics-listen`: dribbled and silent connections stayed
+/// open there. The class: every listener closes a silent connection at the idle clock and a
+/// dribbled request head at the header clock, and serves a complete request.
+#[tokio::test]
+async fn every_listener_runs_the_same_clocks() {
+    let h = harness(with_metrics(500, 700, 64, 512)).await;
+    for (name, addr, path) in listeners(&h) {
+        // Served.
+        let mut s = connect(addr).await;
+        assert_eq!(request(&mut s, path).await.status, 200, "{name}");
+        drop(s);
+        // Silent: the idle clock.
+        let mut s = connect(addr).await;
+        let (took, got) = closed_within(&mut s, Duration::from_secs(4))
+            .await
+            .unwrap_or_else(|| panic!("{name}: a silent connection stayed open"));
+        assert!(took >= 650 * MS && took < 2500 * MS, "{name}: {took:?}");
+        assert!(got.is_empty(), "{name}");
+        // Dribbled: one header line every 150 ms never completes the head; cut at 500 ms.
+        let mut s = connect(addr).await;
+        let start = Instant::now();
+        let line = format!("GET {path} HTTP/1.1\r\n");
+        s.write_all(line.as_bytes()).await.unwrap();
+        let mut closed = false;
+        for i in 0..30 {
+            tokio::time::sleep(150 * MS).await;
+            if s.write_all(format!("X-Slow-{i}: 1\r\n").as_bytes())
+                .await
+                .is_err()
+            {
+                closed = true;
+                break;
+            }
+            if closed_within(&mut s, MS).await.is_some() {
+                closed = true;
+                break;
+            }
+        }
+        let took = start.elapsed();
+        assert!(closed, "{name}: a dribbling connection stayed open");
+        assert!(took >= 450 * MS && took < 2500 * MS, "{name}: {took:?}");
+    }
+}
+
+/// The caps count the connections of the whole process: a client's idle connections on the
+/// metrics listener count against its cap on the proxy's listener and the other way round, so
+/// no listener lets one client hold more sockets than the caps allow.
+#[tokio::test]
+async fn every_listener_counts_against_the_same_caps() {
+    let h = harness(with_metrics(10_000, 10_000, 3, 512)).await;
+    let [(_, main, _), (_, metrics, metrics_path)] = listeners(&h);
+    for (first, second) in [(metrics, main), (main, metrics)] {
+        let mut open = Vec::new();
+        for _ in 0..3 {
+            open.push(admitted_from("127.0.0.1", first).await);
+        }
+        for addr in [first, second] {
+            let mut extra = connect(addr).await;
+            refused_at_once(&mut extra).await;
+        }
+        drop(open);
+        // Freed: both serve again.
+        tokio::time::sleep(100 * MS).await;
+        let mut s = admitted_from("127.0.0.1", metrics).await;
+        assert_eq!(request(&mut s, metrics_path).await.status, 200);
+        drop(s);
+        let (_, r) = served_from("127.0.0.1", main).await;
+        assert_eq!(r.status, 200);
+    }
+    // The regression: hundreds of idle metrics connections cannot starve the proxy's own
+    // probes; beyond the cap they are closed at once.
+    let h = harness(with_metrics(10_000, 10_000, 64, 80)).await;
+    let metrics = h.proxy.metrics_addr.unwrap();
+    let mut all = Vec::new();
+    for _ in 0..300 {
+        all.push(connect(metrics).await);
+    }
+    // Give the accept loop time to refuse what is over the cap.
+    tokio::time::sleep(300 * MS).await;
+    let mut idle = Vec::new();
+    let mut refused = 0;
+    for mut s in all {
+        if closed_within(&mut s, 2 * MS).await.is_some() {
+            refused += 1;
+        } else {
+            idle.push(s);
+        }
+    }
+    assert!(
+        idle.len() <= 64,
+        "{} idle metrics connections kept",
+        idle.len()
+    );
+    assert!(refused >= 236, "{refused} refused");
+    drop(idle);
+    let (_, r) = served_from("127.0.0.1", h.addr()).await;
+    assert_eq!(r.status, 200);
 }

@@ -1021,3 +1021,78 @@ fn an_unreachable_or_bad_redis_url_is_refused_at_start_naming_the_flag() {
         assert!(t.elapsed() < Duration::from_secs(8));
     }
 }
+
+/// A lookup that counts its calls and answers after `delay` (or never).
+#[derive(Clone)]
+struct CountingLookup {
+    calls: Arc<std::sync::atomic::AtomicUsize>,
+    answer: Option<std::net::IpAddr>,
+}
+
+impl okta_proxy::resolve::Lookup for CountingLookup {
+    fn lookup(&self, _host: &str) -> okta_proxy::resolve::LookupFuture {
+        self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let answer = self.answer;
+        Box::pin(async move {
+            match answer {
+                Some(ip) => Ok(vec![ip]),
+                // A resolver that drops every query.
+                None => std::future::pending().await,
+            }
+        })
+    }
+}
+
+/// The second review's `/readyz` flood: with a resolver that never answers, every probe used to
+/// start a lookup of its own. Now probes read one verdict kept fresh by one task: 400
+/// concurrent probes (answering or not) cause at most one lookup per refresh, the answers come
+/// within the first-verdict wait, and the proxy's other answers are not held up.
+#[tokio::test]
+async fn a_readyz_flood_causes_at_most_one_lookup_per_refresh() {
+    use std::sync::atomic::Ordering;
+    for (answer, want) in [(Some("52.1.2.3".parse().unwrap()), 200), (None, 503)] {
+        let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let lookup = CountingLookup {
+            calls: calls.clone(),
+            answer,
+        };
+        let (logger, _log) = okta_proxy::log::Logger::memory();
+        let mut cfg = base_config();
+        cfg.max_connections_per_client = 1024;
+        cfg.max_connections = 1024;
+        let p = okta_proxy::server::start(
+            cfg,
+            okta_proxy::server::Deps {
+                lookup: Arc::new(lookup),
+                logger,
+            },
+        )
+        .await
+        .unwrap();
+        let start = std::time::Instant::now();
+        let probes: Vec<_> = (0..400)
+            .map(|_| tokio::spawn(get(p.addr, "/readyz", &[])))
+            .collect();
+        for probe in probes {
+            assert_eq!(probe.await.unwrap().status, want);
+        }
+        assert!(
+            start.elapsed() < okta_proxy::readiness::FIRST_WAIT + Duration::from_secs(3),
+            "{:?}",
+            start.elapsed()
+        );
+        assert_eq!(get(p.addr, "/healthz", &[]).await.status, 200);
+        let r = get(
+            p.addr,
+            "/okta/nothing.example/.well-known/okta-organization",
+            &[],
+        )
+        .await;
+        assert!(r.proxy_error().is_some());
+        let elapsed = start.elapsed();
+        let refreshes = 1 + elapsed.as_secs() / okta_proxy::readiness::REFRESH_EVERY.as_secs();
+        let n = calls.load(Ordering::SeqCst) as u64;
+        // The request for nothing.example makes one lookup of its own.
+        assert!(n <= refreshes + 1, "{n} lookups in {elapsed:?}");
+    }
+}
