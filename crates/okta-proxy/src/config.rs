@@ -19,8 +19,10 @@ take true/false, 1/0, yes/no, on/off.
 
 Operation endpoints (outside the prefix, no CORS, not logged): GET /healthz answers 200 while
 the server serves; GET /readyz answers 200 when the upstream resolver (in development mode,
-the --dev-upstream) can be reached, 503 otherwise. With --metrics-listen, Prometheus metrics
-are served at http://ADDR/metrics on that separate address.
+the --dev-upstream) can be reached, 503 otherwise (a verdict refreshed every 5 s by one task;
+probes only read it). Both are rate limited per client like proxy requests. With
+--metrics-listen, Prometheus metrics are served at http://ADDR/metrics on that separate
+address, under the same connection clocks and caps as the proxy's listener.
 
 On SIGTERM or SIGINT the server stops accepting, lets requests in flight finish within
 --drain-timeout, and exits 0.
