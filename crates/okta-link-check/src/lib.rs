@@ -169,7 +169,7 @@ impl Client {
         if target.verdict == HostVerdict::CustomDomain {
             match verify_custom_domain(&self.upstream, &self.domains, &target.host, deadline).await
             {
-                Ok(p) => prefetched = p,
+                Ok(p) => prefetched = Some(p),
                 Err(e) => return proxy_error(e),
             }
         }
