@@ -461,8 +461,9 @@ impl fmt::Display for OrgUrlError {
             OrgUrlError::Empty => write!(f, "Enter your Okta org's address. {WHERE_TO_FIND}"),
             OrgUrlError::TooLong { len } => write!(
                 f,
-                "That is {len} characters long, more than the {MAX_INPUT_CHARS} an address can \
-                 be. Paste only your Okta org's address, such as acme.okta.com."
+                "That is {len} characters long, longer than an address can be \
+                 ({MAX_INPUT_CHARS} characters). Paste only your Okta org's address, such as \
+                 acme.okta.com."
             ),
             OrgUrlError::Placeholder => write!(
                 f,

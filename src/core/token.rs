@@ -179,7 +179,7 @@ impl fmt::Display for TokenWarning {
                 f,
                 "This token is {len} characters long and does not look like the usual Okta API \
                  token (42 characters starting with 00). It may have been cut short when copied. \
-                 Okta will tell when it is checked."
+                 Okta will confirm whether it is valid when you check the connection."
             ),
             TokenWarning::LooksLikeOktaId { len } => write!(
                 f,
