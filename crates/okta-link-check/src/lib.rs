@@ -14,6 +14,8 @@
 //! reaches the same diagnosis. As with the page, the token goes only to Okta-owned hosts: a
 //! custom domain is asked only for its well-known document, without the token.
 
+pub mod cli;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 

@@ -150,3 +150,109 @@ fn help_documents_the_token_sources_and_exit_codes() {
     assert!(help.contains("never from an argument"), "{help}");
     assert!(help.contains("Exit codes: 0 verified; 1"), "{help}");
 }
+
+/// Issue 25, finding 5, as reported: these options printed the refused value in their error.
+#[test]
+fn the_reported_options_say_what_they_take_and_not_the_value() {
+    for (args, takes) in [
+        (
+            vec![format!("--require={PASTED}")],
+            "--require takes one of users, groups, roles, logs",
+        ),
+        (
+            vec!["--timeout-ms".into(), PASTED.into()],
+            "--timeout-ms takes a whole number",
+        ),
+        (
+            vec![format!("--upstream-timeout-ms={PASTED}")],
+            "--upstream-timeout-ms takes a whole number",
+        ),
+        (
+            vec!["--dev-upstream".into(), PASTED.into()],
+            "--dev-upstream takes a plain http://",
+        ),
+        (
+            vec![format!("--egress-ip={PASTED}")],
+            "--egress-ip takes an IP address",
+        ),
+    ] {
+        let mut all = vec!["--org", "acme.okta.com"];
+        all.extend(args.iter().map(String::as_str));
+        let o = run(&all, SUPER, None);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{takes}");
+        assert!(
+            !err.contains(CORE) && !text(&o.stdout).contains(CORE),
+            "{takes}: echoed"
+        );
+        assert!(err.contains(takes), "{err}");
+        assert!(err.contains("not shown"), "{err}");
+    }
+}
+
+/// A token-shaped secret (`00` and 40 of `[A-Za-z0-9_-]`), and its distinctive middle: no
+/// output may hold the middle, whatever was put around it.
+const PASTED: &str = "00secret-c0ffee-Zq7WpL3xK9mN2vB8tR4yU6hJ1d";
+const CORE: &str = "c0ffee-Zq7WpL3xK9mN2vB8tR4yU6hJ1d";
+
+/// The secret as it might be pasted into an option: bare, as a header, padded, quoted, after a
+/// hyphen (taken as the option's value, not as an option), inside a URL.
+fn pasted_variants() -> Vec<String> {
+    let s = PASTED;
+    vec![
+        s.to_string(),
+        format!("SSWS {s}"),
+        format!(" {s}\n"),
+        format!("'{s}'"),
+        format!("-{s}"),
+        format!("--{s}"),
+        format!("{s}={s}"),
+        format!("http://127.0.0.1:1/?token={s}"),
+        format!("http://{s}@localhost:1"),
+        format!("https://{s}:{s}@acme.okta.com"),
+        format!("1{s}"),
+        format!("{s}\u{200b}"),
+    ]
+}
+
+/// Issue 25, finding 5, over its class: for every option that takes a value (read from the
+/// command's clap definition, so a new option is covered when it is added), a refused value is
+/// never shown, in `--opt=value` and `--opt value` form, and the error names the option. The
+/// failure messages here name the option and the variant's number, never the value.
+#[test]
+fn no_option_echoes_its_value() {
+    let options = okta_link_check::cli::options_with_value();
+    assert!(options.len() >= 6, "options: {options:?}");
+    for option in &options {
+        for (n, value) in pasted_variants().iter().enumerate() {
+            for joined in [true, false] {
+                let mut args: Vec<String> = Vec::new();
+                if option != "--org" {
+                    args.extend(["--org".to_string(), "acme.okta.com".to_string()]);
+                }
+                if joined {
+                    args.push(format!("{option}={value}"));
+                } else {
+                    args.extend([option.clone(), value.clone()]);
+                }
+                let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                let o = run(&args, "", None);
+                let (out, err) = (text(&o.stdout), text(&o.stderr));
+                let form = if joined { "--opt=value" } else { "--opt value" };
+                assert!(
+                    !out.contains(CORE) && !err.contains(CORE),
+                    "{option} ({form}, variant {n}): the value was echoed"
+                );
+                assert_eq!(
+                    o.status.code(),
+                    Some(2),
+                    "{option} ({form}, variant {n}): not a usage error"
+                );
+                assert!(
+                    err.contains(option.as_str()),
+                    "{option} ({form}, variant {n}): the error does not name the option"
+                );
+            }
+        }
+    }
+}
