@@ -170,11 +170,243 @@ async fn fake(State(rec): State<Recorder>, req: Request) -> Response {
         ("okta.com.evil.example", _) if wk => well_known("https://okta.com.evil.example"),
         ("xn--kta-ioa.com", _) if wk => well_known("https://xn--kta-ioa.com"),
         ("nested.evil.example", _) if wk => well_known("https://a.b.okta.com"),
+        // Issue 25 finding 4: a custom domain whose first well-known answer is valid and whose
+        // later ones are the hostile answer its first label names (see [`second_answer`]).
+        (h, _) if wk && h.ends_with(SECOND_ANSWER_ZONE) => {
+            let asked = rec.for_host(h).len();
+            if asked == 1 {
+                well_known("https://acme.okta.com")
+            } else {
+                second_answer(h.strip_suffix(SECOND_ANSWER_ZONE).unwrap())
+            }
+        }
+        // An Okta org's well-known above the 64 KiB the proxy reads, announced or chunked, and
+        // one of exactly 64 KiB.
+        ("bigwk.okta.com", _) if wk => padded_well_known(
+            "https://bigwk.okta.com",
+            "big",
+            okta_proxy::forward::WELL_KNOWN_MAX_BYTES + 1,
+        ),
+        ("bigwkchunked.okta.com", _) if wk => chunked_json(padded_well_known_text(
+            "https://bigwkchunked.okta.com",
+            "big",
+            okta_proxy::forward::WELL_KNOWN_MAX_BYTES + 1,
+        )),
+        ("wk64k.okta.com", _) if wk => padded_well_known(
+            "https://wk64k.okta.com",
+            "edge",
+            okta_proxy::forward::WELL_KNOWN_MAX_BYTES,
+        ),
+        // Oversized header values (issue 25): a 200 KB request id, a 300-byte remaining count,
+        // and short ones beside them.
+        ("longheaders.okta.com", "/api/v1/users/me") => {
+            let mut r = json(StatusCode::OK, r#"{"id":"00u1"}"#);
+            let h = r.headers_mut();
+            h.insert("x-okta-request-id", "r".repeat(200 * 1024).parse().unwrap());
+            h.insert("x-rate-limit-remaining", "9".repeat(300).parse().unwrap());
+            h.insert("x-rate-limit-limit", "40".parse().unwrap());
+            h.insert("x-rate-limit-reset", "1700000000".parse().unwrap());
+            r
+        }
+        // `hdr-{name}-{len}.okta.com`: answers `{}` with header `name` of exactly `len` bytes
+        // (see [`header_value_of_len`]).
+        (h, "/api/v1/users/me") if h.starts_with("hdr-") && h.ends_with(".okta.com") => {
+            let spec = &h["hdr-".len()..h.len() - ".okta.com".len()];
+            let (name, len) = spec.rsplit_once('-').unwrap();
+            let len: usize = len.parse().unwrap();
+            let mut r = (StatusCode::OK, "{}").into_response();
+            r.headers_mut().insert(
+                axum::http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                header_value_of_len(name, len).parse().unwrap(),
+            );
+            r
+        }
         _ => okta_error(
             StatusCode::NOT_FOUND,
             "E0000007",
             "Not found: Resource not found",
         ),
+    }
+}
+
+/// The zone of the custom domains whose later well-known answers are hostile:
+/// `{case}.second.example` answers its first request with a valid document naming
+/// `https://acme.okta.com`, and every later one with [`second_answer`]`(case)`.
+pub const SECOND_ANSWER_ZONE: &str = ".second.example";
+
+/// Text in the body of every hostile second answer, never in the proxy's own answers.
+pub const HOSTILE: &str = "HOSTILE";
+
+/// Every case of [`second_answer`] (each a hostile answer), for the class test.
+pub const HOSTILE_SECOND_ANSWERS: &[&str] = &[
+    "html-big",
+    "html-small",
+    "json-evil",
+    "json-self",
+    "json-padded",
+    "json-padded-chunked",
+    "json-path",
+    "json-nested",
+    "json-http",
+    "json-port",
+    "json-userinfo",
+    "json-duplicate",
+    "json-array",
+    "json-201",
+    "json-206",
+    "text-evil",
+    "empty-200",
+    "redirect-301",
+    "redirect-302",
+    "redirect-307",
+    "redirect-308",
+    "error-404",
+    "error-429",
+    "error-500-html",
+    "error-503-json",
+    "gzip",
+    "status-299",
+];
+
+/// A well-known document naming `org`, with `id` set to `id` and a `pad` field making it
+/// exactly `len` bytes (when `len` is at least its unpadded size).
+pub fn padded_well_known_text(org: &str, id: &str, len: usize) -> String {
+    let bare =
+        format!(r#"{{"id":"{id}","pad":"","_links":{{"organization":{{"href":"{org}"}}}}}}"#);
+    let pad = "x".repeat(len.saturating_sub(bare.len()));
+    let doc = bare.replacen(r#""pad":"""#, &format!(r#""pad":"{pad}""#), 1);
+    assert!(doc.len() == len || len < bare.len());
+    doc
+}
+
+fn padded_well_known(org: &str, id: &str, len: usize) -> Response {
+    json(StatusCode::OK, &padded_well_known_text(org, id, len))
+}
+
+/// A body sent in chunks, with no length announced.
+struct Chunks(std::collections::VecDeque<Bytes>);
+
+impl http_body::Body for Chunks {
+    type Data = Bytes;
+    type Error = std::io::Error;
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        Poll::Ready(self.0.pop_front().map(|b| Ok(http_body::Frame::data(b))))
+    }
+}
+
+/// A JSON answer (status 200) sent in 16 KiB chunks, with no Content-Length.
+fn chunked_json(text: String) -> Response {
+    let chunks = text
+        .as_bytes()
+        .chunks(16 * 1024)
+        .map(Bytes::copy_from_slice)
+        .collect();
+    let mut r = Response::new(Body::new(Chunks(chunks)));
+    r.headers_mut()
+        .insert("content-type", "application/json".parse().unwrap());
+    r
+}
+
+/// A hostile answer to a custom domain's well-known request (each body holds [`HOSTILE`]).
+pub fn second_answer(case: &str) -> Response {
+    let acme = "https://acme.okta.com";
+    let valid = |id: &str| padded_well_known_text(acme, id, 0);
+    let with_status = |status: u16, content_type: &str, body: String| {
+        (
+            StatusCode::from_u16(status).unwrap(),
+            [("content-type", content_type.to_string())],
+            body,
+        )
+            .into_response()
+    };
+    let max = okta_proxy::forward::WELL_KNOWN_MAX_BYTES;
+    match case {
+        // 200 KB of HTML, status 200 (the review's case).
+        "html-big" => {
+            let mut page = format!("<html><body><h1>{HOSTILE}</h1>");
+            while page.len() < 200 * 1024 {
+                page.push_str("<p>not an Okta document</p>");
+            }
+            page.push_str("</body></html>");
+            with_status(200, "text/html", page)
+        }
+        "html-small" => with_status(
+            200,
+            "text/html",
+            format!("<html><script>alert('{HOSTILE}')</script></html>"),
+        ),
+        "json-evil" => padded_well_known("https://evil.example", HOSTILE, 0),
+        "json-self" => padded_well_known("https://json-self.second.example", HOSTILE, 0),
+        // Valid, but above the 64 KiB the proxy reads, announced or chunked.
+        "json-padded" => padded_well_known(acme, HOSTILE, max + 1),
+        "json-padded-chunked" => chunked_json(padded_well_known_text(acme, HOSTILE, max + 1)),
+        "json-path" => padded_well_known("https://a-b.okta.com/api/v1/users", HOSTILE, 0),
+        "json-nested" => padded_well_known("https://a.b.okta.com", HOSTILE, 0),
+        "json-http" => padded_well_known("http://acme.okta.com", HOSTILE, 0),
+        "json-port" => padded_well_known("https://acme.okta.com:8443", HOSTILE, 0),
+        "json-userinfo" => padded_well_known("https://u@acme.okta.com", HOSTILE, 0),
+        // The last of two `_links` is what a JSON reader keeps.
+        "json-duplicate" => json(
+            StatusCode::OK,
+            &format!(
+                r#"{{"id":"{HOSTILE}","_links":{{"organization":{{"href":"{acme}"}}}},"_links":{{"organization":{{"href":"https://evil.example"}}}}}}"#
+            ),
+        ),
+        "json-array" => json(StatusCode::OK, &format!("[{}]", valid(HOSTILE))),
+        "json-201" => with_status(201, "application/json", valid(HOSTILE)),
+        "json-206" => with_status(206, "application/json", valid(HOSTILE)),
+        "text-evil" => with_status(
+            200,
+            "text/plain",
+            padded_well_known_text("https://evil.example", HOSTILE, 0),
+        ),
+        "empty-200" => StatusCode::OK.into_response(),
+        // Redirects carrying a valid document: refused, not followed and not relayed.
+        r if r.starts_with("redirect-") => {
+            let status: u16 = r["redirect-".len()..].parse().unwrap();
+            let mut resp = with_status(status, "application/json", valid(HOSTILE));
+            resp.headers_mut().insert(
+                "location",
+                "https://acme.okta.com/.well-known/okta-organization"
+                    .parse()
+                    .unwrap(),
+            );
+            resp
+        }
+        "error-404" => okta_error(StatusCode::NOT_FOUND, "E0000007", HOSTILE),
+        "error-429" => with_status(429, "application/json", valid(HOSTILE)),
+        "error-500-html" => with_status(
+            500,
+            "text/html",
+            format!("<html><body>{HOSTILE}</body></html>"),
+        ),
+        "error-503-json" => with_status(503, "application/json", valid(HOSTILE)),
+        // Encoded although the proxy asked for identity (the body is not really gzip).
+        "gzip" => {
+            let mut r = padded_well_known(acme, HOSTILE, 0);
+            r.headers_mut()
+                .insert("content-encoding", "gzip".parse().unwrap());
+            r
+        }
+        "status-299" => with_status(299, "application/json", valid(HOSTILE)),
+        // Not hostile: a valid document of exactly the size the proxy reads (the control).
+        "valid-64k" => padded_well_known(acme, "edge", max),
+        other => panic!("no second answer {other}"),
+    }
+}
+
+/// A value of exactly `len` bytes for header `name`: for `content-type` a JSON type with a
+/// long parameter (so whether it was passed shows in the proxy's answer), else digits.
+pub fn header_value_of_len(name: &str, len: usize) -> String {
+    if name == "content-type" {
+        let head = "application/json; p=";
+        assert!(len >= head.len());
+        format!("{head}{}", "a".repeat(len - head.len()))
+    } else {
+        "7".repeat(len)
     }
 }
 

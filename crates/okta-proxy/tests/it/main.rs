@@ -9,3 +9,4 @@ mod page;
 mod proxy;
 mod redis_url;
 mod security;
+mod upstream;
