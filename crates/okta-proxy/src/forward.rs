@@ -1030,4 +1030,299 @@ mod tests {
             assert!(c.len() <= 3);
         }
     }
+
+    /// Issue 25: only registered 2xx to 5xx statuses are passed on as the proxy's own; 1xx and
+    /// numbers with no registered meaning never are (the whole range a status line can carry).
+    #[test]
+    fn passed_status_is_a_registered_2xx_to_5xx() {
+        let mut passed = Vec::new();
+        for code in 100..=999u16 {
+            let s = StatusCode::from_u16(code).unwrap();
+            let expected = (200..600).contains(&code) && s.canonical_reason().is_some();
+            assert_eq!(passed_status(s), expected, "{code}");
+            if passed_status(s) {
+                passed.push(code);
+            }
+        }
+        for code in [
+            200, 201, 202, 203, 204, 205, 206, 300, 301, 302, 303, 304, 307, 308, 400, 401, 403,
+            404, 405, 409, 413, 429, 431, 451, 500, 501, 502, 503, 504,
+        ] {
+            assert!(passed.contains(&code), "{code} is passed");
+        }
+        for code in [
+            100, 101, 102, 103, 199, 209, 218, 299, 309, 399, 420, 430, 444, 499, 509, 520, 599,
+            600, 700, 999,
+        ] {
+            assert!(!passed.contains(&code), "{code} is not passed");
+        }
+        // What is passed is a real answer: no informational status, nothing past 5xx.
+        assert!(passed.iter().all(
+            |c| (200..600).contains(c) && !StatusCode::from_u16(*c).unwrap().is_informational()
+        ));
+    }
+
+    /// What a scripted loopback server does with the `n`th request (from 0) it reads on its
+    /// `c`th connection (from 0).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    enum Then {
+        /// `200`, `{}` with a Content-Length: the connection stays open (keep-alive).
+        Answer,
+        /// Close the connection without answering.
+        Close,
+        /// Never answer (the connection stays open).
+        Hang,
+        /// Start an answer of 10 bytes, send 2, close.
+        Truncate,
+    }
+
+    /// How many connections and requests a scripted server saw.
+    #[derive(Clone, Default)]
+    struct Seen {
+        connections: Arc<std::sync::atomic::AtomicUsize>,
+        requests: Arc<std::sync::atomic::AtomicUsize>,
+    }
+
+    impl Seen {
+        fn counts(&self) -> (usize, usize) {
+            use std::sync::atomic::Ordering::SeqCst;
+            (self.connections.load(SeqCst), self.requests.load(SeqCst))
+        }
+    }
+
+    /// A loopback HTTP/1.1 server that reads each request head and does what `plan` says.
+    async fn scripted(plan: fn(usize, usize) -> Then) -> (u16, Seen) {
+        use std::sync::atomic::Ordering::SeqCst;
+        use tokio::io::AsyncWriteExt;
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = l.local_addr().unwrap().port();
+        let seen = Seen::default();
+        let counts = seen.clone();
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = l.accept().await {
+                let c = counts.connections.fetch_add(1, SeqCst);
+                let counts = counts.clone();
+                tokio::spawn(async move {
+                    let mut pending = Vec::new();
+                    let mut buf = [0u8; 4096];
+                    for n in 0.. {
+                        // One request head (a GET has no body).
+                        let end = loop {
+                            if let Some(i) = pending.windows(4).position(|w| w == b"\r\n\r\n") {
+                                break i + 4;
+                            }
+                            match s.read(&mut buf).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(k) => pending.extend_from_slice(&buf[..k]),
+                            }
+                        };
+                        pending.drain(..end);
+                        counts.requests.fetch_add(1, SeqCst);
+                        match plan(c, n) {
+                            Then::Answer => {
+                                let answer = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}";
+                                if s.write_all(answer).await.is_err() {
+                                    return;
+                                }
+                            }
+                            Then::Close => return,
+                            Then::Hang => std::future::pending::<()>().await,
+                            Then::Truncate => {
+                                let answer = b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\n{}";
+                                let _ = s.write_all(answer).await;
+                                return;
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        (port, seen)
+    }
+
+    fn to_loopback(name: &str) -> Arc<dyn Lookup> {
+        Arc::new(StaticLookup::new().with(name, &["127.0.0.1".parse().unwrap()]))
+    }
+
+    /// Issue 25: the upstream closed a pooled keep-alive connection as the next request went
+    /// out (alternating 502s were seen). The GET is sent once more, on a new connection: both
+    /// calls succeed, and the server saw two connections and three requests.
+    #[tokio::test]
+    async fn a_get_on_a_stale_pooled_connection_is_sent_once_more() {
+        let (port, seen) = scripted(|c, n| match (c, n) {
+            (0, 0) => Then::Answer,
+            (0, _) => Then::Close,
+            _ => Then::Answer,
+        })
+        .await;
+        let up = Upstream::unguarded_for_test(to_loopback("upstream.example"), port, false);
+        let first = up
+            .get(
+                "upstream.example",
+                "/api/v1/users/me",
+                None,
+                deadline(),
+                1024,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            (first.status, &first.body[..]),
+            (StatusCode::OK, &b"{}"[..])
+        );
+        // Let the client put the connection back in its pool.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(seen.counts(), (1, 1));
+        let second = up
+            .get(
+                "upstream.example",
+                "/api/v1/users/me",
+                None,
+                deadline(),
+                1024,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("not retried: {}", e.message));
+        assert_eq!(
+            (second.status, &second.body[..]),
+            (StatusCode::OK, &b"{}"[..])
+        );
+        assert_eq!(seen.counts(), (2, 3), "(connections, requests)");
+    }
+
+    /// Without the retry the very same server fails the second call, and that error is what
+    /// [`is_stale_connection`] recognizes; a refused connection, a timeout and a garbled
+    /// answer are not. (It is only asked about errors of sending, before any answer: an
+    /// answer cut short fails later, while its body is read, and is not retried; see
+    /// `a_timeout_or_a_cut_answer_is_not_retried`.)
+    #[tokio::test]
+    async fn is_stale_connection_only_for_a_closed_pooled_connection() {
+        let client = Upstream::builder(Duration::from_secs(3)).build().unwrap();
+        let send = |port: u16| client.get(format!("http://127.0.0.1:{port}/x")).send();
+
+        let (port, _) = scripted(|c, n| match (c, n) {
+            (0, 0) => Then::Answer,
+            _ => Then::Close,
+        })
+        .await;
+        let first = send(port).await.unwrap();
+        assert_eq!(first.bytes().await.unwrap(), &b"{}"[..]);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let e = send(port).await.unwrap_err();
+        assert!(is_stale_connection(&e), "{e:?}");
+
+        let closed = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let e = send(closed).await.unwrap_err();
+        assert!(e.is_connect() && !is_stale_connection(&e), "{e:?}");
+
+        let (port, _) = scripted(|_, _| Then::Hang).await;
+        let quick = Upstream::builder(Duration::from_millis(200))
+            .build()
+            .unwrap();
+        let e = quick
+            .get(format!("http://127.0.0.1:{port}/x"))
+            .send()
+            .await
+            .unwrap_err();
+        assert!(e.is_timeout() && !is_stale_connection(&e), "{e:?}");
+
+        let garbled = {
+            use tokio::io::AsyncWriteExt;
+            let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let port = l.local_addr().unwrap().port();
+            tokio::spawn(async move {
+                while let Ok((mut s, _)) = l.accept().await {
+                    let _ = s.read(&mut [0u8; 4096]).await;
+                    let _ = s.write_all(b"HELLO THERE\r\n\r\n").await;
+                }
+            });
+            port
+        };
+        let e = send(garbled).await.unwrap_err();
+        assert!(!is_stale_connection(&e), "{e:?}");
+    }
+
+    /// A server that closes every connection without answering: the GET is sent twice (the
+    /// first attempt and the one retry), never more, and the error is the upstream's.
+    #[tokio::test]
+    async fn a_get_is_retried_once_only() {
+        let (port, seen) = scripted(|_, _| Then::Close).await;
+        let up = Upstream::unguarded_for_test(to_loopback("upstream.example"), port, false);
+        let e = up
+            .get(
+                "upstream.example",
+                "/api/v1/users/me",
+                None,
+                deadline(),
+                1024,
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, Code::UpstreamUnreachable, "{}", e.message);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(seen.counts(), (2, 2), "(connections, requests)");
+    }
+
+    /// What is not a stale connection is not retried: a timeout (the client's own or the
+    /// deadline), and an answer cut short after its head.
+    #[tokio::test]
+    async fn a_timeout_or_a_cut_answer_is_not_retried() {
+        // The client's timeout, well before the deadline.
+        let (port, seen) = scripted(|_, _| Then::Hang).await;
+        let timeout = Duration::from_millis(300);
+        let up = Upstream {
+            client: Upstream::builder(timeout)
+                .resolve("upstream.example", SocketAddr::from(([127, 0, 0, 1], port)))
+                .build()
+                .unwrap(),
+            dev_base: None,
+            timeout,
+            test_http_port: Some(port),
+        };
+        let e = up
+            .get(
+                "upstream.example",
+                "/api/v1/users/me",
+                None,
+                deadline(),
+                1024,
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, Code::UpstreamTimeout, "{}", e.message);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(seen.counts(), (1, 1), "(connections, requests)");
+
+        // The deadline.
+        let (port, seen) = scripted(|_, _| Then::Hang).await;
+        let up = Upstream::unguarded_for_test(to_loopback("upstream.example"), port, false);
+        let soon = Instant::now() + Duration::from_millis(300);
+        let e = up
+            .get("upstream.example", "/api/v1/users/me", None, soon, 1024)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, Code::UpstreamTimeout, "{}", e.message);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(seen.counts(), (1, 1), "(connections, requests)");
+
+        // An answer whose body is cut short.
+        let (port, seen) = scripted(|_, _| Then::Truncate).await;
+        let up = Upstream::unguarded_for_test(to_loopback("upstream.example"), port, false);
+        let e = up
+            .get(
+                "upstream.example",
+                "/api/v1/users/me",
+                None,
+                deadline(),
+                1024,
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, Code::UpstreamUnreachable, "{}", e.message);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(seen.counts(), (1, 1), "(connections, requests)");
+    }
 }
