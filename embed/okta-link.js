@@ -14,7 +14,9 @@
  *     .catch((err) => …);        // err.message: "closed" | "popup_blocked"
  *
  * Messages are accepted only from the page's origin and the window it runs in, and posted only
- * to that origin; the page does the same with its allow-list.
+ * to that origin; the page does the same with its allow-list. The page's `ready` is always
+ * answered (`session`, or `hello`): the page sends the connection only to the origin that
+ * answered it.
  */
 (function (global) {
   'use strict';
@@ -41,9 +43,13 @@
         if (e.origin !== origin || e.source !== target()) return;
         var d = e.data;
         if (!d || d.source !== 'okta-link' || d.v !== 1) return;
-        if (d.type === 'ready' && options.session) {
-          var msg = { source: 'okta-link-host', v: 1, type: 'session', session: options.session };
-          if (update) { msg.mode = 'update'; msg.org = options.org; if (options.owner) msg.owner = options.owner; }
+        if (d.type === 'ready') {
+          // Always answered: the page hands the connection only to the origin that answered.
+          var msg = { source: 'okta-link-host', v: 1, type: 'hello' };
+          if (options.session) {
+            msg = { source: 'okta-link-host', v: 1, type: 'session', session: options.session };
+            if (update) { msg.mode = 'update'; msg.org = options.org; if (options.owner) msg.owner = options.owner; }
+          }
           e.source.postMessage(msg, origin);
         } else if (d.type === 'resize' && frame) {
           frame.style.height = Math.max(0, Number(d.height) || 0) + 'px';

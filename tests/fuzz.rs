@@ -30,6 +30,7 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
         Just("okta-link".to_string()),
         Just("session".to_string()),
         Just("theme".to_string()),
+        Just("hello".to_string()),
         Just("dark".to_string()),
         Just("light".to_string()),
         Just("proxy".to_string()),
@@ -71,7 +72,7 @@ fn near_miss() -> impl Strategy<Value = serde_json::Value> {
     (
         prop_oneof![Just("okta-link-host"), Just("okta-link"), Just("OKTA-LINK-HOST"), Just("")],
         prop_oneof![Just(serde_json::json!(1)), Just(serde_json::json!(2)), Just(serde_json::json!("1")), Just(serde_json::json!(1.5))],
-        prop_oneof![Just("session"), Just("theme"), Just("connected"), Just("Session")],
+        prop_oneof![Just("session"), Just("theme"), Just("hello"), Just("connected"), Just("Session")],
         "[ -~]{0,40}|\\PC{0,10}",
         prop_oneof![Just("dark"), Just("light"), Just("system"), Just("Dark"), Just("neon")],
         // Update mode on the session message (issue 17).
@@ -120,6 +121,7 @@ proptest! {
                         prop_assert_eq!(v["type"].as_str(), Some("theme"));
                         prop_assert_eq!(Theme::parse(v["theme"].as_str().unwrap_or("")), Some(t));
                     }
+                    Inbound::Hello => prop_assert_eq!(v["type"].as_str(), Some("hello")),
                 }
             }
         }

@@ -9,7 +9,14 @@
 //! Inbound (host → page), accepted only from allow-listed origins and only in this shape:
 //! `{"source":"okta-link-host","v":1,"type":"session","session":"…"}` (a session token handed
 //! over after `ready`; with `"mode":"update","org":"…"` and optionally `"owner":"00u…"` it
-//! also opens update mode, see [`crate::core::update`]) or `{"source":"okta-link-host","v":1,"type":"theme","theme":"dark"}`.
+//! also opens update mode, see [`crate::core::update`]),
+//! `{"source":"okta-link-host","v":1,"type":"theme","theme":"dark"}`, or
+//! `{"source":"okta-link-host","v":1,"type":"hello"}` (nothing but the answer to `ready`).
+//!
+//! The host's first valid message binds the page to the origin it came from. Where a message
+//! goes is [`recipients`]: `connected` (the token) only to that bound origin, and not at all
+//! before the host has spoken; the others, before binding, to each allow-listed origin (the
+//! browser delivers them only where the host's origin matches).
 
 use serde::{Deserialize, Serialize};
 
@@ -46,9 +53,31 @@ impl<'a> Message<'a> {
         }
     }
 
-    /// Whether the message carries the token (and so goes only to the bound origin).
+    /// Whether the message carries the token, and so goes only to the bound origin
+    /// ([`recipients`]).
     pub fn is_secret(&self) -> bool {
         matches!(self.body, Body::Connected { .. })
+    }
+}
+
+/// The origins `message` may be posted to, each as the explicit target origin (never `'*'`):
+/// the origin the host bound by its first valid message, if it is allow-listed; before the host
+/// has spoken, each allow-listed origin for a message without a secret, and none for a secret
+/// one ([`Message::is_secret`]: `connected`, the token), which then cannot be delivered.
+pub fn recipients<'a>(
+    message: &Message,
+    bound: Option<&'a str>,
+    allowed: &'a [String],
+) -> Vec<&'a str> {
+    match bound {
+        Some(origin) => allowed
+            .iter()
+            .filter(|a| a.as_str() == origin)
+            .map(String::as_str)
+            .take(1)
+            .collect(),
+        None if message.is_secret() => Vec::new(),
+        None => allowed.iter().map(String::as_str).collect(),
     }
 }
 
@@ -141,6 +170,9 @@ pub enum Inbound {
     /// org address; a `mode` of any other value, or without a valid org, refuses the message).
     Session(String, Option<UpdateTarget>),
     Theme(Theme),
+    /// The host's answer to `ready` when it has nothing else to say: it binds the page to the
+    /// host's origin, so that `connected` can be delivered.
+    Hello,
 }
 
 impl Inbound {
@@ -166,6 +198,7 @@ impl Inbound {
                 ok.then(|| Inbound::Session(s.to_string(), update))
             }
             "theme" => Theme::parse(raw.theme.as_deref()?).map(Inbound::Theme),
+            "hello" => Some(Inbound::Hello),
             _ => None,
         }
     }
@@ -244,6 +277,98 @@ mod tests {
             )
         );
         assert_eq!(redirect_target("not a url", "s", &result), None);
+    }
+
+    #[test]
+    fn hello_is_accepted_in_shape() {
+        assert_eq!(
+            Inbound::from_raw(&raw(HOST_SOURCE, 1, "hello")),
+            Some(Inbound::Hello)
+        );
+        assert_eq!(Inbound::from_raw(&raw(HOST_SOURCE, 2, "hello")), None);
+        assert_eq!(Inbound::from_raw(&raw("okta-link", 1, "hello")), None);
+        assert_eq!(Inbound::from_raw(&raw(HOST_SOURCE, 1, "Hello")), None);
+    }
+
+    fn verified() -> Verified {
+        use crate::core::diagnosis::{Admin, AdminRoles, Org};
+        use crate::core::okta::{Engine, UserId, UserStatus};
+        Verified {
+            org: Org {
+                entered_host: "acme.okta.com".into(),
+                canonical_host: "acme.okta.com".into(),
+                custom_domain: None,
+                engine: Engine::IdentityEngine,
+                org_id: None,
+            },
+            admin: Admin {
+                id: UserId::parse("00u1").unwrap(),
+                name: None,
+                login: None,
+                email: None,
+                status: UserStatus::Active,
+            },
+            roles: AdminRoles::Unknown,
+            checklist: Vec::new(),
+        }
+    }
+
+    /// Issue 25: `connected` (the token) goes only to the origin the host bound, never to each
+    /// allow-listed origin; the other messages, before binding, to each of them. Every message
+    /// kind × no binding, a binding to an allowed origin, a binding to any other.
+    #[test]
+    fn only_the_bound_origin_gets_the_token() {
+        use crate::core::diagnosis::{Failure, Report};
+        let v = verified();
+        let report = Report::Verified(Box::new(v.clone()));
+        let result = LinkResult::new(&report, "acme.okta.com", &[], "t".into(), false);
+        let connection = Connection::new("00secret", &v, &result);
+        let allowed: Vec<String> = vec![
+            "https://portal.example.com".into(),
+            "https://partner.example.net".into(),
+        ];
+        let every = ["https://portal.example.com", "https://partner.example.net"];
+        let bodies = [
+            (Body::Ready, false),
+            (Body::Resize { height: 480 }, false),
+            (Body::Verified { report: &v }, false),
+            (
+                Body::Error {
+                    kind: Failure::ProxyDown.code(),
+                },
+                false,
+            ),
+            (Body::Close, false),
+            (
+                Body::Connected {
+                    connection: &connection,
+                },
+                true,
+            ),
+        ];
+        for (body, secret) in bodies {
+            let message = Message::new(body);
+            assert_eq!(message.is_secret(), secret, "{message:?}");
+            // Not bound: a secret goes nowhere, anything else to each allowed origin.
+            let unbound: &[&str] = if secret { &[] } else { &every };
+            assert_eq!(recipients(&message, None, &allowed), unbound);
+            // Bound: to that origin only, whatever the message.
+            assert_eq!(
+                recipients(&message, Some("https://partner.example.net"), &allowed),
+                ["https://partner.example.net"]
+            );
+            // Bound to an origin not (or no longer) allowed: nowhere.
+            for stranger in [
+                "https://evil.example",
+                "https://portal.example.com/",
+                "*",
+                "",
+            ] {
+                assert!(recipients(&message, Some(stranger), &allowed).is_empty());
+            }
+            // Nothing allowed: nowhere.
+            assert!(recipients(&message, None, &[]).is_empty());
+        }
     }
 
     #[test]

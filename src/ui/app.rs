@@ -326,14 +326,11 @@ pub fn App(
                 let Some(report) = report else { return };
                 // Tell the host how this check ended (never the token), once per check.
                 if embed.active() {
-                    match report.as_ref() {
-                        Report::Verified(v) => {
-                            embed.post(&Message::new(Body::Verified { report: v }))
-                        }
-                        Report::Failed(f) => {
-                            embed.post(&Message::new(Body::Error { kind: f.code() }))
-                        }
-                    }
+                    let told = match report.as_ref() {
+                        Report::Verified(v) => Body::Verified { report: v },
+                        Report::Failed(f) => Body::Error { kind: f.code() },
+                    };
+                    embed.post(&Message::new(told));
                 }
                 let focus_field = report.failure().and_then(|f| f.field());
                 phase.set(Phase::Finished(report));
@@ -388,10 +385,21 @@ pub fn App(
                 Delivery::None => phase.set(Phase::Finished(report.clone())),
                 Delivery::PostMessage => {
                     let connection = Connection::new(token.secret(), verified, &result);
-                    embed.post(&Message::new(Body::Connected {
+                    // Only to the origin the host proved by its first message: before it has
+                    // spoken there is no one to hand the token to, and the token stays here.
+                    let sent = embed.post(&Message::new(Body::Connected {
                         connection: &connection,
                     }));
-                    finish();
+                    if sent {
+                        finish();
+                    } else {
+                        let t = &boot.texts;
+                        delivery_error.set(match &boot.config.partner.name {
+                            Some(p) => t.f("delivery.recipient_action_partner", &[("partner", p)]),
+                            None => t.t("delivery.recipient_action"),
+                        });
+                        phase.set(Phase::Finished(report.clone()));
+                    }
                 }
                 Delivery::Redirect { url } => {
                     let state = boot.fragment.state.as_deref().unwrap_or("");
@@ -493,6 +501,8 @@ pub fn App(
                     reset.run(());
                 }
             }
+            // The host's answer to `ready`: it bound the page to its origin (in `listen`).
+            Inbound::Hello => {}
             Inbound::Theme(theme) => {
                 if let Some(html) = document().document_element() {
                     let _ = match theme {

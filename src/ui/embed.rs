@@ -1,7 +1,8 @@
 //! The page's side of the embedding protocol ([`crate::core::protocol`]): who the host window
-//! is, posting to it with an explicit allow-listed target origin (never `'*'`), accepting its
-//! messages only from allow-listed origins, and telling it the content height. The listeners
-//! and the observer live as long as the component that asked for them (see [`crate::ui::app`]).
+//! is, posting to it with an explicit allow-listed target origin (never `'*'`; which ones is the
+//! core's [`recipients`]), accepting its messages only from allow-listed origins, and telling it
+//! the content height. The listeners and the observer live as long as the component that asked
+//! for them (see [`crate::ui::app`]).
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -13,7 +14,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{MessageEvent, ResizeObserver, Window};
 
 use crate::core::config::Config;
-use crate::core::protocol::{Body, Inbound, Message, RawInbound};
+use crate::core::protocol::{recipients, Body, Inbound, Message, RawInbound};
 
 thread_local! {
     /// The origin the host proved in its first valid message, for the life of the page (a
@@ -35,9 +36,9 @@ pub fn host_window() -> Option<Window> {
         .map(|o| o.unchecked_into())
 }
 
-/// Posts to the host. Until the host has spoken, a message goes to each allow-listed origin (the
-/// browser delivers it only where the host's origin matches); afterwards only to the origin the
-/// host proved in its first valid message.
+/// Posts to the host, to the origins [`recipients`] names: after the host's first valid message
+/// only to the origin it came from; before it, each allow-listed origin for a message without a
+/// secret (the browser delivers it only where the host's origin matches), none for `connected`.
 #[derive(Clone)]
 pub struct Embed {
     allowed: Rc<Vec<String>>,
@@ -57,20 +58,24 @@ impl Embed {
         !self.allowed.is_empty() && host_window().is_some()
     }
 
-    pub fn post(&self, message: &Message) {
-        let Some(target) = host_window() else { return };
-        let Ok(value) = crate::net::to_js(message) else {
-            return;
+    /// Post `message` to the host; whether it was handed to the browser for at least one origin
+    /// (`false` for `connected` before the host has spoken: it cannot be delivered).
+    pub fn post(&self, message: &Message) -> bool {
+        let Some(target) = host_window() else {
+            return false;
         };
         let bound = self.bound.borrow().clone();
-        let origins: Vec<String> = match bound {
-            Some(o) => vec![o],
-            None => self.allowed.iter().cloned().collect(),
-        };
-        for origin in origins {
-            // Never '*': the origin is one of the configured ones.
-            let _ = target.post_message(&value, &origin);
+        let origins = recipients(message, bound.as_deref(), &self.allowed);
+        if origins.is_empty() {
+            return false;
         }
+        let Ok(value) = crate::net::to_js(message) else {
+            return false;
+        };
+        // Never '*': each origin is one of the configured ones.
+        origins.into_iter().fold(false, |sent, origin| {
+            target.post_message(&value, origin).is_ok() || sent
+        })
     }
 
     /// Listen for the host's messages while the calling component lives; `on` gets each valid

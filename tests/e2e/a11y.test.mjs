@@ -3,6 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { startStack, launchBrowser, openPage, orgField, ROOT, FIXTURES, plain, iso } from './harness.mjs';
 
@@ -12,13 +13,39 @@ const tok = (org, kind) => FIXTURES.orgs.find((o) => o.host === org).tokens.find
 
 let stack;
 let browser;
+let host;
 before(async () => {
-  stack = await startStack({
-    config: { partner: { name: 'Example Security', brand_color: '#f08030' }, delivery: { mode: 'post_message' }, allowed_origins: ['http://127.0.0.1:9'] },
+  // The platform that opens the page (post_message delivery): it answers `ready`, which binds
+  // the page to its origin; only then may `connected` carry the token to it.
+  host = createServer((req, res) => {
+    const pageOrigin = new URL(stack.pageUrl).origin;
+    res.writeHead(200, { 'content-type': 'text/html' });
+    res.end(`<!doctype html><html lang="en"><head><title>Platform</title></head><body><script>
+addEventListener('message', (e) => {
+  if (e.origin === ${JSON.stringify(pageOrigin)} && e.data?.type === 'ready') e.source.postMessage({ source: 'okta-link-host', v: 1, type: 'hello' }, e.origin);
+});</script></body></html>`);
   });
+  await new Promise((r) => host.listen(0, '127.0.0.1', r));
+  const hostUrl = `http://127.0.0.1:${host.address().port}`;
+  stack = await startStack({
+    config: { partner: { name: 'Example Security', brand_color: '#f08030' }, delivery: { mode: 'post_message' }, allowed_origins: [hostUrl] },
+  });
+  stack.hostUrl = hostUrl;
   browser = await launchBrowser();
 });
-after(async () => { await browser?.close(); await stack?.stop(); });
+after(async () => { await browser?.close(); await stack?.stop(); await new Promise((r) => host?.close(r) ?? r()); });
+
+/** The page opened by the platform (a popup with the platform as its opener), as openPage. */
+async function openHosted(browser, url, options) {
+  const { context, page: platform } = await openPage(browser, stack.hostUrl, options);
+  const [page] = await Promise.all([
+    context.waitForEvent('page'),
+    platform.evaluate((u) => { window.w = window.open(u); }, url),
+  ]);
+  await page.waitForLoadState();
+  await page.waitForFunction(() => !document.querySelector('[data-shell]'), null, { timeout: 30000 });
+  return { context, page };
+}
 
 async function axe(page) {
   // Evaluated through the devtools protocol: the page's CSP (rightly) forbids injected scripts.
@@ -60,7 +87,9 @@ for (const lang of ['en', 'ar']) {
   for (const colorScheme of ['light', 'dark']) {
     for (const [name, reach] of Object.entries(states(L))) {
       test(`axe: no violations when ${name} (${lang}, ${colorScheme})`, async () => {
-        const { context, page } = await openPage(browser, `${stack.pageUrl}#lang=${lang}`, { colorScheme });
+        // Delivery needs a platform that answered the page: `done` is reached in its popup.
+        const open = name === 'done' ? openHosted : openPage;
+        const { context, page } = await open(browser, `${stack.pageUrl}#lang=${lang}`, { colorScheme });
         await page.getByLabel(L['org.label']).waitFor();
         assert.equal(await page.evaluate(() => document.documentElement.dir), lang === 'ar' ? 'rtl' : 'ltr');
         await reach(page);
@@ -74,7 +103,7 @@ for (const lang of ['en', 'ar']) {
 }
 
 test('the whole flow with the keyboard alone', async () => {
-  const { context, page } = await openPage(browser, stack.pageUrl);
+  const { context, page } = await openHosted(browser, stack.pageUrl);
   await orgField(page).waitFor();
   // Tab order: the language menu in the header, then the org field.
   await page.keyboard.press('Tab');
