@@ -192,6 +192,99 @@ describe('post_message to an embedding portal', () => {
   });
 });
 
+// Issue 25: `connected` carries the token, so it goes only to the origin the host bound by its
+// first message, never to each allowed origin. The shipped script answers `ready` with `hello`
+// when it has no session; a host that never answers gets nothing, and the page says so.
+describe('post_message: the token only to the origin that answered', () => {
+  let stack, portal, pageOrigin, other;
+  before(async () => {
+    portal = await platform((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      if (req.url === '/silent') {
+        // Frames the page and listens, but never says a word.
+        return res.end(`<!doctype html><html lang="en"><head><title>Silent portal</title></head><body>
+<iframe id="f" title="Connect your Okta organization" style="width:100%;height:50rem;border:0" src="${stack.pageUrl}#org=acme.okta.com"></iframe>
+<script>
+window.__msgs = [];
+addEventListener('message', (e) => { if (e.origin === ${JSON.stringify(pageOrigin)}) window.__msgs.push(e.data); });
+window.hello = () => document.getElementById('f').contentWindow.postMessage({ source: 'okta-link-host', v: 1, type: 'hello' }, ${JSON.stringify(pageOrigin)});
+</script></body></html>`);
+      }
+      // The shipped script, without a session (post_message needs none).
+      res.end(`<!doctype html><html lang="en"><head><title>Partner portal</title>
+<script src="${pageOrigin}/okta-link.js"></script></head><body><div id="c"></div>
+<script>
+window.__msgs = [];
+addEventListener('message', (e) => { if (e.origin === ${JSON.stringify(pageOrigin)}) window.__msgs.push(e.data); });
+window.__result = OktaLink.open({ url: ${JSON.stringify(stack.pageUrl)}, container: document.getElementById('c'), org: 'acme.okta.com' })
+  .then((c) => { window.__connection = c; return 'connected'; }, (e) => 'rejected: ' + e.message);
+</script></body></html>`);
+    });
+    // A second allowed origin: before this review, an unbound page posted the token to it too.
+    other = await platform((req, res) => { res.writeHead(204); res.end(); });
+    stack = await startStack({
+      config: { delivery: { mode: 'post_message' }, allowed_origins: [other.url, portal.url] },
+      allowOrigins: [other.url, portal.url],
+    });
+    pageOrigin = new URL(stack.pageUrl).origin;
+  });
+  after(async () => { await stack?.stop(); await portal?.close(); await other?.close(); });
+
+  async function verifiedIn(page) {
+    const frame = page.frameLocator('iframe');
+    await frame.getByLabel('API token', { exact: true }).fill(SECRET);
+    await frame.getByRole('button', { name: 'Check connection' }).click();
+    await frame.getByText('Connection verified').first().waitFor();
+    return frame;
+  }
+
+  test('the script answers ready with hello; connected reaches the portal', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(portal.url);
+    const frame = await verifiedIn(page);
+    await frame.getByRole('button', { name: 'Finish connecting' }).click();
+    await frame.getByRole('heading', { name: 'Connected' }).waitFor();
+    assert.equal(await page.evaluate(() => window.__result), 'connected');
+    const msgs = await page.evaluate(() => window.__msgs);
+    const connected = msgs.filter((m) => m.type === 'connected');
+    assert.equal(connected.length, 1);
+    delivered.connected.push(...connected);
+    assert.equal(connected[0].connection.token, SECRET);
+    await context.close();
+  });
+
+  test('a host that never answered gets no token; Connect says so, keeps the token, and works once the host answers', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${portal.url}/silent`);
+    const frame = await verifiedIn(page);
+    const connect = frame.getByRole('button', { name: 'Finish connecting' });
+    await connect.click();
+    await frame.getByRole('alert').getByText('connecting is turned off').waitFor();
+    assert.equal(await frame.getByRole('heading', { name: 'Connected' }).count(), 0);
+    // Messages without a secret still reached the (unbound) host; the token did not.
+    let msgs = await page.evaluate(() => window.__msgs);
+    const types = msgs.map((m) => m.type);
+    for (const t of ['ready', 'verified']) assert.ok(types.includes(t), `${t} in ${types}`);
+    assert.ok(!types.includes('connected'), 'connected sent to a host that never answered');
+    assert.ok(!JSON.stringify(msgs).includes(SECRET), 'the token reached the host');
+    // The token is still in its field, for a retry.
+    assert.equal(await frame.getByLabel('API token', { exact: true }).inputValue(), SECRET);
+    // The host answers: the page is bound to its origin, and Connect delivers.
+    await page.evaluate(() => window.hello());
+    await page.waitForTimeout(200);
+    await connect.click();
+    await frame.getByRole('heading', { name: 'Connected' }).waitFor();
+    msgs = await page.evaluate(() => window.__msgs);
+    const connected = msgs.filter((m) => m.type === 'connected');
+    assert.equal(connected.length, 1);
+    delivered.connected.push(...connected);
+    assert.equal(connected[0].connection.token, SECRET);
+    await context.close();
+  });
+});
+
 /** The platform's submit endpoint: answers GET (which account a session belongs to) and records POSTs. */
 function platformApi(accounts) {
   return platform((req, res, body, posts) => {
