@@ -72,10 +72,13 @@ impl Embed {
         let Ok(value) = crate::net::to_js(message) else {
             return false;
         };
-        // Never '*': each origin is one of the configured ones.
-        origins.into_iter().fold(false, |sent, origin| {
-            target.post_message(&value, origin).is_ok() || sent
-        })
+        // Never '*': each origin is one of the configured ones. To every one of them (not
+        // `any`, which would stop at the first).
+        let mut sent = false;
+        for origin in origins {
+            sent |= target.post_message(&value, origin).is_ok();
+        }
+        sent
     }
 
     /// Listen for the host's messages while the calling component lives; `on` gets each valid
