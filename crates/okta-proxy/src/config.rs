@@ -345,8 +345,7 @@ pub fn usage() -> String {
 }
 
 fn number<T: std::str::FromStr>(flag: &str, v: &str) -> Result<T, String> {
-    v.parse()
-        .map_err(|_| format!("{flag}: {v:?} is not a valid number"))
+    v.parse().map_err(|_| format!("{flag}: not a whole number"))
 }
 
 fn positive_u64(flag: &str, v: &str) -> Result<u64, String> {
@@ -387,12 +386,12 @@ pub fn drain(flag: &str, v: &str) -> Result<Duration, String> {
     };
     let n: u64 = num
         .parse()
-        .map_err(|_| format!("{flag}: {v:?} is not a duration like 15s, 500ms or 1m"))?;
+        .map_err(|_| format!("{flag}: not a duration like 15s, 500ms or 1m"))?;
     let d = n
         .checked_mul(unit_ms)
         .map(Duration::from_millis)
         .filter(|d| *d <= MAX_DRAIN)
-        .ok_or_else(|| format!("{flag}: {v:?} is longer than 1 hour"))?;
+        .ok_or_else(|| format!("{flag}: longer than 1 hour"))?;
     Ok(d)
 }
 
@@ -414,7 +413,7 @@ pub fn listen_addr(flag: &str, v: &str) -> Result<SocketAddr, String> {
         ));
     }
     v.parse()
-        .map_err(|_| format!("{flag}: {v:?} is not an address like 127.0.0.1:8787"))
+        .map_err(|_| format!("{flag}: not an address like 127.0.0.1:8787"))
 }
 
 /// Parse `--listen`: an IP:port, or `localhost:PORT`.
@@ -435,14 +434,15 @@ pub fn parse_prefix(v: &str) -> Result<String, String> {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'_' | b'.'))
         || p.split('/').any(|s| s == "." || s == "..")
     {
-        return Err(format!("--prefix: {v:?} must look like /okta"));
+        return Err("--prefix: must look like /okta".into());
     }
     Ok(p.to_string())
 }
 
 /// Parse `--dev-upstream`: plain http on a loopback address.
 pub fn parse_dev_upstream(v: &str) -> Result<String, String> {
-    let url = reqwest::Url::parse(v).map_err(|e| format!("--dev-upstream: {v:?}: {e}"))?;
+    let url = reqwest::Url::parse(v)
+        .map_err(|e| format!("--dev-upstream: not a URL like http://127.0.0.1:8788 ({e})"))?;
     if url.scheme() != "http" {
         return Err("--dev-upstream must be a plain http:// URL (the local simulator)".into());
     }
@@ -480,26 +480,29 @@ fn parse_redis_url(v: &str) -> Result<String, String> {
 
 fn parse_fault(v: &str) -> Result<crate::fault::Fault, String> {
     crate::fault::Fault::parse(v)
-        .ok_or_else(|| format!("--dev-fault: {v:?} is not no-cors, reset or stall"))
+        .ok_or_else(|| "--dev-fault: not one of no-cors, reset, stall".to_string())
 }
 
 fn parse_log_format(v: &str) -> Result<LogFormat, String> {
-    LogFormat::from_str(v, true).map_err(|_| format!("--log-format: {v:?} is not text or json"))
+    LogFormat::from_str(v, true).map_err(|_| "--log-format: not one of text, json".to_string())
 }
 
 fn parse_headers_format(v: &str) -> Result<HeadersFormat, String> {
     match v {
         "headers" | "_headers" | "netlify" | "cloudflare" => Ok(HeadersFormat::Headers),
         "nginx" => Ok(HeadersFormat::Nginx),
-        f => Err(format!("--format: {f:?} is not headers or nginx")),
+        _ => Err("--format: not one of headers, nginx".into()),
     }
 }
 
 fn origin_list(flag: &str, v: &str) -> Result<String, String> {
-    normalize_origin(v).map_err(|e| format!("{flag}: {e}"))
+    // The reason, not the value (cors::normalize_origin quotes it).
+    okta_link::core::origin::normalize_origin(v.trim()).map_err(|e| format!("{flag}: {e}"))
 }
 
-/// One line naming the flag, from clap's error.
+/// One line naming the flag, from clap's error, never quoting a value given on the command
+/// line or in the environment (a token pasted into the wrong place must not reach a log): our
+/// parsers' reasons name only the flag; clap's own texts, which quote values, are not used.
 fn clap_error(e: clap::Error, context: &str) -> String {
     use clap::error::{ContextKind, ContextValue, ErrorKind};
     let flag = match e.get(ContextKind::InvalidArg) {
@@ -510,32 +513,50 @@ fn clap_error(e: clap::Error, context: &str) -> String {
             .to_string(),
         _ => String::new(),
     };
-    if e.kind() == ErrorKind::ValueValidation {
-        if let Some(src) = std::error::Error::source(&e) {
-            let m = src.to_string();
-            return if m.starts_with(&flag) || flag.is_empty() {
-                m
-            } else {
-                format!("{flag}: {m}")
-            };
-        }
-    }
     let empty = match e.get(ContextKind::InvalidValue) {
         None => true,
         Some(ContextValue::String(v)) => v.is_empty(),
         Some(_) => false,
     };
-    if e.kind() == ErrorKind::InvalidValue && empty && !flag.is_empty() {
-        return format!("{flag} needs a value");
-    }
-    let rendered = e.render().to_string();
-    let first = rendered
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .trim_start_matches("error: ")
-        .to_string();
-    format!("{context}{first}")
+    let message = match e.kind() {
+        ErrorKind::ValueValidation => match std::error::Error::source(&e) {
+            Some(src) => {
+                let m = src.to_string();
+                if m.starts_with(&flag) || flag.is_empty() {
+                    m
+                } else {
+                    format!("{flag}: {m}")
+                }
+            }
+            None => format!("{flag}: not an accepted value (not shown)"),
+        },
+        ErrorKind::InvalidValue if empty && !flag.is_empty() => format!("{flag} needs a value"),
+        ErrorKind::InvalidValue => match e.get(ContextKind::ValidValue) {
+            Some(ContextValue::Strings(v)) => {
+                format!(
+                    "{flag}: not one of {} (the value is not shown)",
+                    v.join(", ")
+                )
+            }
+            _ => format!("{flag}: not an accepted value (not shown)"),
+        },
+        ErrorKind::UnknownArgument => {
+            "an argument is not a flag okta-proxy knows (it is not shown, in case it is a \
+             secret); a value containing spaces needs quotes"
+                .to_string()
+        }
+        ErrorKind::TooManyValues | ErrorKind::ArgumentConflict if !flag.is_empty() => {
+            format!("{flag} is given a value or a flag it does not take (not shown)")
+        }
+        ErrorKind::MissingRequiredArgument => match e.get(ContextKind::InvalidArg) {
+            Some(ContextValue::Strings(v)) => format!("missing {}", v.join(", ")),
+            _ => "a required flag is missing".to_string(),
+        },
+        _ if !flag.is_empty() => format!("{flag}: not accepted as given (not shown)"),
+        _ => "the command line cannot be read (it is not shown, in case it holds a secret)"
+            .to_string(),
+    };
+    format!("{context}{message}")
 }
 
 impl Cli {
@@ -800,5 +821,63 @@ mod tests {
         }
         assert!(parse_args(&args("headers")).is_err());
         assert!(parse_args(&args("headers --dist d --format apache")).is_err());
+    }
+
+    /// The second review's finding on option values: no error of either command quotes a value
+    /// given to any flag that takes one (a token pasted into the wrong place), in either
+    /// spelling, nor an argument that is not a flag. The flags come from clap's definitions, so
+    /// a new flag is covered without touching this test.
+    #[test]
+    fn no_flag_echoes_its_value() {
+        let secrets = [
+            "00SECRETpastedTOKENvalue0123456789abcdefgh",
+            "SSWS 00SECRETpastedTOKENvalue0123456789abcd",
+            "https://SECRET.example/x?token=SECRET",
+            "-00SECRET",
+            "127.0.0.1:SECRET",
+            "SECRET:1",
+            "SECRET",
+        ];
+        let commands: [(&str, clap::Command); 2] =
+            [("", Cli::command()), ("headers", HeadersCli::command())];
+        let mut checked = 0;
+        for (sub, cmd) in commands {
+            for a in cmd.get_arguments() {
+                if !a.get_action().takes_values() {
+                    continue;
+                }
+                let Some(long) = a.get_long() else { continue };
+                let flag = format!("--{long}");
+                for (i, secret) in secrets.iter().enumerate() {
+                    for form in [
+                        vec![format!("{flag}={secret}")],
+                        vec![flag.clone(), secret.to_string()],
+                    ] {
+                        let mut argv: Vec<String> = Vec::new();
+                        if !sub.is_empty() {
+                            argv.push(sub.to_string());
+                        }
+                        argv.extend(form);
+                        if let Err(e) = parse_args(&argv) {
+                            checked += 1;
+                            assert!(
+                                !e.contains("SECRET"),
+                                "{sub} {flag}: value {i} is echoed in its error"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 40, "only {checked} refusals checked");
+        for stray in ["00SECRETpastedTOKEN", "--00SECRET", "-SECRET"] {
+            let e = parse_args(&[stray.to_string()]).unwrap_err();
+            assert!(!e.contains("SECRET"), "a stray argument is echoed");
+            let e = parse_args(&["headers".into(), stray.to_string()]).unwrap_err();
+            assert!(
+                !e.contains("SECRET"),
+                "a stray argument is echoed (headers)"
+            );
+        }
     }
 }
