@@ -2,7 +2,6 @@
 //! variable (`OKTA_PROXY_…`, repeatable flags as comma lists); a value given on the command
 //! line wins over the environment. Every error names the flag it is about.
 
-use crate::cors::normalize_origin;
 use clap::{CommandFactory, Parser, ValueEnum};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
