@@ -530,7 +530,16 @@ mod tests {
             let placeholder = redacted(&url_with(form, "P", port));
             let spellings: Vec<String> = secrets(&url);
             prop_assume!(spellings.iter().all(|s| !placeholder.contains(s.as_str())));
-            prop_assert!(spellings.contains(&password));
+            // The `url` crate leaves `%` unencoded in user information, so a password holding
+            // `%` and two hex digits is written as an escape and read back as another text: no
+            // operator could give that password in this form. Every spelling is still checked.
+            let escape_like = password
+                .as_bytes()
+                .windows(3)
+                .any(|w| w[0] == b'%' && w[1].is_ascii_hexdigit() && w[2].is_ascii_hexdigit());
+            if !escape_like {
+                prop_assert!(spellings.contains(&password));
+            }
             let shown = redacted(&url);
             for s in &spellings {
                 prop_assert!(!shown.contains(s.as_str()), "{} in {}", s, shown);
