@@ -33,6 +33,23 @@ pub struct RequestLog<'a> {
     pub detail: Option<&'a str>,
 }
 
+/// Which handler made an answer, read from the answer's extensions by the request log and the
+/// metrics (the middleware in [`crate::server`]); the handler sets it, so nothing is passed
+/// around by hand. Probes are neither logged nor counted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answered {
+    /// `/healthz`, `/readyz`.
+    Probe,
+    /// A file of the page (`--serve-dist`).
+    Page,
+    /// The forwarding handler: the target host and path once the request target was read (or
+    /// the host the refusal named).
+    Proxy {
+        host: Option<String>,
+        path: Option<String>,
+    },
+}
+
 /// Make an untrusted string safe for a log line: printable ASCII only, no spaces, at most
 /// `max` characters.
 pub fn sanitize(s: &str, max: usize) -> String {
