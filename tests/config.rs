@@ -4,9 +4,14 @@ mod support;
 use support::SerdeJson;
 
 use okta_link::core::config::{
-    normalize_origin, Config, ConfigError, ConfigProblem, Delivery, DeliveryMode, JsonKind, Theme,
-    DELIVERY_KEYS, PARTNER_KEYS, TOP_KEYS,
+    Config, ConfigError, ConfigProblem, Delivery, DeliveryMode, JsonKind, Theme, DELIVERY_KEYS,
+    PARTNER_KEYS, TOP_KEYS,
 };
+
+/// The one origin rule ([`okta_link::core::origin::normalize_origin`]), as an `Option`.
+fn normalize_origin(o: &str) -> Option<String> {
+    okta_link::core::origin::normalize_origin(o).ok()
+}
 use okta_link::core::fragment::{self, FragmentKey, RejectReason, Rejected};
 use okta_link::core::plan::DataKind;
 use okta_link::core::recipient::{self, RecipientProblem, MAX_ACCOUNT_NAME_CHARS};

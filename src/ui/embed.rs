@@ -90,7 +90,7 @@ impl Embed {
         let handle = window_event_listener(ev::message, move |ev: MessageEvent| {
             let origin = ev.origin();
             // Compared as configured and after the same normalization as the configuration's.
-            let normalized = crate::core::config::normalize_origin(&origin);
+            let normalized = crate::core::origin::normalize_origin(&origin).ok();
             if !allowed.contains(&origin) || !normalized.is_some_and(|o| allowed.contains(&o)) {
                 return;
             }

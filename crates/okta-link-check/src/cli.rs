@@ -10,7 +10,7 @@
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{CommandFactory, Parser};
-use okta_link::core::plan::DataKind;
+use okta_link_core::plan::DataKind;
 use std::net::IpAddr;
 
 #[derive(Parser, Debug)]

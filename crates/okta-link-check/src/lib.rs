@@ -19,11 +19,11 @@ pub mod cli;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use okta_link::core::decode::{JsonError, JsonParser};
-use okta_link::core::diagnosis::Report;
-use okta_link::core::outcome::{Answer, Transport, MAX_BODY_BYTES};
-use okta_link::core::plan::{Check, DataKind, Request, RequestId, Step, DEFAULT_BUDGET_MS};
-use okta_link::core::result::LinkResult;
+use okta_link_core::decode::{JsonError, JsonParser};
+use okta_link_core::diagnosis::Report;
+use okta_link_core::outcome::{Answer, Transport, MAX_BODY_BYTES};
+use okta_link_core::plan::{Check, DataKind, Request, RequestId, Step, DEFAULT_BUDGET_MS};
+use okta_link_core::result::LinkResult;
 use okta_proxy::error::ProxyError;
 use okta_proxy::forward::{
     upstream_type_value, verify_custom_domain, DomainCache, Upstream, UpstreamResponse,
@@ -196,8 +196,8 @@ impl Client {
     }
 }
 
-/// Check `org_host` (normalized, as `okta_link::core::org_url::normalize` gives it) with
-/// `token` (cleaned, as `okta_link::core::token::clean` gives it). `Err` only when the HTTP
+/// Check `org_host` (normalized, as `okta_link_core::org_url::normalize` gives it) with
+/// `token` (cleaned, as `okta_link_core::token::clean` gives it). `Err` only when the HTTP
 /// client cannot be made (a bad `dev_upstream`); every problem of the org or the token is a
 /// failed report.
 pub async fn check(org_host: &str, token: &str, options: &Options) -> Result<Checked, String> {

@@ -14,10 +14,10 @@ use std::io::Read;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use okta_link::core::plan::DataKind;
-use okta_link::core::{org_url, token};
 use okta_link_check::cli::{self, Parsed};
 use okta_link_check::Options;
+use okta_link_core::plan::DataKind;
+use okta_link_core::{org_url, token};
 
 /// Exit code: the token is verified.
 const VERIFIED: u8 = 0;

@@ -10,9 +10,9 @@ mod common;
 use common::simulator;
 use std::time::Duration;
 
-use okta_link::core::plan::DataKind;
-use okta_link::core::{org_url, token};
 use okta_link_check::{check, Options};
+use okta_link_core::plan::DataKind;
+use okta_link_core::{org_url, token};
 use serde_json::Value;
 
 const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");

@@ -496,7 +496,7 @@ fn parse_headers_format(v: &str) -> Result<HeadersFormat, String> {
 
 fn origin_list(flag: &str, v: &str) -> Result<String, String> {
     // The reason, not the value (cors::normalize_origin quotes it).
-    okta_link::core::origin::normalize_origin(v.trim()).map_err(|e| format!("{flag}: {e}"))
+    okta_link_core::origin::normalize_origin(v.trim()).map_err(|e| format!("{flag}: {e}"))
 }
 
 /// One line naming the flag, from clap's error, never quoting a value given on the command

@@ -47,7 +47,7 @@ pub struct Cors {
 }
 
 impl Cors {
-    /// `origins` must already be normalized with [`normalize_origin`].
+    /// `origins` must already be normalized with [`okta_link_core::origin::normalize_origin`].
     pub fn new(origins: Vec<String>) -> Self {
         Cors { allowed: origins }
     }
@@ -94,17 +94,10 @@ impl Cors {
     }
 }
 
-/// A page origin from the command line, by the page's own rule
-/// ([`okta_link::core::origin::normalize_origin`]): `HTTPS://Portal.Example.COM:443` →
-/// `https://portal.example.com`; https, or http on loopback; no path, query, fragment or
-/// credentials.
-pub fn normalize_origin(s: &str) -> Result<String, String> {
-    okta_link::core::origin::normalize_origin(s.trim()).map_err(|e| format!("{s:?}: {e}"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use okta_link_core::origin::normalize_origin;
 
     #[test]
     fn normalizes_origins() {

@@ -27,7 +27,7 @@ pub fn make_inert(h: &mut HeaderMap) {
 
 /// Every error code of the contract: the page's own enum, so page and proxy cannot drift
 /// apart (`Unknown` is what the page calls a code it does not know; the proxy never sends it).
-pub use okta_link::core::outcome::ProxyErrorCode as Code;
+pub use okta_link_core::outcome::ProxyErrorCode as Code;
 
 /// The HTTP status the contract gives each code (its wire name is `code()`).
 pub trait Contract {

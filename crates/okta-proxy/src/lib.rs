@@ -1,7 +1,7 @@
 //! okta-proxy: the reference proxy of the okta-link page.
 //!
 //! `GET {prefix}/{host}{path}` is forwarded to `https://{host}{path}` when the host is an Okta
-//! org (the rule shared with the page, [`okta_link::core::hosts`]) or a custom domain whose
+//! org (the rule shared with the page, [`okta_link_core::hosts`]) or a custom domain whose
 //! well-known document names one, the path is one of the read-only calls of
 //! docs/proxy-contract.md, and every name resolves only to public addresses. Everything else is
 //! answered with the proxy's own JSON error. It can also serve the built page with its security

@@ -243,7 +243,7 @@ fn upstream_response(up: UpstreamResponse) -> Response {
         HeaderValue::from_static(crate::forward::inert_content_type(original.as_ref())),
     );
     h.insert(
-        okta_link::core::outcome::UPSTREAM_CONTENT_TYPE_HEADER,
+        okta_link_core::outcome::UPSTREAM_CONTENT_TYPE_HEADER,
         crate::forward::upstream_type_value(original.as_ref()),
     );
     crate::error::make_inert(h);

@@ -7,7 +7,7 @@
 
 use crate::error::{Code, ProxyError};
 use crate::ip::{forbidden_reason, read_host, HostReading};
-use okta_link::core::hosts::{
+use okta_link_core::hosts::{
     classify, has_embedded_ipv4, is_dns_host, is_local_name, is_okta_org_host, HostKind,
 };
 
@@ -624,7 +624,7 @@ mod tests {
 
     mod prop {
         use super::super::*;
-        use okta_link::core::hosts::{is_dns_host, is_okta_org_host};
+        use okta_link_core::hosts::{is_dns_host, is_okta_org_host};
         use proptest::prelude::*;
 
         fn target_strategy() -> impl Strategy<Value = String> {

@@ -515,7 +515,7 @@ fn prop_proxied_content_type_is_always_json_or_plain_text() {
             let out = r.header("content-type").unwrap_or("");
             prop_assert!(out == JSON || out == TEXT, "{out}");
             let said_json =
-                std::str::from_utf8(&ct).is_ok_and(okta_link::core::outcome::is_json_content_type);
+                std::str::from_utf8(&ct).is_ok_and(okta_link_core::outcome::is_json_content_type);
             prop_assert_eq!(out == JSON, said_json);
             prop_assert_eq!(r.body.as_slice(), SCRIPT_HTML.as_bytes());
             for (name, value) in INERT_HEADERS {

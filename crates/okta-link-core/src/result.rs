@@ -8,8 +8,8 @@
 
 use serde::Serialize;
 
-use crate::core::diagnosis::{Access, AdminRoles, Failure, Report, Verified};
-use crate::core::plan::DataKind;
+use crate::diagnosis::{Access, AdminRoles, Failure, Report, Verified};
+use crate::plan::DataKind;
 
 /// `version` of every result (and the `.v1` of the schema file).
 pub const RESULT_VERSION: u32 = 1;

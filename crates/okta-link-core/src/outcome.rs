@@ -7,10 +7,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::core::decode::{
+use crate::decode::{
     self, bounded, looks_truncated, nesting_depth, Document, JsonError, JsonParser, MAX_NESTING,
 };
-use crate::core::okta::{ErrorCause, OktaError, RateLimit};
+use crate::okta::{ErrorCause, OktaError, RateLimit};
 
 /// Bodies longer than this (in bytes) are not parsed.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -431,7 +431,7 @@ struct ErrorFields {
     error_link: Option<String>,
     #[serde(default, deserialize_with = "decode::text")]
     error_id: Option<String>,
-    #[serde(default, deserialize_with = "crate::core::okta::error_causes")]
+    #[serde(default, deserialize_with = "crate::okta::error_causes")]
     error_causes: Vec<ErrorCause>,
     #[serde(default, deserialize_with = "decode::text")]
     proxy_error: Option<String>,

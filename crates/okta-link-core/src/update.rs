@@ -7,10 +7,10 @@
 //! Set by the fragment (`#mode=update&org=…&owner=…`) or by the host's `session` message
 //! (`"mode":"update","org":…,"owner":…`).
 
-use crate::core::diagnosis::Verified;
-use crate::core::fragment::Fragment;
-use crate::core::okta::UserId;
-use crate::core::org_url;
+use crate::diagnosis::Verified;
+use crate::fragment::Fragment;
+use crate::okta::UserId;
+use crate::org_url;
 
 /// The connection being renewed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,7 +49,7 @@ impl UpdateTarget {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::fragment::parse_with;
+    use crate::fragment::parse_with;
 
     #[test]
     fn the_fragment_needs_the_mode_and_a_valid_org() {

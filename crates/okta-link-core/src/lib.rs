@@ -1,11 +1,13 @@
 //! The pure core: plain Rust, no browser, no I/O.
 
+pub mod access;
 pub mod color;
 pub mod config;
 pub mod decode;
 pub mod diagnosis;
 pub mod fragment;
 pub mod hosts;
+pub mod lang;
 pub mod okta;
 pub mod org_url;
 pub mod origin;

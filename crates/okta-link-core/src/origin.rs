@@ -7,6 +7,8 @@
 //! browser puts in an origin), query, fragment, user info or wildcard. It is parsed with `url::Url` and written as the URL
 //! standard serializes origins: lowercase, default port dropped.
 
+use crate::hosts::is_dns_name;
+
 use std::fmt;
 
 /// Why a text is not an allowed origin.
@@ -40,19 +42,6 @@ pub fn is_loopback_host(host: &str) -> bool {
     matches!(host, "localhost" | "127.0.0.1" | "[::1]")
 }
 
-/// A DNS name's labels: letters, digits and inner hyphens, 1 to 63 each (one label allowed).
-fn valid_dns_name(host: &str) -> bool {
-    !host.is_empty()
-        && host.len() <= 253
-        && host.split('.').all(|l| {
-            !l.is_empty()
-                && l.len() <= 63
-                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-                && !l.starts_with('-')
-                && !l.ends_with('-')
-        })
-}
-
 /// `s` as a normalized origin, or why it is not one.
 pub fn normalize_origin(s: &str) -> Result<String, OriginError> {
     if s.is_empty() {
@@ -75,7 +64,7 @@ pub fn normalize_origin(s: &str) -> Result<String, OriginError> {
     }
     let url = url::Url::parse(s).map_err(|_| OriginError::NotAnOrigin)?;
     let host = match url.host() {
-        Some(url::Host::Domain(d)) if valid_dns_name(d) => d.to_string(),
+        Some(url::Host::Domain(d)) if is_dns_name(d) => d.to_string(),
         Some(url::Host::Ipv4(ip)) => ip.to_string(),
         Some(url::Host::Ipv6(ip)) => format!("[{ip}]"),
         _ => return Err(OriginError::NotAnOrigin),

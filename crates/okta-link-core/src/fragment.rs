@@ -16,8 +16,8 @@
 
 use std::fmt;
 
-use crate::core::config::{Config, Theme};
-use crate::i18n::Lang;
+use crate::config::{Config, Theme};
+use crate::lang::Lang;
 
 /// Bounds of the decoded values, in bytes.
 pub const MAX_SESSION: usize = 4096;
@@ -311,7 +311,7 @@ pub fn parse_with(fragment: &str, languages: &[Lang]) -> Fragment {
             FragmentKey::Session => out.session = Some(value),
             FragmentKey::Org => out.org = Some(value),
             FragmentKey::State => out.state = Some(value),
-            FragmentKey::Owner => match crate::core::okta::UserId::parse(&value) {
+            FragmentKey::Owner => match crate::okta::UserId::parse(&value) {
                 Some(_) => out.owner = Some(value),
                 None => reject(&mut out, RejectReason::NotAllowed),
             },

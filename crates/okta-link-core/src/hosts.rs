@@ -112,17 +112,20 @@ pub fn is_ldh_label(label: &str) -> bool {
         && b[b.len() - 1] != b'-'
 }
 
-/// A syntactically valid lowercase DNS host name with at least two labels, at most 253
-/// characters, whose last label is not all digits (so it cannot be an IPv4 literal).
+/// A syntactically valid lowercase DNS name: one or more labels ([`is_ldh_label`]), at most 253
+/// characters (`localhost` is one).
+pub fn is_dns_name(host: &str) -> bool {
+    !host.is_empty() && host.len() <= 253 && host.split('.').all(is_ldh_label)
+}
+
+/// A DNS name ([`is_dns_name`]) that can be a host on the Internet: at least two labels, the
+/// last not all digits (so it cannot be an IPv4 literal).
 pub fn is_dns_host(host: &str) -> bool {
-    if host.is_empty() || host.len() > 253 {
-        return false;
-    }
-    let labels: Vec<&str> = host.split('.').collect();
-    labels.len() >= 2
-        && labels.iter().all(|l| is_ldh_label(l))
-        && !labels
-            .last()
+    is_dns_name(host)
+        && host.contains('.')
+        && !host
+            .rsplit('.')
+            .next()
             .is_some_and(|l| l.bytes().all(|c| c.is_ascii_digit()))
 }
 

@@ -13,7 +13,7 @@ use core::fmt;
 
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::core::org_url::{self, is_invisible, is_quote};
+use crate::org_url::{self, is_invisible, is_quote};
 
 /// Longest input looked at, in characters.
 pub const MAX_INPUT_CHARS: usize = 1024;

@@ -9,7 +9,7 @@
 //! Inbound (host → page), accepted only from allow-listed origins and only in this shape:
 //! `{"source":"okta-link-host","v":1,"type":"session","session":"…"}` (a session token handed
 //! over after `ready`; with `"mode":"update","org":"…"` and optionally `"owner":"00u…"` it
-//! also opens update mode, see [`crate::core::update`]),
+//! also opens update mode, see [`crate::update`]),
 //! `{"source":"okta-link-host","v":1,"type":"theme","theme":"dark"}`, or
 //! `{"source":"okta-link-host","v":1,"type":"hello"}` (nothing but the answer to `ready`).
 //!
@@ -20,11 +20,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::core::config::Theme;
-use crate::core::decode::Document;
-use crate::core::diagnosis::Verified;
-use crate::core::result::LinkResult;
-use crate::core::update::UpdateTarget;
+use crate::config::Theme;
+use crate::decode::Document;
+use crate::diagnosis::Verified;
+use crate::result::LinkResult;
+use crate::update::UpdateTarget;
 
 /// Protocol version carried by every message.
 pub const VERSION: u32 = 1;
@@ -252,7 +252,7 @@ mod tests {
 
     #[test]
     fn redirect_target_carries_only_status_state_and_the_result_summary() {
-        use crate::core::diagnosis::{Failure, Report};
+        use crate::diagnosis::{Failure, Report};
         let report = Report::Failed(Failure::ProxyDown);
         let mut result = LinkResult::new(
             &report,
@@ -291,8 +291,8 @@ mod tests {
     }
 
     fn verified() -> Verified {
-        use crate::core::diagnosis::{Admin, AdminRoles, Org};
-        use crate::core::okta::{Engine, UserId, UserStatus};
+        use crate::diagnosis::{Admin, AdminRoles, Org};
+        use crate::okta::{Engine, UserId, UserStatus};
         Verified {
             org: Org {
                 entered_host: "acme.okta.com".into(),
@@ -318,7 +318,7 @@ mod tests {
     /// kind × no binding, a binding to an allowed origin, a binding to any other.
     #[test]
     fn only_the_bound_origin_gets_the_token() {
-        use crate::core::diagnosis::{Failure, Report};
+        use crate::diagnosis::{Failure, Report};
         let v = verified();
         let report = Report::Verified(Box::new(v.clone()));
         let result = LinkResult::new(&report, "acme.okta.com", &[], "t".into(), false);

@@ -1,15 +1,15 @@
 //! Okta's response types, read tolerantly: unknown fields are ignored, every field is optional,
 //! a field of the wrong type reads as absent, and every string kept is bounded and cleaned
-//! (see [`crate::core::decode::bounded`]). They derive `Deserialize` with the tolerant field
-//! rules of [`crate::core::decode`]. Only `errorCode` drives program logic; the other texts
+//! (see [`crate::decode::bounded`]). They derive `Deserialize` with the tolerant field
+//! rules of [`crate::decode`]. Only `errorCode` drives program logic; the other texts
 //! are plain data the view shows escaped.
 
 use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::core::decode::{self, Document};
-use crate::core::hosts;
+use crate::decode::{self, Document};
+use crate::hosts;
 
 /// Error codes the check acts on.
 pub mod codes {

@@ -45,7 +45,7 @@
 
 use core::fmt;
 
-use crate::core::hosts::{self, HostKind};
+use crate::hosts::{self, HostKind};
 
 /// Longest input looked at, in characters.
 pub const MAX_INPUT_CHARS: usize = 2048;

@@ -22,9 +22,11 @@ use std::fmt;
 use serde::de::{IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
-use crate::core::decode::{nesting_depth, JsonError, JsonParser, MAX_NESTING};
-use crate::core::plan::DataKind;
-use crate::i18n::Lang;
+use crate::access::DataKind;
+use crate::decode::{nesting_depth, JsonError, JsonParser, MAX_NESTING};
+use crate::hosts::is_dns_name;
+use crate::lang::Lang;
+use crate::origin::{is_loopback_host, normalize_origin};
 
 /// Default and bounds of `timeout_ms`.
 pub const DEFAULT_TIMEOUT_MS: u32 = 20_000;
@@ -439,7 +441,7 @@ impl Config {
     /// Whether a message or embedder origin is in `allowed_origins` (compared after the same
     /// normalization; `null`, `*` and anything not an origin are never allowed).
     pub fn origin_allowed(&self, origin: &str) -> bool {
-        normalize_origin(origin).is_some_and(|o| self.allowed_origins.contains(&o))
+        normalize_origin(origin).is_ok_and(|o| self.allowed_origins.contains(&o))
     }
 
     /// Whether a `#session=` in the page's URL is honoured (`submit` delivery with
@@ -1136,10 +1138,6 @@ struct Absolute {
     port: Option<u16>,
 }
 
-fn is_loopback_host(host: &str) -> bool {
-    host == "localhost" || host == "127.0.0.1" || host == "[::1]"
-}
-
 /// Parse `scheme://host[:port][rest]` with `url::Url`: https, or http for loopback when
 /// `allow_http_loopback`. The scheme is named first (`ftp://…` is a scheme problem, not an
 /// invalid URL), and the `//host` form is required (`url` would read `https:///host` as a host).
@@ -1160,7 +1158,7 @@ fn parse_absolute(url: &str, allow_http_loopback: bool) -> Result<Absolute, Conf
         return Err(ConfigProblem::InvalidUrl);
     }
     let host = match parsed.host() {
-        Some(url::Host::Domain(d)) if valid_host(d) => d.to_string(),
+        Some(url::Host::Domain(d)) if is_dns_name(d) => d.to_string(),
         Some(url::Host::Ipv4(ip)) => ip.to_string(),
         Some(url::Host::Ipv6(ip)) => format!("[{ip}]"),
         _ => return Err(ConfigProblem::InvalidUrl),
@@ -1174,24 +1172,6 @@ fn parse_absolute(url: &str, allow_http_loopback: bool) -> Result<Absolute, Conf
         return Err(ConfigProblem::SchemeNotAllowed);
     }
     Ok(Absolute { https, host, port })
-}
-
-/// A host in a configured URL: a DNS name (one label allowed, e.g. `localhost`), an IPv4
-/// address, or a bracketed IPv6 address.
-fn valid_host(host: &str) -> bool {
-    if host.starts_with('[') {
-        return true; // checked by the caller
-    }
-    if host.is_empty() || host.len() > 253 {
-        return false;
-    }
-    host.split('.').all(|l| {
-        !l.is_empty()
-            && l.len() <= 63
-            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-            && !l.starts_with('-')
-            && !l.ends_with('-')
-    })
 }
 
 fn origin_of(a: &Absolute) -> String {
@@ -1222,15 +1202,9 @@ fn validate_endpoint(u: &str) -> Result<(String, String), ConfigProblem> {
     Ok((u.to_string(), origin_of(&a)))
 }
 
-/// Normalize an origin with the one origin rule ([`crate::core::origin`]): `scheme://host[:port]`,
-/// lowercase, default port dropped; `https`, or `http` for loopback hosts.
-pub fn normalize_origin(o: &str) -> Option<String> {
-    crate::core::origin::normalize_origin(o).ok()
-}
-
 fn validate_origin(o: &str) -> Result<String, ConfigProblem> {
-    use crate::core::origin::OriginError;
-    crate::core::origin::normalize_origin(o).map_err(|e| match e {
+    use crate::origin::OriginError;
+    crate::origin::normalize_origin(o).map_err(|e| match e {
         OriginError::Empty => ConfigProblem::Empty,
         OriginError::SchemeNotAllowed => ConfigProblem::SchemeNotAllowed,
         _ => ConfigProblem::InvalidOrigin,

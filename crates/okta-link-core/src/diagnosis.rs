@@ -3,17 +3,16 @@
 //! remedy, carrying the data the message needs and the Okta request id of the failed call).
 //!
 //! Pure: [`diagnose`] is a function of an [`Evidence`] and is tested without a browser. The
-//! check's state machine ([`crate::core::plan::Check`]) fills the evidence and calls it.
+//! check's state machine ([`crate::plan::Check`]) fills the evidence and calls it.
 //! No English here: every enum has a stable `code()` the view looks up in its catalogue.
 
 use serde::Serialize;
 
-use crate::core::hosts::{is_dns_host, is_okta_org_host};
-use crate::core::okta::{
-    codes, Engine, Listing, Role, RoleList, User, UserId, UserStatus, WellKnown,
-};
-use crate::core::outcome::{Outcome, ProxyErrorCode, UnreadableKind};
-use crate::core::plan::{DataKind, ProbeKind, Stage};
+pub use crate::access::RoleHint;
+use crate::access::{DataKind, ProbeKind, Stage};
+use crate::hosts::{is_dns_host, is_okta_org_host};
+use crate::okta::{codes, Engine, Listing, Role, RoleList, User, UserId, UserStatus, WellKnown};
+use crate::outcome::{Outcome, ProxyErrorCode, UnreadableKind};
 
 /// Everything the check saw. `None` means "no answer (yet)": a round-one probe without an
 /// answer is a timeout; a round-two probe without one is "not checked: timed out".
@@ -148,26 +147,6 @@ impl Verified {
             .iter()
             .find(|i| i.data == data)
             .map(|i| i.access)
-    }
-}
-
-/// An admin role that grants read access to a kind of data (the view says "or higher").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RoleHint {
-    ReadOnlyAdministrator,
-    ReportAdministrator,
-    SuperAdministrator,
-}
-
-impl RoleHint {
-    /// Stable id: `read_only_admin`, `report_admin`, `super_admin`.
-    pub fn code(&self) -> &'static str {
-        match self {
-            RoleHint::ReadOnlyAdministrator => "read_only_admin",
-            RoleHint::ReportAdministrator => "report_admin",
-            RoleHint::SuperAdministrator => "super_admin",
-        }
     }
 }
 
@@ -790,7 +769,7 @@ fn access_of<T>(o: Option<&Outcome<T>>) -> Access {
     };
     match o {
         Outcome::Okta {
-            body: crate::core::outcome::OktaBody::Ok(_),
+            body: crate::outcome::OktaBody::Ok(_),
             ..
         } => Access::Readable,
         Outcome::Okta { status: 403, .. } if !o.has_error_code(codes::ORIGIN_VALIDATION) => {

@@ -12,8 +12,8 @@
 
 use serde::Deserialize;
 
-use crate::core::decode::{self, nesting_depth, Document, JsonParser, MAX_NESTING};
-use crate::core::outcome::is_json_content_type;
+use crate::decode::{self, nesting_depth, Document, JsonParser, MAX_NESTING};
+use crate::outcome::is_json_content_type;
 
 /// The longest account name shown, in characters; a longer one is refused, not cut (a cut
 /// could hide the part that tells two accounts apart).

@@ -33,63 +33,13 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::core::config::Config;
-use crate::core::decode::JsonParser;
-use crate::core::diagnosis::RoleHint;
-use crate::core::diagnosis::{
-    assess, diagnose, identify, locate, Evidence, Failure, Identity, Report,
-};
-use crate::core::hosts::{is_dns_host, is_okta_org_host};
-use crate::core::okta::{Listing, RoleList, User, UserId, WellKnown};
-use crate::core::outcome::{classify, Outcome, RawResponse, Transport};
-
-/// Kinds of data a partner may need.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DataKind {
-    Users,
-    Groups,
-    Roles,
-    Logs,
-}
-
-impl DataKind {
-    /// In checklist order.
-    pub const ALL: [DataKind; 4] = [
-        DataKind::Users,
-        DataKind::Groups,
-        DataKind::Roles,
-        DataKind::Logs,
-    ];
-
-    /// Stable id and `config.json` value: `users`, `groups`, `roles`, `logs`.
-    pub fn code(&self) -> &'static str {
-        match self {
-            DataKind::Users => "users",
-            DataKind::Groups => "groups",
-            DataKind::Roles => "roles",
-            DataKind::Logs => "logs",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<DataKind> {
-        DataKind::ALL.into_iter().find(|d| d.code() == s)
-    }
-
-    /// The admin roles that grant read access to this data ("or higher"): Users and Groups,
-    /// Read-only Administrator; the System Log, Read-only or Report Administrator; admin
-    /// roles, Super Administrator only.
-    pub fn granted_by(&self) -> &'static [RoleHint] {
-        match self {
-            DataKind::Users | DataKind::Groups => &[RoleHint::ReadOnlyAdministrator],
-            DataKind::Logs => &[
-                RoleHint::ReadOnlyAdministrator,
-                RoleHint::ReportAdministrator,
-            ],
-            DataKind::Roles => &[RoleHint::SuperAdministrator],
-        }
-    }
-}
+pub use crate::access::{DataKind, ProbeKind, Stage};
+use crate::config::Config;
+use crate::decode::JsonParser;
+use crate::diagnosis::{assess, diagnose, identify, locate, Evidence, Failure, Identity, Report};
+use crate::hosts::{is_dns_host, is_okta_org_host};
+use crate::okta::{Listing, RoleList, User, UserId, WellKnown};
+use crate::outcome::{classify, Outcome, RawResponse, Transport};
 
 /// One request of the check.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -128,74 +78,6 @@ impl Probe {
             Probe::Users => ProbeKind::Users,
             Probe::Groups => ProbeKind::Groups,
             Probe::Logs => ProbeKind::Logs,
-        }
-    }
-}
-
-/// A probe without its data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ProbeKind {
-    WellKnown,
-    Me,
-    Roles,
-    Users,
-    Groups,
-    Logs,
-}
-
-impl ProbeKind {
-    pub const ALL: [ProbeKind; 6] = [
-        ProbeKind::WellKnown,
-        ProbeKind::Me,
-        ProbeKind::Roles,
-        ProbeKind::Users,
-        ProbeKind::Groups,
-        ProbeKind::Logs,
-    ];
-
-    /// Stable id: `well_known`, `me`, `roles`, `users`, `groups`, `logs`.
-    pub fn code(&self) -> &'static str {
-        match self {
-            ProbeKind::WellKnown => "well_known",
-            ProbeKind::Me => "me",
-            ProbeKind::Roles => "roles",
-            ProbeKind::Users => "users",
-            ProbeKind::Groups => "groups",
-            ProbeKind::Logs => "logs",
-        }
-    }
-
-    /// 1 for the well-known document and `users/me` (the identify stage; on a custom domain
-    /// `users/me` goes only after the well-known document), 2 for the others.
-    pub fn round(&self) -> u8 {
-        match self {
-            ProbeKind::WellKnown | ProbeKind::Me => 1,
-            _ => 2,
-        }
-    }
-
-    fn index(self) -> usize {
-        self as usize
-    }
-}
-
-/// Where the check stands, for the progress display.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Stage {
-    /// Round one: finding the org and whose token this is.
-    Identify,
-    /// Round two: what the token can read.
-    Permissions,
-}
-
-impl Stage {
-    /// Stable id: `identify`, `permissions`.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Stage::Identify => "identify",
-            Stage::Permissions => "permissions",
         }
     }
 }
@@ -368,7 +250,7 @@ impl Check {
         let host = host.trim().to_ascii_lowercase();
         let report = (!is_dns_host(&host)).then(|| {
             Arc::new(Report::Failed(Failure::NoOrgAtAddress {
-                host: crate::core::decode::bounded(&host, 256),
+                host: crate::decode::bounded(&host, 256),
             }))
         });
         let token_host = is_okta_org_host(&host).then(|| host.clone());
@@ -561,7 +443,7 @@ impl Check {
         if matches!(
             failure,
             Failure::RateLimited {
-                source: crate::core::diagnosis::RateLimitSource::Okta,
+                source: crate::diagnosis::RateLimitSource::Okta,
                 ..
             }
         ) {

@@ -1,0 +1,142 @@
+//! The vocabulary of what a check reads and who may read it: the kinds of data a platform needs,
+//! the probes of a check, its stages, and the admin roles that grant read access. Shared by the
+//! configuration, the check plan and the diagnosis, which all speak of them; it depends on none
+//! of them.
+
+use serde::Serialize;
+
+/// Kinds of data a partner may need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DataKind {
+    Users,
+    Groups,
+    Roles,
+    Logs,
+}
+
+impl DataKind {
+    /// In checklist order.
+    pub const ALL: [DataKind; 4] = [
+        DataKind::Users,
+        DataKind::Groups,
+        DataKind::Roles,
+        DataKind::Logs,
+    ];
+
+    /// Stable id and `config.json` value: `users`, `groups`, `roles`, `logs`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            DataKind::Users => "users",
+            DataKind::Groups => "groups",
+            DataKind::Roles => "roles",
+            DataKind::Logs => "logs",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DataKind> {
+        DataKind::ALL.into_iter().find(|d| d.code() == s)
+    }
+
+    /// The admin roles that grant read access to this data ("or higher"): Users and Groups,
+    /// Read-only Administrator; the System Log, Read-only or Report Administrator; admin
+    /// roles, Super Administrator only.
+    pub fn granted_by(&self) -> &'static [RoleHint] {
+        match self {
+            DataKind::Users | DataKind::Groups => &[RoleHint::ReadOnlyAdministrator],
+            DataKind::Logs => &[
+                RoleHint::ReadOnlyAdministrator,
+                RoleHint::ReportAdministrator,
+            ],
+            DataKind::Roles => &[RoleHint::SuperAdministrator],
+        }
+    }
+}
+
+/// An admin role that grants read access to a kind of data (the view says "or higher").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoleHint {
+    ReadOnlyAdministrator,
+    ReportAdministrator,
+    SuperAdministrator,
+}
+
+impl RoleHint {
+    /// Stable id: `read_only_admin`, `report_admin`, `super_admin`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            RoleHint::ReadOnlyAdministrator => "read_only_admin",
+            RoleHint::ReportAdministrator => "report_admin",
+            RoleHint::SuperAdministrator => "super_admin",
+        }
+    }
+}
+
+/// A probe without its data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProbeKind {
+    WellKnown,
+    Me,
+    Roles,
+    Users,
+    Groups,
+    Logs,
+}
+
+impl ProbeKind {
+    pub const ALL: [ProbeKind; 6] = [
+        ProbeKind::WellKnown,
+        ProbeKind::Me,
+        ProbeKind::Roles,
+        ProbeKind::Users,
+        ProbeKind::Groups,
+        ProbeKind::Logs,
+    ];
+
+    /// Stable id: `well_known`, `me`, `roles`, `users`, `groups`, `logs`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ProbeKind::WellKnown => "well_known",
+            ProbeKind::Me => "me",
+            ProbeKind::Roles => "roles",
+            ProbeKind::Users => "users",
+            ProbeKind::Groups => "groups",
+            ProbeKind::Logs => "logs",
+        }
+    }
+
+    /// 1 for the well-known document and `users/me` (the identify stage; on a custom domain
+    /// `users/me` goes only after the well-known document), 2 for the others.
+    pub fn round(&self) -> u8 {
+        match self {
+            ProbeKind::WellKnown | ProbeKind::Me => 1,
+            _ => 2,
+        }
+    }
+
+    pub(crate) fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Where the check stands, for the progress display.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Round one: finding the org and whose token this is.
+    Identify,
+    /// Round two: what the token can read.
+    Permissions,
+}
+
+impl Stage {
+    /// Stable id: `identify`, `permissions`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Stage::Identify => "identify",
+            Stage::Permissions => "permissions",
+        }
+    }
+}
