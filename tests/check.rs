@@ -218,7 +218,7 @@ fn drive(mut check: Check, script: &Script) -> (Report, Trace, Check) {
         match check.poll(now) {
             Step::Send(requests) => {
                 assert!(!requests.is_empty(), "an empty Send");
-                // Issue 18, finding 4: the token goes only to Okta-owned hosts, in every test.
+                // The first security review (SECURITY.md), finding 4: the token goes only to Okta-owned hosts, in every test.
                 for r in &requests {
                     assert!(
                         !r.needs_token() || is_okta_org_host(&r.host),
@@ -500,7 +500,7 @@ fn custom_domain_runs_round_two_on_the_canonical_host() {
     assert_eq!(v.org.custom_domain.as_deref(), Some("login.acme.com"));
 }
 
-/// Issue 18, finding 4: a link prefilling `#org=` with a domain the attacker controls, which
+/// The first security review (SECURITY.md), finding 4: a link prefilling `#org=` with a domain the attacker controls, which
 /// serves a well-known document naming some Okta org, must not receive the token. Before the
 /// fix, round one sent `users/me` with the token to the entered host alongside its well-known
 /// document. Now no request with the token goes to a host that is not Okta-owned, in any
@@ -1966,7 +1966,7 @@ mod properties {
     }
 
     proptest! {
-        /// Issue 18, finding 4, the class: whatever host is entered and whatever its
+        /// The first security review (SECURITY.md), finding 4, the class: whatever host is entered and whatever its
         /// well-known document says, every request that carries the token goes to an
         /// Okta-owned host; for any other entered host, the first round carries no token, and
         /// a token request goes only to the host the well-known document named.

@@ -629,7 +629,7 @@ fn session_from_link_is_a_boolean_and_off_by_default() {
     assert!(!c.session_from_link());
 }
 
-/// Issue 18, finding 5: a link must not choose whose platform account receives the token. By
+/// The first security review (SECURITY.md), finding 5: a link must not choose whose platform account receives the token. By
 /// default a `#session=` is dropped (and listed as ignored); only a deployment that sets
 /// `delivery.session_from_link` reads it (and then confirms the account before Connect).
 #[wasm_bindgen_test(unsupported = test)]
@@ -1094,7 +1094,7 @@ mod properties {
     }
 }
 
-/// `least_privilege` (issue 17): `advise` by default, `off` turns the notice off, anything
+/// `least_privilege`: `advise` by default, `off` turns the notice off, anything
 /// else names the key and its values.
 #[wasm_bindgen_test(unsupported = test)]
 fn least_privilege_is_advise_by_default_and_off_on_request() {

@@ -75,7 +75,7 @@ fn near_miss() -> impl Strategy<Value = serde_json::Value> {
         prop_oneof![Just("session"), Just("theme"), Just("hello"), Just("connected"), Just("Session")],
         "[ -~]{0,40}|\\PC{0,10}",
         prop_oneof![Just("dark"), Just("light"), Just("system"), Just("Dark"), Just("neon")],
-        // Update mode on the session message (issue 17).
+        // Update mode on the session message.
         prop_oneof![Just(serde_json::Value::Null), Just(serde_json::json!("update")), Just(serde_json::json!("Update")), Just(serde_json::json!("redirect")), Just(serde_json::json!(1))],
         prop_oneof![Just(serde_json::Value::Null), Just(serde_json::json!("acme.okta.com")), Just(serde_json::json!("https://evil.example/x")), Just(serde_json::json!("not a host"))],
     )
@@ -107,7 +107,7 @@ proptest! {
                         prop_assert_eq!(v["session"].as_str(), Some(s.as_str()));
                         prop_assert!(!s.is_empty() && s.len() <= protocol::MAX_SESSION_LEN);
                         prop_assert!(s.bytes().all(|b| b.is_ascii_graphic()));
-                        // Update mode only when asked for, with an org address (issue 17).
+                        // Update mode only when asked for, with an org address.
                         match update {
                             Some(u) => {
                                 prop_assert_eq!(v["mode"].as_str(), Some("update"));

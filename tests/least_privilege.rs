@@ -1,4 +1,4 @@
-//! The least-privilege notice (issue 17): a Super or Org Administrator's token gets it when
+//! The least-privilege notice: a Super or Org Administrator's token gets it when
 //! every required kind of data is readable by a Read-only Administrator; never when `roles` is
 //! required (only super admins can list roles), nor when the roles could not be listed.
 

@@ -98,7 +98,7 @@ async fn the_native_check_agrees_with_the_table() {
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
 
-/// Issue 18, finding 4, in the native driver too: on a custom domain only the token-less
+/// The first security review (SECURITY.md), finding 4, in the native driver too: on a custom domain only the token-less
 /// well-known document goes to the entered host; `users/me` and round two go to the Okta host
 /// it names.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -151,7 +151,7 @@ fn help_documents_the_token_sources_and_exit_codes() {
     assert!(help.contains("Exit codes: 0 verified; 1"), "{help}");
 }
 
-/// Issue 25, finding 5, as reported: these options printed the refused value in their error.
+/// The second security review (SECURITY.md), finding 5, as reported: these options printed the refused value in their error.
 #[test]
 fn the_reported_options_say_what_they_take_and_not_the_value() {
     for (args, takes) in [
@@ -215,7 +215,7 @@ fn pasted_variants() -> Vec<String> {
     ]
 }
 
-/// Issue 25, finding 5, over its class: for every option that takes a value (read from the
+/// The second security review (SECURITY.md), finding 5, over its class: for every option that takes a value (read from the
 /// command's clap definition, so a new option is covered when it is added), a refused value is
 /// never shown, in `--opt=value` and `--opt value` form, and the error names the option. The
 /// failure messages here name the option and the variant's number, never the value.

@@ -316,7 +316,7 @@ impl Theme {
 
 /// `least_privilege`: whether a verified token of a Super or Org Administrator, when the
 /// deployment's `required` does not need that role, gets the calm notice that a read-only
-/// administrator's token would do (issue 17). A plain text key read like `theme`: `"advise"`
+/// administrator's token would do. A plain text key read like `theme`: `"advise"`
 /// or `"off"`, absent means `advise`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum LeastPrivilege {

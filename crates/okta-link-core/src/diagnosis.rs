@@ -897,7 +897,7 @@ pub fn diagnose(e: &Evidence) -> Report {
 }
 
 /// The calm notice after "verified" when the token's owner holds more than the deployment
-/// needs (issue 17): a Super or Org Administrator, while every kind of data in `required` can
+/// needs: a Super or Org Administrator, while every kind of data in `required` can
 /// be read by a Read-only Administrator ([`DataKind::granted_by`]; admin roles need a Super
 /// Administrator, so a deployment requiring `roles` gets no notice). Only when the roles could
 /// be listed: a token that cannot list them is not a super admin's, and an unknown listing

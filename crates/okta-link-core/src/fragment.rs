@@ -1,5 +1,5 @@
 //! Per-session values from the URL fragment: `#session=…&org=…&lang=…&theme=…&state=…`, and
-//! update mode: `#mode=update&org=…&owner=…` (issue 17; `mode` is honoured only with the value
+//! update mode: `#mode=update&org=…&owner=…` (`mode` is honoured only with the value
 //! `update`, which changes no destination; any other `mode` is refused as before).
 //!
 //! The fragment is never sent to servers, so it may carry a session token. It is read like

@@ -313,7 +313,7 @@ mod tests {
         }
     }
 
-    /// Issue 25: `connected` (the token) goes only to the origin the host bound, never to each
+    /// The second security review (SECURITY.md): `connected` (the token) goes only to the origin the host bound, never to each
     /// allow-listed origin; the other messages, before binding, to each of them. Every message
     /// kind × no binding, a binding to an allowed origin, a binding to any other.
     #[test]

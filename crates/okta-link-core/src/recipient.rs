@@ -1,4 +1,4 @@
-//! Whose platform account receives the connection, for `submit` delivery (issue 18, finding 5).
+//! Whose platform account receives the connection, for `submit` delivery (the first security review, SECURITY.md, finding 5).
 //!
 //! The session handed to the page decides whose platform account the POST goes to. When it came
 //! from the page's URL (`#session=`, allowed only with `delivery.session_from_link`), anyone

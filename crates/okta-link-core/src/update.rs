@@ -1,4 +1,4 @@
-//! Update mode (issue 17): the platform opens the page for an existing connection whose token
+//! Update mode: the platform opens the page for an existing connection whose token
 //! stopped working (unused for 30 days, revoked, or its creator deactivated or suspended). The
 //! org is fixed (shown, not editable), the copy says why a new token is needed, a rejected
 //! token is explained against the fixed org, a different owner than before is a notice (not a

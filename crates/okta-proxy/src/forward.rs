@@ -1031,7 +1031,7 @@ mod tests {
         }
     }
 
-    /// Issue 25: only registered 2xx to 5xx statuses are passed on as the proxy's own; 1xx and
+    /// The second security review (SECURITY.md): only registered 2xx to 5xx statuses are passed on as the proxy's own; 1xx and
     /// numbers with no registered meaning never are (the whole range a status line can carry).
     #[test]
     fn passed_status_is_a_registered_2xx_to_5xx() {
@@ -1144,7 +1144,7 @@ mod tests {
         Arc::new(StaticLookup::new().with(name, &["127.0.0.1".parse().unwrap()]))
     }
 
-    /// Issue 25: the upstream closed a pooled keep-alive connection as the next request went
+    /// The second security review (SECURITY.md): the upstream closed a pooled keep-alive connection as the next request went
     /// out (alternating 502s were seen). The GET is sent once more, on a new connection: both
     /// calls succeed, and the server saw two connections and three requests.
     #[tokio::test]

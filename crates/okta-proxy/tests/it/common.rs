@@ -170,7 +170,7 @@ async fn fake(State(rec): State<Recorder>, req: Request) -> Response {
         ("okta.com.evil.example", _) if wk => well_known("https://okta.com.evil.example"),
         ("xn--kta-ioa.com", _) if wk => well_known("https://xn--kta-ioa.com"),
         ("nested.evil.example", _) if wk => well_known("https://a.b.okta.com"),
-        // Issue 25 finding 4: a custom domain whose first well-known answer is valid and whose
+        // The second security review (SECURITY.md), finding 4: a custom domain whose first well-known answer is valid and whose
         // later ones are the hostile answer its first label names (see [`second_answer`]).
         (h, _) if wk && h.ends_with(SECOND_ANSWER_ZONE) => {
             let asked = rec.for_host(h).len();
@@ -197,7 +197,7 @@ async fn fake(State(rec): State<Recorder>, req: Request) -> Response {
             "edge",
             okta_proxy::forward::WELL_KNOWN_MAX_BYTES,
         ),
-        // Oversized header values (issue 25): a 200 KB request id, a 300-byte remaining count,
+        // Oversized header values (the second security review, SECURITY.md): a 200 KB request id, a 300-byte remaining count,
         // and short ones beside them.
         ("longheaders.okta.com", "/api/v1/users/me") => {
             let mut r = json(StatusCode::OK, r#"{"id":"00u1"}"#);

@@ -1,4 +1,4 @@
-//! Operating the binary (issue 16): configuration through the environment, `--help`, the
+//! Operating the binary : configuration through the environment, `--help`, the
 //! request log's formats, health and readiness, graceful shutdown and metrics.
 
 use crate::common::*;

@@ -140,7 +140,7 @@ async fn okta_answers_pass_through_unchanged() {
     assert_eq!(r.status, 200);
 }
 
-/// Issue 2's four required refusals, each with the proxy's own JSON error.
+/// The contract's four required refusals, each with the proxy's own JSON error.
 #[tokio::test]
 async fn refuses_the_four_required_cases_with_its_own_json_error() {
     let h = harness(|_| {}).await;
@@ -495,7 +495,7 @@ async fn logs_never_contain_the_token_as(format: okta_proxy::config::LogFormat) 
     assert!(!log.contains(&TOKEN[..12]));
 }
 
-/// Issue 18 finding 4: a custom domain is answered only for its well-known document, fetched
+/// The first security review (SECURITY.md), finding 4: a custom domain is answered only for its well-known document, fetched
 /// without the token, and only when that document names an Okta org; its API paths are refused
 /// before any upstream call, so the token never goes to a host that is not Okta's.
 #[tokio::test]

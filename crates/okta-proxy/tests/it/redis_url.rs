@@ -1,4 +1,4 @@
-//! The real binary never prints a Redis password (issue 25, finding 6): not in
+//! The real binary never prints a Redis password (the second security review, SECURITY.md, finding 6): not in
 //! `--print-config`, not in a start-up error, not in an argument error, whatever form of URL
 //! holds it (user information, `?pass=`, `?password=`) and whether it comes from the flag or
 //! from `OKTA_PROXY_RATE_LIMIT_REDIS`.

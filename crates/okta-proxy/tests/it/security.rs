@@ -1,4 +1,4 @@
-//! Issue 18's proxy findings, each reproduced on loopback and shown refused, with a table or
+//! The first security review's proxy findings (SECURITY.md), each reproduced on loopback and shown refused, with a table or
 //! property test for its class:
 //!
 //! 1. an IP target spelled so that a hand-made parser misses it (`0x7f.0x<40 zeros>1`);

@@ -1,4 +1,4 @@
-//! What the proxy takes from upstream (issue 25): every custom-domain well-known answer is
+//! What the proxy takes from upstream (the second security review, SECURITY.md): every custom-domain well-known answer is
 //! checked again, an Okta org's well-known is read up to 64 KiB only, long upstream header
 //! values are dropped, and 1xx or unregistered statuses are never passed on as the proxy's own.
 
@@ -42,7 +42,7 @@ fn assert_refused_not_relayed(r: &Resp, host: &str) -> String {
     code
 }
 
-/// Issue 25 finding 4, the review's case: a custom domain whose first well-known answer was
+/// The second security review (SECURITY.md), finding 4, the review's case: a custom domain whose first well-known answer was
 /// valid and whose next one is 200 KB of HTML with status 200. The second request used to be
 /// relayed unchecked (the domain was in the verified cache); now it is fetched, checked and
 /// refused.
@@ -254,7 +254,7 @@ fn status_answer(host: &str) -> String {
     )
 }
 
-/// Issue 25: an upstream 1xx or a status number with no registered meaning (299, 499, 600,
+/// The second security review (SECURITY.md): an upstream 1xx or a status number with no registered meaning (299, 499, 600,
 /// 999 …) is not passed on as the proxy's own status: the proxy answers its own 502
 /// `upstream_unreachable`, with nothing of the upstream's answer. Registered statuses are
 /// still relayed, and registered redirects refused as `upstream_redirect`.
