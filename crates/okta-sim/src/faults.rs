@@ -1,20 +1,32 @@
 //! Fault hosts: each one serves its org's data (any fixture token counts as that org's super
-//! admin) and breaks the answer in one way, on every path.
+//! admin) and breaks the answer in one way, on every path, as a misbehaving edge in front of
+//! Okta would. A fault host must never break anything but its own answers.
 
+use crate::answer::{html_page, set, Answer, RL_REMAINING, RL_RESET};
 use crate::fixtures::{Fault, FaultHost};
-use crate::{set, Answer, Inner, Req, TokenPolicy, RL_REMAINING, RL_RESET};
+use crate::routes::Site;
+use crate::{Inner, TokenPolicy};
 use axum::body::{Body, Bytes};
+use axum::extract::Request;
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
-use axum::response::Response;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use futures_util::stream;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// Where `fault-redirect` sends the client.
 pub const REDIRECT_TARGET: &str = "https://evil.example/steal";
 
-pub(crate) async fn answer(inner: &Arc<Inner>, fh: &FaultHost, r: &Req) -> Response {
-    let org_index = inner
+/// Answer `req` on fault host `fh` (`host`, as the request named it): the org's answer through
+/// `next`, then broken.
+pub(crate) async fn serve(
+    inner: &Inner,
+    fh: &FaultHost,
+    host: String,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let org = inner
         .fixtures
         .orgs
         .iter()
@@ -25,19 +37,19 @@ pub(crate) async fn answer(inner: &Arc<Inner>, fh: &FaultHost, r: &Req) -> Respo
         .clone()
         .unwrap_or_else(|| format!("https://{}", fh.host));
     let alternate = (fh.fault == Fault::WellknownForeign).then(|| format!("https://{}", fh.host));
+    req.extensions_mut().insert(Site {
+        org,
+        host,
+        policy: TokenPolicy::AnyFixture,
+        organization,
+        alternate,
+    });
     if fh.fault == Fault::Stall {
         tokio::time::sleep(inner.cfg.stall).await;
     }
-    let base = inner
-        .org_answer(
-            org_index,
-            r,
-            TokenPolicy::AnyFixture,
-            &organization,
-            alternate.as_deref(),
-        )
-        .await;
+    let base = Answer::from_response(next.run(req).await).await;
     match fh.fault {
+        // Sound answers: the stall came before, the foreign name is inside.
         Fault::Stall | Fault::WellknownForeign => base.into_response(),
         Fault::Reset => reset(base),
         Fault::Drip => drip(base, inner.cfg.drip_interval),
@@ -49,7 +61,7 @@ pub(crate) async fn answer(inner: &Arc<Inner>, fh: &FaultHost, r: &Req) -> Respo
         }
         Fault::NotJson => {
             let mut a = base;
-            a.body = crate::html_page(
+            a.body = html_page(
                 "Service Unavailable",
                 "Okta is undergoing maintenance. Please try again later.",
             )
@@ -58,7 +70,7 @@ pub(crate) async fn answer(inner: &Arc<Inner>, fh: &FaultHost, r: &Req) -> Respo
         }
         Fault::ContentType => {
             let mut a = base;
-            a.content_type = "text/plain";
+            a.content_type = HeaderValue::from_static("text/plain");
             a.into_response()
         }
         Fault::Huge => huge(base, inner.cfg.huge_bytes),
@@ -67,8 +79,8 @@ pub(crate) async fn answer(inner: &Arc<Inner>, fh: &FaultHost, r: &Req) -> Respo
             a.status = StatusCode::FOUND;
             a.headers
                 .insert(header::LOCATION, HeaderValue::from_static(REDIRECT_TARGET));
-            a.content_type = "text/html";
-            a.body = crate::html_page(
+            a.content_type = HeaderValue::from_static("text/html");
+            a.body = html_page(
                 "Found",
                 "Moved to <a href=\"https://evil.example/steal\">https://evil.example/steal</a>.",
             )
@@ -97,7 +109,8 @@ fn streamed(a: &Answer, body: Body, content_length: Option<u64>) -> Response {
     let mut resp = Response::new(body);
     *resp.status_mut() = a.status;
     *resp.headers_mut() = a.headers.clone();
-    set(resp.headers_mut(), header::CONTENT_TYPE, a.content_type);
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, a.content_type.clone());
     if let Some(len) = content_length {
         set(resp.headers_mut(), header::CONTENT_LENGTH, &len.to_string());
     }
@@ -155,7 +168,7 @@ fn huge(a: Answer, total: u64) -> Response {
     let pad_len = total.saturating_sub((head.len() + tail.len()) as u64);
     let mut a = a;
     a.status = StatusCode::OK;
-    a.content_type = "application/json";
+    a.content_type = HeaderValue::from_static("application/json");
     const CHUNK: u64 = 64 * 1024;
     // States: 0 = head, 1 = padding (remaining in the u64), 2 = tail, 3 = done.
     let s = stream::unfold((0u8, pad_len), move |(stage, left)| {

@@ -3,7 +3,12 @@
 //! It serves the fake orgs of `fixtures.json` by `Host` header (port stripped, lowercased) with
 //! the shapes of the real endpoints the link page calls, Okta's error bodies and headers, and a
 //! set of fault hosts that misbehave on demand. Control endpoints under `/__sim/` expose the
-//! request log (never headers or tokens), reset state and return the fixture file.
+//! request log, reset state and return the fixture file.
+//!
+//! This module holds the simulator's state (hosts, tokens, request log, rate-limit counters) and
+//! the Okta-shaped headers and errors built from it; the routes live in `routes` and `api`. It
+//! must never keep or print a header value: the request log and the stderr log hold method,
+//! host and path only, with anything token-shaped redacted.
 //!
 //! ```no_run
 //! # async fn demo() {
@@ -13,20 +18,20 @@
 //! # }
 //! ```
 
+mod answer;
+mod api;
 mod faults;
 pub mod fixtures;
 mod okta;
+mod routes;
 mod time;
 
-use axum::body::Body;
-use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
-use axum::response::Response;
+use answer::{set, Answer, REQUEST_ID, RL_LIMIT, RL_REMAINING, RL_RESET};
+use axum::http::{header, HeaderMap, HeaderName, Method, StatusCode};
 use axum::Router;
-use fixtures::{Access, Behavior, Fixtures, Org, Token, User, FIXTURES_JSON};
+use fixtures::{Access, Behavior, Fixtures, Org};
 use okta::{OktaError, WELL_KNOWN};
 use serde::Serialize;
-use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -121,6 +126,7 @@ pub struct RequestRecord {
     seq: u64,
 }
 
+/// What a `Host` names.
 #[derive(Clone, Copy)]
 enum Target {
     Org(usize),
@@ -141,6 +147,7 @@ struct SimState {
     buckets: HashMap<(String, &'static str), (u64, u64)>,
 }
 
+/// The state behind every handler (axum's `State<Arc<Inner>>`).
 pub(crate) struct Inner {
     fixtures: Fixtures,
     hosts: HashMap<String, Target>,
@@ -199,24 +206,19 @@ impl Sim {
         }
     }
 
-    /// The axum router: one handler for every method and path.
+    /// The axum router: a route per Okta endpoint and per control endpoint (see `routes`).
     pub fn router(&self) -> Router {
-        Router::new()
-            .fallback(handle)
-            .with_state(self.inner.clone())
+        routes::router(self.inner.clone())
     }
 
     /// The requests served so far (what `/__sim/requests` returns).
     pub fn requests(&self) -> Vec<RequestRecord> {
-        lock(&self.inner.state).requests.clone()
+        self.inner.requests()
     }
 
     /// Clear the request log and all rate-limit state (what `/__sim/reset` does).
     pub fn reset(&self) {
-        let mut st = lock(&self.inner.state);
-        st.requests.clear();
-        st.limited.clear();
-        st.buckets.clear();
+        self.inner.reset();
     }
 
     pub fn fixtures(&self) -> &Fixtures {
@@ -232,52 +234,6 @@ pub async fn serve(listener: tokio::net::TcpListener, sim: Sim) -> std::io::Resu
         let _ = tcp.set_nodelay(true);
     });
     axum::serve(listener, sim.router()).await
-}
-
-// ---------------------------------------------------------------------------------------------
-// Request handling
-
-/// The request as the simulator sees it; the token is kept apart and never logged.
-pub(crate) struct Req {
-    pub method: Method,
-    pub host: String,
-    pub path: String,
-    pub query: Option<String>,
-    pub token: Option<String>,
-}
-
-/// Lowercased `Host` without the port (IPv6 literals keep their brackets).
-fn host_of(headers: &HeaderMap, uri: &axum::http::Uri) -> String {
-    let raw = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .map(str::to_string)
-        .or_else(|| uri.authority().map(|a| a.to_string()))
-        .unwrap_or_default();
-    let raw = raw.trim();
-    let host = if raw.starts_with('[') {
-        match raw.find(']') {
-            Some(end) => &raw[..=end],
-            None => raw,
-        }
-    } else {
-        match raw.rfind(':') {
-            Some(i) if raw[i + 1..].bytes().all(|b| b.is_ascii_digit()) => &raw[..i],
-            _ => raw,
-        }
-    };
-    host.to_ascii_lowercase()
-}
-
-/// The token from `Authorization: SSWS <token>` (scheme case-insensitive).
-fn token_of(headers: &HeaderMap) -> Option<String> {
-    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
-    let (scheme, rest) = v.split_once(' ')?;
-    if !scheme.eq_ignore_ascii_case("SSWS") {
-        return None;
-    }
-    let t = rest.trim();
-    (!t.is_empty()).then(|| t.to_string())
 }
 
 /// Replace every run of 40 or more token-alphabet characters (anything that could be an API
@@ -313,108 +269,6 @@ pub fn redact(s: &str) -> String {
     out
 }
 
-async fn handle(State(inner): State<Arc<Inner>>, req: Request) -> Response {
-    let started = Instant::now();
-    let (parts, _body) = req.into_parts();
-    let r = Req {
-        host: host_of(&parts.headers, &parts.uri),
-        token: token_of(&parts.headers),
-        path: parts.uri.path().to_string(),
-        query: parts.uri.query().map(str::to_string),
-        method: parts.method,
-    };
-    drop(parts.headers);
-    let shown_path = redact(&match &r.query {
-        Some(q) => format!("{}?{q}", r.path),
-        None => r.path.clone(),
-    });
-    let shown_host = redact(&r.host);
-
-    let control = r.path == "/__sim" || r.path.starts_with("/__sim/");
-    let seq = if control {
-        None
-    } else {
-        Some(inner.record_start(&r.method, &shown_host, &shown_path))
-    };
-    if !control && !inner.cfg.latency.is_zero() {
-        tokio::time::sleep(inner.cfg.latency).await;
-    }
-    let mut resp = if control {
-        inner.control(&r)
-    } else {
-        inner.answer(&r).await
-    };
-    let status = resp.status();
-    if let Some(seq) = seq {
-        inner.record_finish(seq, status);
-    }
-    inner.cfg.log.write(&format!(
-        "okta-sim {} {} {} -> {} ({} ms)",
-        r.method,
-        if shown_host.is_empty() {
-            "-"
-        } else {
-            &shown_host
-        },
-        shown_path,
-        status.as_u16(),
-        started.elapsed().as_millis()
-    ));
-    if r.method == Method::HEAD {
-        *resp.body_mut() = Body::empty();
-    }
-    resp
-}
-
-/// A fully buffered answer; faults reshape it into a response.
-pub(crate) struct Answer {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-    pub content_type: &'static str,
-    pub body: Vec<u8>,
-}
-
-impl Answer {
-    fn json(status: StatusCode, headers: HeaderMap, v: &Value) -> Answer {
-        Answer {
-            status,
-            headers,
-            content_type: "application/json",
-            body: serde_json::to_vec(v).expect("json"),
-        }
-    }
-
-    fn html(status: StatusCode, headers: HeaderMap, html: String) -> Answer {
-        Answer {
-            status,
-            headers,
-            content_type: "text/html",
-            body: html.into_bytes(),
-        }
-    }
-
-    pub fn into_response(self) -> Response {
-        let len = self.body.len();
-        let mut resp = Response::new(Body::from(self.body));
-        *resp.status_mut() = self.status;
-        *resp.headers_mut() = self.headers;
-        set(resp.headers_mut(), header::CONTENT_TYPE, self.content_type);
-        set(resp.headers_mut(), header::CONTENT_LENGTH, &len.to_string());
-        resp
-    }
-}
-
-pub(crate) fn set(h: &mut HeaderMap, name: HeaderName, value: &str) {
-    if let Ok(v) = HeaderValue::from_str(value) {
-        h.insert(name, v);
-    }
-}
-
-pub(crate) const REQUEST_ID: &str = "x-okta-request-id";
-pub(crate) const RL_LIMIT: &str = "x-rate-limit-limit";
-pub(crate) const RL_REMAINING: &str = "x-rate-limit-remaining";
-pub(crate) const RL_RESET: &str = "x-rate-limit-reset";
-
 /// How the token of a request is matched.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum TokenPolicy {
@@ -441,14 +295,11 @@ fn bucket(path: &str) -> (&'static str, u64, u64) {
     }
 }
 
-fn html_page(title: &str, message: &str) -> String {
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title></head>\
-         <body><h1>{title}</h1><p>{message}</p><p>okta-sim</p></body></html>\n"
-    )
-}
-
 impl Inner {
+    fn org(&self, index: usize) -> &Org {
+        &self.fixtures.orgs[index]
+    }
+
     fn millis_since_start(&self) -> u64 {
         self.start.elapsed().as_millis() as u64
     }
@@ -477,8 +328,19 @@ impl Inner {
         }
     }
 
+    fn requests(&self) -> Vec<RequestRecord> {
+        lock(&self.state).requests.clone()
+    }
+
+    fn reset(&self) {
+        let mut st = lock(&self.state);
+        st.requests.clear();
+        st.limited.clear();
+        st.buckets.clear();
+    }
+
     /// `Xsim` + 16 hex: unique per response, different on every run.
-    pub(crate) fn request_id(&self) -> String {
+    fn request_id(&self) -> String {
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
         format!("Xsim{:08x}{:08x}", (self.seed >> 32) as u32, n as u32)
     }
@@ -533,6 +395,7 @@ impl Inner {
         h
     }
 
+    /// Okta's error answer: its status, its JSON body, and `WWW-Authenticate` for a 401.
     fn okta_error(&self, mut headers: HeaderMap, err: OktaError, detail: Option<&str>) -> Answer {
         if err == OktaError::InvalidToken {
             set(
@@ -549,121 +412,17 @@ impl Inner {
         )
     }
 
-    /// Everything that is not a control endpoint.
-    async fn answer(self: &Arc<Self>, r: &Req) -> Response {
-        if r.method != Method::GET && r.method != Method::HEAD {
-            let mut h = HeaderMap::new();
-            set(
-                &mut h,
-                HeaderName::from_static(REQUEST_ID),
-                &self.request_id(),
-            );
-            set(&mut h, header::ALLOW, "GET, HEAD");
-            return self
-                .okta_error(h, OktaError::MethodNotAllowed, None)
-                .into_response();
-        }
-        match self.hosts.get(&r.host).copied() {
-            None => {
-                // An unknown Okta subdomain: Okta's edge serves an HTML 404 page.
-                let mut h = HeaderMap::new();
-                set(
-                    &mut h,
-                    HeaderName::from_static(REQUEST_ID),
-                    &self.request_id(),
-                );
-                Answer::html(
-                    StatusCode::NOT_FOUND,
-                    h,
-                    html_page(
-                        "Page not found",
-                        "There is no Okta organization at this address.",
-                    ),
-                )
-                .into_response()
-            }
-            Some(Target::Org(i)) => {
-                let org = &self.fixtures.orgs[i];
-                if org.server_error {
-                    let h = self.base_headers(&org.host, &r.path);
-                    return Answer::html(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        h,
-                        html_page(
-                            "Internal Server Error",
-                            "Something went wrong. Please try again later.",
-                        ),
-                    )
-                    .into_response();
-                }
-                let alternate = org.custom_domains.first().map(|d| format!("https://{d}"));
-                self.org_answer(
-                    i,
-                    r,
-                    TokenPolicy::Own,
-                    &format!("https://{}", org.host),
-                    alternate.as_deref(),
-                )
-                .await
-                .into_response()
-            }
-            Some(Target::Fault(i)) => faults::answer(self, &self.fixtures.fault_hosts[i], r).await,
-        }
-    }
-
-    /// The answer of org `org_index` to a GET/HEAD.
-    pub(crate) async fn org_answer(
-        self: &Arc<Self>,
-        org_index: usize,
-        r: &Req,
-        policy: TokenPolicy,
-        organization: &str,
-        alternate: Option<&str>,
-    ) -> Answer {
-        let org = &self.fixtures.orgs[org_index];
-        if r.path == WELL_KNOWN {
-            let h = self.base_headers(&org.host, &r.path);
-            return Answer::json(
-                StatusCode::OK,
-                h,
-                &okta::well_known(org, organization, alternate),
-            );
-        }
-        if r.path != "/api/v1" && !r.path.starts_with("/api/v1/") {
-            let mut h = HeaderMap::new();
-            set(
-                &mut h,
-                HeaderName::from_static(REQUEST_ID),
-                &self.request_id(),
-            );
-            return Answer::html(
-                StatusCode::NOT_FOUND,
-                h,
-                html_page(
-                    "Page not found",
-                    "The simulator serves only the well-known document and /api/v1.",
-                ),
-            );
-        }
-        let delay = self
-            .cfg
-            .slow_delay
-            .filter(|_| org.api_delay_ms > 0)
-            .unwrap_or(Duration::from_millis(org.api_delay_ms));
-        if !delay.is_zero() {
-            tokio::time::sleep(delay).await;
-        }
-        self.api(org_index, r, policy)
-    }
-
-    fn resolve_token(&self, org_index: usize, token: &str, policy: TokenPolicy) -> Option<&Token> {
+    /// The token of org `org_index` a request's token stands for (its index in the org's
+    /// list), if any.
+    fn resolve_token(&self, org_index: usize, token: &str, policy: TokenPolicy) -> Option<usize> {
         let &(oi, ti) = self.tokens.get(token)?;
         match policy {
-            TokenPolicy::Own => (oi == org_index).then(|| &self.fixtures.orgs[oi].tokens[ti]),
-            TokenPolicy::AnyFixture => self.fixtures.orgs[org_index]
+            TokenPolicy::Own => (oi == org_index).then_some(ti),
+            TokenPolicy::AnyFixture => self
+                .org(org_index)
                 .tokens
                 .iter()
-                .find(|t| t.behavior == Behavior::Ok && t.access.contains(&Access::Roles)),
+                .position(|t| t.behavior == Behavior::Ok && t.access.contains(&Access::Roles)),
         }
     }
 
@@ -693,244 +452,11 @@ impl Inner {
         );
         Some(reset_epoch)
     }
-
-    fn api(&self, org_index: usize, r: &Req, policy: TokenPolicy) -> Answer {
-        let org = &self.fixtures.orgs[org_index];
-        let host = r.host.as_str();
-        let mut h = self.base_headers(&org.host, &r.path);
-        let Some(token) = r
-            .token
-            .as_deref()
-            .and_then(|t| self.resolve_token(org_index, t, policy))
-        else {
-            return self.okta_error(h, OktaError::InvalidToken, None);
-        };
-        match token.behavior {
-            Behavior::Ok => {}
-            Behavior::Revoked => return self.okta_error(h, OktaError::InvalidToken, None),
-            Behavior::NetworkZone => return self.okta_error(h, OktaError::NoPermission, None),
-            Behavior::RateLimited => {
-                if let Some(reset) = self.rate_limited(&token.token) {
-                    set(&mut h, HeaderName::from_static(RL_REMAINING), "0");
-                    set(
-                        &mut h,
-                        HeaderName::from_static(RL_RESET),
-                        &reset.to_string(),
-                    );
-                    return self.okta_error(h, OktaError::RateLimited, None);
-                }
-            }
-        }
-        let me = token.user.as_deref().and_then(|id| find_user(org, id));
-        let can = |a: Access| token.access.contains(&a);
-        let rest = &r.path["/api/v1".len()..];
-        let segs: Vec<&str> = rest.trim_start_matches('/').split('/').collect();
-        let limit = match parse_limit(r.query.as_deref()) {
-            Ok(l) => l,
-            Err(()) => return self.okta_error(h, OktaError::ApiValidation, None),
-        };
-        let after = query_param(r.query.as_deref(), "after");
-        match segs.as_slice() {
-            ["users", "me"] => match me {
-                Some(u) => Answer::json(StatusCode::OK, h, &okta::user(host, u)),
-                None => self.okta_error(h, OktaError::InvalidToken, None),
-            },
-            ["users"] if can(Access::Users) => {
-                let items = page(&org.users, |u| &u.id, limit.unwrap_or(200), after);
-                link_headers(&mut h, host, "users", limit, items.1);
-                let v = Value::Array(items.0.iter().map(|u| okta::user(host, u)).collect());
-                Answer::json(StatusCode::OK, h, &v)
-            }
-            ["users", id] if can(Access::Users) || me.is_some_and(|m| m.id == *id) => {
-                match find_user_by_id_or_login(org, id) {
-                    Some(u) => Answer::json(StatusCode::OK, h, &okta::user(host, u)),
-                    None => self.not_found(h, id, "User"),
-                }
-            }
-            ["users", id, "roles"] if can(Access::Roles) => match find_user(org, id) {
-                Some(u) => Answer::json(StatusCode::OK, h, &okta::roles(host, u)),
-                None => self.not_found(h, id, "User"),
-            },
-            ["groups"] if can(Access::Groups) => {
-                let items = page(&org.groups, |g| &g.id, limit.unwrap_or(10_000), after);
-                link_headers(&mut h, host, "groups", limit, items.1);
-                let v = Value::Array(items.0.iter().map(|g| okta::group(host, g)).collect());
-                Answer::json(StatusCode::OK, h, &v)
-            }
-            ["logs"] if can(Access::Logs) => {
-                let now = time::now_epoch_ms();
-                let n = limit.unwrap_or(100);
-                let v = Value::Array(
-                    org.logs
-                        .iter()
-                        .enumerate()
-                        .take(n)
-                        .map(|(i, e)| okta::log_event(org, i, e, now))
-                        .collect(),
-                );
-                link_headers(&mut h, host, "logs", limit, None);
-                Answer::json(StatusCode::OK, h, &v)
-            }
-            ["users"] | ["users", _] | ["users", _, "roles"] | ["groups"] | ["logs"] => {
-                self.okta_error(h, OktaError::NoPermission, None)
-            }
-            _ => self.not_found(h, &redact(&r.path), "PathSegment"),
-        }
-    }
-
-    fn not_found(&self, h: HeaderMap, what: &str, kind: &str) -> Answer {
-        self.okta_error(h, OktaError::NotFound, Some(&format!("{what} ({kind})")))
-    }
-
-    /// `/__sim/*`: answered whatever the Host.
-    fn control(&self, r: &Req) -> Response {
-        let json = |status: StatusCode, body: String| {
-            Answer {
-                status,
-                headers: HeaderMap::new(),
-                content_type: "application/json",
-                body: body.into_bytes(),
-            }
-            .into_response()
-        };
-        if r.method != Method::GET && r.method != Method::HEAD {
-            let mut resp = json(
-                StatusCode::METHOD_NOT_ALLOWED,
-                r#"{"error":"control endpoints answer GET only"}"#.into(),
-            );
-            set(resp.headers_mut(), header::ALLOW, "GET, HEAD");
-            return resp;
-        }
-        match r.path.as_str() {
-            "/__sim/requests" => {
-                let list = lock(&self.state).requests.clone();
-                json(
-                    StatusCode::OK,
-                    serde_json::to_string(&list).expect("json"),
-                )
-            }
-            "/__sim/reset" => {
-                let mut st = lock(&self.state);
-                st.requests.clear();
-                st.limited.clear();
-                st.buckets.clear();
-                json(StatusCode::OK, r#"{"reset":true}"#.into())
-            }
-            "/__sim/fixtures" => json(StatusCode::OK, FIXTURES_JSON.to_string()),
-            _ => json(
-                StatusCode::NOT_FOUND,
-                r#"{"error":"unknown control endpoint","endpoints":["/__sim/requests","/__sim/reset","/__sim/fixtures"]}"#.into(),
-            ),
-        }
-    }
-}
-
-fn find_user<'a>(org: &'a Org, id: &str) -> Option<&'a User> {
-    org.users.iter().find(|u| u.id == id)
-}
-
-fn find_user_by_id_or_login<'a>(org: &'a Org, id: &str) -> Option<&'a User> {
-    org.users
-        .iter()
-        .find(|u| u.id == id || u.login.eq_ignore_ascii_case(id))
-}
-
-fn query_param<'a>(query: Option<&'a str>, name: &str) -> Option<&'a str> {
-    query?
-        .split('&')
-        .filter_map(|kv| kv.split_once('=').or(Some((kv, ""))))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
-}
-
-/// `limit`: absent → `None`; a number → clamped to 1..=200 (Okta's page size cap for users);
-/// anything else → validation error.
-fn parse_limit(query: Option<&str>) -> Result<Option<usize>, ()> {
-    match query_param(query, "limit") {
-        None => Ok(None),
-        Some(v) => v
-            .parse::<i64>()
-            .map(|n| Some(n.clamp(1, 200) as usize))
-            .map_err(|_| ()),
-    }
-}
-
-/// A page of `items` after the cursor `after`; also the id of the last item if more follow.
-fn page<'a, T>(
-    items: &'a [T],
-    id: impl Fn(&T) -> &String,
-    limit: usize,
-    after: Option<&str>,
-) -> (Vec<&'a T>, Option<String>) {
-    let start = after
-        .and_then(|a| items.iter().position(|t| id(t) == a).map(|p| p + 1))
-        .unwrap_or(0);
-    let rest = &items[start.min(items.len())..];
-    let taken: Vec<&T> = rest.iter().take(limit).collect();
-    let next = (rest.len() > limit).then(|| id(taken[taken.len() - 1]).clone());
-    (taken, next)
-}
-
-/// Okta's pagination `Link` headers.
-fn link_headers(
-    h: &mut HeaderMap,
-    host: &str,
-    what: &str,
-    limit: Option<usize>,
-    next: Option<String>,
-) {
-    let lim = limit.map(|l| format!("limit={l}")).unwrap_or_default();
-    let self_link = if lim.is_empty() {
-        format!("<https://{host}/api/v1/{what}>; rel=\"self\"")
-    } else {
-        format!("<https://{host}/api/v1/{what}?{lim}>; rel=\"self\"")
-    };
-    if let Ok(v) = HeaderValue::from_str(&self_link) {
-        h.append(header::LINK, v);
-    }
-    if let Some(after) = next {
-        let sep = if lim.is_empty() { "" } else { "&" };
-        let link = format!("<https://{host}/api/v1/{what}?after={after}{sep}{lim}>; rel=\"next\"");
-        if let Ok(v) = HeaderValue::from_str(&link) {
-            h.append(header::LINK, v);
-        }
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn host_header_is_lowercased_and_loses_its_port() {
-        let uri: axum::http::Uri = "/".parse().unwrap();
-        let mut h = HeaderMap::new();
-        h.insert(header::HOST, HeaderValue::from_static("ACME.okta.com:8443"));
-        assert_eq!(host_of(&h, &uri), "acme.okta.com");
-        h.insert(header::HOST, HeaderValue::from_static("[::1]:80"));
-        assert_eq!(host_of(&h, &uri), "[::1]");
-        h.insert(
-            header::HOST,
-            HeaderValue::from_static("globex.oktapreview.com"),
-        );
-        assert_eq!(host_of(&h, &uri), "globex.oktapreview.com");
-    }
-
-    #[test]
-    fn ssws_token_is_extracted() {
-        let mut h = HeaderMap::new();
-        assert_eq!(token_of(&h), None);
-        h.insert(
-            header::AUTHORIZATION,
-            HeaderValue::from_static("SSWS 00abc"),
-        );
-        assert_eq!(token_of(&h).as_deref(), Some("00abc"));
-        h.insert(
-            header::AUTHORIZATION,
-            HeaderValue::from_static("Bearer 00abc"),
-        );
-        assert_eq!(token_of(&h), None);
-    }
 
     #[test]
     fn redaction_removes_token_shaped_runs() {
@@ -944,20 +470,5 @@ mod tests {
             "/api/v1/users/00u1abcdefghijklmnop/roles"
         );
         assert_eq!(redact("a\r\nb"), "a??b");
-    }
-
-    #[test]
-    fn limits_and_pages() {
-        assert_eq!(parse_limit(Some("limit=1")), Ok(Some(1)));
-        assert_eq!(parse_limit(Some("limit=5000")), Ok(Some(200)));
-        assert_eq!(parse_limit(None), Ok(None));
-        assert_eq!(parse_limit(Some("limit=abc")), Err(()));
-        let items = vec!["a".to_string(), "b".to_string(), "c".to_string()];
-        let (p, next) = page(&items, |s| s, 2, None);
-        assert_eq!(p.len(), 2);
-        assert_eq!(next.as_deref(), Some("b"));
-        let (p, next) = page(&items, |s| s, 2, Some("b"));
-        assert_eq!(p, vec![&"c".to_string()]);
-        assert_eq!(next, None);
     }
 }
