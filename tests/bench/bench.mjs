@@ -52,8 +52,11 @@ const TARGETS = {
     const m = readFileSync(join(ROOT, 'xtask/src/main.rs'), 'utf8').match(/BROTLI_BUDGET_BYTES: u64 = ([0-9_]+)/);
     return m ? Number(m[1].replaceAll('_', '')) : NaN;
   })(),
-  loadRatio: 1.5,
+  loadRatio: 1.2,
   checkMultiple: 2.3,
+  // The proxy next to nginx as a plain reverse proxy in front of the same simulator.
+  nginxRps: 0.8,
+  nginxP99: 1.25,
   keystrokeMs: 4,
 };
 
@@ -487,6 +490,88 @@ function ensureWrk() {
   return haveWrk() ? { ok: true, note: 'wrk (installed by this run with apt-get)' } : { ok: false, note: 'wrk could not be installed' };
 }
 
+function haveNginx() {
+  return spawnSync('nginx', ['-v'], { stdio: 'ignore' }).error === undefined;
+}
+
+/** Debian's nginx-light, installed like wrk (root, apt-get), for the side-by-side run. */
+function ensureNginx() {
+  if (haveNginx()) return { ok: true, note: 'nginx (already installed)' };
+  if (process.env.BENCH_NO_NGINX) return { ok: false, note: 'nginx not used (BENCH_NO_NGINX)' };
+  if (process.getuid?.() !== 0) return { ok: false, note: 'nginx not installed and not root' };
+  log('bench: installing nginx-light with apt-get');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  let r = spawnSync('apt-get', ['install', '-y', '-q', 'nginx-light'], { stdio: 'ignore', env, timeout: 180000 });
+  if (r.status !== 0) {
+    spawnSync('apt-get', ['update', '-q'], { stdio: 'ignore', timeout: 120000 });
+    r = spawnSync('apt-get', ['install', '-y', '-q', 'nginx-light'], { stdio: 'ignore', env, timeout: 180000 });
+  }
+  return haveNginx() ? { ok: true, note: 'nginx-light (installed by this run with apt-get)' } : { ok: false, note: 'nginx could not be installed' };
+}
+
+/**
+ * nginx as a plain reverse proxy on loopback in front of `simUrl`: 2 workers, upstream
+ * keep-alive, the Host taken from the path (`/okta/{host}{path}`), an
+ * `Access-Control-Allow-Origin` added; no access log. Returns { url, stop }.
+ */
+async function startNginx(simUrl) {
+  const dir = mkdtempSync(join(tmpdir(), 'okta-link-bench-nginx-'));
+  const port = await freePort();
+  const upstream = new URL(simUrl).host;
+  writeFileSync(join(dir, 'nginx.conf'), [
+    'daemon off;',
+    'worker_processes 2;',
+    `pid ${join(dir, 'nginx.pid')};`,
+    `error_log ${join(dir, 'error.log')} warn;`,
+    'events { worker_connections 4096; }',
+    'http {',
+    '  access_log off;',
+    `  client_body_temp_path ${dir}; proxy_temp_path ${dir};`,
+    `  upstream sim { server ${upstream}; keepalive 256; }`,
+    '  server {',
+    `    listen 127.0.0.1:${port};`,
+    '    location ~ ^/okta/([^/]+)(/.*)$ {',
+    '      proxy_pass http://sim$2$is_args$args;',
+    '      proxy_set_header Host $1;',
+    '      proxy_http_version 1.1;',
+    '      proxy_set_header Connection "";',
+    '      add_header Access-Control-Allow-Origin $http_origin always;',
+    '    }',
+    '  }',
+    '}',
+  ].join('\n'));
+  const child = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: 'ignore' });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 50; i++) {
+    try {
+      await fetch(`${url}/`);
+      break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return {
+    url,
+    child,
+    stop: async () => {
+      spawnSync('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-s', 'quit'], { stdio: 'ignore' });
+      child.kill('SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = http.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
 function parseWrkDuration(v) {
   const m = String(v).match(/^([\d.]+)(us|ms|s|m)$/);
   if (!m) return NaN;
@@ -592,8 +677,31 @@ async function proxyLoad() {
   log(`bench: load, ${LOAD_CONNECTIONS} connections, ${LOAD_SECONDS} s`);
   const many = await run({ threads: 2, connections: LOAD_CONNECTIONS, seconds: LOAD_SECONDS });
   const peak = { proxy: vmHwm(stack.proxy.child.pid), sim: vmHwm(stack.sim.child.pid) };
+  // The same load through nginx in front of the same simulator, alternating with okta-proxy
+  // (two rounds each), so both see the same machine.
+  let nginx = null;
+  const ng = wrk.ok ? ensureNginx() : { ok: false, note: 'needs wrk' };
+  if (ng.ok) {
+    const server = await startNginx(stack.sim.url);
+    cleanups.push(() => server.stop());
+    const nginxUrl = `${server.url}/okta/${ORG}/api/v1/users/me`;
+    const check = await fetch(nginxUrl, { headers: { authorization: `SSWS ${TOKEN}`, origin } });
+    await check.arrayBuffer();
+    if (check.status !== 200) throw new Error(`nginx answered ${check.status} to the load-test request`);
+    const rounds = { proxy: [], nginx: [] };
+    for (let i = 0; i < 2; i++) {
+      log(`bench: side by side, round ${i + 1}: nginx, then okta-proxy (${LOAD_CONNECTIONS} connections, ${LOAD_SECONDS} s each)`);
+      rounds.nginx.push(await runWrk(nginxUrl, origin, { threads: 2, connections: LOAD_CONNECTIONS, seconds: LOAD_SECONDS }));
+      rounds.proxy.push(await runWrk(url, origin, { threads: 2, connections: LOAD_CONNECTIONS, seconds: LOAD_SECONDS }));
+    }
+    await server.stop();
+    const best = (rs) => rs.reduce((a, b) => (b.rps > a.rps ? b : a));
+    nginx = { note: ng.note, rounds, proxy: best(rounds.proxy), nginx: best(rounds.nginx) };
+  } else {
+    nginx = { note: ng.note };
+  }
   await stop();
-  return { tool: wrk.ok ? wrk.note : `${wrk.note}; fallback: Node http with keep-alive`, single, many, idle, peak };
+  return { tool: wrk.ok ? wrk.note : `${wrk.note}; fallback: Node http with keep-alive`, single, many, idle, peak, nginx };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -629,6 +737,14 @@ function report({ when, m, chromium, size, loads, check, keys, load, elapsed }) 
   p(`| full check with ${LATENCY_MS} ms upstream latency | ${checkX.toFixed(2)}× (${ms(check.median, 0)}) | ≤ ${TARGETS.checkMultiple}× | ${mark(checkX <= TARGETS.checkMultiple)} |`);
   p(`| keystroke → preview updated, median | ${ms(keys.preview.median, 2)} | ≤ ${TARGETS.keystrokeMs} ms | ${mark(keys.preview.median <= TARGETS.keystrokeMs)} |`);
   p(`| proxy, ${LOAD_CONNECTIONS} connections | ${load.many.rps.toFixed(0)} req/s, p99 ${ms(load.many.p99)}, ${load.many.non2xx + load.many.errors} failed | no failures | ${mark(load.many.non2xx + load.many.errors === 0)} |`);
+  if (load.nginx?.proxy) {
+    const rr = load.nginx.proxy.rps / load.nginx.nginx.rps;
+    const pr = load.nginx.proxy.p99 / load.nginx.nginx.p99;
+    p(`| okta-proxy / nginx, requests/s (same run, best of two rounds each) | ${rr.toFixed(2)}× (${load.nginx.proxy.rps.toFixed(0)} / ${load.nginx.nginx.rps.toFixed(0)}) | ≥ ${TARGETS.nginxRps}× | ${mark(rr >= TARGETS.nginxRps)} |`);
+    p(`| okta-proxy / nginx, p99 | ${pr.toFixed(2)}× (${ms(load.nginx.proxy.p99)} / ${ms(load.nginx.nginx.p99)}) | ≤ ${TARGETS.nginxP99}× | ${mark(pr <= TARGETS.nginxP99)} |`);
+  } else {
+    p(`| okta-proxy / nginx | not measured: ${load.nginx?.note ?? 'no run'} | ≥ ${TARGETS.nginxRps}× | ❌ |`);
+  }
   p();
 
   p('## 1. First-load bytes');
@@ -747,6 +863,23 @@ function report({ when, m, chromium, size, loads, check, keys, load, elapsed }) 
   p(`| okta-proxy | ${mib(load.idle.proxy.rssKb)} | ${mib(load.peak.proxy.hwmKb)} | ${load.peak.proxy.threads} |`);
   p(`| okta-sim | ${mib(load.idle.sim.rssKb)} | ${mib(load.peak.sim.hwmKb)} | ${load.peak.sim.threads} |`);
   p();
+  p('### Next to nginx');
+  p();
+  if (load.nginx?.rounds) {
+    p(`nginx (${load.nginx.note}) as a plain reverse proxy on loopback in front of the same simulator: 2`);
+    p('workers, upstream keep-alive (256), the Host taken from the path, `Access-Control-Allow-Origin`');
+    p('added, no access log. The same wrk load, alternating nginx and okta-proxy, two rounds each.');
+    p();
+    p('| round | nginx req/s | nginx p99 | okta-proxy req/s | okta-proxy p99 | ratio req/s | ratio p99 |');
+    p('|---:|---:|---:|---:|---:|---:|---:|');
+    load.nginx.rounds.nginx.forEach((n, i) => {
+      const o = load.nginx.rounds.proxy[i];
+      p(`| ${i + 1} | ${n.rps.toFixed(0)} | ${ms(n.p99)} | ${o.rps.toFixed(0)} | ${ms(o.p99)} | ${(o.rps / n.rps).toFixed(2)}× | ${(o.p99 / n.p99).toFixed(2)}× |`);
+    });
+  } else {
+    p(`Not measured: ${load.nginx?.note ?? 'no run'}.`);
+  }
+  p();
   return redact(L.join('\n'));
 }
 
@@ -847,6 +980,7 @@ async function main() {
   log(`  breakdown     click→request ${ms(b.toFirstRequest)}, round 1 ${ms(b.round1)}, gap ${ms(b.between)}, round 2 ${ms(b.round2)}, →result ${ms(b.toResult)} (page's own work ${ms(b.pageWork)})`);
   log(`keystroke       preview ${ms(keys.preview.median, 2)} (≤ ${TARGETS.keystrokeMs} ms) ${mark(keys.preview.median <= TARGETS.keystrokeMs)}; all work ${ms(keys.settled.median, 2)}; sync ${keys.syncCount}/${keys.preview.n}`);
   log(`proxy load      ${load.many.rps.toFixed(0)} req/s at ${LOAD_CONNECTIONS} conns, p50 ${ms(load.many.p50, 2)} p99 ${ms(load.many.p99, 2)}, ${load.many.non2xx} non-2xx, ${load.many.errors} errors; 1 conn p50 ${ms(load.single.p50, 2)}`);
+  if (load.nginx?.proxy) log(`next to nginx    ${(load.nginx.proxy.rps / load.nginx.nginx.rps).toFixed(2)}x req/s, p99 ${(load.nginx.proxy.p99 / load.nginx.nginx.p99).toFixed(2)}x (proxy ${load.nginx.proxy.rps.toFixed(0)}, nginx ${load.nginx.nginx.rps.toFixed(0)} req/s)`);
   log(`memory          proxy peak ${mib(load.peak.proxy.hwmKb)}, sim peak ${mib(load.peak.sim.hwmKb)}`);
   log(`wrote ${OUT} in ${(elapsed / 1000).toFixed(0)} s`);
 }

@@ -7,6 +7,10 @@ use okta_proxy::server::{start, Deps};
 use std::io::Write;
 use std::process::ExitCode;
 
+/// mimalloc for the binary (not the library: embedders choose their own allocator).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let cfg = match parse_args(&args) {
