@@ -499,10 +499,45 @@ fn origin_list(flag: &str, v: &str) -> Result<String, String> {
     okta_link_core::origin::normalize_origin(v.trim()).map_err(|e| format!("{flag}: {e}"))
 }
 
+/// Why a command line (or the environment behind it) was refused: which flag, when one is to
+/// blame, and a sentence naming it and what it accepts. Never holds a value that was given (a
+/// secret pasted into the wrong place must not be printed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigError {
+    /// A flag, or its environment variable, was given something it does not take.
+    Flag { flag: String, message: String },
+    /// Flags that do not go together, or one that needs another.
+    Conflict(String),
+    /// The command line cannot be read (an argument okta-proxy does not know).
+    Usage(String),
+}
+
+impl ConfigError {
+    /// The flag to blame, if one is.
+    pub fn flag(&self) -> Option<&str> {
+        match self {
+            ConfigError::Flag { flag, .. } => Some(flag),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConfigError::Flag { message, .. }
+            | ConfigError::Conflict(message)
+            | ConfigError::Usage(message) => f.write_str(message),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
 /// One line naming the flag, from clap's error, never quoting a value given on the command
 /// line or in the environment (a token pasted into the wrong place must not reach a log): our
 /// parsers' reasons name only the flag; clap's own texts, which quote values, are not used.
-fn clap_error(e: clap::Error, context: &str) -> String {
+fn clap_error(e: clap::Error, context: &str) -> ConfigError {
     use clap::error::{ContextKind, ContextValue, ErrorKind};
     let flag = match e.get(ContextKind::InvalidArg) {
         Some(ContextValue::String(s)) => s
@@ -555,12 +590,17 @@ fn clap_error(e: clap::Error, context: &str) -> String {
         _ => "the command line cannot be read (it is not shown, in case it holds a secret)"
             .to_string(),
     };
-    format!("{context}{message}")
+    let message = format!("{context}{message}");
+    if flag.is_empty() {
+        ConfigError::Usage(message)
+    } else {
+        ConfigError::Flag { flag, message }
+    }
 }
 
 impl Cli {
     /// The configuration, with the checks that involve more than one flag.
-    pub fn into_config(self) -> Result<Config, String> {
+    pub fn into_config(self) -> Result<Config, ConfigError> {
         let mut allow_origins: Vec<String> = Vec::new();
         for o in self.allow_origin {
             if !allow_origins.contains(&o) {
@@ -592,29 +632,33 @@ impl Cli {
             rate_limit_redis: self.rate_limit_redis,
         };
         if !c.listen.ip().is_loopback() && !c.allow_public {
-            return Err(format!(
+            return Err(ConfigError::Conflict(format!(
                 "--listen: refusing to listen on {} (not loopback) without --allow-public",
                 c.listen
-            ));
+            )));
         }
         if let Some(m) = c.metrics_listen {
             if !m.ip().is_loopback() && !c.allow_public {
-                return Err(format!(
+                return Err(ConfigError::Conflict(format!(
                     "--metrics-listen: refusing to serve metrics on {m} (not loopback) without \
                      --allow-public"
-                ));
+                )));
             }
             if m.port() != 0 && m == c.listen {
-                return Err(format!(
+                return Err(ConfigError::Conflict(format!(
                     "--metrics-listen: {m} is the --listen address; metrics need their own"
-                ));
+                )));
             }
         }
         if c.dev_fault.is_some() && c.dev_upstream.is_none() {
-            return Err("--dev-fault is for development only and needs --dev-upstream".into());
+            return Err(ConfigError::Conflict(
+                "--dev-fault is for development only and needs --dev-upstream".into(),
+            ));
         }
         if c.serve_dist.is_some() && c.prefix.is_empty() {
-            return Err("--serve-dist needs a --prefix for the proxy (e.g. /okta)".into());
+            return Err(ConfigError::Conflict(
+                "--serve-dist needs a --prefix for the proxy (e.g. /okta)".into(),
+            ));
         }
         Ok(c)
     }
@@ -622,7 +666,7 @@ impl Cli {
 
 /// Parse the arguments (without the program name), reading the environment for what they
 /// leave unset.
-pub fn parse_args(args: &[String]) -> Result<Command, String> {
+pub fn parse_args(args: &[String]) -> Result<Command, ConfigError> {
     use clap::error::ErrorKind;
     if args.first().map(String::as_str) == Some("headers") {
         let it = std::iter::once("okta-proxy headers".to_string()).chain(args[1..].iter().cloned());
@@ -673,7 +717,7 @@ mod tests {
         s.split_whitespace().map(str::to_string).collect()
     }
 
-    fn serve(s: &str) -> Result<Config, String> {
+    fn serve(s: &str) -> Result<Config, ConfigError> {
         match parse_args(&args(s))? {
             Command::Serve(c) => Ok(c),
             other => panic!("{other:?}"),
@@ -765,14 +809,15 @@ mod tests {
                     vec![format!("{flag}={v}")],
                 ] {
                     let e = match parse_args(&line) {
-                        Err(e) => e,
+                        Err(e) => e.to_string(),
                         Ok(c) => panic!("{line:?} accepted: {c:?}"),
                     };
                     assert!(e.starts_with(flag), "{line:?}: {e}");
                 }
             }
             let e = parse_args(&[flag.to_string()]).unwrap_err();
-            assert_eq!(e, format!("{flag} needs a value"));
+            assert_eq!(e.flag(), Some(&flag[..]));
+            assert_eq!(e.to_string(), format!("{flag} needs a value"));
             assert!(usage().contains(flag), "{flag} in usage()");
         }
     }
@@ -857,7 +902,7 @@ mod tests {
                             argv.push(sub.to_string());
                         }
                         argv.extend(form);
-                        if let Err(e) = parse_args(&argv) {
+                        if let Err(e) = parse_args(&argv).map_err(|e| e.to_string()) {
                             checked += 1;
                             assert!(
                                 !e.contains("SECRET"),
@@ -870,9 +915,11 @@ mod tests {
         }
         assert!(checked > 40, "only {checked} refusals checked");
         for stray in ["00SECRETpastedTOKEN", "--00SECRET", "-SECRET"] {
-            let e = parse_args(&[stray.to_string()]).unwrap_err();
+            let e = parse_args(&[stray.to_string()]).unwrap_err().to_string();
             assert!(!e.contains("SECRET"), "a stray argument is echoed");
-            let e = parse_args(&["headers".into(), stray.to_string()]).unwrap_err();
+            let e = parse_args(&["headers".into(), stray.to_string()])
+                .unwrap_err()
+                .to_string();
             assert!(
                 !e.contains("SECRET"),
                 "a stray argument is echoed (headers)"

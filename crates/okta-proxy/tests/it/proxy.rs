@@ -907,5 +907,9 @@ async fn development_faults_break_proxied_answers_on_purpose() {
         .map(|s| s.to_string())
         .collect();
     let err = okta_proxy::config::parse_args(&args).unwrap_err();
-    assert!(err.contains("--dev-upstream"), "{err}");
+    assert!(
+        matches!(err, okta_proxy::config::ConfigError::Conflict(_)),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("--dev-upstream"), "{err}");
 }
