@@ -816,7 +816,7 @@ mod tests {
                 }
             }
             let e = parse_args(&[flag.to_string()]).unwrap_err();
-            assert_eq!(e.flag(), Some(&flag[..]));
+            assert_eq!(e.flag(), Some(flag));
             assert_eq!(e.to_string(), format!("{flag} needs a value"));
             assert!(usage().contains(flag), "{flag} in usage()");
         }
