@@ -1,5 +1,7 @@
 //! The demo orgs, users, tokens and fault hosts, loaded from `fixtures.json` (embedded at build
-//! time). The same file is read by the end-to-end tests and documented in the README.
+//! time). The same file is read by the end-to-end tests and documented in the README, so it is
+//! the only place a demo value is written: nothing here may add an org, user or token of its
+//! own.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};

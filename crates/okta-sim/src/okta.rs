@@ -1,5 +1,6 @@
 //! Okta-shaped JSON documents built from the fixtures: users, role assignments, groups, System
-//! Log events, the well-known org document and the error body.
+//! Log events, the well-known org document and the error body, with the shapes, codes and
+//! summaries of the real API. A document never holds a token.
 
 use crate::fixtures::{role_label, Group, LogEvent, Org, User};
 use serde_json::{json, Value};

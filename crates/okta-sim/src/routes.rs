@@ -39,13 +39,15 @@ pub(crate) fn router(sim: Sim) -> Router {
         .route("/api/v1", get(api::unknown))
         .route("/api/v1/", get(api::unknown))
         .route("/api/v1/{*rest}", get(api::unknown))
+        // The slow org answers every /api/v1 call late.
         .layer(from_fn_with_state(sim.clone(), api::slow_org));
 
     let orgs = Router::new()
         .route(WELL_KNOWN, get(well_known))
         .merge(api)
         .fallback(page_not_found)
-        // Outermost first.
+        // Outermost first. The 405 is a layer, not axum's method routing (whose 405 has no
+        // body): Okta answers E0000022 on every host and path, before looking at either.
         .layer(
             ServiceBuilder::new()
                 .layer(from_fn_with_state(sim.clone(), record))

@@ -1,4 +1,4 @@
-//! Wall-clock helpers (dates written by `humantime`).
+//! Wall-clock helpers (dates written by `humantime`). No hand-written calendar arithmetic.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
