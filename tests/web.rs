@@ -10,7 +10,7 @@ use okta_link::core::fragment;
 use okta_link::core::plan::Stage;
 use okta_link::i18n::{Catalog, Lang, Texts, EN_JSON};
 use okta_link::net::BrowserJson;
-use okta_link::ui::{mount_app, observers, Boot, Embed, Phase, Progress};
+use okta_link::ui::{mount_app, observers, provide, Boot, Embed, Phase, Progress};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{Element, HtmlElement, HtmlInputElement};
@@ -28,14 +28,19 @@ fn boot(config: &str) -> Boot {
     }
 }
 
-/// Mount the page into a fresh container and return it.
-fn mount(config: &str) -> HtmlElement {
+/// A fresh container in the document.
+fn container() -> HtmlElement {
     let doc = document();
     let container: HtmlElement = doc.create_element("div").unwrap().unchecked_into();
     doc.body().unwrap().append_child(&container).unwrap();
-    let b = boot(config);
+    container
+}
+
+/// Mount the page into a fresh container and return it.
+fn mount(config: &str) -> HtmlElement {
+    let container = container();
     // The page stays mounted for the rest of the test run.
-    mount_app(container.clone(), b).forget();
+    mount_app(container.clone(), boot(config)).forget();
     container
 }
 
@@ -164,16 +169,18 @@ async fn partner_name_is_shown() {
 
 #[wasm_bindgen_test]
 async fn the_rate_limit_countdown_keeps_its_element_and_changes_its_number() {
-    let doc = document();
-    let container: HtmlElement = doc.create_element("div").unwrap().unchecked_into();
-    doc.body().unwrap().append_child(&container).unwrap();
-    let texts = boot(CONFIG).texts;
-    let phase = RwSignal::new(Phase::Idle);
+    let container = container();
+    let b = boot(CONFIG);
+    let phase = std::rc::Rc::new(std::cell::Cell::new(None));
+    let slot = phase.clone();
     let now = js_sys::Date::now() as u64;
     leptos::mount::mount_to(container.clone(), move || {
-        view! { <Progress texts=texts.clone() phase=phase /> }
+        let (session, _texts) = provide(b, String::new(), String::new());
+        slot.set(Some(session.phase));
+        view! { <Progress /> }
     })
     .forget();
+    let phase = phase.take().unwrap();
     assert!(find(&container, "[role=timer]").is_none());
     phase.set(Phase::Checking {
         stage: Stage::Identify,
@@ -219,8 +226,8 @@ async fn the_rate_limit_countdown_keeps_its_element_and_changes_its_number() {
 
 #[wasm_bindgen_test]
 async fn the_size_observer_goes_with_the_page_that_asked_for_it() {
-    // A language switch disposes the page and mounts it again: each mount watches the height
-    // once, and disposing it disconnects its observer, so there is never more than one.
+    // Each page watches the height once, and disposing it disconnects its observer, so there
+    // is never more than one per page.
     let config = boot(CONFIG).config;
     let card = document().create_element("div").unwrap();
     let before = observers();
@@ -231,4 +238,84 @@ async fn the_size_observer_goes_with_the_page_that_asked_for_it() {
         owner.cleanup();
         assert_eq!(observers(), before);
     }
+}
+
+#[wasm_bindgen_test]
+async fn switching_the_language_keeps_what_was_typed_the_focus_and_the_host() {
+    let root = container();
+    let b = boot(
+        r#"{"proxy": "/okta/{host}{path}", "languages": ["en", "de"],
+            "allowed_origins": ["https://host.example"]}"#,
+    );
+    let english = b.texts.clone();
+    let mounted = mount_app(root.clone(), b);
+    let (session, texts) = (mounted.session, mounted.texts);
+    let (org, token) = (input(&root, "org"), input(&root, "token"));
+    // Typed once the page has settled, as a person would.
+    sleep(20).await;
+    type_into(&org, "acme.okta.com");
+    type_into(&token, "00abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123");
+    token.focus().unwrap();
+    // The host proved its origin (what its first valid message does).
+    assert!(session.embed().bind("https://host.example"));
+    let card = find(&root, ".card").unwrap();
+    sleep(20).await;
+    assert_eq!(text(&root, "label[for=org]"), english.t("org.label"));
+
+    // Another catalogue: every text follows, nothing is mounted again.
+    let german = Catalog::parse(
+        r#"{"org.label": "Okta-Organisation", "token.label": "API-Token", "check.button": "Prüfen"}"#,
+        &BrowserJson,
+    )
+    .unwrap();
+    let fallback = Catalog::parse(EN_JSON, &BrowserJson).unwrap();
+    texts.set(Texts::new(Lang::De, german, fallback));
+    sleep(20).await;
+    assert_eq!(text(&root, "label[for=org]"), "Okta-Organisation");
+    assert_eq!(text(&root, "label[for=token]"), "API-Token");
+    assert_eq!(text(&root, "button.primary"), "Prüfen");
+    // Text the new catalogue lacks comes from English.
+    assert_eq!(text(&root, "#org-hint"), english.t("org.hint"));
+    assert!(find(&root, ".card").unwrap().is_same_node(Some(&card)));
+    assert!(input(&root, "org").is_same_node(Some(&org)));
+    assert!(input(&root, "token").is_same_node(Some(&token)));
+    assert_eq!(org.value(), "acme.okta.com");
+    assert_eq!(token.value(), "00abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123");
+    assert!(text(&root, "#org-preview").contains("https://acme.okta.com"));
+    assert_eq!(
+        document().active_element().map(|e| e.id()).as_deref(),
+        Some("token")
+    );
+    assert_eq!(
+        session.embed().bound().as_deref(),
+        Some("https://host.example")
+    );
+
+    // Through the menu: the menu keeps the focus while the page changes language.
+    let select: web_sys::HtmlSelectElement = find(&root, "select").unwrap().unchecked_into();
+    select.focus().unwrap();
+    select.set_value("en");
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    let change = web_sys::Event::new_with_event_init_dict("change", &init).unwrap();
+    select.dispatch_event(&change).unwrap();
+    for _ in 0..50 {
+        if texts.with_untracked(Texts::lang) == Lang::En {
+            break;
+        }
+        sleep(20).await;
+    }
+    sleep(20).await;
+    assert_eq!(text(&root, "label[for=org]"), english.t("org.label"));
+    assert!(find(&root, "select").unwrap().is_same_node(Some(&select)));
+    assert!(document()
+        .active_element()
+        .is_some_and(|e| e.is_same_node(Some(&select))));
+    assert_eq!(org.value(), "acme.okta.com");
+    assert_eq!(token.value(), "00abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123");
+    assert_eq!(
+        session.embed().bound().as_deref(),
+        Some("https://host.example")
+    );
+    mounted.forget();
 }

@@ -2,7 +2,7 @@
 //! is, posting to it with an explicit allow-listed target origin (never `'*'`; which ones is the
 //! core's [`recipients`]), accepting its messages only from allow-listed origins, and telling it
 //! the content height. The listeners and the observer live as long as the component that asked
-//! for them (see [`crate::ui::app`]).
+//! for them (see [`crate::ui::Session`]).
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -15,12 +15,6 @@ use web_sys::{MessageEvent, ResizeObserver, Window};
 
 use crate::core::config::Config;
 use crate::core::protocol::{recipients, Body, Inbound, Message, RawInbound};
-
-thread_local! {
-    /// The origin the host proved in its first valid message, for the life of the page (a
-    /// language switch mounts the page's component again; the binding stays).
-    static BOUND: Rc<RefCell<Option<String>>> = Rc::new(RefCell::new(None));
-}
 
 /// The window that framed or opened the page, if any.
 pub fn host_window() -> Option<Window> {
@@ -39,6 +33,8 @@ pub fn host_window() -> Option<Window> {
 /// Posts to the host, to the origins [`recipients`] names: after the host's first valid message
 /// only to the origin it came from; before it, each allow-listed origin for a message without a
 /// secret (the browser delivers it only where the host's origin matches), none for `connected`.
+/// The origin the host proves in its first valid message is kept for the life of the page
+/// (the [`Session`](crate::ui::Session) holds the `Embed`; a language switch keeps both).
 #[derive(Clone)]
 pub struct Embed {
     allowed: Rc<Vec<String>>,
@@ -49,8 +45,25 @@ impl Embed {
     pub fn new(config: &Config) -> Embed {
         Embed {
             allowed: Rc::new(config.allowed_origins.clone()),
-            bound: BOUND.with(|b| b.clone()),
+            bound: Rc::default(),
         }
+    }
+
+    /// The origin the host proved, once it has spoken.
+    pub fn bound(&self) -> Option<String> {
+        self.bound.borrow().clone()
+    }
+
+    /// Bind the page to `origin` (what [`Embed::listen`] does with the first valid message's
+    /// origin) if it is allowed and nothing is bound yet; whether it is bound to `origin` now.
+    pub fn bind(&self, origin: &str) -> bool {
+        if !self.allowed.iter().any(|a| a == origin) {
+            return false;
+        }
+        self.bound
+            .borrow_mut()
+            .get_or_insert_with(|| origin.to_string())
+            == origin
     }
 
     /// Whether there is a host to talk to and origins to talk to it on.
@@ -85,12 +98,12 @@ impl Embed {
     /// one. Messages from any origin not on the allow-list, from another window, or of another
     /// shape are ignored.
     pub fn listen(&self, on: impl Fn(Inbound) + 'static) {
-        let allowed = self.allowed.clone();
-        let bound = self.bound.clone();
+        let embed = self.clone();
         let handle = window_event_listener(ev::message, move |ev: MessageEvent| {
             let origin = ev.origin();
             // Compared as configured and after the same normalization as the configuration's.
             let normalized = crate::core::origin::normalize_origin(&origin).ok();
+            let allowed = &embed.allowed;
             if !allowed.contains(&origin) || !normalized.is_some_and(|o| allowed.contains(&o)) {
                 return;
             }
@@ -105,7 +118,7 @@ impl Embed {
                 return;
             };
             if let Some(msg) = Inbound::from_raw(&raw) {
-                bound.borrow_mut().get_or_insert(origin);
+                embed.bind(&origin);
                 on(msg);
             }
         });
@@ -145,8 +158,8 @@ thread_local! {
     static OBSERVERS: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
 }
 
-/// How many size observers are connected now (one per mounted page, whatever the number of
-/// language switches; the browser tests check it).
+/// How many size observers are connected now (one per mounted page; the browser tests check
+/// it).
 pub fn observers() -> u32 {
     OBSERVERS.with(|n| n.get())
 }

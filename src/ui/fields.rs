@@ -1,12 +1,36 @@
-//! The two fields: organization URL (with a live preview of the address it will connect to and
-//! the corrections made) and API token (with a reveal toggle and a cleaned-state line that never
-//! echoes the token). Errors show once the field has been left or the form submitted.
+//! The credential fields, one component for each: the organization URL (with a live preview of
+//! the address it will connect to and the corrections made) and the API token (with a reveal
+//! toggle and a cleaned-state line that never echoes the token). Errors show once the field has
+//! been left or the form submitted. What a field says is the core's reading of its value, in
+//! the current language.
 
+use leptos::either::Either;
 use leptos::html;
 use leptos::prelude::*;
 
+use crate::core::plan::DataKind;
 use crate::core::{org_url, token};
 use crate::i18n::{describe, Texts};
+use crate::ui::session::{use_session, Session};
+use crate::ui::{tr, use_texts, words};
+
+/// Which role advice fits what the deployment requires.
+fn role_hint_key(required: &[DataKind]) -> &'static str {
+    if required.contains(&DataKind::Roles) {
+        "roles"
+    } else if required.contains(&DataKind::Logs) || required.contains(&DataKind::Groups) {
+        "logs"
+    } else {
+        "users"
+    }
+}
+
+/// Which field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    OrgUrl,
+    Token,
+}
 
 /// What a field shows under its hint: derived from its value by the core, in words.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -20,7 +44,112 @@ struct FieldView {
     error: Option<String>,
 }
 
+impl Kind {
+    /// The input's `id` and `name`, and the prefix of its parts' ids.
+    fn id(self) -> &'static str {
+        match self {
+            Kind::OrgUrl => "org",
+            Kind::Token => "token",
+        }
+    }
+
+    fn value(self, s: Session) -> RwSignal<String> {
+        match self {
+            Kind::OrgUrl => s.org,
+            Kind::Token => s.token,
+        }
+    }
+
+    fn input(self, s: Session) -> NodeRef<html::Input> {
+        match self {
+            Kind::OrgUrl => s.org_input,
+            Kind::Token => s.token_input,
+        }
+    }
+
+    /// The catalogue's key for `part` of this field (`org.label`, `token.hint`, …).
+    fn key(self, part: &str) -> String {
+        format!("{}.{part}", self.id())
+    }
+
+    /// What the core makes of `raw`, in words; errors only when `show_error`.
+    fn read(self, t: &Texts, raw: &str, show_error: bool) -> FieldView {
+        let mut view = FieldView::default();
+        let empty = raw.trim().is_empty();
+        let error = match self {
+            Kind::OrgUrl => match org_url::normalize(raw) {
+                _ if empty => None,
+                Ok(org) => {
+                    view.preview = Some(org.origin());
+                    view.notes = org
+                        .corrections()
+                        .iter()
+                        // Adding https:// to a bare host is what everyone expects; not worth a
+                        // notice.
+                        .filter(|c| c.code() != "added_scheme")
+                        .map(|c| t.t(&format!("org.correction.{}", c.code())))
+                        .collect();
+                    view.warnings = org
+                        .warnings()
+                        .iter()
+                        .map(|w| t.t(&format!("org.warning.{}", w.code())))
+                        .collect();
+                    return view.with_error(None, show_error);
+                }
+                Err(e) => Some(describe::org_error(t, &e)),
+            },
+            // Only the cleaned state, never the token itself, leaves this function.
+            Kind::Token => match token::clean(raw) {
+                _ if empty => None,
+                Ok(tok) => {
+                    let len = tok.len() as u64;
+                    let mut lines = vec![t.count("token.state.length", "len", len)];
+                    lines.extend(
+                        tok.corrections()
+                            .iter()
+                            .map(|c| t.t(&format!("token.correction.{}", c.code()))),
+                    );
+                    view.preview = Some(lines.join(" "));
+                    view.notes = tok
+                        .warnings()
+                        .iter()
+                        .map(|w| t.count(&format!("token.warning.{}", w.code()), "len", len))
+                        .collect();
+                    return view.with_error(None, show_error);
+                }
+                Err(e) => Some(describe::token_error(t, &e)),
+            },
+        };
+        let error = error.unwrap_or_else(|| t.t(&self.key("error.empty")));
+        view.with_error(Some(error), show_error)
+    }
+
+    /// The ids of what describes the input (`aria-describedby`).
+    fn described(self, s: &FieldView) -> String {
+        let id = self.id();
+        let mut ids = format!("{id}-hint");
+        if s.preview.is_some() {
+            ids.push_str(match self {
+                Kind::OrgUrl => " org-preview org-notices",
+                Kind::Token => " token-state",
+            });
+        }
+        if !s.warnings.is_empty() {
+            ids.push_str(" org-warning");
+        }
+        if s.error.is_some() {
+            ids.push_str(&format!(" {id}-error"));
+        }
+        ids
+    }
+}
+
 impl FieldView {
+    fn with_error(mut self, error: Option<String>, show_error: bool) -> FieldView {
+        self.error = error.filter(|_| show_error);
+        self
+    }
+
     fn invalid(&self) -> &'static str {
         if self.error.is_some() {
             "true"
@@ -30,281 +159,175 @@ impl FieldView {
     }
 }
 
-/// The `<details>` help under a field: numbered steps, extra paragraphs, a link to Okta's docs.
+/// The `<details>` help under a field: numbered steps, an extra paragraph, a link to Okta's
+/// docs.
 #[component]
-fn Help(
-    texts: Texts,
-    summary: &'static str,
-    steps: &'static [&'static str],
-    #[prop(optional)] extra: Option<String>,
-    href: &'static str,
-    link: &'static str,
-) -> impl IntoView {
-    let t = texts;
+fn Help(kind: Kind) -> impl IntoView {
+    let (steps, href): (&'static [&'static str], _) = match kind {
+        Kind::OrgUrl => (
+            &["org.help.step1", "org.help.step2", "org.help.step3"],
+            "https://help.okta.com/en-us/content/topics/settings/settings-customization-domain.htm",
+        ),
+        Kind::Token => (
+            &[
+                "token.help.step1",
+                "token.help.step2",
+                "token.help.step3",
+                "token.help.step4",
+            ],
+            "https://help.okta.com/en-us/content/topics/security/api.htm",
+        ),
+    };
+    // The token's help says which admin role the deployment needs.
+    let extra = (kind == Kind::Token).then(|| {
+        let required = &use_session().config().required;
+        let role = format!("token.help.role.{}", role_hint_key(required));
+        view! { <p>{words(move |t| t.t(&role))}</p> }
+    });
+    let text = |key: String| words(move |t| t.t(&key));
     view! {
         <details class="help">
-            <summary>{t.t(summary)}</summary>
-            <ol>{steps.iter().map(|s| view! { <li>{t.t(s)}</li> }).collect_view()}</ol>
-            {extra.map(|p| view! { <p>{p}</p> })}
+            <summary>{text(kind.key("help.summary"))}</summary>
+            <ol>{steps.iter().copied().map(|s| view! { <li>{tr(s)}</li> }).collect_view()}</ol>
+            {extra}
             <p>
-                <a href=href target="_blank" rel="noopener noreferrer">{t.t(link)}</a>
+                <a href=href target="_blank" rel="noopener noreferrer">
+                    {text(kind.key("help.link"))}
+                </a>
             </p>
         </details>
     }
 }
 
-/// The organization URL field.
+/// The token's reveal toggle.
 #[component]
-pub fn OrgField(
-    texts: Texts,
-    /// What is typed.
-    value: RwSignal<String>,
-    /// Whether the field has been left once.
-    left: RwSignal<bool>,
-    /// Whether the form was submitted.
-    submitted: RwSignal<bool>,
-    /// Called on every edit.
-    on_edit: Callback<()>,
-    node_ref: NodeRef<html::Input>,
-    /// Update mode: the org is fixed by the platform (shown, read-only).
-    #[prop(optional)]
-    fixed: Signal<bool>,
-) -> impl IntoView {
-    let t = texts.clone();
+fn Reveal(revealed: RwSignal<bool>) -> impl IntoView {
+    view! {
+        <button
+            type="button"
+            class="secondary"
+            aria-controls="token"
+            aria-pressed=move || if revealed.get() { "true" } else { "false" }
+            on:click=move |_| revealed.update(|r| *r = !*r)
+        >
+            {words(move |t| t.t(if revealed.get() { "token.hide" } else { "token.show" }))}
+        </button>
+    }
+}
+
+/// A credential field: label, input, hint, what the core made of the value, the error, help.
+#[component]
+pub fn Field(kind: Kind) -> impl IntoView {
+    let session = use_session();
+    let texts = use_texts();
+    let value = kind.value(session);
+    let submitted = session.submitted;
+    // Whether the field has been left once.
+    let left = RwSignal::new(false);
+    let revealed = RwSignal::new(false);
     let state = Memo::new(move |_| {
-        let raw = value.get();
         let show_error = left.get() || submitted.get();
-        let parsed = (!raw.trim().is_empty()).then(|| org_url::normalize(&raw));
-        let mut view = FieldView::default();
-        if let Some(Ok(org)) = &parsed {
-            view.preview = Some(org.origin());
-            view.notes = org
-                .corrections()
-                .iter()
-                // Adding https:// to a bare host is what everyone expects; not worth a notice.
-                .filter(|c| c.code() != "added_scheme")
-                .map(|c| t.t(&format!("org.correction.{}", c.code())))
-                .collect();
-            view.warnings = org
-                .warnings()
-                .iter()
-                .map(|w| t.t(&format!("org.warning.{}", w.code())))
-                .collect();
-        }
-        view.error = match &parsed {
-            _ if !show_error => None,
-            Some(Ok(_)) => None,
-            Some(Err(e)) => Some(describe::org_error(&t, e)),
-            None => Some(t.t("org.error.empty")),
-        };
-        view
+        texts.with(|t| value.with(|raw| kind.read(t, raw, show_error)))
     });
-    let described = move || {
-        state.with(|s| {
-            let mut ids = String::from("org-hint");
-            if s.preview.is_some() {
-                ids.push_str(" org-preview org-notices");
+    let id = kind.id();
+    let org = kind == Kind::OrgUrl;
+    let input = view! {
+        <input
+            id=id
+            name=id
+            dir="ltr"
+            autocomplete="off"
+            spellcheck="false"
+            autocapitalize="none"
+            type=move || if org || revealed.get() { "text" } else { "password" }
+            inputmode=org.then_some("url")
+            placeholder=move || org.then(|| texts.with(|t| t.t("org.placeholder")))
+            readonly=move || org && session.update.with(Option::is_some)
+            data-lpignore=(!org).then_some("true")
+            data-1p-ignore=(!org).then_some("true")
+            prop:value=value.get_untracked()
+            aria-invalid=move || state.with(FieldView::invalid)
+            aria-describedby=move || state.with(|s| kind.described(s))
+            node_ref=kind.input(session)
+            on:input=move |ev| {
+                value.set(event_target_value(&ev));
+                session.reset();
             }
-            if !s.warnings.is_empty() {
-                ids.push_str(" org-warning");
-            }
-            if s.error.is_some() {
-                ids.push_str(" org-error");
-            }
-            ids
+            on:blur=move |_| left.set(true)
+        />
+    };
+    let input = if org {
+        Either::Left(input)
+    } else {
+        Either::Right(view! {
+            <div class="token-row">{input}<Reveal revealed=revealed /></div>
         })
     };
-    let t = texts.clone();
-    // The preview is a sentence with the address in it, in bold: "Will connect to {org}",
-    // "{org}に接続します". Each language places `{org}` where its word order wants it.
-    let connect_to = t.t("org.preview.connect_to");
+    let text = move |part: &str| {
+        let key = kind.key(part);
+        words(move |t| t.t(&key))
+    };
+    let preview = move || {
+        let preview = state.with(|s| s.preview.clone())?;
+        Some(if org {
+            Either::Left(
+                view! { <OrgPreview origin=preview notes=state.with(|s| s.notes.clone()) /> },
+            )
+        } else {
+            Either::Right(view! { <p class="preview" id="token-state">{preview}</p> })
+        })
+    };
+    // The token's warnings, one paragraph each.
+    let notes = move || {
+        (!org).then(|| {
+            state
+                .with(|s| s.notes.clone())
+                .into_iter()
+                .map(|w| view! { <p class="warning">{w}</p> })
+                .collect_view()
+        })
+    };
+    let warnings = move || {
+        let warnings = state.with(|s| s.warnings.join(" "));
+        (!warnings.is_empty()).then(|| view! { <p class="warning" id="org-warning">{warnings}</p> })
+    };
+    let error_id = format!("{id}-error");
+    let error = move || {
+        let error_id = error_id.clone();
+        state
+            .with(|s| s.error.clone())
+            .map(|e| view! { <p class="field-error" id=error_id>{e}</p> })
+    };
+    view! {
+        <div class="field">
+            <label for=id>{text("label")}</label>
+            {input}
+            <p class="hint" id=format!("{id}-hint")>{text("hint")}</p>
+            {preview}
+            {notes}
+            {warnings}
+            {error}
+            <Help kind=kind />
+        </div>
+    }
+}
+
+/// The org field's preview: a sentence with the address in it, in bold ("Will connect to
+/// {org}", "{org}に接続します": each language places `{org}` where its word order wants it),
+/// and the corrections made.
+#[component]
+fn OrgPreview(origin: String, notes: Vec<String>) -> impl IntoView {
+    let connect_to = use_texts().with_untracked(|t| t.t("org.preview.connect_to"));
     let (before, after) = connect_to
         .split_once("{org}")
         .map(|(b, a)| (b.to_string(), a.to_string()))
         .unwrap_or_else(|| (format!("{connect_to} "), String::new()));
     view! {
-        <div class="field">
-            <label for="org">{t.t("org.label")}</label>
-            <input
-                id="org"
-                name="org"
-                dir="ltr"
-                autocomplete="off"
-                spellcheck="false"
-                autocapitalize="none"
-                type="text"
-                inputmode="url"
-                placeholder=t.t("org.placeholder")
-                readonly=move || fixed.get()
-                prop:value=value.get_untracked()
-                aria-invalid=move || state.with(FieldView::invalid)
-                aria-describedby=described
-                node_ref=node_ref
-                on:input=move |ev| {
-                    value.set(event_target_value(&ev));
-                    on_edit.run(());
-                }
-                on:blur=move |_| left.set(true)
-            />
-            <p class="hint" id="org-hint">{t.t("org.hint")}</p>
-            {move || {
-                state
-                    .with(|s| s.preview.clone())
-                    .map(|origin| {
-                        let (before, after) = (before.clone(), after.clone());
-                        view! {
-                            <p class="preview" id="org-preview">
-                                {before}<strong><bdi>{origin}</bdi></strong>{after}
-                            </p>
-                            <ul class="notices" id="org-notices">
-                                {state
-                                    .with(|s| s.notes.clone())
-                                    .into_iter()
-                                    .map(|n| view! { <li>{n}</li> })
-                                    .collect_view()}
-                            </ul>
-                        }
-                    })
-            }}
-            {move || {
-                let warnings = state.with(|s| s.warnings.join(" "));
-                (!warnings.is_empty())
-                    .then(|| view! { <p class="warning" id="org-warning">{warnings}</p> })
-            }}
-            {move || {
-                state
-                    .with(|s| s.error.clone())
-                    .map(|e| view! { <p class="field-error" id="org-error">{e}</p> })
-            }}
-            <Help
-                texts=texts.clone()
-                summary="org.help.summary"
-                steps=&["org.help.step1", "org.help.step2", "org.help.step3"]
-                href="https://help.okta.com/en-us/content/topics/settings/settings-customization-domain.htm"
-                link="org.help.link"
-            />
-        </div>
-    }
-}
-
-/// The API token field.
-#[component]
-pub fn TokenField(
-    texts: Texts,
-    value: RwSignal<String>,
-    left: RwSignal<bool>,
-    submitted: RwSignal<bool>,
-    on_edit: Callback<()>,
-    node_ref: NodeRef<html::Input>,
-    /// Which admin role the deployment needs, in words.
-    role_hint: String,
-) -> impl IntoView {
-    let revealed = RwSignal::new(false);
-    let t = texts.clone();
-    let state = Memo::new(move |_| {
-        let show_error = left.get() || submitted.get();
-        // Only the cleaned state, never the token itself, leaves this closure.
-        value.with(|raw| {
-            let cleaned = (!raw.trim().is_empty()).then(|| token::clean(raw));
-            let mut view = FieldView::default();
-            if let Some(Ok(tok)) = &cleaned {
-                let len = tok.len();
-                let mut lines = vec![t.count("token.state.length", "len", len as u64)];
-                lines.extend(
-                    tok.corrections()
-                        .iter()
-                        .map(|c| t.t(&format!("token.correction.{}", c.code()))),
-                );
-                view.preview = Some(lines.join(" "));
-                view.notes = tok
-                    .warnings()
-                    .iter()
-                    .map(|w| t.count(&format!("token.warning.{}", w.code()), "len", len as u64))
-                    .collect();
-            }
-            view.error = match &cleaned {
-                _ if !show_error => None,
-                Some(Ok(_)) => None,
-                Some(Err(e)) => Some(describe::token_error(&t, e)),
-                None => Some(t.t("token.error.empty")),
-            };
-            view
-        })
-    });
-    let described = move || {
-        state.with(|s| {
-            let mut ids = String::from("token-hint");
-            if s.preview.is_some() {
-                ids.push_str(" token-state");
-            }
-            if s.error.is_some() {
-                ids.push_str(" token-error");
-            }
-            ids
-        })
-    };
-    let t = texts.clone();
-    let (show, hide) = (t.t("token.show"), t.t("token.hide"));
-    view! {
-        <div class="field">
-            <label for="token">{t.t("token.label")}</label>
-            <div class="token-row">
-                <input
-                    id="token"
-                    name="token"
-                    dir="ltr"
-                    autocomplete="off"
-                    spellcheck="false"
-                    autocapitalize="none"
-                    type=move || if revealed.get() { "text" } else { "password" }
-                    data-lpignore="true"
-                    data-1p-ignore="true"
-                    prop:value=value.get_untracked()
-                    aria-invalid=move || state.with(FieldView::invalid)
-                    aria-describedby=described
-                    node_ref=node_ref
-                    on:input=move |ev| {
-                        value.set(event_target_value(&ev));
-                        on_edit.run(());
-                    }
-                    on:blur=move |_| left.set(true)
-                />
-                <button
-                    type="button"
-                    class="secondary"
-                    aria-controls="token"
-                    aria-pressed=move || if revealed.get() { "true" } else { "false" }
-                    on:click=move |_| revealed.update(|r| *r = !*r)
-                >
-                    {move || if revealed.get() { hide.clone() } else { show.clone() }}
-                </button>
-            </div>
-            <p class="hint" id="token-hint">{t.t("token.hint")}</p>
-            {move || {
-                state
-                    .with(|s| s.preview.clone())
-                    .map(|line| view! { <p class="preview" id="token-state">{line}</p> })
-            }}
-            {move || {
-                state
-                    .with(|s| s.notes.clone())
-                    .into_iter()
-                    .map(|w| view! { <p class="warning">{w}</p> })
-                    .collect_view()
-            }}
-            {move || {
-                state
-                    .with(|s| s.error.clone())
-                    .map(|e| view! { <p class="field-error" id="token-error">{e}</p> })
-            }}
-            <Help
-                texts=texts.clone()
-                summary="token.help.summary"
-                steps=&["token.help.step1", "token.help.step2", "token.help.step3", "token.help.step4"]
-                extra=role_hint
-                href="https://help.okta.com/en-us/content/topics/security/api.htm"
-                link="token.help.link"
-            />
-        </div>
+        <p class="preview" id="org-preview">
+            {before}<strong><bdi>{origin}</bdi></strong>{after}
+        </p>
+        <ul class="notices" id="org-notices">
+            {notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}
+        </ul>
     }
 }

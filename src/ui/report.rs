@@ -12,17 +12,26 @@ use crate::core::diagnosis::{
 };
 use crate::i18n::describe;
 use crate::i18n::Texts;
+use crate::ui::session::use_session;
+use crate::ui::use_texts;
+
+/// The catalogue as it is now (the result area builds the report again when it changes).
+fn current() -> Texts {
+    use_texts().get_untracked()
+}
 
 /// The report of a finished check. `advice`: the least-privilege notice to show after a
 /// verified report (see [`crate::core::diagnosis::least_privilege_advice`]).
+///
+/// Its words are the catalogue's as it is when it is built; the result area builds it again
+/// when the language changes.
 #[component]
 pub fn ReportView(
-    texts: Texts,
     report: Arc<Report>,
-    partner: Option<String>,
     #[prop(default = None)] advice: Option<BroadRole>,
 ) -> impl IntoView {
-    let t = texts;
+    let t = current();
+    let partner = use_session().config().partner.name.clone();
     match report.as_ref() {
         Report::Verified(v) => {
             let body = match &partner {
@@ -32,13 +41,11 @@ pub fn ReportView(
             Either::Left(view! {
                 <h2>{t.t("report.verified.title")}</h2>
                 <p>{body}</p>
-                <VerifiedDetails texts=t.clone() verified=(**v).clone() />
-                {advice.map(|role| view! { <LeastPrivilegeNotice texts=t.clone() role=role /> })}
+                <VerifiedDetails verified=(**v).clone() />
+                {advice.map(|role| view! { <LeastPrivilegeNotice role=role /> })}
             })
         }
-        Report::Failed(f) => {
-            Either::Right(view! { <FailureView texts=t.clone() failure=f.clone() /> })
-        }
+        Report::Failed(f) => Either::Right(view! { <FailureView failure=f.clone() /> }),
     }
 }
 
@@ -50,8 +57,8 @@ fn mono(text: String) -> impl IntoView {
 
 /// The verified summary: org, admin, roles, checklist.
 #[component]
-fn VerifiedDetails(texts: Texts, verified: Verified) -> impl IntoView {
-    let t = texts;
+fn VerifiedDetails(verified: Verified) -> impl IntoView {
+    let t = current();
     let v = verified;
     let org = &v.org;
     let engine = t.t(&format!("report.engine.{}", org.engine.code()));
@@ -105,7 +112,7 @@ fn VerifiedDetails(texts: Texts, verified: Verified) -> impl IntoView {
             <dd>{roles}</dd>
         </dl>
         <h3 class="sr-only">{checklist.clone()}</h3>
-        <Checklist texts=t.clone() items=v.checklist.clone() label=checklist />
+        <Checklist items=v.checklist.clone() label=checklist />
     }
 }
 
@@ -113,8 +120,8 @@ fn VerifiedDetails(texts: Texts, verified: Verified) -> impl IntoView {
 /// Read-only Administrator's token would read everything needed; how to make one. Advice only:
 /// Connect stays available.
 #[component]
-fn LeastPrivilegeNotice(texts: Texts, role: BroadRole) -> impl IntoView {
-    let t = texts;
+fn LeastPrivilegeNotice(role: BroadRole) -> impl IntoView {
+    let t = current();
     let role_name = t.t(&format!("role.{}", role.code()));
     view! {
         <section id="least-privilege" class="advice" aria-labelledby="least-privilege-title">
@@ -134,8 +141,8 @@ fn LeastPrivilegeNotice(texts: Texts, role: BroadRole) -> impl IntoView {
 
 /// Which data the token can read, one line per kind, the required ones marked.
 #[component]
-pub fn Checklist(texts: Texts, items: Vec<CheckItem>, label: String) -> impl IntoView {
-    let t = texts;
+pub fn Checklist(items: Vec<CheckItem>, label: String) -> impl IntoView {
+    let t = current();
     view! {
         <ul class="checklist" aria-label=label>
             {items
@@ -165,8 +172,8 @@ pub fn Checklist(texts: Texts, items: Vec<CheckItem>, label: String) -> impl Int
 
 /// Why the check failed, what to do, and the verified part of a partial success.
 #[component]
-fn FailureView(texts: Texts, failure: Failure) -> impl IntoView {
-    let t = texts;
+fn FailureView(failure: Failure) -> impl IntoView {
+    let t = current();
     let f = failure;
     let d = describe::failure(&t, &f);
     let remedy = d.remedy.clone().map(|remedy| {
@@ -176,7 +183,7 @@ fn FailureView(texts: Texts, failure: Failure) -> impl IntoView {
         .then(|| view! { <p class="hint">{t.t("report.for_integrator")}</p> });
     let partial = match &f {
         Failure::MissingAccess { verified, .. } => {
-            Some(view! { <VerifiedDetails texts=t.clone() verified=verified.as_ref().clone() /> })
+            Some(view! { <VerifiedDetails verified=verified.as_ref().clone() /> })
         }
         _ => None,
     };

@@ -1,0 +1,102 @@
+//! The session's network side: driving the core's [`Check`] through the network module, with
+//! what each network failure means to it, and asking the platform whose account a session
+//! belongs to. Everything it learns goes back as data; it decides nothing the core could.
+
+use std::rc::Rc;
+use std::sync::Arc;
+
+use leptos::prelude::*;
+
+use crate::core::config::Config;
+use crate::core::diagnosis::Report;
+use crate::core::outcome::Transport;
+use crate::core::plan::{Check, Step};
+use crate::core::recipient::{self, RecipientProblem};
+use crate::net::{self, BrowserJson, Cancel, FetchFailure};
+
+use super::{Phase, Recipient};
+
+/// Ask the platform which account `session` belongs to.
+pub(super) async fn fetch_recipient(url: &str, session: &str, timeout_ms: u32) -> Recipient {
+    match net::get_with_bearer(url, session, timeout_ms, recipient::MAX_ANSWER_BYTES).await {
+        Ok((status, content_type, body)) => {
+            match recipient::account_name(status, content_type.as_deref(), &body, &BrowserJson) {
+                Ok(name) => Recipient::Confirmed(name),
+                Err(problem) => Recipient::Failed(problem),
+            }
+        }
+        Err(FetchFailure::TooLarge) => Recipient::Failed(RecipientProblem::Unreadable),
+        Err(_) => Recipient::Failed(RecipientProblem::Unreachable),
+    }
+}
+
+/// What a failed request means to the check.
+fn transport(failure: FetchFailure) -> Option<Transport> {
+    match failure {
+        FetchFailure::Cancelled => None,
+        FetchFailure::Unreachable => Some(Transport::Unreachable),
+        FetchFailure::TimedOut => Some(Transport::TimedOut),
+        FetchFailure::TooLarge => Some(Transport::TooLarge),
+    }
+}
+
+/// Drive one check to its end; `None` when it was cancelled.
+pub(super) async fn drive(
+    mut check: Check,
+    secret: Rc<str>,
+    config: &Config,
+    cancel: &Cancel,
+    phase: RwSignal<Phase>,
+) -> Option<Arc<Report>> {
+    loop {
+        if cancel.is_cancelled() {
+            return None;
+        }
+        let now = net::now_ms();
+        match check.poll(now) {
+            Step::Send(requests) => {
+                phase.set(Phase::Checking {
+                    stage: check.stage(),
+                    wait_until: None,
+                });
+                let sends = requests.into_iter().map(|r| {
+                    let url = r.url(config);
+                    let token = r.needs_token().then(|| secret.clone());
+                    let timeout = r.deadline_ms.saturating_sub(now).min(u32::MAX as u64) as u32;
+                    async move {
+                        let res = net::proxy_get(&url, token.as_deref(), timeout, cancel).await;
+                        (r.id, res)
+                    }
+                });
+                for (id, res) in futures::future::join_all(sends).await {
+                    match res {
+                        Ok(fetched) => {
+                            check.record_response(id, &fetched.raw(), &BrowserJson);
+                        }
+                        Err(failure) => match transport(failure) {
+                            Some(t) => {
+                                check.record_transport(id, t);
+                            }
+                            None => return None,
+                        },
+                    }
+                }
+            }
+            Step::Wait { until_ms, .. } => {
+                phase.set(Phase::Checking {
+                    stage: check.stage(),
+                    wait_until: Some(until_ms),
+                });
+                // Tick once a second so the countdown moves.
+                let left = until_ms.saturating_sub(now);
+                gloo_timers::future::sleep(std::time::Duration::from_millis(left.min(1000))).await;
+            }
+            Step::Pending { until_ms } => {
+                let left = until_ms.saturating_sub(now);
+                gloo_timers::future::sleep(std::time::Duration::from_millis(left.clamp(10, 250)))
+                    .await;
+            }
+            Step::Done(report) => return Some(report),
+        }
+    }
+}
