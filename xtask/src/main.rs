@@ -19,10 +19,11 @@ use std::time::Instant;
 const TRUNK_VERSION: &str = "0.21.14";
 const WASM_OPT_VERSION: &str = "version_132";
 /// Total first-load budget (brotli bytes of index.html with its inlined stylesheet, JS, wasm,
-/// config.json): the cap of 220 kB set when the page moved onto its named stack (Leptos views,
-/// gloo-net, serde-wasm-bindgen, url). Measured 219,528 bytes on 2026-12-06 (`cargo xtask
-/// size`); the aim is 180 kB. BENCHMARK.md has the breakdown and the levers.
-const BROTLI_BUDGET_BYTES: u64 = 220_000;
+/// config.json), lowered as the page gets leaner: measured 209,052 bytes on 2026-12-06 (`cargo
+/// xtask size`) once the page mounted once instead of through a reactive root; the gate is that
+/// plus about 1.5 %. The target is 200 kB, the aim 180 kB. BENCHMARK.md has the breakdown and
+/// the levers.
+const BROTLI_BUDGET_BYTES: u64 = 212_000;
 
 type Result<T = ()> = std::result::Result<T, String>;
 
