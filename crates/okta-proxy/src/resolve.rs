@@ -21,18 +21,54 @@ pub trait Lookup: Send + Sync + 'static {
     fn lookup(&self, host: &str) -> LookupFuture;
 }
 
-/// The operating system's resolver (getaddrinfo on tokio's blocking pool).
+/// At most this many system lookups run at once in the process. getaddrinfo blocks a thread of
+/// tokio's blocking pool until it answers, and a resolver that never answers would otherwise
+/// grow the pool by one thread per lookup (up to 512 threads): later lookups wait for a slot
+/// (within their caller's time limit) instead.
+pub const MAX_CONCURRENT_LOOKUPS: usize = 16;
+
+static LOOKUP_SLOTS: tokio::sync::Semaphore =
+    tokio::sync::Semaphore::const_new(MAX_CONCURRENT_LOOKUPS);
+
+/// The operating system's resolver: getaddrinfo on tokio's blocking pool, at most
+/// [`MAX_CONCURRENT_LOOKUPS`] at once in the process.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SystemLookup;
 
 impl Lookup for SystemLookup {
     fn lookup(&self, host: &str) -> LookupFuture {
         let host = host.to_string();
-        Box::pin(async move {
-            let addrs = tokio::net::lookup_host((host.as_str(), 0)).await?;
-            Ok(addrs.map(|a| a.ip()).collect())
-        })
+        Box::pin(bounded_blocking(&LOOKUP_SLOTS, move || {
+            use std::net::ToSocketAddrs;
+            Ok((host.as_str(), 0)
+                .to_socket_addrs()?
+                .map(|a| a.ip())
+                .collect())
+        }))
     }
+}
+
+/// Run the blocking `lookup` on tokio's blocking pool once a slot of `slots` is free. The slot is
+/// held by the blocking call itself, not by the future awaiting it: a caller that gives up (its
+/// deadline) does not free the slot while its thread is still blocked.
+async fn bounded_blocking<F>(
+    slots: &'static tokio::sync::Semaphore,
+    lookup: F,
+) -> io::Result<Vec<IpAddr>>
+where
+    F: FnOnce() -> io::Result<Vec<IpAddr>> + Send + 'static,
+{
+    let slot = slots
+        .acquire()
+        .await
+        .map_err(|_| io::Error::other("the lookup slots are closed"))?;
+    // The permit moves into the blocking closure: released when getaddrinfo returns.
+    tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        lookup()
+    })
+    .await
+    .map_err(|_| io::Error::other("the lookup task failed"))?
 }
 
 /// A fixed table, for tests: unknown names do not resolve.
@@ -172,6 +208,7 @@ pub fn find_resolve_error<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()
@@ -227,6 +264,68 @@ mod tests {
                 Err(ResolveError::NotFound { .. })
             ));
         }
+    }
+
+    /// The second security review's readiness flood, for every lookup: with a resolver that
+    /// never answers, the blocking threads in use stay at the bound, whatever the number of
+    /// callers, and a caller that gives up does not free a thread that is still blocked.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn blocking_lookups_are_bounded_however_many_callers() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(3);
+        static RUNNING: AtomicUsize = AtomicUsize::new(0);
+        static MOST: AtomicUsize = AtomicUsize::new(0);
+        let release = Arc::new(std::sync::Barrier::new(4));
+        let mut callers = Vec::new();
+        for _ in 0..40 {
+            let release = release.clone();
+            callers.push(tokio::spawn(tokio::time::timeout(
+                Duration::from_millis(300),
+                bounded_blocking(&SLOTS, move || {
+                    let now = RUNNING.fetch_add(1, Ordering::SeqCst) + 1;
+                    MOST.fetch_max(now, Ordering::SeqCst);
+                    // Blocks like a resolver that never answers, until the test lets go.
+                    release.wait();
+                    RUNNING.fetch_sub(1, Ordering::SeqCst);
+                    Ok(vec![])
+                }),
+            )));
+        }
+        for c in callers {
+            assert!(
+                c.await.unwrap().is_err(),
+                "every caller gave up at its deadline"
+            );
+        }
+        assert_eq!(
+            MOST.load(Ordering::SeqCst),
+            3,
+            "at most the bound ran at once"
+        );
+        assert_eq!(
+            RUNNING.load(Ordering::SeqCst),
+            3,
+            "still blocked after the callers left"
+        );
+        assert_eq!(
+            SLOTS.available_permits(),
+            0,
+            "a blocked lookup keeps its slot"
+        );
+        release.wait();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(RUNNING.load(Ordering::SeqCst), 0);
+        assert_eq!(
+            SLOTS.available_permits(),
+            3,
+            "slots come back when the lookups return"
+        );
+    }
+
+    #[tokio::test]
+    async fn system_lookup_resolves_localhost() {
+        let addrs = SystemLookup.lookup("localhost").await.unwrap();
+        assert!(addrs.iter().all(|a| a.is_loopback()) && !addrs.is_empty());
     }
 
     #[tokio::test]

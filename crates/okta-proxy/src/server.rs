@@ -255,9 +255,11 @@ pub async fn start(cfg: Config, deps: Deps) -> Result<Running, StartError> {
 /// The proxy's router: the probes, the forwarding handler under the prefix, the page as the
 /// fallback; every answer observed by [`observe`].
 fn router(app: Arc<App>) -> Router {
-    let mut r = Router::new()
+    let probes = Router::new()
         .route(HEALTHZ, get(healthz).fallback(probe_method_not_allowed))
-        .route(READYZ, get(readyz).fallback(probe_method_not_allowed));
+        .route(READYZ, get(readyz).fallback(probe_method_not_allowed))
+        .route_layer(middleware::from_fn_with_state(app.clone(), limit_probes));
+    let mut r = Router::new().merge(probes);
     r = if app.prefix.is_empty() {
         // Without a prefix every other path is a proxy target (and there is no page).
         r.fallback(crate::relay::forward)
@@ -338,44 +340,35 @@ async fn observe(
 }
 
 /// `GET /healthz`: 200 while the server serves.
-async fn healthz(
-    State(app): State<Arc<App>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-) -> Response {
-    match app.rate_limit(peer.ip()).await {
-        Err(secs) => probe_refused(secs),
-        Ok(()) => probe(&Method::GET, Ok(())),
-    }
+async fn healthz() -> Response {
+    probe(&Method::GET, Ok(()))
 }
 
 /// `GET /readyz`: the latest readiness verdict (never a lookup of its own).
-async fn readyz(
-    State(app): State<Arc<App>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-) -> Response {
-    match app.rate_limit(peer.ip()).await {
-        Err(secs) => probe_refused(secs),
-        Ok(()) => probe(&Method::GET, app.ops.readiness.get().await),
-    }
-}
-
-/// A probe over the client's rate limit: the contract's 429, and still a probe (not logged, not
-/// counted).
-fn probe_refused(secs: u64) -> Response {
-    let mut r = crate::relay::rate_limited(secs).into_response();
-    r.extensions_mut().insert(Answered::Probe);
-    r
+async fn readyz(State(app): State<Arc<App>>) -> Response {
+    probe(&Method::GET, app.ops.readiness.get().await)
 }
 
 /// A probe asked with another method than GET or HEAD.
-async fn probe_method_not_allowed(
+async fn probe_method_not_allowed(method: Method) -> Response {
+    probe(&method, Ok(()))
+}
+
+/// The probes' rate limit, per client like proxy requests: over it, the contract's 429, still
+/// marked a probe (not logged, not counted).
+async fn limit_probes(
     State(app): State<Arc<App>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    method: Method,
+    req: Request,
+    next: Next,
 ) -> Response {
     match app.rate_limit(peer.ip()).await {
-        Err(secs) => probe_refused(secs),
-        Ok(()) => probe(&method, Ok(())),
+        Ok(()) => next.run(req).await,
+        Err(secs) => {
+            let mut r = crate::relay::rate_limited(secs).into_response();
+            r.extensions_mut().insert(Answered::Probe);
+            r
+        }
     }
 }
 
