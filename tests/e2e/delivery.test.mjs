@@ -119,6 +119,8 @@ describe('post_message to an embedding portal', () => {
     const heightBefore = await page.$eval('#c iframe', (f) => f.style.height);
     await frame.getByRole('button', { name: `Connect to ${iso('Example Portal')}` }).click();
     await frame.getByRole('heading', { name: 'Connected' }).waitFor();
+    // postMessage is delivered to the portal after the page has shown its heading: wait for it.
+    await page.waitForFunction(() => window.__msgs.some((m) => m.type === 'connected'), null, { timeout: 10000 });
 
     const msgs = await page.evaluate(() => window.__msgs);
     const types = msgs.map((m) => m.type);
@@ -245,6 +247,8 @@ window.__result = OktaLink.open({ url: ${JSON.stringify(stack.pageUrl)}, contain
     const frame = await verifiedIn(page);
     await frame.getByRole('button', { name: 'Finish connecting' }).click();
     await frame.getByRole('heading', { name: 'Connected' }).waitFor();
+    // postMessage is delivered to the portal after the page has shown its heading: wait for it.
+    await page.waitForFunction(() => window.__msgs.some((m) => m.type === 'connected'), null, { timeout: 10000 });
     assert.equal(await page.evaluate(() => window.__result), 'connected');
     const msgs = await page.evaluate(() => window.__msgs);
     const connected = msgs.filter((m) => m.type === 'connected');
@@ -276,6 +280,7 @@ window.__result = OktaLink.open({ url: ${JSON.stringify(stack.pageUrl)}, contain
     await page.waitForTimeout(200);
     await connect.click();
     await frame.getByRole('heading', { name: 'Connected' }).waitFor();
+    await page.waitForFunction(() => window.__msgs.some((m) => m.type === 'connected'), null, { timeout: 10000 });
     msgs = await page.evaluate(() => window.__msgs);
     const connected = msgs.filter((m) => m.type === 'connected');
     assert.equal(connected.length, 1);
