@@ -7,7 +7,7 @@
 use crate::answer::{set, Answer, RL_REMAINING, RL_RESET};
 use crate::fixtures::{Access, Behavior, Org, User};
 use crate::okta::{self, OktaError};
-use crate::routes::Site;
+use crate::site::Site;
 use crate::{redact, time, Inner};
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;

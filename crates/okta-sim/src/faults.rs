@@ -4,7 +4,7 @@
 
 use crate::answer::{html_page, set, Answer, RL_REMAINING, RL_RESET};
 use crate::fixtures::{Fault, FaultHost};
-use crate::routes::Site;
+use crate::site::Site;
 use crate::{Inner, TokenPolicy};
 use axum::body::{Body, Bytes};
 use axum::extract::Request;

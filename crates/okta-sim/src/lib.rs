@@ -24,6 +24,7 @@ mod faults;
 pub mod fixtures;
 mod okta;
 mod routes;
+mod site;
 mod time;
 
 use answer::{set, Answer, REQUEST_ID, RL_LIMIT, RL_REMAINING, RL_RESET};

@@ -8,11 +8,11 @@
 use crate::answer::{html_page, request_id_only, set, Answer};
 use crate::fixtures::FIXTURES_JSON;
 use crate::okta::{self, OktaError, WELL_KNOWN};
+use crate::site::Site;
 use crate::{api, faults, redact, Inner, Target, TokenPolicy};
 use axum::body::Body;
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{Request, State};
 use axum::handler::Handler;
-use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
 use axum::middleware::{from_fn_with_state, Next};
 use axum::response::{IntoResponse, Response};
@@ -72,32 +72,6 @@ pub(crate) fn router(sim: Sim) -> Router {
 
 // ---------------------------------------------------------------------------------------------
 // What the Host names
-
-/// The org a request is answered as, chosen by its `Host` (see [`by_host`]).
-#[derive(Clone)]
-pub(crate) struct Site {
-    /// Index of the org whose data is served.
-    pub org: usize,
-    /// The request's host, lowercased, port stripped (links in the answers name it).
-    pub host: String,
-    pub policy: TokenPolicy,
-    /// The well-known document's `organization` href.
-    pub organization: String,
-    /// The well-known document's `alternate` href.
-    pub alternate: Option<String>,
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for Site {
-    type Rejection = StatusCode;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Site, StatusCode> {
-        parts
-            .extensions
-            .get::<Site>()
-            .cloned()
-            .ok_or(StatusCode::INTERNAL_SERVER_ERROR)
-    }
-}
 
 /// Lowercased `Host` without the port (IPv6 literals keep their brackets).
 fn host_of(headers: &HeaderMap, uri: &Uri) -> String {
