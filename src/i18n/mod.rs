@@ -111,6 +111,20 @@ impl Texts {
         fill(&self.t(key), args)
     }
 
+    /// A message that names the partner when the deployment has one: `key_partner` with
+    /// `{partner}`, else `key_plain`.
+    pub fn with_partner(
+        &self,
+        partner: Option<&str>,
+        key_partner: &str,
+        key_plain: &str,
+    ) -> String {
+        match partner {
+            Some(p) => self.f(key_partner, &[("partner", p)]),
+            None => self.t(key_plain),
+        }
+    }
+
     /// A message that counts `n` things: the form `key#<category>` for `n`'s plural category
     /// in this language (`Intl.PluralRules`), with `{name}` filled with `n` as the language
     /// writes numbers (`Intl.NumberFormat`) and `args` as in [`Texts::f`]. Falls back to the

@@ -13,20 +13,6 @@ use crate::ui::result::ResultRegion;
 use crate::ui::session::{use_session, Phase};
 use crate::ui::{switch_language, tr, use_texts, words};
 
-/// A message that names the partner when the deployment has one: `key_partner` with
-/// `{partner}`, else `key_plain`.
-pub(crate) fn with_partner(
-    t: &Texts,
-    partner: Option<&str>,
-    key_partner: &str,
-    key_plain: &str,
-) -> String {
-    match partner {
-        Some(p) => t.f(key_partner, &[("partner", p)]),
-        None => t.t(key_plain),
-    }
-}
-
 /// The page: needs a [`Session`](crate::ui::Session) and the catalogue in context (see
 /// [`Page`](crate::ui::Page)).
 #[component]
@@ -39,7 +25,7 @@ pub fn App() -> impl IntoView {
     let partner = config.partner.name.clone();
     let says = move |key_partner: &'static str, key_plain: &'static str| {
         let partner = partner.clone();
-        words(move |t| with_partner(t, partner.as_deref(), key_partner, key_plain))
+        words(move |t| t.with_partner(partner.as_deref(), key_partner, key_plain))
     };
     let logo = config.partner.logo.clone().map(|src| {
         let partner = config.partner.name.clone().unwrap_or_default();

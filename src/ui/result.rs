@@ -11,7 +11,6 @@ use crate::core::config::{Delivery, LeastPrivilege};
 use crate::core::diagnosis::{least_privilege_advice, Failure, Report};
 use crate::core::recipient::RecipientProblem;
 use crate::i18n::Texts;
-use crate::ui::app::with_partner;
 use crate::ui::report::ReportView;
 use crate::ui::session::{use_session, DeliveryError, Phase, Recipient};
 use crate::ui::{tr, use_texts, words};
@@ -50,12 +49,7 @@ fn Delivered() -> impl IntoView {
     let session = use_session();
     let partner = partner();
     let body = words(move |t| {
-        with_partner(
-            t,
-            partner.as_deref(),
-            "delivery.done_partner",
-            "delivery.done",
-        )
+        t.with_partner(partner.as_deref(), "delivery.done_partner", "delivery.done")
     });
     let close = session.embed().active().then(|| {
         view! {
@@ -151,8 +145,7 @@ fn UpdateNote(report: Arc<Report>) -> impl IntoView {
 /// Why the last delivery failed, in words.
 fn delivery_error(t: &Texts, error: DeliveryError, partner: Option<&str>) -> String {
     match error {
-        DeliveryError::NoHost => with_partner(
-            t,
+        DeliveryError::NoHost => t.with_partner(
             partner,
             "delivery.recipient_action_partner",
             "delivery.recipient_action",
@@ -194,8 +187,7 @@ fn Connect() -> impl IntoView {
         if delivering.get() {
             t.t("delivery.connecting")
         } else {
-            with_partner(
-                t,
+            t.with_partner(
                 partner.as_deref(),
                 "delivery.connect_partner",
                 "delivery.connect",
@@ -265,8 +257,7 @@ fn RecipientNote(to: Memo<Recipient>) -> impl IntoView {
                         }
                         RecipientProblem::Unreadable => t.t("delivery.recipient_error_unreadable"),
                     };
-                    let todo = with_partner(
-                        t,
+                    let todo = t.with_partner(
                         p,
                         "delivery.recipient_action_partner",
                         "delivery.recipient_action",
