@@ -3,10 +3,10 @@
 //! configuration, the check plan and the diagnosis, which all speak of them; it depends on none
 //! of them.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Kinds of data a partner may need.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DataKind {
     Users,
@@ -54,7 +54,7 @@ impl DataKind {
 }
 
 /// An admin role that grants read access to a kind of data (the view says "or higher").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RoleHint {
     ReadOnlyAdministrator,
@@ -74,7 +74,7 @@ impl RoleHint {
 }
 
 /// A probe without its data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProbeKind {
     WellKnown,
@@ -122,7 +122,7 @@ impl ProbeKind {
 }
 
 /// Where the check stands, for the progress display.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
     /// Round one: finding the org and whose token this is.

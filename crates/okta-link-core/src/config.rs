@@ -23,6 +23,7 @@ use serde::de::{IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
 use crate::access::DataKind;
+use crate::credential::CredentialKind;
 use crate::decode::{nesting_depth, JsonError, JsonParser, MAX_NESTING};
 use crate::hosts::is_dns_name;
 use crate::lang::Lang;
@@ -56,6 +57,9 @@ pub enum ConfigProblem {
     Missing,
     /// A key needed by the chosen `delivery.mode` is absent.
     RequiredByMode { mode: DeliveryMode },
+    /// A key needed by a credential type listed in `credentials` is absent (`check_url` for
+    /// `service_app` and `client_secret`, `service_app.jwks_url` for `service_app`).
+    RequiredByCredential { credential: CredentialKind },
     /// A value of the wrong JSON type.
     WrongType { expected: JsonKind },
     /// A number outside its range.
@@ -109,6 +113,7 @@ impl ConfigProblem {
             ConfigProblem::DuplicateKey => "duplicate_key",
             ConfigProblem::Missing => "missing",
             ConfigProblem::RequiredByMode { .. } => "required_by_mode",
+            ConfigProblem::RequiredByCredential { .. } => "required_by_credential",
             ConfigProblem::WrongType { .. } => "wrong_type",
             ConfigProblem::OutOfRange { .. } => "out_of_range",
             ConfigProblem::TooLong { .. } => "too_long",
@@ -172,6 +177,10 @@ impl fmt::Display for ConfigError {
             ConfigProblem::RequiredByMode { mode } => {
                 format!("is required when delivery.mode is \"{}\"", mode.code())
             }
+            ConfigProblem::RequiredByCredential { credential } => format!(
+                "is required when credentials lists \"{}\"",
+                credential.code()
+            ),
             ConfigProblem::WrongType { expected } => {
                 format!("must be {}", expected.with_article())
             }
@@ -425,6 +434,15 @@ pub struct Config {
     pub languages: Vec<Lang>,
     /// One of `languages`.
     pub default_language: Lang,
+    /// The credential types offered, in the order shown (the first preselected). Never empty,
+    /// no duplicates; default `["api_token"]`.
+    pub credentials: Vec<CredentialKind>,
+    /// The platform's check server (`check_url`), which checks OAuth 2.0 credentials: set
+    /// whenever `credentials` lists `service_app` or `client_secret`.
+    pub check_url: Option<String>,
+    /// `service_app.jwks_url`: the platform's public keys, for the customer to add to the app;
+    /// set whenever `credentials` lists `service_app`.
+    pub jwks_url: Option<String>,
 }
 
 impl Config {
@@ -511,9 +529,13 @@ pub const TOP_KEYS: &[&str] = &[
     "least_privilege",
     "languages",
     "default_language",
+    "credentials",
+    "check_url",
+    "service_app",
 ];
 pub const DELIVERY_KEYS: &[&str] = &["mode", "submit_url", "redirect_url", "session_from_link"];
 pub const PARTNER_KEYS: &[&str] = &["name", "logo", "brand_color"];
+pub const SERVICE_APP_KEYS: &[&str] = &["jwks_url"];
 
 /// One key of `config.json` as serde read it: absent (or `null`), a value of the expected
 /// type, or a value of another JSON type. Reading never fails on a type, so the error can name
@@ -694,6 +716,19 @@ struct RawConfig {
     languages: Field<Vec<Item>>,
     #[serde(default)]
     default_language: Field<String>,
+    #[serde(default)]
+    credentials: Field<Vec<Item>>,
+    #[serde(default)]
+    check_url: Field<String>,
+    #[serde(default)]
+    service_app: Field<RawServiceApp>,
+}
+
+/// `service_app`, as [`RawConfig`].
+#[derive(Deserialize)]
+struct RawServiceApp {
+    #[serde(default)]
+    jwks_url: Field<String>,
 }
 
 /// `delivery`, as [`RawConfig`].
@@ -786,6 +821,11 @@ fn check_shape(raw: &RawConfig, keys: &Keys) -> Result<(), ConfigError> {
     raw.least_privilege.check("least_privilege", K::String)?;
     check_texts(&raw.languages, "languages")?;
     raw.default_language.check("default_language", K::String)?;
+    check_texts(&raw.credentials, "credentials")?;
+    raw.check_url.check("check_url", K::String)?;
+    if let Some(a) = keys.object("service_app", &raw.service_app, SERVICE_APP_KEYS)? {
+        a.jwks_url.check("service_app.jwks_url", K::String)?;
+    }
     Ok(())
 }
 
@@ -923,6 +963,40 @@ fn validate(raw: &RawConfig) -> Result<Config, Bad> {
         }
     };
 
+    let credentials = match texts(&raw.credentials) {
+        None => vec![CredentialKind::ApiToken],
+        Some(list) => {
+            let allowed = CredentialKind::NAMES;
+            let parse =
+                |s: &str| CredentialKind::parse(s).ok_or(ConfigProblem::UnknownValue { allowed });
+            unique_values(&list, "credentials", parse)?
+        }
+    };
+    if credentials.is_empty() {
+        return Err(Bad("credentials", None, ConfigProblem::Empty));
+    }
+    const CHECK_URL: &str = "check_url";
+    const JWKS_URL: &str = "service_app.jwks_url";
+    let check_url = match text(&raw.check_url) {
+        None => None,
+        Some(u) => Some(validate_endpoint(u).map_err(|p| Bad(CHECK_URL, None, p))?.0),
+    };
+    let jwks_url = match raw.service_app.get().and_then(|a| text(&a.jwks_url)) {
+        None => None,
+        Some(u) => Some(validate_endpoint(u).map_err(|p| Bad(JWKS_URL, None, p))?.0),
+    };
+    let needed = |key: &'static str, credential| {
+        Bad(key, None, ConfigProblem::RequiredByCredential { credential })
+    };
+    if let Some(&k) = credentials.iter().find(|k| k.checked_on_server()) {
+        if check_url.is_none() {
+            return Err(needed(CHECK_URL, k));
+        }
+    }
+    if credentials.contains(&CredentialKind::ServiceApp) && jwks_url.is_none() {
+        return Err(needed(JWKS_URL, CredentialKind::ServiceApp));
+    }
+
     Ok(Config {
         proxy,
         required,
@@ -935,6 +1009,9 @@ fn validate(raw: &RawConfig) -> Result<Config, Bad> {
         least_privilege,
         languages,
         default_language,
+        credentials,
+        check_url,
+        jwks_url,
     })
 }
 

@@ -6,10 +6,11 @@
 //! check's state machine ([`crate::plan::Check`]) fills the evidence and calls it.
 //! No English here: every enum has a stable `code()` the view looks up in its catalogue.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use crate::access::RoleHint;
 use crate::access::{DataKind, ProbeKind, Stage};
+use crate::credential::CredentialKind;
 use crate::hosts::{is_dns_host, is_okta_org_host};
 use crate::okta::{codes, Engine, Listing, Role, RoleList, User, UserId, UserStatus, WellKnown};
 use crate::outcome::{Outcome, ProxyErrorCode, UnreadableKind};
@@ -43,7 +44,7 @@ impl Evidence {
 }
 
 /// The org the token belongs to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Org {
     /// What the customer entered.
     pub entered_host: String,
@@ -58,8 +59,25 @@ pub struct Org {
     pub org_id: Option<String>,
 }
 
+/// An OAuth 2.0 app the platform connects as: what the platform's check server found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct App {
+    /// `service_app` or `client_secret`.
+    pub credential: CredentialKind,
+    pub client_id: String,
+    /// The app's label, when `okta.apps.read` was granted.
+    #[serde(default)]
+    pub label: Option<String>,
+    /// The scopes Okta granted (the token answer's `scope`), in Okta's order.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// `DPoP` or `Bearer`: how Okta bound the access token.
+    #[serde(default)]
+    pub token_type: Option<String>,
+}
+
 /// The admin user the token belongs to (`users/me`). Texts are Okta's, bounded, plain data.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Admin {
     pub id: UserId,
     /// "First Last".
@@ -70,7 +88,7 @@ pub struct Admin {
 }
 
 /// The admin's role assignments.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AdminRoles {
     /// The roles listing answered.
@@ -93,7 +111,7 @@ impl AdminRoles {
 }
 
 /// Whether the token can read one kind of data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Access {
     Readable,
@@ -121,7 +139,7 @@ impl Access {
 }
 
 /// One line of the checklist.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckItem {
     pub data: DataKind,
     pub access: Access,
@@ -132,10 +150,17 @@ pub struct CheckItem {
 }
 
 /// A verified connection.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Verified {
     pub org: Org,
-    pub admin: Admin,
+    /// The admin user an API token acts as (`users/me`); absent for an OAuth 2.0 app.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admin: Option<Admin>,
+    /// The OAuth 2.0 app (service app or OIN integration) the check was made as; absent for
+    /// an API token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app: Option<App>,
+    /// The admin's roles, or the app's (`/oauth2/v1/clients/{id}/roles`).
     pub roles: AdminRoles,
     /// Users, Groups, Roles, Logs, in that order.
     pub checklist: Vec<CheckItem>,
@@ -151,26 +176,30 @@ impl Verified {
 }
 
 /// Which field the view focuses for a failure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Field {
     OrgUrl,
     Token,
+    ClientId,
+    ClientSecret,
 }
 
 impl Field {
-    /// Stable id: `org_url`, `token`.
+    /// Stable id: `org_url`, `token`, `client_id`, `client_secret`.
     pub fn code(&self) -> &'static str {
         match self {
             Field::OrgUrl => "org_url",
             Field::Token => "token",
+            Field::ClientId => "client_id",
+            Field::ClientSecret => "client_secret",
         }
     }
 }
 
 /// Who can fix a failure: the customer filling the form, or the integrator who deployed the
 /// page (proxy, configuration).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Audience {
     Customer,
@@ -188,7 +217,7 @@ impl Audience {
 }
 
 /// Whose rate limit was hit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RateLimitSource {
     /// Okta's (HTTP 429, E0000047).
@@ -208,7 +237,7 @@ impl RateLimitSource {
 }
 
 /// What is wrong with the proxy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProxyIssue {
     /// The proxy said so with one of its codes (`path_not_allowed`, `origin_not_allowed`, …).
@@ -235,7 +264,7 @@ impl ProxyIssue {
 
 /// Why a check failed. Each variant has its own message and remedy in the catalogue
 /// (`failure.<code>`), with the variant's fields as placeholders.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Failure {
     /// Nothing at this address is an Okta org: the well-known document is missing (404, an
@@ -296,7 +325,81 @@ pub enum Failure {
         missing: Vec<DataKind>,
         grant: Vec<RoleHint>,
         verified: Box<Verified>,
+        /// For an app: the `okta.*.read` scopes it lacks for `missing` (granted on the app's
+        /// Okta API Scopes tab); empty when the scopes are granted and a role is missing.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        missing_scopes: Vec<String>,
     },
+    /// Okta's token endpoint refused the app (`401 invalid_client`): see [`ClientRejection`].
+    ClientRejected {
+        reason: ClientRejection,
+        request_id: Option<String>,
+    },
+    /// `consent_required`: none of the scopes asked for is granted to the app. `scopes` are
+    /// the ones to grant (what `required` needs).
+    NoScopeGranted {
+        scopes: Vec<String>,
+        request_id: Option<String>,
+    },
+    /// `unauthorized_client`: the client ID is of an app that may not use the client
+    /// credentials grant (not an API Services app).
+    NotServiceApp { request_id: Option<String> },
+    /// The platform's own DPoP or client assertion was refused (`invalid_dpop_proof`, a second
+    /// `use_dpop_nonce`, a DPoP error on an API call): the platform must fix it (integrator).
+    PlatformOAuthFault {
+        /// Okta's `error` code, bounded ASCII.
+        error: String,
+        request_id: Option<String>,
+    },
+    /// Another OAuth 2.0 error answer (`invalid_scope`, `invalid_request`, …).
+    OAuthRefused {
+        /// Okta's `error` code, bounded ASCII.
+        error: String,
+        status: u16,
+        request_id: Option<String>,
+    },
+    /// The platform's check server could not be reached, or answered with an error or
+    /// something other than a report (integrator). `status` is 0 without an answer.
+    CheckServerFailed { status: u16 },
+}
+
+/// Why Okta refused the app at its token endpoint (`invalid_client`), from its
+/// `error_description`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientRejection {
+    /// No app with this client ID in this org.
+    UnknownClient,
+    /// The app has no public key (or JWKS URL) configured.
+    NoKeyRegistered,
+    /// The app's keys do not include the platform's (unknown `kid`, or a signature the
+    /// registered key does not verify).
+    KeyNotRegistered,
+    /// The platform's client assertion was refused (expired, reused, wrong audience): the
+    /// platform must fix it.
+    AssertionRefused,
+    /// The OIN integration's client secret is wrong.
+    WrongSecret,
+    /// A client secret was given for an app that authenticates with a public key.
+    SecretNotAccepted,
+    /// An `invalid_client` answer not recognized.
+    Other,
+}
+
+impl ClientRejection {
+    /// Stable id: `unknown_client`, `no_key_registered`, `key_not_registered`,
+    /// `assertion_refused`, `wrong_secret`, `secret_not_accepted`, `other`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ClientRejection::UnknownClient => "unknown_client",
+            ClientRejection::NoKeyRegistered => "no_key_registered",
+            ClientRejection::KeyNotRegistered => "key_not_registered",
+            ClientRejection::AssertionRefused => "assertion_refused",
+            ClientRejection::WrongSecret => "wrong_secret",
+            ClientRejection::SecretNotAccepted => "secret_not_accepted",
+            ClientRejection::Other => "other",
+        }
+    }
 }
 
 impl Failure {
@@ -320,6 +423,12 @@ impl Failure {
             Failure::TimedOut { .. } => "timed_out",
             Failure::UnexpectedResponse { .. } => "unexpected_response",
             Failure::MissingAccess { .. } => "missing_access",
+            Failure::ClientRejected { .. } => "client_rejected",
+            Failure::NoScopeGranted { .. } => "no_scope_granted",
+            Failure::NotServiceApp { .. } => "not_service_app",
+            Failure::PlatformOAuthFault { .. } => "platform_oauth_fault",
+            Failure::OAuthRefused { .. } => "oauth_refused",
+            Failure::CheckServerFailed { .. } => "check_server_failed",
         }
     }
 
@@ -334,6 +443,13 @@ impl Failure {
             | Failure::TokenLacksPermission { .. }
             | Failure::TokenBlockedFromProxyNetwork { .. }
             | Failure::MissingAccess { .. } => Some(Field::Token),
+            Failure::ClientRejected { reason, .. } => Some(match reason {
+                ClientRejection::WrongSecret => Field::ClientSecret,
+                _ => Field::ClientId,
+            }),
+            Failure::NoScopeGranted { .. } | Failure::NotServiceApp { .. } => {
+                Some(Field::ClientId)
+            }
             _ => None,
         }
     }
@@ -341,7 +457,14 @@ impl Failure {
     /// Who can fix it.
     pub fn audience(&self) -> Audience {
         match self {
-            Failure::ProxyMisconfigured { .. } | Failure::ProxyDown => Audience::Integrator,
+            Failure::ProxyMisconfigured { .. }
+            | Failure::ProxyDown
+            | Failure::PlatformOAuthFault { .. }
+            | Failure::CheckServerFailed { .. }
+            | Failure::ClientRejected {
+                reason: ClientRejection::AssertionRefused,
+                ..
+            } => Audience::Integrator,
             _ => Audience::Customer,
         }
     }
@@ -355,7 +478,12 @@ impl Failure {
             | Failure::RateLimited { request_id, .. }
             | Failure::OktaServerError { request_id, .. }
             | Failure::ProxyMisconfigured { request_id, .. }
-            | Failure::UnexpectedResponse { request_id, .. } => request_id.as_deref(),
+            | Failure::UnexpectedResponse { request_id, .. }
+            | Failure::ClientRejected { request_id, .. }
+            | Failure::NoScopeGranted { request_id, .. }
+            | Failure::NotServiceApp { request_id }
+            | Failure::PlatformOAuthFault { request_id, .. }
+            | Failure::OAuthRefused { request_id, .. } => request_id.as_deref(),
             _ => None,
         }
     }
@@ -369,12 +497,13 @@ impl Failure {
                 | Failure::OktaServerError { .. }
                 | Failure::TimedOut { .. }
                 | Failure::ProxyDown
+                | Failure::CheckServerFailed { .. }
         )
     }
 }
 
 /// The result of a check.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Report {
     Verified(Box<Verified>),
@@ -826,7 +955,8 @@ pub fn assess(identity: Identity, e: &Evidence) -> Report {
         .collect();
     let verified = Verified {
         org: identity.org,
-        admin: identity.admin,
+        admin: Some(identity.admin),
+        app: None,
         roles,
         checklist,
     };
@@ -880,6 +1010,7 @@ pub fn assess(identity: Identity, e: &Evidence) -> Report {
             missing,
             grant,
             verified: Box::new(verified),
+            missing_scopes: Vec::new(),
         });
     }
     match other {
@@ -902,7 +1033,7 @@ pub fn diagnose(e: &Evidence) -> Report {
 /// Administrator, so a deployment requiring `roles` gets no notice). Only when the roles could
 /// be listed: a token that cannot list them is not a super admin's, and an unknown listing
 /// says nothing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BroadRole {
     SuperAdmin,

@@ -3,11 +3,13 @@
 pub mod access;
 pub mod color;
 pub mod config;
+pub mod credential;
 pub mod decode;
 pub mod diagnosis;
 pub mod fragment;
 pub mod hosts;
 pub mod lang;
+pub mod oauth;
 pub mod okta;
 pub mod org_url;
 pub mod origin;

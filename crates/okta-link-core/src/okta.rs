@@ -70,7 +70,7 @@ impl OktaError {
 }
 
 /// Identity Engine or Classic, from the well-known document's `pipeline`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Engine {
     /// `pipeline: "idx"`.
@@ -243,7 +243,7 @@ impl User {
 }
 
 /// A user's lifecycle status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum UserStatus {
     Active,
@@ -470,8 +470,17 @@ fn header_numbers(value: Option<&str>) -> Option<Vec<u64>> {
 }
 
 /// A user id as it may appear in a request path: 1 to 64 of `[A-Za-z0-9]`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String")]
 pub struct UserId(String);
+
+/// A report read back (from a platform's check server) holds only ids [`UserId::parse`] takes.
+impl TryFrom<String> for UserId {
+    type Error = &'static str;
+    fn try_from(s: String) -> Result<UserId, &'static str> {
+        UserId::parse(&s).ok_or("not an Okta user id")
+    }
+}
 
 impl UserId {
     pub fn parse(s: &str) -> Option<UserId> {

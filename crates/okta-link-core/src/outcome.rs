@@ -100,7 +100,7 @@ pub enum OktaBody<T> {
 
 /// The proxy's own error codes (docs/proxy-contract.md), plus `Unknown` for a code this page
 /// does not know.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProxyErrorCode {
     TargetRefused,
@@ -175,7 +175,7 @@ pub struct ProxyFailure {
 }
 
 /// Why an answer could not be read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum UnreadableKind {
     /// An HTML page (an error page, a sign-in page, a website's catch-all).

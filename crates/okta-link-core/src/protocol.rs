@@ -131,7 +131,11 @@ pub fn redirect_target(url: &str, state: &str, result: &LinkResult) -> Option<St
         .append_pair("state", state)
         .append_pair("version", &result.version.to_string())
         .append_pair("org_host", &result.org_host)
-        .append_pair("update", if result.update { "true" } else { "false" });
+        .append_pair("update", if result.update { "true" } else { "false" })
+        .append_pair("credential", result.credential.kind.code());
+    if let Some(id) = &result.credential.client_id {
+        target.query_pairs_mut().append_pair("client_id", id);
+    }
     Some(target.into())
 }
 
@@ -265,7 +269,7 @@ mod tests {
             redirect_target("https://p.example/done", "a b&c=d", &result).as_deref(),
             Some(
                 "https://p.example/done?status=connected&state=a+b%26c%3Dd\
-                 &version=1&org_host=acme.okta.com&update=false"
+                 &version=2&org_host=acme.okta.com&update=false&credential=api_token"
             )
         );
         result.update = true;
@@ -301,13 +305,14 @@ mod tests {
                 engine: Engine::IdentityEngine,
                 org_id: None,
             },
-            admin: Admin {
+            admin: Some(Admin {
                 id: UserId::parse("00u1").unwrap(),
                 name: None,
                 login: None,
                 email: None,
                 status: UserStatus::Active,
-            },
+            }),
+            app: None,
             roles: AdminRoles::Unknown,
             checklist: Vec::new(),
         }

@@ -3,16 +3,20 @@
 //! summary as redirect parameters) and `okta-link-check` prints it. Its shape is published as a
 //! JSON Schema, `schema/okta-link-result.v1.json`; tests validate every delivery against it.
 //!
-//! It never holds the token. A new field is a new minor shape within version 1 only when the
-//! schema allows it; anything a platform could misread raises [`RESULT_VERSION`].
+//! It never holds the token, a client secret, a private key or an access token. A new field is
+//! a new minor shape within a version only when the schema allows it; anything a platform could
+//! misread raises [`RESULT_VERSION`]. Version 2 added `credential` (how the platform is let in:
+//! an API token, a service app or an OIN integration); with an app, `owner` stays null on a
+//! verified result and `roles` are the app's, which a version 1 reader would misread.
 
 use serde::Serialize;
 
+use crate::credential::CredentialKind;
 use crate::diagnosis::{Access, AdminRoles, Failure, Report, Verified};
 use crate::plan::DataKind;
 
 /// `version` of every result (and the `.v1` of the schema file).
-pub const RESULT_VERSION: u32 = 1;
+pub const RESULT_VERSION: u32 = 2;
 
 /// Verified or failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -39,6 +43,23 @@ pub struct Roles {
     pub types: Vec<String>,
 }
 
+/// How the platform is let in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Credential {
+    /// `api_token`, `service_app`, `client_secret`.
+    #[serde(rename = "type")]
+    pub kind: CredentialKind,
+    /// The app's client ID (null for an API token).
+    pub client_id: Option<String>,
+    /// The app's label, when Okta told it.
+    pub app_label: Option<String>,
+    /// The scopes Okta granted to the app, in Okta's order (empty for an API token, and
+    /// before a token was granted).
+    pub scopes: Vec<String>,
+    /// `DPoP` or `Bearer` once Okta granted an access token; null for an API token.
+    pub token_type: Option<String>,
+}
+
 /// The result. Field order is the JSON order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LinkResult {
@@ -53,7 +74,9 @@ pub struct LinkResult {
     pub okta_host: Option<String>,
     /// Okta's org id (`00o…`), when the well-known document named it.
     pub org_id: Option<String>,
-    /// Known once `users/me` answered.
+    /// How the platform is let in.
+    pub credential: Credential,
+    /// An API token's owner, known once `users/me` answered (always null for an app).
     pub owner: Option<Owner>,
     pub roles: Roles,
     /// What the token can read, in checklist order.
@@ -70,8 +93,9 @@ pub struct LinkResult {
 }
 
 impl LinkResult {
-    /// The result of `report` for a check of `org_host` requiring `required`, ended at
-    /// `checked_at` (see [`LinkResult::checked_at`]).
+    /// The result of `report` for an API token check of `org_host` requiring `required`,
+    /// ended at `checked_at` (see [`LinkResult::checked_at`]); [`LinkResult::for_app`] names
+    /// an app.
     pub fn new(
         report: &Report,
         org_host: &str,
@@ -94,9 +118,16 @@ impl LinkResult {
             org_host: org_host.to_string(),
             okta_host: verified.map(|v| v.org.canonical_host.clone()),
             org_id: verified.and_then(|v| v.org.org_id.clone()),
-            owner: verified.map(|v| Owner {
-                id: v.admin.id.as_str().to_string(),
-                login: v.admin.login.clone(),
+            credential: Credential {
+                kind: CredentialKind::ApiToken,
+                client_id: None,
+                app_label: None,
+                scopes: Vec::new(),
+                token_type: None,
+            },
+            owner: verified.and_then(|v| v.admin.as_ref()).map(|a| Owner {
+                id: a.id.as_str().to_string(),
+                login: a.login.clone(),
             }),
             roles: match verified.map(|v| &v.roles) {
                 Some(AdminRoles::Listed(list)) => Roles {
@@ -125,6 +156,27 @@ impl LinkResult {
             checked_at,
             update,
         }
+    }
+}
+
+impl LinkResult {
+    /// This result as made with the app `client_id` of kind `kind`: the app's label, granted
+    /// scopes and token type come from the report when Okta told them.
+    pub fn for_app(mut self, kind: CredentialKind, client_id: &str, report: &Report) -> Self {
+        let app = match report {
+            Report::Verified(v) => v.app.as_ref(),
+            Report::Failed(Failure::MissingAccess { verified, .. }) => verified.app.as_ref(),
+            Report::Failed(_) => None,
+        };
+        self.credential = Credential {
+            kind,
+            client_id: Some(client_id.to_string()),
+            app_label: app.and_then(|a| a.label.clone()),
+            scopes: app.map(|a| a.scopes.clone()).unwrap_or_default(),
+            token_type: app.and_then(|a| a.token_type.clone()),
+        };
+        self.owner = None;
+        self
     }
 }
 

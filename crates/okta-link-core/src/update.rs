@@ -41,8 +41,12 @@ impl UpdateTarget {
     }
 
     /// Whether the new token belongs to someone other than the previous owner (a notice).
+    /// An app has no owner: never.
     pub fn owner_changed(&self, v: &Verified) -> bool {
-        self.owner.as_ref().is_some_and(|o| *o != v.admin.id)
+        match (&self.owner, &v.admin) {
+            (Some(o), Some(admin)) => *o != admin.id,
+            _ => false,
+        }
     }
 }
 
