@@ -1,7 +1,8 @@
-//! The demo orgs, users, tokens and fault hosts, loaded from `fixtures.json` (embedded at build
-//! time). The same file is read by the end-to-end tests and documented in the README, so it is
-//! the only place a demo value is written: nothing here may add an org, user or token of its
-//! own.
+//! The demo orgs, users, tokens, service apps and fault hosts, loaded from `fixtures.json`
+//! (embedded at build time). The same file is read by the end-to-end tests and documented in the
+//! README, so it is the only place a demo value is written: nothing here may add an org, user,
+//! token or app of its own. The demo key pairs the apps register are the PEM files beside it
+//! (`fixtures/`), public TEST FIXTURES, never for production.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -9,6 +10,37 @@ use std::collections::{HashMap, HashSet};
 
 /// The fixture file, verbatim.
 pub const FIXTURES_JSON: &str = include_str!("../fixtures.json");
+
+/// TEST FIXTURE, public, never for production: the demo platform's RSA 2048 private key (PKCS#8
+/// PEM). Apps with key `platform` register its public JWK; a client holding it can mint tokens
+/// for them. `cargo xtask run` hands the same file to the proxy (`--service-app-key`).
+pub const DEMO_PLATFORM_KEY_PEM: &str = include_str!("../fixtures/demo-platform-key.pem");
+
+/// TEST FIXTURE: a second, unrelated EC P-256 key pair (PKCS#8 PEM), registered by the app with
+/// key `other` (so the platform key's assertions fail there).
+pub const OTHER_KEY_PEM: &str = include_str!("../fixtures/other-key.pem");
+
+/// Where [`DEMO_PLATFORM_KEY_PEM`] lives, relative to the workspace root.
+pub const DEMO_PLATFORM_KEY_PATH: &str = "crates/okta-sim/fixtures/demo-platform-key.pem";
+
+/// The absolute path of the demo platform key on the machine that built this crate (for other
+/// crates' tests that need a file, such as the proxy's `--service-app-key`).
+pub fn demo_platform_key_file() -> std::path::PathBuf {
+    std::path::PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/demo-platform-key.pem"
+    ))
+}
+
+/// The read scopes of the Okta Management API an app can be granted here.
+pub const READ_SCOPES: [&str; 6] = [
+    "okta.users.read",
+    "okta.groups.read",
+    "okta.logs.read",
+    "okta.roles.read",
+    "okta.apps.read",
+    "okta.apiTokens.read",
+];
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Fixtures {
@@ -51,6 +83,72 @@ pub struct Org {
     pub logs: Vec<LogEvent>,
     #[serde(default)]
     pub tokens: Vec<Token>,
+    /// OAuth 2.0 clients of the org (API Services apps, web apps, OIN API service integrations).
+    #[serde(default)]
+    pub apps: Vec<App>,
+}
+
+/// What kind of app integration a client is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AppKind {
+    /// An API Services app: client credentials with `private_key_jwt`.
+    Service,
+    /// A web app: authorization code only, never client credentials.
+    Web,
+    /// An OIN API service integration: client credentials with `client_secret_basic`.
+    Oin,
+}
+
+/// How the client authenticates at the token endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AppAuth {
+    PrivateKeyJwt,
+    ClientSecret,
+}
+
+/// A public key an app can register: the public half of a PEM file in `fixtures/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyName {
+    /// [`DEMO_PLATFORM_KEY_PEM`] (RS256).
+    Platform,
+    /// [`OTHER_KEY_PEM`] (ES256).
+    Other,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct App {
+    /// `0oa…`, 20 characters.
+    pub client_id: String,
+    pub label: String,
+    pub kind: AppKind,
+    /// "Require DPoP header in token requests" (`dpop_bound_access_tokens`).
+    #[serde(default)]
+    pub dpop_required: bool,
+    pub auth: AppAuth,
+    /// Public keys registered for `private_key_jwt` (none: `jwks_not_configured`).
+    #[serde(default)]
+    pub keys: Vec<KeyName>,
+    /// The secret of a `client_secret` app (a demo value, 64+ characters).
+    #[serde(default)]
+    pub client_secret: Option<String>,
+    /// Okta API scopes granted to the app (of [`READ_SCOPES`]).
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// Admin role types assigned to the app.
+    #[serde(default)]
+    pub roles: Vec<String>,
+    pub created: String,
+    /// What the page should show when linked with this app (documentation).
+    pub shows: String,
+}
+
+impl App {
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scopes.iter().any(|s| s == scope)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -224,6 +322,7 @@ impl Fixtures {
     pub fn validate(&self) -> Result<(), String> {
         let mut hosts = HashSet::new();
         let mut tokens = HashSet::new();
+        let mut clients = HashSet::new();
         let mut add_host = |h: &str| -> Result<(), String> {
             if h != h.to_ascii_lowercase() || h.is_empty() || h.contains(':') {
                 return Err(format!("host {h:?} must be a lowercase name without port"));
@@ -304,6 +403,14 @@ impl Fixtures {
                 }
             }
         }
+        for org in &self.orgs {
+            for a in &org.apps {
+                validate_app(a)?;
+                if !clients.insert(a.client_id.as_str()) {
+                    return Err(format!("client id {} appears twice", a.client_id));
+                }
+            }
+        }
         for f in &self.fault_hosts {
             add_host(&f.host)?;
             let org = self
@@ -323,6 +430,50 @@ impl Fixtures {
             }
         }
         Ok(())
+    }
+}
+
+/// One app's invariants: Okta's id shape, known scopes and roles, and credentials that fit its
+/// kind (a service app has keys, never a secret; an OIN integration a long demo secret, no keys).
+fn validate_app(a: &App) -> Result<(), String> {
+    let id = &a.client_id;
+    if !okta_id_ok(id, "0oa") {
+        return Err(format!("app {id:?}: client id must be 0oa + 17 letters or digits"));
+    }
+    if a.label.trim().is_empty() || a.shows.trim().is_empty() {
+        return Err(format!("app {id}: label and shows must be set"));
+    }
+    let mut seen = HashSet::new();
+    for s in &a.scopes {
+        if !READ_SCOPES.contains(&s.as_str()) || !seen.insert(s) {
+            return Err(format!("app {id}: scope {s:?} unknown or repeated"));
+        }
+    }
+    for r in &a.roles {
+        if role_label(r).is_none() {
+            return Err(format!("app {id}: unknown role {r}"));
+        }
+    }
+    match (a.kind, a.auth) {
+        (AppKind::Service, AppAuth::PrivateKeyJwt)
+        | (AppKind::Web, _)
+        | (AppKind::Oin, AppAuth::ClientSecret) => {}
+        _ => return Err(format!("app {id}: {:?} apps cannot use {:?}", a.kind, a.auth)),
+    }
+    match a.auth {
+        AppAuth::PrivateKeyJwt if a.client_secret.is_some() => {
+            Err(format!("app {id}: a private_key_jwt app has no client secret"))
+        }
+        AppAuth::ClientSecret if !a.keys.is_empty() => {
+            Err(format!("app {id}: a client_secret app registers no keys"))
+        }
+        AppAuth::ClientSecret => match &a.client_secret {
+            Some(s) if s.len() >= 64 && s.contains("demo") && s.is_ascii() => Ok(()),
+            _ => Err(format!(
+                "app {id}: client_secret must be 64+ ASCII characters and say demo"
+            )),
+        },
+        AppAuth::PrivateKeyJwt => Ok(()),
     }
 }
 
