@@ -277,7 +277,7 @@ mod tests {
             redirect_target("https://p.example/done?x=1#top", "", &result).as_deref(),
             Some(
                 "https://p.example/done?x=1&status=connected&state=\
-                 &version=1&org_host=acme.okta.com&update=true#top"
+                 &version=2&org_host=acme.okta.com&update=true&credential=api_token#top"
             )
         );
         assert_eq!(redirect_target("not a url", "s", &result), None);
