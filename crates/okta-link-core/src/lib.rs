@@ -18,5 +18,6 @@ pub mod plan;
 pub mod protocol;
 pub mod recipient;
 pub mod result;
+pub mod server_check;
 pub mod token;
 pub mod update;
