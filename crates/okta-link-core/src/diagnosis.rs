@@ -551,26 +551,26 @@ impl Identity {
 // Priorities when several answers fail: the first (lowest) wins; on a tie, the well-known
 // document's verdict wins over users/me's.
 /// The proxy cannot be reached: nothing else can be trusted.
-const RANK_PROXY_DOWN: u8 = 0;
+pub(crate) const RANK_PROXY_DOWN: u8 = 0;
 /// The proxy is misconfigured or limits us.
-const RANK_PROXY: u8 = 1;
+pub(crate) const RANK_PROXY: u8 = 1;
 /// Where the org is (no org, foreign org, unreachable, target refused).
-const RANK_TARGET: u8 = 2;
+pub(crate) const RANK_TARGET: u8 = 2;
 /// Okta's rate limit.
-const RANK_RATE: u8 = 3;
+pub(crate) const RANK_RATE: u8 = 3;
 /// Okta's verdict on the token.
-const RANK_TOKEN: u8 = 4;
+pub(crate) const RANK_TOKEN: u8 = 4;
 /// Okta's server errors.
-const RANK_SERVER: u8 = 5;
+pub(crate) const RANK_SERVER: u8 = 5;
 /// No answer in time.
-const RANK_TIMEOUT: u8 = 6;
+pub(crate) const RANK_TIMEOUT: u8 = 6;
 /// Anything else.
-const RANK_UNEXPECTED: u8 = 7;
+pub(crate) const RANK_UNEXPECTED: u8 = 7;
 
-type Judged<T> = Result<T, (u8, Failure)>;
+pub(crate) type Judged<T> = Result<T, (u8, Failure)>;
 
 /// The verdict on any failed answer that the probe-specific rules did not decide.
-fn judge_common(o: &Outcome<()>, probe: ProbeKind, host: &str, stage: Stage) -> (u8, Failure) {
+pub(crate) fn judge_common(o: &Outcome<()>, probe: ProbeKind, host: &str, stage: Stage) -> (u8, Failure) {
     let request_id = o.request_id().map(str::to_string);
     match o {
         Outcome::Unreachable => (RANK_PROXY_DOWN, Failure::ProxyDown),
@@ -676,8 +676,8 @@ fn judge_common(o: &Outcome<()>, probe: ProbeKind, host: &str, stage: Stage) -> 
 }
 
 /// What the well-known document established.
-struct OrgFacts {
-    org: Org,
+pub(crate) struct OrgFacts {
+    pub(crate) org: Org,
 }
 
 fn unreadable<T>(
@@ -697,7 +697,7 @@ fn unreadable<T>(
     )
 }
 
-fn no_org(host: &str) -> (u8, Failure) {
+pub(crate) fn no_org(host: &str) -> (u8, Failure) {
     (
         RANK_TARGET,
         Failure::NoOrgAtAddress {
@@ -706,7 +706,7 @@ fn no_org(host: &str) -> (u8, Failure) {
     )
 }
 
-fn judge_well_known(o: Option<&Outcome<WellKnown>>, host: &str) -> Judged<OrgFacts> {
+pub(crate) fn judge_well_known(o: Option<&Outcome<WellKnown>>, host: &str) -> Judged<OrgFacts> {
     let probe = ProbeKind::WellKnown;
     let stage = Stage::Identify;
     let Some(o) = o else {
@@ -892,7 +892,7 @@ pub fn identify(e: &Evidence) -> Result<Identity, Failure> {
 }
 
 /// Whether an answer grants read access, for the checklist.
-fn access_of<T>(o: Option<&Outcome<T>>) -> Access {
+pub(crate) fn access_of<T>(o: Option<&Outcome<T>>) -> Access {
     let Some(o) = o else {
         return Access::TimedOut;
     };
@@ -913,7 +913,7 @@ fn access_of<T>(o: Option<&Outcome<T>>) -> Access {
     }
 }
 
-fn probe_of(data: DataKind) -> ProbeKind {
+pub(crate) fn probe_of(data: DataKind) -> ProbeKind {
     match data {
         DataKind::Users => ProbeKind::Users,
         DataKind::Groups => ProbeKind::Groups,

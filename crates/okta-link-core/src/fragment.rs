@@ -17,6 +17,7 @@
 use std::fmt;
 
 use crate::config::{Config, Theme};
+use crate::credential::CredentialKind;
 use crate::lang::Lang;
 
 /// Bounds of the decoded values, in bytes.
@@ -67,10 +68,13 @@ pub enum FragmentKey {
     State,
     /// Update mode's previous token owner (an Okta user id).
     Owner,
+    /// The credential type to preselect (one of the deployment's `credentials`).
+    Credential,
 }
 
 impl FragmentKey {
-    /// Stable id and key name: `session`, `org`, `lang`, `theme`, `state`, `owner`.
+    /// Stable id and key name: `session`, `org`, `lang`, `theme`, `state`, `owner`,
+    /// `credential`.
     pub fn code(&self) -> &'static str {
         match self {
             FragmentKey::Session => "session",
@@ -79,6 +83,7 @@ impl FragmentKey {
             FragmentKey::Theme => "theme",
             FragmentKey::State => "state",
             FragmentKey::Owner => "owner",
+            FragmentKey::Credential => "credential",
         }
     }
 
@@ -90,6 +95,7 @@ impl FragmentKey {
             "theme" => Some(FragmentKey::Theme),
             "state" => Some(FragmentKey::State),
             "owner" => Some(FragmentKey::Owner),
+            "credential" => Some(FragmentKey::Credential),
             _ => None,
         }
     }
@@ -99,7 +105,7 @@ impl FragmentKey {
             FragmentKey::Session => MAX_SESSION,
             FragmentKey::Org => MAX_ORG,
             FragmentKey::State => MAX_STATE,
-            FragmentKey::Lang | FragmentKey::Theme => MAX_SHORT,
+            FragmentKey::Lang | FragmentKey::Theme | FragmentKey::Credential => MAX_SHORT,
             FragmentKey::Owner => 64,
         }
     }
@@ -155,6 +161,8 @@ pub struct Fragment {
     pub update: bool,
     /// The previous token owner's Okta user id (update mode; a different owner is a notice).
     pub owner: Option<String>,
+    /// The credential type to preselect.
+    pub credential: Option<CredentialKind>,
     /// Refused keys that were present (decoded, bounded names): the page warns about them.
     pub ignored: Vec<String>,
     /// Keys the page does not know (decoded, bounded names).
@@ -173,6 +181,7 @@ impl fmt::Debug for Fragment {
             .field("state", &self.state)
             .field("update", &self.update)
             .field("owner", &self.owner)
+            .field("credential", &self.credential)
             .field("ignored", &self.ignored)
             .field("unknown", &self.unknown)
             .field("rejected", &self.rejected)
@@ -228,6 +237,16 @@ pub fn parse(fragment: &str, config: &Config) -> Fragment {
     let mut out = parse_with(fragment, &config.languages);
     if !config.session_from_link() && out.session.take().is_some() {
         list_key(&mut out.ignored, FragmentKey::Session.code());
+    }
+    if out
+        .credential
+        .take_if(|c| !config.credentials.contains(c))
+        .is_some()
+    {
+        out.rejected.push(Rejected {
+            key: FragmentKey::Credential,
+            reason: RejectReason::NotAllowed,
+        });
     }
     out
 }
@@ -323,6 +342,10 @@ pub fn parse_with(fragment: &str, languages: &[Lang]) -> Fragment {
             },
             FragmentKey::Theme => match Theme::parse(&value) {
                 Some(t) => out.theme = Some(t),
+                None => reject(&mut out, RejectReason::NotAllowed),
+            },
+            FragmentKey::Credential => match CredentialKind::parse(&value) {
+                Some(c) => out.credential = Some(c),
                 None => reject(&mut out, RejectReason::NotAllowed),
             },
         }

@@ -21,6 +21,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::config::Theme;
+use crate::credential::CredentialKind;
 use crate::decode::Document;
 use crate::diagnosis::Verified;
 use crate::result::LinkResult;
@@ -93,23 +94,57 @@ pub enum Body<'a> {
     Close,
 }
 
-/// The verified connection handed to the platform: the only value that carries the token.
+/// The verified connection handed to the platform: the only value that carries the token (or
+/// an OIN integration's client secret).
 #[derive(Debug, Clone, Serialize)]
 pub struct Connection<'a> {
     pub org_url: String,
     pub canonical_host: &'a str,
-    pub token: &'a str,
+    /// `api_token`, `service_app`, `client_secret`.
+    pub credential: CredentialKind,
+    /// The API token (only for `api_token`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<&'a str>,
+    /// The app's client ID (the two app kinds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<&'a str>,
+    /// The OIN integration's client secret (only for `client_secret`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<&'a str>,
     pub report: &'a Verified,
-    /// The versioned result (schema/okta-link-result.v1.json) a platform stores.
+    /// The versioned result (schema/okta-link-result.v2.json) a platform stores.
     pub result: &'a LinkResult,
 }
 
+/// The secret part of a connection, by credential type.
+#[derive(Debug, Clone, Copy)]
+pub enum Secret<'a> {
+    ApiToken(&'a str),
+    ServiceApp { client_id: &'a str },
+    ClientSecret { client_id: &'a str, secret: &'a str },
+}
+
 impl<'a> Connection<'a> {
-    pub fn new(token: &'a str, report: &'a Verified, result: &'a LinkResult) -> Connection<'a> {
+    pub fn new(secret: Secret<'a>, report: &'a Verified, result: &'a LinkResult) -> Connection<'a> {
+        let (credential, token, client_id, client_secret) = match secret {
+            Secret::ApiToken(t) => (CredentialKind::ApiToken, Some(t), None, None),
+            Secret::ServiceApp { client_id } => {
+                (CredentialKind::ServiceApp, None, Some(client_id), None)
+            }
+            Secret::ClientSecret { client_id, secret } => (
+                CredentialKind::ClientSecret,
+                None,
+                Some(client_id),
+                Some(secret),
+            ),
+        };
         Connection {
             org_url: format!("https://{}", report.org.entered_host),
             canonical_host: &report.org.canonical_host,
+            credential,
             token,
+            client_id,
+            client_secret,
             report,
             result,
         }
@@ -163,6 +198,9 @@ pub struct RawInbound {
     pub org: Option<String>,
     #[serde(default)]
     pub owner: Option<String>,
+    /// The credential type to preselect (`api_token`, `service_app`, `client_secret`).
+    #[serde(default)]
+    pub credential: Option<String>,
 }
 
 impl Document for RawInbound {}
@@ -171,8 +209,10 @@ impl Document for RawInbound {}
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Inbound {
     /// The session, and update mode when the message asked for it (`mode: "update"` with an
-    /// org address; a `mode` of any other value, or without a valid org, refuses the message).
-    Session(String, Option<UpdateTarget>),
+    /// org address; a `mode` of any other value, or without a valid org, refuses the message),
+    /// and the credential type to preselect (an unknown one refuses the message; one the
+    /// deployment does not offer is the page's to ignore).
+    Session(String, Option<UpdateTarget>, Option<CredentialKind>),
     Theme(Theme),
     /// The host's answer to `ready` when it has nothing else to say: it binds the page to the
     /// host's origin, so that `connected` can be delivered.
@@ -199,7 +239,11 @@ impl Inbound {
                     )?),
                     Some(_) => return None,
                 };
-                ok.then(|| Inbound::Session(s.to_string(), update))
+                let credential = match raw.credential.as_deref() {
+                    None => None,
+                    Some(c) => Some(CredentialKind::parse(c)?),
+                };
+                ok.then(|| Inbound::Session(s.to_string(), update, credential))
             }
             "theme" => Theme::parse(raw.theme.as_deref()?).map(Inbound::Theme),
             "hello" => Some(Inbound::Hello),
@@ -227,7 +271,7 @@ mod tests {
         m.session = Some("sess_123".into());
         assert_eq!(
             Inbound::from_raw(&m),
-            Some(Inbound::Session("sess_123".into(), None))
+            Some(Inbound::Session("sess_123".into(), None, None))
         );
         // Update mode rides on the session message: with an org address only.
         m.mode = Some("update".into());
@@ -237,7 +281,8 @@ mod tests {
             Inbound::from_raw(&m),
             Some(Inbound::Session(
                 "sess_123".into(),
-                UpdateTarget::new("acme.okta.com", Some("00u1abc"))
+                UpdateTarget::new("acme.okta.com", Some("00u1abc")),
+                None
             ))
         );
         m.org = Some("not a host".into());
@@ -327,7 +372,7 @@ mod tests {
         let v = verified();
         let report = Report::Verified(Box::new(v.clone()));
         let result = LinkResult::new(&report, "acme.okta.com", &[], "t".into(), false);
-        let connection = Connection::new("00secret", &v, &result);
+        let connection = Connection::new(Secret::ApiToken("00secret"), &v, &result);
         let allowed: Vec<String> = vec![
             "https://portal.example.com".into(),
             "https://partner.example.net".into(),
