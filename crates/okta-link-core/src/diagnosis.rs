@@ -447,9 +447,7 @@ impl Failure {
                 ClientRejection::WrongSecret => Field::ClientSecret,
                 _ => Field::ClientId,
             }),
-            Failure::NoScopeGranted { .. } | Failure::NotServiceApp { .. } => {
-                Some(Field::ClientId)
-            }
+            Failure::NoScopeGranted { .. } | Failure::NotServiceApp { .. } => Some(Field::ClientId),
             _ => None,
         }
     }
@@ -570,7 +568,12 @@ pub(crate) const RANK_UNEXPECTED: u8 = 7;
 pub(crate) type Judged<T> = Result<T, (u8, Failure)>;
 
 /// The verdict on any failed answer that the probe-specific rules did not decide.
-pub(crate) fn judge_common(o: &Outcome<()>, probe: ProbeKind, host: &str, stage: Stage) -> (u8, Failure) {
+pub(crate) fn judge_common(
+    o: &Outcome<()>,
+    probe: ProbeKind,
+    host: &str,
+    stage: Stage,
+) -> (u8, Failure) {
     let request_id = o.request_id().map(str::to_string);
     match o {
         Outcome::Unreachable => (RANK_PROXY_DOWN, Failure::ProxyDown),

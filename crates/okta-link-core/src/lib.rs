@@ -1,6 +1,7 @@
 //! The pure core: plain Rust, no browser, no I/O.
 
 pub mod access;
+pub mod app_check;
 pub mod color;
 pub mod config;
 pub mod credential;
