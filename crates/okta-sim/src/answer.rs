@@ -1,6 +1,6 @@
 //! A fully buffered answer (status, headers, content type, body): what every handler returns
 //! and what the fault hosts reshape. Its headers are set as given; it never adds one of its own
-//! beyond `Content-Type` and `Content-Length`.
+//! beyond `Content-Type` (unless empty) and `Content-Length`.
 
 use axum::body::Body;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
@@ -34,6 +34,16 @@ impl Answer {
             headers,
             content_type: JSON,
             body: body.into(),
+        }
+    }
+
+    /// No body and no `Content-Type` (Okta's resource-server challenges).
+    pub fn empty(status: StatusCode, headers: HeaderMap) -> Answer {
+        Answer {
+            status,
+            headers,
+            content_type: HeaderValue::from_static(""),
+            body: Vec::new(),
         }
     }
 
@@ -72,8 +82,10 @@ impl IntoResponse for Answer {
         let mut resp = Response::new(Body::from(self.body));
         *resp.status_mut() = self.status;
         *resp.headers_mut() = self.headers;
-        resp.headers_mut()
-            .insert(header::CONTENT_TYPE, self.content_type);
+        if !self.content_type.is_empty() {
+            resp.headers_mut()
+                .insert(header::CONTENT_TYPE, self.content_type);
+        }
         set(resp.headers_mut(), header::CONTENT_LENGTH, &len.to_string());
         resp
     }

@@ -118,6 +118,32 @@ pub enum KeyName {
     Other,
 }
 
+impl KeyName {
+    /// The private key's PEM (a public TEST FIXTURE).
+    pub fn pem(self) -> &'static str {
+        match self {
+            KeyName::Platform => DEMO_PLATFORM_KEY_PEM,
+            KeyName::Other => OTHER_KEY_PEM,
+        }
+    }
+
+    /// The public JWK an app registers for this key: `kty`, the public members, `alg`, `use`
+    /// and `kid`.
+    pub fn public_jwk(self) -> Value {
+        serde_json::to_value(&crate::jose::registered(self).jwk).expect("jwk json")
+    }
+
+    /// The key's `kid`: its RFC 7638 SHA-256 thumbprint, base64url.
+    pub fn kid(self) -> String {
+        crate::jose::registered(self).kid.clone()
+    }
+}
+
+/// The `kid` the demo apps registered for [`DEMO_PLATFORM_KEY_PEM`].
+pub fn demo_platform_kid() -> String {
+    KeyName::Platform.kid()
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct App {
     /// `0oa…`, 20 characters.
@@ -438,7 +464,9 @@ impl Fixtures {
 fn validate_app(a: &App) -> Result<(), String> {
     let id = &a.client_id;
     if !okta_id_ok(id, "0oa") {
-        return Err(format!("app {id:?}: client id must be 0oa + 17 letters or digits"));
+        return Err(format!(
+            "app {id:?}: client id must be 0oa + 17 letters or digits"
+        ));
     }
     if a.label.trim().is_empty() || a.shows.trim().is_empty() {
         return Err(format!("app {id}: label and shows must be set"));
@@ -458,12 +486,17 @@ fn validate_app(a: &App) -> Result<(), String> {
         (AppKind::Service, AppAuth::PrivateKeyJwt)
         | (AppKind::Web, _)
         | (AppKind::Oin, AppAuth::ClientSecret) => {}
-        _ => return Err(format!("app {id}: {:?} apps cannot use {:?}", a.kind, a.auth)),
+        _ => {
+            return Err(format!(
+                "app {id}: {:?} apps cannot use {:?}",
+                a.kind, a.auth
+            ))
+        }
     }
     match a.auth {
-        AppAuth::PrivateKeyJwt if a.client_secret.is_some() => {
-            Err(format!("app {id}: a private_key_jwt app has no client secret"))
-        }
+        AppAuth::PrivateKeyJwt if a.client_secret.is_some() => Err(format!(
+            "app {id}: a private_key_jwt app has no client secret"
+        )),
         AppAuth::ClientSecret if !a.keys.is_empty() => {
             Err(format!("app {id}: a client_secret app registers no keys"))
         }

@@ -22,6 +22,8 @@ mod answer;
 mod api;
 mod faults;
 pub mod fixtures;
+mod jose;
+mod oauth;
 mod okta;
 mod routes;
 mod site;
@@ -85,6 +87,8 @@ pub struct SimConfig {
     pub drip_interval: Duration,
     /// `fault-huge`: body size.
     pub huge_bytes: u64,
+    /// Lifetime of the OAuth access tokens the token endpoint issues (Okta: one hour).
+    pub token_lifetime: Duration,
     pub log: LogSink,
 }
 
@@ -98,6 +102,7 @@ impl SimConfig {
             stall: Duration::from_millis(f.fault_timing.stall_ms),
             drip_interval: Duration::from_millis(f.fault_timing.drip_interval_ms),
             huge_bytes: f.fault_timing.huge_bytes,
+            token_lifetime: Duration::from_secs(3600),
             log: LogSink::Stderr,
         }
     }
@@ -154,6 +159,10 @@ pub(crate) struct Inner {
     hosts: HashMap<String, Target>,
     /// token → (org index, token index)
     tokens: HashMap<String, (usize, usize)>,
+    /// OAuth client id → (org index, app index)
+    clients: HashMap<String, (usize, usize)>,
+    /// Issued access tokens, seen `jti`s, DPoP nonces.
+    oauth: Mutex<oauth::OAuthState>,
     cfg: SimConfig,
     start: Instant,
     seed: u64,
@@ -180,7 +189,11 @@ impl Sim {
     pub fn with_fixtures(fixtures: Fixtures, cfg: SimConfig) -> Sim {
         let mut hosts = HashMap::new();
         let mut tokens = HashMap::new();
+        let mut clients = HashMap::new();
         for (i, org) in fixtures.orgs.iter().enumerate() {
+            for (j, a) in org.apps.iter().enumerate() {
+                clients.insert(a.client_id.clone(), (i, j));
+            }
             hosts.insert(org.host.clone(), Target::Org(i));
             for d in &org.custom_domains {
                 hosts.insert(d.clone(), Target::Org(i));
@@ -198,6 +211,8 @@ impl Sim {
                 fixtures,
                 hosts,
                 tokens,
+                clients,
+                oauth: Mutex::new(oauth::OAuthState::default()),
                 cfg,
                 start: Instant::now(),
                 seed,
@@ -291,6 +306,8 @@ fn bucket(path: &str) -> (&'static str, u64, u64) {
         ("groups", 500, 60)
     } else if path.starts_with("/api/v1/logs") {
         ("logs", 120, 60)
+    } else if path == oauth::TOKEN_PATH {
+        ("oauth2-token", 600, 60)
     } else {
         ("api", 600, 60)
     }

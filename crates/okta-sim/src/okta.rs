@@ -2,7 +2,7 @@
 //! Log events, the well-known org document and the error body, with the shapes, codes and
 //! summaries of the real API. A document never holds a token.
 
-use crate::fixtures::{role_label, Group, LogEvent, Org, User};
+use crate::fixtures::{role_label, App, Group, LogEvent, Org, User};
 use serde_json::{json, Value};
 
 /// Okta's `/.well-known/okta-organization` path.
@@ -159,6 +159,56 @@ pub fn roles(host: &str, u: &User) -> Value {
             })
             .collect(),
     )
+}
+
+/// An app's role assignments: the shape of a user's, assigned to the client.
+pub fn client_roles(host: &str, a: &App) -> Value {
+    let base = base_url(host);
+    Value::Array(
+        a.roles
+            .iter()
+            .map(|r| {
+                json!({
+                    "id": format!("ra1{}", hash62(&format!("{}{r}", a.client_id), 17)),
+                    "label": role_label(r).unwrap_or("Custom"),
+                    "type": r,
+                    "status": "ACTIVE",
+                    "created": a.created,
+                    "lastUpdated": a.created,
+                    "assignmentType": "CLIENT",
+                    "_links": {
+                        "assignee": { "href": format!("{base}/oauth2/v1/clients/{}", a.client_id) },
+                    },
+                })
+            })
+            .collect(),
+    )
+}
+
+/// An app integration (`GET /api/v1/apps/{id}`), minimal: id, name, label, status, sign-on
+/// mode and the OAuth client settings. Never its secret or keys.
+pub fn app(host: &str, a: &App) -> Value {
+    let base = base_url(host);
+    json!({
+        "id": a.client_id,
+        "name": "oidc_client",
+        "label": a.label,
+        "status": "ACTIVE",
+        "created": a.created,
+        "lastUpdated": a.created,
+        "signOnMode": "OPENID_CONNECT",
+        "credentials": {
+            "oauthClient": {
+                "client_id": a.client_id,
+                "autoKeyRotation": true,
+                "token_endpoint_auth_method": crate::oauth::oauth_client_settings(a)["token_endpoint_auth_method"],
+            },
+        },
+        "settings": { "oauthClient": crate::oauth::oauth_client_settings(a) },
+        "_links": {
+            "self": { "href": format!("{base}/api/v1/apps/{}", a.client_id) },
+        },
+    })
 }
 
 pub fn group(host: &str, g: &Group) -> Value {

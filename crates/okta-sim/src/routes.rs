@@ -2,11 +2,13 @@
 //! control endpoints under `/__sim/`, and the layers every request to an org host passes
 //! through (request log, latency, methods, org selection by `Host`).
 //!
-//! It must never log or record a header value (the `Authorization` header least of all), and
-//! never answer anything but GET and HEAD with data: every other method gets Okta's 405.
+//! It must never log or record a header value (the `Authorization` header least of all) or a
+//! request body, and never answer anything but GET and HEAD with data, except POST on the token
+//! endpoint: every other method gets Okta's 405.
 
 use crate::answer::{html_page, request_id_only, set, Answer};
 use crate::fixtures::FIXTURES_JSON;
+use crate::oauth::{self, TOKEN_PATH};
 use crate::okta::{self, OktaError, WELL_KNOWN};
 use crate::site::Site;
 use crate::{api, faults, redact, Inner, Target, TokenPolicy};
@@ -16,7 +18,7 @@ use axum::handler::Handler;
 use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
 use axum::middleware::{from_fn_with_state, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, MethodRouter};
+use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 use std::sync::Arc;
 use std::time::Instant;
@@ -33,6 +35,9 @@ pub(crate) fn router(sim: Sim) -> Router {
         .route("/api/v1/users/{id}/roles", get(api::user_roles))
         .route("/api/v1/groups", get(api::groups))
         .route("/api/v1/logs", get(api::logs))
+        .route("/api/v1/apps/{id}", get(api::app))
+        .route("/oauth2/v1/clients/{id}/roles", get(api::client_roles))
+        .route(TOKEN_PATH, post(oauth::token))
         // `{id}` does not match an empty last segment; an empty id is still a user lookup.
         .route("/api/v1/users/", get(api::user))
         // Any other path under /api/v1: Okta's 404 E0000007, after the token checks.
@@ -205,13 +210,24 @@ async fn latency(State(sim): State<Sim>, req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
-/// Okta answers any method but GET and HEAD with 405 E0000022, on every host and path.
+/// Okta answers any method but GET and HEAD with 405 E0000022, on every host and path; the
+/// token endpoint takes POST only.
 async fn get_and_head_only(State(sim): State<Sim>, req: Request, next: Next) -> Response {
-    if req.method() == Method::GET || req.method() == Method::HEAD {
+    let token = req.uri().path() == TOKEN_PATH;
+    let allowed = if token {
+        req.method() == Method::POST
+    } else {
+        req.method() == Method::GET || req.method() == Method::HEAD
+    };
+    if allowed {
         return next.run(req).await;
     }
     let mut h = request_id_only(&sim.request_id());
-    set(&mut h, header::ALLOW, "GET, HEAD");
+    set(
+        &mut h,
+        header::ALLOW,
+        if token { "POST" } else { "GET, HEAD" },
+    );
     sim.okta_error(h, OktaError::MethodNotAllowed, None)
         .into_response()
 }
