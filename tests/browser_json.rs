@@ -261,12 +261,12 @@ fn inbound_messages_are_read_only_in_shape() {
     };
     assert!(matches!(
         read(r#"{"source":"okta-link-host","v":1,"type":"session","session":"s_1"}"#),
-        Some(Inbound::Session(s, None)) if s == "s_1"
+        Some(Inbound::Session(s, None, None)) if s == "s_1"
     ));
     // Update mode on the session message, read by the browser's JSON.parse.
     assert!(matches!(
         read(r#"{"source":"okta-link-host","v":1,"type":"session","session":"s_1","mode":"update","org":"acme.okta.com","owner":"00u1"}"#),
-        Some(Inbound::Session(_, Some(u))) if u.org_host == "acme.okta.com" && u.owner.is_some()
+        Some(Inbound::Session(_, Some(u), _)) if u.org_host == "acme.okta.com" && u.owner.is_some()
     ));
     assert!(read(
         r#"{"source":"okta-link-host","v":1,"type":"session","session":"s","mode":"update","org":7}"#

@@ -102,7 +102,7 @@ proptest! {
                 prop_assert_eq!(v["source"].as_str(), Some(protocol::HOST_SOURCE));
                 prop_assert_eq!(v["v"].as_u64(), Some(u64::from(protocol::VERSION)));
                 match msg {
-                    Inbound::Session(s, update) => {
+                    Inbound::Session(s, update, _) => {
                         prop_assert_eq!(v["type"].as_str(), Some("session"));
                         prop_assert_eq!(v["session"].as_str(), Some(s.as_str()));
                         prop_assert!(!s.is_empty() && s.len() <= protocol::MAX_SESSION_LEN);

@@ -17,13 +17,14 @@ fn verified(roles: AdminRoles) -> Verified {
             engine: Engine::IdentityEngine,
             org_id: None,
         },
-        admin: Admin {
+        admin: Some(Admin {
             id: UserId::parse("00u1").unwrap(),
             name: None,
             login: None,
             email: None,
             status: UserStatus::Active,
-        },
+        }),
+        app: None,
         roles,
         checklist: Vec::new(),
     }

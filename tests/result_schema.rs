@@ -1,4 +1,4 @@
-//! The published result schema (schema/okta-link-result.v1.json) against what the core writes:
+//! The published result schema (schema/okta-link-result.v2.json) against what the core writes:
 //! the result of every kind of report, the `submit` body and `connected` message that carry it,
 //! and the redirect parameters. The e2e suites check every real delivery the same way
 //! (tests/e2e/schema.mjs), and okta-link-check's tests its printed reports.
@@ -13,7 +13,8 @@ use okta_link::core::diagnosis::{
 use okta_link::core::okta::{Engine, Role, UserId, UserStatus};
 use okta_link::core::outcome::{ProxyErrorCode, UnreadableKind};
 use okta_link::core::plan::{DataKind, ProbeKind, Stage};
-use okta_link::core::protocol::{redirect_target, Body, Connection, Message};
+use okta_link::core::credential::CredentialKind;
+use okta_link::core::protocol::{redirect_target, Body, Connection, Message, Secret};
 use okta_link::core::result::LinkResult;
 use serde_json::Value;
 
@@ -26,13 +27,14 @@ fn verified(roles: AdminRoles, login: Option<&str>, org_id: Option<&str>) -> Ver
             engine: Engine::IdentityEngine,
             org_id: org_id.map(str::to_string),
         },
-        admin: Admin {
+        admin: Some(Admin {
             id: UserId::parse("00u1abcdEFGH2345").unwrap(),
             name: Some("Alice \"Nguyen\" \u{202e}".into()),
             login: login.map(str::to_string),
             email: None,
             status: UserStatus::Active,
-        },
+        }),
+        app: None,
         roles,
         checklist: DataKind::ALL
             .into_iter()
@@ -105,7 +107,17 @@ fn failures() -> Vec<Failure> {
             missing: vec![DataKind::Logs],
             grant: vec![RoleHint::ReportAdministrator],
             verified: Box::new(v),
+            missing_scopes: Vec::new(),
         },
+        Failure::ClientRejected {
+            reason: okta_link::core::diagnosis::ClientRejection::KeyNotRegistered,
+            request_id: Some("req-1".into()),
+        },
+        Failure::NoScopeGranted {
+            scopes: vec!["okta.users.read".into()],
+            request_id: None,
+        },
+        Failure::CheckServerFailed { status: 0 },
     ]
 }
 
@@ -193,8 +205,31 @@ fn deliveries_validate_and_the_token_is_only_in_the_connection() {
             "2026-12-03T14:05:00.000Z".to_string(),
             true,
         );
-        let connection = Connection::new("00secret-token", v, &result);
+        let connection = Connection::new(Secret::ApiToken("00secret-token"), v, &result);
         assert_valid(&root, "#/$defs/connection", &json(&connection));
+        // The same verified report as an app's: the client ID and the OIN secret where the
+        // token goes, the credential in the result.
+        for secret in [
+            Secret::ServiceApp {
+                client_id: "0oa1dpopreadonly0001",
+            },
+            Secret::ClientSecret {
+                client_id: "0oa10inintegration10",
+                secret: "00secret-oin",
+            },
+        ] {
+            let kind = match secret {
+                Secret::ServiceApp { .. } => CredentialKind::ServiceApp,
+                _ => CredentialKind::ClientSecret,
+            };
+            let app_result = result.clone().for_app(kind, "0oa1dpopreadonly0001", &report);
+            assert_valid(&root, "#", &json(&app_result));
+            let c = Connection::new(secret, v, &app_result);
+            assert_valid(&root, "#/$defs/connection", &json(&c));
+            let target = redirect_target("https://p.example/done", "s", &app_result).unwrap();
+            assert!(!target.contains("00secret"), "{target}");
+            assert!(target.contains("client_id=0oa1dpopreadonly0001"), "{target}");
+        }
         let message = Message::new(Body::Connected {
             connection: &connection,
         });
@@ -230,7 +265,9 @@ fn the_validator_refuses_what_the_schema_forbids() {
         edit(&mut v);
         !schema::validate(&root, "#", &v).is_empty()
     };
-    assert!(bad(&|v| v["version"] = 2.into()));
+    assert!(bad(&|v| v["version"] = 1.into()));
+    assert!(bad(&|v| v["credential"]["type"] = "password".into()));
+    assert!(bad(&|v| v["credential"]["client_secret"] = "00x".into()));
     assert!(bad(&|v| v["diagnosis"] = "fine".into()));
     assert!(bad(&|v| v["token"] = "00x".into()));
     assert!(bad(&|v| {

@@ -141,7 +141,13 @@ pub fn failure(t: &Texts, f: &Failure) -> Described {
                 )),
             ));
         }
-        Failure::MissingAccess { missing, grant, .. } => {
+        Failure::MissingAccess {
+            missing,
+            grant,
+            missing_scopes,
+            ..
+        } => {
+            params.push(("scopes", missing_scopes.join(", ")));
             params.push((
                 "missing",
                 list(
@@ -159,8 +165,19 @@ pub fn failure(t: &Texts, f: &Failure) -> Described {
                 ),
             ));
         }
+        Failure::NoScopeGranted { scopes, .. } => params.push(("scopes", scopes.join(", "))),
+        Failure::PlatformOAuthFault { error, .. } => params.push(("error", error.clone())),
+        Failure::OAuthRefused { error, status, .. } => {
+            params.push(("error", error.clone()));
+            params.push(("status", u32::from(*status).to_string()));
+        }
+        Failure::CheckServerFailed { status } => {
+            params.push(("status", u32::from(*status).to_string()))
+        }
         Failure::TokenRejected { .. }
         | Failure::TokenLacksPermission { .. }
+        | Failure::ClientRejected { .. }
+        | Failure::NotServiceApp { .. }
         | Failure::ProxyDown => {}
     }
     let a = args(&params);
@@ -176,10 +193,24 @@ pub fn failure(t: &Texts, f: &Failure) -> Described {
         Failure::UnexpectedResponse {
             request_id: None, ..
         } => key("remedy_no_id"),
+        Failure::ClientRejected { reason, .. } => key(&format!("remedy_{}", reason.code())),
+        // An app lacks a scope (named) or an admin role, not a token's owner.
+        Failure::MissingAccess {
+            verified,
+            missing_scopes,
+            ..
+        } if verified.app.is_some() => match missing_scopes.is_empty() {
+            true => key("remedy_app_role"),
+            false => key("remedy_app_scopes"),
+        },
+        Failure::CheckServerFailed { status: 0 } => key("remedy_unreachable"),
         _ => key("remedy"),
     };
     let body_key = match f {
         Failure::UnexpectedResponse { status: 0, .. } => key("body_no_status"),
+        Failure::ClientRejected { reason, .. } => key(&format!("body_{}", reason.code())),
+        Failure::MissingAccess { verified, .. } if verified.app.is_some() => key("body_app"),
+        Failure::CheckServerFailed { status: 0 } => key("body_unreachable"),
         _ => key("body"),
     };
     Described {

@@ -302,11 +302,12 @@ pub async fn post_json(
     Ok(response.status())
 }
 
-/// GET `url` with a bearer credential, for the platform's answer naming the account a `submit`
-/// session belongs to: its status, content type and body (read bounded to `max` bytes).
+/// GET `url` (with a bearer credential when given): the platform's answer naming the account a
+/// `submit` session belongs to, or its public keys. Its status, content type and body (read
+/// bounded to `max` bytes).
 pub async fn get_with_bearer(
     url: &str,
-    bearer: &str,
+    bearer: Option<&str>,
     timeout_ms: u32,
     max: usize,
 ) -> Result<(u16, Option<String>, String), FetchFailure> {
@@ -318,18 +319,62 @@ pub async fn get_with_bearer(
             FetchFailure::Unreachable
         }
     };
-    let response = request(Method::GET, url, Target::Remote)
+    let mut builder = request(Method::GET, url, Target::Remote)
         .header("Accept", "application/json")
-        .header("Authorization", &format!("Bearer {bearer}"))
-        .abort_signal(Some(&timeout))
-        .send()
-        .await
-        .map_err(|_| failure())?;
+        .abort_signal(Some(&timeout));
+    if let Some(b) = bearer {
+        builder = builder.header("Authorization", &format!("Bearer {b}"));
+    }
+    let response = builder.send().await.map_err(|_| failure())?;
     let content_type = response
         .headers()
         .get("content-type")
         .map(|v| v.chars().take(256).collect());
     let body = read_bounded(&response, max).await?;
+    Ok((response.status(), content_type, body))
+}
+
+/// POST a check request (already serialized JSON, holding the credential) to the platform's
+/// check server: its status, content type and body (read bounded to `max` bytes). The secret
+/// goes only in the body.
+pub async fn post_check(
+    url: &str,
+    body: &str,
+    timeout_ms: u32,
+    max: usize,
+    cancel: &Cancel,
+) -> Result<(u16, Option<String>, String), FetchFailure> {
+    let timeout = AbortSignal::timeout_with_u32(timeout_ms.max(1));
+    let signals = js_sys::Array::new();
+    signals.push(&timeout);
+    if let Some(s) = cancel.signal() {
+        signals.push(&s);
+    }
+    let signal = AbortSignal::any(&signals);
+    let failure = || {
+        if cancel.is_cancelled() {
+            FetchFailure::Cancelled
+        } else if timeout.aborted() {
+            FetchFailure::TimedOut
+        } else {
+            FetchFailure::Unreachable
+        }
+    };
+    let request: Request = request(Method::POST, url, Target::Remote)
+        .header("Content-Type", "application/json")
+        .header("Accept", "application/json")
+        .abort_signal(Some(&signal))
+        .body(body)
+        .map_err(|_| FetchFailure::Unreachable)?;
+    let response = request.send().await.map_err(|_| failure())?;
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.chars().take(256).collect());
+    let body = read_bounded(&response, max).await.map_err(|f| match f {
+        FetchFailure::Unreachable => failure(),
+        other => other,
+    })?;
     Ok((response.status(), content_type, body))
 }
 

@@ -2,12 +2,15 @@
 //! progress, the live announcements and the result. State and actions are the [`Session`]'s,
 //! words the current catalogue's, both from context; the views render and dispatch.
 
+use leptos::either::Either;
 use leptos::html;
 use leptos::prelude::*;
 
+use crate::core::credential::CredentialKind;
 use crate::core::plan::Stage;
 use crate::i18n::{Lang, Texts};
 use crate::net;
+use crate::ui::credentials::{CredentialChoice, CredentialFields};
 use crate::ui::fields::{Field, Kind};
 use crate::ui::result::ResultRegion;
 use crate::ui::session::{use_session, Phase};
@@ -49,8 +52,9 @@ pub fn App() -> impl IntoView {
                     session.check();
                 }
             >
+                <CredentialChoice />
                 <Field kind=Kind::OrgUrl />
-                <Field kind=Kind::Token />
+                <CredentialFields />
                 <CheckButton />
             </form>
             <Progress />
@@ -201,6 +205,7 @@ fn Announcements() -> impl IntoView {
 /// and that it must be created in that org.
 #[component]
 fn UpdateIntro(org: String) -> impl IntoView {
+    let credential = use_session().credential;
     let with_org = move |key: &'static str| {
         let org = org.clone();
         words(move |t| t.f(key, &[("org", &org)]))
@@ -208,13 +213,21 @@ fn UpdateIntro(org: String) -> impl IntoView {
     view! {
         <section id="update-intro" class="update" aria-labelledby="update-title">
             <h2 id="update-title">{tr("update.title")}</h2>
-            <p>{with_org("update.body")}</p>
-            <ul>
-                <li>{tr("update.cause_unused")}</li>
-                <li>{tr("update.cause_revoked")}</li>
-                <li>{tr("update.cause_deactivated")}</li>
-            </ul>
-            <p>{with_org("update.action")}</p>
+            {move || match credential.get() {
+                CredentialKind::ApiToken => Either::Left(view! {
+                    <p>{with_org("update.body")}</p>
+                    <ul>
+                        <li>{tr("update.cause_unused")}</li>
+                        <li>{tr("update.cause_revoked")}</li>
+                        <li>{tr("update.cause_deactivated")}</li>
+                    </ul>
+                    <p>{with_org("update.action")}</p>
+                }),
+                _ => Either::Right(view! {
+                    <p>{with_org("update.app_body")}</p>
+                    <p>{with_org("update.app_action")}</p>
+                }),
+            }}
         </section>
     }
 }

@@ -1,13 +1,15 @@
 //! The credential fields, one component for each: the organization URL (with a live preview of
-//! the address it will connect to and the corrections made) and the API token (with a reveal
-//! toggle and a cleaned-state line that never echoes the token). Errors show once the field has
-//! been left or the form submitted. What a field says is the core's reading of its value, in
-//! the current language.
+//! the address it will connect to and the corrections made), the API token and the OIN client
+//! secret (with a reveal toggle and a cleaned-state line that never echoes the secret), and the
+//! client ID (with what was taken out of a pasted address). Errors show once the field has been
+//! left or the form submitted. What a field says is the core's reading of its value, in the
+//! current language.
 
 use leptos::either::Either;
 use leptos::html;
 use leptos::prelude::*;
 
+use crate::core::credential::{self, ClientIdError};
 use crate::core::plan::DataKind;
 use crate::core::{org_url, token};
 use crate::i18n::{describe, Texts};
@@ -30,6 +32,8 @@ fn role_hint_key(required: &[DataKind]) -> &'static str {
 pub enum Kind {
     OrgUrl,
     Token,
+    ClientId,
+    ClientSecret,
 }
 
 /// What a field shows under its hint: derived from its value by the core, in words.
@@ -50,13 +54,22 @@ impl Kind {
         match self {
             Kind::OrgUrl => "org",
             Kind::Token => "token",
+            Kind::ClientId => "client-id",
+            Kind::ClientSecret => "client-secret",
         }
+    }
+
+    /// Whether the value is a secret: a password field with a reveal toggle.
+    fn secret(self) -> bool {
+        matches!(self, Kind::Token | Kind::ClientSecret)
     }
 
     fn value(self, s: Session) -> RwSignal<String> {
         match self {
             Kind::OrgUrl => s.org,
             Kind::Token => s.token,
+            Kind::ClientId => s.client_id,
+            Kind::ClientSecret => s.client_secret,
         }
     }
 
@@ -64,12 +77,21 @@ impl Kind {
         match self {
             Kind::OrgUrl => s.org_input,
             Kind::Token => s.token_input,
+            Kind::ClientId => s.client_id_input,
+            Kind::ClientSecret => s.client_secret_input,
         }
     }
 
-    /// The catalogue's key for `part` of this field (`org.label`, `token.hint`, …).
+    /// The catalogue's key for `part` of this field (`org.label`, `token.hint`,
+    /// `client_id.label`, …).
     fn key(self, part: &str) -> String {
-        format!("{}.{part}", self.id())
+        let prefix = match self {
+            Kind::OrgUrl => "org",
+            Kind::Token => "token",
+            Kind::ClientId => "client_id",
+            Kind::ClientSecret => "client_secret",
+        };
+        format!("{prefix}.{part}")
     }
 
     /// What the core makes of `raw`, in words; errors only when `show_error`.
@@ -119,6 +141,34 @@ impl Kind {
                 }
                 Err(e) => Some(describe::token_error(t, &e)),
             },
+            Kind::ClientId => match credential::clean_client_id(raw) {
+                _ if empty => None,
+                Ok(id) => {
+                    view.preview = Some(t.f("client_id.state", &[("id", id.as_str())]));
+                    view.notes = id
+                        .corrections()
+                        .iter()
+                        .map(|c| t.t(&format!("client_id.correction.{}", c.code())))
+                        .collect();
+                    view.warnings = id
+                        .warnings()
+                        .iter()
+                        .map(|w| t.t(&format!("client_id.warning.{}", w.code())))
+                        .collect();
+                    return view.with_error(None, show_error);
+                }
+                Err(e) => Some(client_error(t, self, e)),
+            },
+            // Only the cleaned state, never the secret itself.
+            Kind::ClientSecret => match credential::clean_client_secret(raw) {
+                _ if empty => None,
+                Ok(secret) => {
+                    let len = secret.secret().len() as u64;
+                    view.preview = Some(t.count("token.state.length", "len", len));
+                    return view.with_error(None, show_error);
+                }
+                Err(e) => Some(client_error(t, self, e)),
+            },
         };
         let error = error.unwrap_or_else(|| t.t(&self.key("error.empty")));
         view.with_error(Some(error), show_error)
@@ -129,18 +179,27 @@ impl Kind {
         let id = self.id();
         let mut ids = format!("{id}-hint");
         if s.preview.is_some() {
-            ids.push_str(match self {
-                Kind::OrgUrl => " org-preview org-notices",
-                Kind::Token => " token-state",
-            });
+            match self {
+                Kind::OrgUrl => ids.push_str(" org-preview org-notices"),
+                _ => ids.push_str(&format!(" {id}-state")),
+            }
         }
         if !s.warnings.is_empty() {
-            ids.push_str(" org-warning");
+            ids.push_str(&format!(" {id}-warning"));
         }
         if s.error.is_some() {
             ids.push_str(&format!(" {id}-error"));
         }
         ids
+    }
+}
+
+/// Why a client ID or secret is refused, in words.
+fn client_error(t: &Texts, kind: Kind, e: ClientIdError) -> String {
+    let key = kind.key(&format!("error.{}", e.code()));
+    match e {
+        ClientIdError::TooLong { max } => t.count(&key, "max", max as u64),
+        _ => t.t(&key),
     }
 }
 
@@ -177,6 +236,14 @@ fn Help(kind: Kind) -> impl IntoView {
             ],
             "https://help.okta.com/en-us/content/topics/security/api.htm",
         ),
+        Kind::ClientId => (
+            &["client_id.help.step1", "client_id.help.step2"],
+            "https://developer.okta.com/docs/guides/implement-oauth-for-okta-serviceapp/main/",
+        ),
+        Kind::ClientSecret => (
+            &["client_secret.help.step1", "client_secret.help.step2"],
+            "https://help.okta.com/en-us/content/topics/apps/apps-add-api-service-integration.htm",
+        ),
     };
     // The token's help says which admin role the deployment needs.
     let extra = (kind == Kind::Token).then(|| {
@@ -199,14 +266,14 @@ fn Help(kind: Kind) -> impl IntoView {
     }
 }
 
-/// The token's reveal toggle.
+/// A secret field's reveal toggle.
 #[component]
-fn Reveal(revealed: RwSignal<bool>) -> impl IntoView {
+fn Reveal(revealed: RwSignal<bool>, controls: &'static str) -> impl IntoView {
     view! {
         <button
             type="button"
             class="secondary"
-            aria-controls="token"
+            aria-controls=controls
             aria-pressed=move || if revealed.get() { "true" } else { "false" }
             on:click=move |_| revealed.update(|r| *r = !*r)
         >
@@ -231,6 +298,7 @@ pub fn Field(kind: Kind) -> impl IntoView {
     });
     let id = kind.id();
     let org = kind == Kind::OrgUrl;
+    let secret = kind.secret();
     let input = view! {
         <input
             id=id
@@ -239,28 +307,32 @@ pub fn Field(kind: Kind) -> impl IntoView {
             autocomplete="off"
             spellcheck="false"
             autocapitalize="none"
-            type=move || if org || revealed.get() { "text" } else { "password" }
+            type=move || if !secret || revealed.get() { "text" } else { "password" }
             inputmode=org.then_some("url")
             placeholder=move || org.then(|| texts.with(|t| t.t("org.placeholder")))
             readonly=move || org && session.update.with(Option::is_some)
-            data-lpignore=(!org).then_some("true")
-            data-1p-ignore=(!org).then_some("true")
+            data-lpignore=secret.then_some("true")
+            data-1p-ignore=secret.then_some("true")
             prop:value=value.get_untracked()
             aria-invalid=move || state.with(FieldView::invalid)
             aria-describedby=move || state.with(|s| kind.described(s))
             node_ref=kind.input(session)
             on:input=move |ev| {
-                value.set(event_target_value(&ev));
-                session.reset();
+                if kind == Kind::ClientId {
+                    session.client_id_typed(event_target_value(&ev));
+                } else {
+                    value.set(event_target_value(&ev));
+                    session.reset();
+                }
             }
             on:blur=move |_| left.set(true)
         />
     };
-    let input = if org {
+    let input = if !secret {
         Either::Left(input)
     } else {
         Either::Right(view! {
-            <div class="token-row">{input}<Reveal revealed=revealed /></div>
+            <div class="token-row">{input}<Reveal revealed=revealed controls=id /></div>
         })
     };
     let text = move |part: &str| {
@@ -274,10 +346,10 @@ pub fn Field(kind: Kind) -> impl IntoView {
                 view! { <OrgPreview origin=preview notes=state.with(|s| s.notes.clone()) /> },
             )
         } else {
-            Either::Right(view! { <p class="preview" id="token-state">{preview}</p> })
+            Either::Right(view! { <p class="preview" id=format!("{id}-state")>{preview}</p> })
         })
     };
-    // The token's warnings, one paragraph each.
+    // The token's warnings and the client ID's corrections, one paragraph each.
     let notes = move || {
         (!org).then(|| {
             state
@@ -289,7 +361,13 @@ pub fn Field(kind: Kind) -> impl IntoView {
     };
     let warnings = move || {
         let warnings = state.with(|s| s.warnings.join(" "));
-        (!warnings.is_empty()).then(|| view! { <p class="warning" id="org-warning">{warnings}</p> })
+        (!warnings.is_empty())
+            .then(|| view! { <p class="warning" id=format!("{id}-warning")>{warnings}</p> })
+    };
+    // The org taken from an Admin Console address pasted as the client ID.
+    let filled = move || {
+        (org && session.org_from_client_id.get())
+            .then(|| view! { <p class="hint">{tr("org.filled_from_client_id")}</p> })
     };
     let error_id = format!("{id}-error");
     let error = move || {
@@ -306,6 +384,7 @@ pub fn Field(kind: Kind) -> impl IntoView {
             {preview}
             {notes}
             {warnings}
+            {filled}
             {error}
             <Help kind=kind />
         </div>

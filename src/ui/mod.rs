@@ -14,6 +14,7 @@
 
 mod app;
 mod boot;
+mod credentials;
 mod embed;
 mod fields;
 mod report;

@@ -42,7 +42,7 @@ pub fn ReportView(
                 <h2>{t.t("report.verified.title")}</h2>
                 <p>{body}</p>
                 <VerifiedDetails verified=(**v).clone() />
-                {advice.map(|role| view! { <LeastPrivilegeNotice role=role /> })}
+                {advice.map(|role| view! { <LeastPrivilegeNotice role=role app=v.app.is_some() /> })}
             })
         }
         Report::Failed(f) => Either::Right(view! { <FailureView failure=f.clone() /> }),
@@ -68,19 +68,46 @@ fn VerifiedDetails(verified: Verified) -> impl IntoView {
             <dd>{mono(org.canonical_host.clone())}</dd>
         }
     });
-    let admin_name = v
-        .admin
-        .name
-        .clone()
-        .or_else(|| v.admin.login.clone())
-        .unwrap_or_else(|| t.t("report.unknown"));
-    let status = t.t(&format!("report.user_status.{}", v.admin.status.code()));
-    let login = v
-        .admin
-        .login
-        .clone()
-        .filter(|l| !l.is_empty())
-        .map(|login| view! { " ("{mono(login)}")" });
+    // Who the platform connects as: the token's admin, or the app.
+    let who = match (&v.admin, &v.app) {
+        (Some(admin), _) => {
+            let name = admin
+                .name
+                .clone()
+                .or_else(|| admin.login.clone())
+                .unwrap_or_else(|| t.t("report.unknown"));
+            let status = t.t(&format!("report.user_status.{}", admin.status.code()));
+            let login = admin
+                .login
+                .clone()
+                .filter(|l| !l.is_empty())
+                .map(|login| view! { " ("{mono(login)}")" });
+            Either::Left(view! {
+                <dt>{t.t("report.admin")}</dt>
+                <dd><bdi>{name}</bdi>{login}" · "{status}</dd>
+            })
+        }
+        (None, app) => {
+            let (label, id, scopes, kind) = app
+                .as_ref()
+                .map(|a| {
+                    (
+                        a.label.clone(),
+                        a.client_id.clone(),
+                        a.scopes.join(" "),
+                        a.credential.code(),
+                    )
+                })
+                .unwrap_or_default();
+            let label = label.map(|l| view! { <bdi>{l}</bdi>" " });
+            Either::Right(view! {
+                <dt>{t.t("report.app")}</dt>
+                <dd>{label}"("{mono(id)}")"" · "{t.t(&format!("credential.{kind}.label"))}</dd>
+                <dt>{t.t("report.scopes")}</dt>
+                <dd>{mono(scopes)}</dd>
+            })
+        }
+    };
     // Each role isolated (`<bdi>`), between the language's list separators.
     let roles = match &v.roles {
         AdminRoles::Listed(list) if !list.is_empty() => {
@@ -106,8 +133,7 @@ fn VerifiedDetails(verified: Verified) -> impl IntoView {
             <dt>{t.t("report.org")}</dt>
             <dd>{mono(org.entered_host.clone())}" · "{engine}</dd>
             {canonical}
-            <dt>{t.t("report.admin")}</dt>
-            <dd><bdi>{admin_name}</bdi>{login}" · "{status}</dd>
+            {who}
             <dt>{t.t("report.roles")}</dt>
             <dd>{roles}</dd>
         </dl>
@@ -120,10 +146,26 @@ fn VerifiedDetails(verified: Verified) -> impl IntoView {
 /// Read-only Administrator's token would read everything needed; how to make one. Advice only:
 /// Connect stays available.
 #[component]
-fn LeastPrivilegeNotice(role: BroadRole) -> impl IntoView {
+fn LeastPrivilegeNotice(role: BroadRole, app: bool) -> impl IntoView {
     let t = current();
     let role_name = t.t(&format!("role.{}", role.code()));
-    view! {
+    if app {
+        // An app: assign it the narrower role instead, and mind the org setting that makes new
+        // service apps Super Administrators.
+        return Either::Left(view! {
+            <section id="least-privilege" class="advice" aria-labelledby="least-privilege-title">
+                <h3 id="least-privilege-title">{t.t("advice.app_title")}</h3>
+                <p>{t.f("advice.app_body", &[("role", &role_name)])}</p>
+                <ol>
+                    <li>{t.t("advice.app_step_assign")}</li>
+                    <li>{t.f("advice.app_step_remove", &[("role", &role_name)])}</li>
+                    <li>{t.t("advice.app_step_setting")}</li>
+                </ol>
+                <p class="hint">{t.t("advice.optional")}</p>
+            </section>
+        });
+    }
+    Either::Right(view! {
         <section id="least-privilege" class="advice" aria-labelledby="least-privilege-title">
             <h3 id="least-privilege-title">{t.t("advice.title")}</h3>
             <p>{t.f("advice.body", &[("role", &role_name)])}</p>
@@ -136,7 +178,7 @@ fn LeastPrivilegeNotice(role: BroadRole) -> impl IntoView {
             </ol>
             <p class="hint">{t.t("advice.optional")}</p>
         </section>
-    }
+    })
 }
 
 /// Which data the token can read, one line per kind, the required ones marked.

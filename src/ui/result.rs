@@ -125,12 +125,12 @@ fn UpdateNote(report: Arc<Report>) -> impl IntoView {
                 t.f("update.rejected", &[("org", &u.org_host)]),
             )),
             Report::Verified(v) if u.owner_changed(v) => {
-                let who = v
-                    .admin
+                let admin = v.admin.as_ref()?;
+                let who = admin
                     .name
                     .clone()
-                    .or_else(|| v.admin.login.clone())
-                    .unwrap_or_else(|| v.admin.id.as_str().to_string());
+                    .or_else(|| admin.login.clone())
+                    .unwrap_or_else(|| admin.id.as_str().to_string());
                 Some((
                     "update-owner",
                     t.f("update.owner_changed", &[("name", &who)]),

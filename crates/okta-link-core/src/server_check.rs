@@ -42,7 +42,7 @@ pub fn read_answer<P: JsonParser>(
 }
 
 /// One public key of a JWKS, as shown to the customer (members in RFC 7517/7518 order).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PublicJwk {
     pub kty: String,
     #[serde(default, skip_serializing_if = "Option::is_none", rename = "use")]
@@ -63,11 +63,27 @@ pub struct PublicJwk {
     pub e: Option<String>,
 }
 
-/// A key as read: the public members, and whether a private or symmetric member is there.
+/// A key as read: the public members, and whether a private or symmetric member is there
+/// (read field by field, without serde's buffering `flatten`).
 #[derive(Deserialize)]
 struct RawJwk {
-    #[serde(flatten)]
-    public: PublicJwk,
+    kty: String,
+    #[serde(default, rename = "use")]
+    use_: Option<String>,
+    #[serde(default)]
+    alg: Option<String>,
+    #[serde(default)]
+    kid: Option<String>,
+    #[serde(default)]
+    crv: Option<String>,
+    #[serde(default)]
+    x: Option<String>,
+    #[serde(default)]
+    y: Option<String>,
+    #[serde(default)]
+    n: Option<String>,
+    #[serde(default)]
+    e: Option<String>,
     #[serde(default)]
     d: Option<IgnoredAny>,
     #[serde(default)]
@@ -139,7 +155,17 @@ pub fn read_jwks<P: JsonParser>(
         if private {
             return Err(JwksProblem::NotPublic);
         }
-        let j = k.public;
+        let j = PublicJwk {
+            kty: k.kty,
+            use_: k.use_,
+            alg: k.alg,
+            kid: k.kid,
+            crv: k.crv,
+            x: k.x,
+            y: k.y,
+            n: k.n,
+            e: k.e,
+        };
         let shaped = match j.kty.as_str() {
             "RSA" => j.n.is_some() && j.e.is_some(),
             "EC" => j.crv.is_some() && j.x.is_some() && j.y.is_some(),
@@ -186,8 +212,14 @@ mod tests {
     fn anything_else_is_the_check_server_failing() {
         let failed = |status| Report::Failed(Failure::CheckServerFailed { status });
         assert_eq!(read_answer(500, JSON, "{}", &Serde), failed(500));
-        assert_eq!(read_answer(200, Some("text/html"), "<p>", &Serde), failed(200));
-        assert_eq!(read_answer(200, JSON, r#"{"verified":1}"#, &Serde), failed(200));
+        assert_eq!(
+            read_answer(200, Some("text/html"), "<p>", &Serde),
+            failed(200)
+        );
+        assert_eq!(
+            read_answer(200, JSON, r#"{"verified":1}"#, &Serde),
+            failed(200)
+        );
         assert_eq!(read_answer(200, JSON, "[]", &Serde), failed(200));
         assert!(matches!(
             read_answer(429, JSON, "", &Serde),
@@ -204,8 +236,17 @@ mod tests {
         assert_eq!(read_jwks(200, private, &Serde), Err(JwksProblem::NotPublic));
         let oct = r#"{"keys":[{"kty":"oct","kid":"k1","k":"c2VjcmV0"}]}"#;
         assert_eq!(read_jwks(200, oct, &Serde), Err(JwksProblem::NotPublic));
-        for bad in [r#"{"keys":[]}"#, r#"{"kty":"RSA"}"#, "[]", r#"{"keys":[{"kty":"RSA","n":"x","e":"y"}]}"#] {
-            assert_eq!(read_jwks(200, bad, &Serde), Err(JwksProblem::NotAJwks), "{bad}");
+        for bad in [
+            r#"{"keys":[]}"#,
+            r#"{"kty":"RSA"}"#,
+            "[]",
+            r#"{"keys":[{"kty":"RSA","n":"x","e":"y"}]}"#,
+        ] {
+            assert_eq!(
+                read_jwks(200, bad, &Serde),
+                Err(JwksProblem::NotAJwks),
+                "{bad}"
+            );
         }
         assert_eq!(read_jwks(404, rsa, &Serde), Err(JwksProblem::Unreachable));
     }

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use leptos::prelude::*;
 
 use crate::core::config::Config;
-use crate::core::diagnosis::Report;
+use crate::core::diagnosis::{Failure, Report};
+use crate::core::plan::Stage;
+use crate::core::server_check::{self, JwksProblem, PublicJwk};
 use crate::core::outcome::Transport;
 use crate::core::plan::{Check, Step};
 use crate::core::recipient::{self, RecipientProblem};
@@ -18,7 +20,7 @@ use super::{Phase, Recipient};
 
 /// Ask the platform which account `session` belongs to.
 pub(super) async fn fetch_recipient(url: &str, session: &str, timeout_ms: u32) -> Recipient {
-    match net::get_with_bearer(url, session, timeout_ms, recipient::MAX_ANSWER_BYTES).await {
+    match net::get_with_bearer(url, Some(session), timeout_ms, recipient::MAX_ANSWER_BYTES).await {
         Ok((status, content_type, body)) => {
             match recipient::account_name(status, content_type.as_deref(), &body, &BrowserJson) {
                 Ok(name) => Recipient::Confirmed(name),
@@ -98,5 +100,37 @@ pub(super) async fn drive(
             }
             Step::Done(report) => return Some(report),
         }
+    }
+}
+
+/// Have the platform's check server check an app (`body`: the check request's JSON); `None`
+/// when it was cancelled.
+pub(super) async fn drive_on_server(
+    url: &str,
+    body: &str,
+    timeout_ms: u32,
+    cancel: &Cancel,
+) -> Option<Arc<Report>> {
+    let answer = net::post_check(url, body, timeout_ms, server_check::MAX_ANSWER_BYTES, cancel).await;
+    let report = match answer {
+        Ok((status, content_type, text)) => {
+            server_check::read_answer(status, content_type.as_deref(), &text, &BrowserJson)
+        }
+        Err(FetchFailure::Cancelled) => return None,
+        Err(FetchFailure::TimedOut) => Report::Failed(Failure::TimedOut {
+            stage: Stage::Identify,
+        }),
+        Err(FetchFailure::TooLarge) => Report::Failed(Failure::CheckServerFailed { status: 200 }),
+        Err(FetchFailure::Unreachable) => Report::Failed(Failure::CheckServerFailed { status: 0 }),
+    };
+    Some(Arc::new(report))
+}
+
+/// The platform's public keys, for the service app's setup.
+pub(crate) async fn fetch_jwks(url: &str, timeout_ms: u32) -> Result<Vec<PublicJwk>, JwksProblem> {
+    match net::get_with_bearer(url, None, timeout_ms, server_check::MAX_ANSWER_BYTES).await {
+        Ok((status, _, body)) => server_check::read_jwks(status, &body, &BrowserJson),
+        Err(FetchFailure::TooLarge) => Err(JwksProblem::NotAJwks),
+        Err(_) => Err(JwksProblem::Unreachable),
     }
 }

@@ -12,9 +12,11 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::core::config::{Config, Delivery, Theme};
+use crate::core::credential::{clean_client_id, clean_client_secret, CredentialKind};
 use crate::core::diagnosis::{Field, Report};
+use crate::core::oauth::{CheckCredential, CheckRequest};
 use crate::core::plan::{Check, Stage};
-use crate::core::protocol::{Body, Connection, Inbound, Message};
+use crate::core::protocol::{Body, Connection, Inbound, Message, Secret};
 use crate::core::recipient::RecipientProblem;
 use crate::core::result::LinkResult;
 use crate::core::update::UpdateTarget;
@@ -25,7 +27,8 @@ use crate::ui::embed::Embed;
 
 mod drive;
 
-use drive::{drive, fetch_recipient};
+pub(crate) use drive::fetch_jwks;
+use drive::{drive, drive_on_server, fetch_recipient};
 
 /// Where the page stands.
 #[derive(Clone, Debug, PartialEq)]
@@ -105,6 +108,14 @@ pub struct Session {
     pub org: RwSignal<String>,
     /// What is typed into the token field.
     pub token: RwSignal<String>,
+    /// The credential type chosen (one of the deployment's `credentials`).
+    pub credential: RwSignal<CredentialKind>,
+    /// What is typed into the client ID field.
+    pub client_id: RwSignal<String>,
+    /// What is typed into the client secret field.
+    pub client_secret: RwSignal<String>,
+    /// Whether the org field was filled from an Admin Console address pasted as the client ID.
+    pub org_from_client_id: RwSignal<bool>,
     /// Whether the form was submitted (every field shows its error from then on).
     pub submitted: RwSignal<bool>,
     pub phase: RwSignal<Phase>,
@@ -117,6 +128,8 @@ pub struct Session {
     cancel: StoredValue<Option<Rc<Cancel>>, LocalStorage>,
     pub org_input: NodeRef<html::Input>,
     pub token_input: NodeRef<html::Input>,
+    pub client_id_input: NodeRef<html::Input>,
+    pub client_secret_input: NodeRef<html::Input>,
 }
 
 impl Session {
@@ -135,6 +148,14 @@ impl Session {
             update: RwSignal::new(update),
             org: RwSignal::new(org),
             token: RwSignal::new(token),
+            credential: RwSignal::new(
+                boot.fragment
+                    .credential
+                    .unwrap_or(boot.config.credentials[0]),
+            ),
+            client_id: RwSignal::new(String::new()),
+            client_secret: RwSignal::new(String::new()),
+            org_from_client_id: RwSignal::new(false),
             submitted: RwSignal::new(false),
             phase: RwSignal::new(Phase::Idle),
             recipient: RwSignal::new(Recipient::NotNeeded),
@@ -145,6 +166,8 @@ impl Session {
             cancel: StoredValue::new_local(None),
             org_input: NodeRef::new(),
             token_input: NodeRef::new(),
+            client_id_input: NodeRef::new(),
+            client_secret_input: NodeRef::new(),
         };
         session.confirm_recipient();
         provide_context(session);
@@ -208,6 +231,67 @@ impl Session {
         }
     }
 
+    /// Switch to another credential type the deployment offers (clears an old result).
+    pub fn choose_credential(self, kind: CredentialKind) {
+        if self.config().credentials.contains(&kind) && self.credential.get_untracked() != kind {
+            self.credential.set(kind);
+            self.reset();
+        }
+    }
+
+    /// A new client ID was typed: an app's Admin Console address also names the org, which
+    /// fills the organization field when it is empty (with a notice).
+    pub fn client_id_typed(self, value: String) {
+        let org_host = clean_client_id(&value)
+            .ok()
+            .and_then(|c| c.org_host().map(str::to_string));
+        if let Some(host) = org_host {
+            let empty = self.org.with_untracked(|o| o.trim().is_empty());
+            if empty && self.update.with_untracked(Option::is_none) {
+                if let Some(i) = self.org_input.get_untracked() {
+                    i.set_value(&host);
+                }
+                self.org.set(host);
+                self.org_from_client_id.set(true);
+            }
+        }
+        self.client_id.set(value);
+        self.reset();
+    }
+
+    /// The check request for the platform's check server, as JSON: `None` (focusing the field
+    /// to fix) when the client ID or secret is not valid.
+    fn server_request(self, org_host: &str, kind: CredentialKind) -> Option<String> {
+        let Ok(id) = self.client_id.with_untracked(|c| clean_client_id(c)) else {
+            focus(self.client_id_input);
+            return None;
+        };
+        let client_id = id.as_str().to_string();
+        let credential = match kind {
+            CredentialKind::ClientSecret => {
+                let Ok(secret) = self.client_secret.with_untracked(|s| clean_client_secret(s))
+                else {
+                    focus(self.client_secret_input);
+                    return None;
+                };
+                CheckCredential::ClientSecret {
+                    client_id,
+                    client_secret: secret.secret().to_string(),
+                }
+            }
+            _ => CheckCredential::ServiceApp { client_id },
+        };
+        let request = CheckRequest {
+            org: org_host.to_string(),
+            credential,
+            required: self.config().required.clone(),
+        };
+        net::to_js(&request)
+            .ok()
+            .and_then(|v| js_sys::JSON::stringify(&v).ok())
+            .and_then(|s| s.as_string())
+    }
+
     /// Check what is typed; on invalid input, focus the first field to fix.
     pub fn check(self) {
         let phase = self.phase;
@@ -215,24 +299,43 @@ impl Session {
         if phase.with_untracked(|p| matches!(p, Phase::Checking { .. })) {
             return;
         }
-        let org_parsed = self.org.with_untracked(|o| org_url::normalize(o));
-        let token_parsed = self.token.with_untracked(|t| token::clean(t));
-        let (org_ok, token_ok) = match (org_parsed, token_parsed) {
-            (Ok(o), Ok(t)) => (o, t),
-            (Err(_), _) => return focus(self.org_input),
-            (_, Err(_)) => return focus(self.token_input),
+        let Ok(org_ok) = self.org.with_untracked(|o| org_url::normalize(o)) else {
+            return focus(self.org_input);
+        };
+        let config = self.config();
+        let kind = self.credential.get_untracked();
+        // The API token is checked from here through the proxy; an app by the platform's
+        // check server (Okta refuses token requests from browsers, and the key is the
+        // platform's).
+        let work = match (kind, config.check_url.clone()) {
+            (CredentialKind::ApiToken, _) => {
+                let Ok(token_ok) = self.token.with_untracked(|t| token::clean(t)) else {
+                    return focus(self.token_input);
+                };
+                let secret: Rc<str> = Rc::from(token_ok.secret());
+                drop(token_ok);
+                let check = Check::from_config(org_ok.host().to_string(), &config, net::now_ms());
+                Work::Token(check, secret)
+            }
+            (_, Some(url)) => match self.server_request(org_ok.host(), kind) {
+                Some(body) => Work::Server(url, body),
+                None => return,
+            },
+            // The configuration guarantees a check URL for every app type.
+            (_, None) => return,
         };
         let c = Rc::new(Cancel::new());
         self.cancel.set_value(Some(c.clone()));
-        let config = self.config();
         let embed = self.embed();
-        let secret: Rc<str> = Rc::from(token_ok.secret());
-        drop(token_ok);
-        let check = Check::from_config(org_ok.host().to_string(), &config, net::now_ms());
         // The check's task is queued before the phase changes, so its first requests leave
         // before the progress is rendered.
         spawn_local(async move {
-            let report = drive(check, secret, &config, &c, phase).await;
+            let report = match work {
+                Work::Token(check, secret) => drive(check, secret, &config, &c, phase).await,
+                Work::Server(url, body) => {
+                    drive_on_server(&url, &body, config.timeout_ms, &c).await
+                }
+            };
             if c.is_cancelled() {
                 return;
             }
@@ -251,6 +354,8 @@ impl Session {
             focus_after_render(match focus_field {
                 Some(Field::OrgUrl) => "org",
                 Some(Field::Token) => "token",
+                Some(Field::ClientId) => "client-id",
+                Some(Field::ClientSecret) => "client-secret",
                 None => "result",
             });
         });
@@ -269,27 +374,35 @@ impl Session {
         let Report::Verified(verified) = report.as_ref() else {
             return;
         };
-        let Ok(token) = self.token.with_untracked(|t| token::clean(t)) else {
+        let kind = self.credential.get_untracked();
+        // What was checked, cleaned again from the fields (a result never outlives an edit).
+        let Some(credential) = self.credential_values(kind) else {
             return;
         };
         let config = self.config();
         self.delivery_error.set(None);
         phase.set(Phase::Delivering(report.clone()));
-        // The versioned result (schema/okta-link-result.v1.json) every delivery carries.
-        let result = LinkResult::new(
+        // The versioned result (schema/okta-link-result.v2.json) every delivery carries.
+        let mut result = LinkResult::new(
             &report,
             &verified.org.entered_host,
             &config.required,
             String::from(js_sys::Date::new_0().to_iso_string()),
             self.update.get_untracked().is_some(),
         );
-        // After delivery the token is dropped from memory and from the DOM.
+        if let Some(id) = credential.client_id() {
+            result = result.for_app(kind, id, &report);
+        }
+        // After delivery the secrets are dropped from memory and from the DOM.
         let finish = move || {
-            if let Some(i) = self.token_input.get_untracked() {
-                i.set_value("");
+            for input in [self.token_input, self.client_secret_input] {
+                if let Some(i) = input.get_untracked() {
+                    i.set_value("");
+                }
             }
             phase.set(Phase::Delivered);
             self.token.set(String::new());
+            self.client_secret.set(String::new());
             focus_after_render("result");
         };
         let failed = move |error: DeliveryError, report: Arc<Report>| {
@@ -299,7 +412,7 @@ impl Session {
         match &config.delivery {
             Delivery::None => phase.set(Phase::Finished(report.clone())),
             Delivery::PostMessage => {
-                let connection = Connection::new(token.secret(), verified, &result);
+                let connection = Connection::new(credential.secret(), verified, &result);
                 // Only to the origin the host proved by its first message: before it has
                 // spoken there is no one to hand the token to, and the token stays here.
                 let sent = self.embed().post(&Message::new(Body::Connected {
@@ -327,13 +440,13 @@ impl Session {
                     phase.set(Phase::Finished(report.clone()));
                     return;
                 }
-                let connection = Connection::new(token.secret(), verified, &result);
+                let connection = Connection::new(credential.secret(), verified, &result);
                 let body = net::to_js(&connection)
                     .ok()
                     .and_then(|v| js_sys::JSON::stringify(&v).ok())
                     .and_then(|s| s.as_string())
                     .unwrap_or_default();
-                drop(token);
+                drop(credential);
                 let url = url.clone();
                 let bearer = self.bearer.get_untracked();
                 let timeout = config.timeout_ms;
@@ -358,9 +471,12 @@ impl Session {
         }
         embed.listen(move |msg| match msg {
             // From an allowed origin and the embedding window: the host chose the account.
-            Inbound::Session(s, renew) => {
+            Inbound::Session(s, renew, credential) => {
                 self.bearer.set(s);
                 self.recipient.set(Recipient::NotNeeded);
+                if let Some(kind) = credential {
+                    self.choose_credential(kind);
+                }
                 // The host opened update mode: fix the org it named.
                 if let Some(u) = renew {
                     if let Some(i) = self.org_input.get_untracked() {
@@ -394,6 +510,62 @@ impl Session {
         if is_popup {
             let _ = w.close();
         }
+    }
+}
+
+/// A check to run: the token's, driven here, or an app's, on the platform's check server.
+enum Work {
+    Token(Check, Rc<str>),
+    Server(String, String),
+}
+
+/// The cleaned credential of a verified check, for delivery.
+enum Values {
+    Token(token::ApiToken),
+    ServiceApp(String),
+    ClientSecret(String, crate::core::credential::ClientSecret),
+}
+
+impl Values {
+    fn secret(&self) -> Secret<'_> {
+        match self {
+            Values::Token(t) => Secret::ApiToken(t.secret()),
+            Values::ServiceApp(id) => Secret::ServiceApp { client_id: id },
+            Values::ClientSecret(id, s) => Secret::ClientSecret {
+                client_id: id,
+                secret: s.secret(),
+            },
+        }
+    }
+
+    fn client_id(&self) -> Option<&str> {
+        match self {
+            Values::Token(_) => None,
+            Values::ServiceApp(id) | Values::ClientSecret(id, _) => Some(id),
+        }
+    }
+}
+
+impl Session {
+    /// The fields of `kind`, cleaned; `None` when one does not clean.
+    fn credential_values(self, kind: CredentialKind) -> Option<Values> {
+        let id = || {
+            self.client_id
+                .with_untracked(|c| clean_client_id(c).ok())
+                .map(|c| c.as_str().to_string())
+        };
+        Some(match kind {
+            CredentialKind::ApiToken => {
+                Values::Token(self.token.with_untracked(|t| token::clean(t)).ok()?)
+            }
+            CredentialKind::ServiceApp => Values::ServiceApp(id()?),
+            CredentialKind::ClientSecret => Values::ClientSecret(
+                id()?,
+                self.client_secret
+                    .with_untracked(|s| clean_client_secret(s))
+                    .ok()?,
+            ),
+        })
     }
 }
 

@@ -1,0 +1,174 @@
+//! The credential types a deployment offers: the choice between them (a radio group, when there
+//! is more than one), the fields each one needs, and the guided setup of a service app in Okta's
+//! Admin Console (the platform's public key to add, the scopes to grant, the role to assign).
+
+use leptos::either::EitherOf3;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::core::credential::CredentialKind;
+use crate::core::oauth::scopes_needed;
+use crate::core::plan::DataKind;
+use crate::core::server_check::{JwksProblem, PublicJwk};
+use crate::net;
+use crate::ui::fields::{Field, Kind};
+use crate::ui::session::{fetch_jwks, use_session};
+use crate::ui::{tr, words};
+
+/// The radio group choosing the credential type; nothing when the deployment offers one.
+#[component]
+pub fn CredentialChoice() -> impl IntoView {
+    let session = use_session();
+    let offered = session.config().credentials.clone();
+    (offered.len() > 1).then(|| {
+        let options = offered
+            .into_iter()
+            .map(|kind| {
+                let id = format!("credential-{}", kind.code());
+                let label = format!("credential.{}.label", kind.code());
+                let hint = format!("credential.{}.hint", kind.code());
+                let hint_id = format!("{id}-hint");
+                view! {
+                    <div class="choice">
+                        <input
+                            type="radio"
+                            name="credential"
+                            id=id.clone()
+                            value=kind.code()
+                            aria-describedby=hint_id.clone()
+                            prop:checked=move || session.credential.get() == kind
+                            on:change=move |_| session.choose_credential(kind)
+                        />
+                        <label for=id>{words(move |t| t.t(&label))}</label>
+                        <p class="hint" id=hint_id>{words(move |t| t.t(&hint))}</p>
+                    </div>
+                }
+            })
+            .collect_view();
+        view! {
+            <fieldset class="credentials">
+                <legend>{tr("credential.legend")}</legend>
+                {options}
+            </fieldset>
+        }
+    })
+}
+
+/// The fields of the chosen credential type (after the organization field).
+#[component]
+pub fn CredentialFields() -> impl IntoView {
+    let credential = use_session().credential;
+    move || match credential.get() {
+        CredentialKind::ApiToken => EitherOf3::A(view! { <Field kind=Kind::Token /> }),
+        CredentialKind::ServiceApp => EitherOf3::B(view! {
+            <ServiceAppSetup />
+            <Field kind=Kind::ClientId />
+        }),
+        CredentialKind::ClientSecret => EitherOf3::C(view! {
+            <Field kind=Kind::ClientId />
+            <Field kind=Kind::ClientSecret />
+        }),
+    }
+}
+
+/// A value to copy into Okta's Admin Console, with its copy button.
+#[component]
+fn Copyable(label: &'static str, value: String, id: &'static str) -> impl IntoView {
+    let copied = RwSignal::new(false);
+    let text = value.clone();
+    view! {
+        <div class="copyable">
+            <p class="copy-label" id=format!("{id}-label")>{tr(label)}</p>
+            <pre id=id tabindex="0" aria-labelledby=format!("{id}-label")><code>{value}</code></pre>
+            <button
+                type="button"
+                class="secondary"
+                aria-describedby=format!("{id}-label")
+                on:click=move |_| {
+                    let clipboard = window().navigator().clipboard();
+                    let _ = clipboard.write_text(&text);
+                    copied.set(true);
+                }
+            >
+                {words(move |t| t.t(if copied.get() { "setup.copied" } else { "setup.copy" }))}
+            </button>
+        </div>
+    }
+}
+
+/// The least role that reads what the deployment requires.
+fn least_role(required: &[DataKind]) -> &'static str {
+    if required.contains(&DataKind::Roles) {
+        "role.super_admin"
+    } else {
+        "role.read_only_admin"
+    }
+}
+
+/// The guided setup of a service app: create it, add the platform's key, leave DPoP as it is,
+/// grant the scopes, assign the role, copy its client ID.
+#[component]
+fn ServiceAppSetup() -> impl IntoView {
+    let session = use_session();
+    let config = session.config();
+    let jwks_url = config.jwks_url.clone().unwrap_or_default();
+    let scopes = scopes_needed(&config.required).join(" ");
+    let role = least_role(&config.required);
+    let jwk: RwSignal<Option<Result<PublicJwk, JwksProblem>>> = RwSignal::new(None);
+    let url = jwks_url.clone();
+    let timeout = config.timeout_ms;
+    spawn_local(async move {
+        let found = fetch_jwks(&url, timeout)
+            .await
+            .map(|keys| keys.into_iter().next().expect("read_jwks never returns no key"));
+        let _ = jwk.try_set(Some(found));
+    });
+    let key_view = move || {
+        jwk.get().map(|found| match found {
+            Ok(key) => {
+                let text = net::to_js(&key)
+                    .ok()
+                    .and_then(|v| js_sys::JSON::stringify_with_replacer_and_space(&v, &wasm_bindgen::JsValue::NULL, &2.into()).ok())
+                    .and_then(|s| s.as_string())
+                    .unwrap_or_default();
+                EitherOf3::A(view! { <Copyable label="setup.jwk" value=text id="setup-jwk" /> })
+            }
+            Err(problem) => {
+                let key = format!("setup.jwks_error.{}", problem.code());
+                EitherOf3::B(view! { <p class="field-error" role="alert">{words(move |t| t.t(&key))}</p> })
+            }
+        })
+        .unwrap_or(EitherOf3::C(()))
+    };
+    let scope_text = scopes.clone();
+    view! {
+        <details class="help setup" open>
+            <summary>{tr("setup.summary")}</summary>
+            <ol>
+                <li>{tr("setup.step_create")}</li>
+                <li>{tr("setup.step_auth")}</li>
+                <li>
+                    {tr("setup.step_key")}
+                    <Copyable label="setup.jwks_url" value=jwks_url id="setup-jwks-url" />
+                    {key_view}
+                </li>
+                <li>{tr("setup.step_dpop")}</li>
+                <li>
+                    {tr("setup.step_scopes")}
+                    <Copyable label="setup.scopes" value=scope_text id="setup-scopes" />
+                </li>
+                <li>{words(move |t| t.f("setup.step_role", &[("role", &t.t(role))]))}</li>
+                <li>{tr("setup.step_client_id")}</li>
+            </ol>
+            <p>
+                <a
+                    href="https://developer.okta.com/docs/guides/implement-oauth-for-okta-serviceapp/main/"
+                    target="_blank"
+                    rel="noopener noreferrer"
+                >
+                    {tr("setup.link")}
+                </a>
+            </p>
+        </details>
+    }
+}
