@@ -1525,3 +1525,72 @@ fn egress_ips_are_read_by_url() {
         );
     }
 }
+
+#[wasm_bindgen_test(unsupported = test)]
+fn credentials_default_to_the_api_token_and_apps_need_the_check_server() {
+    use okta_link::core::credential::CredentialKind as K;
+    let c = ok(&with(""));
+    assert_eq!(c.credentials, vec![K::ApiToken]);
+    assert_eq!((c.check_url, c.jwks_url), (None, None));
+
+    let c = ok(&with(
+        r#""credentials":["service_app","api_token","client_secret"],"check_url":"https://platform.example.com/okta/check","service_app":{"jwks_url":"/.well-known/jwks.json"}"#,
+    ));
+    assert_eq!(c.credentials, vec![K::ServiceApp, K::ApiToken, K::ClientSecret]);
+    assert_eq!(
+        c.check_url.as_deref(),
+        Some("https://platform.example.com/okta/check")
+    );
+    assert_eq!(c.jwks_url.as_deref(), Some("/.well-known/jwks.json"));
+    // A same-origin path is a check URL too.
+    let c = ok(&with(r#""credentials":["client_secret"],"check_url":"/check""#));
+    assert_eq!(c.check_url.as_deref(), Some("/check"));
+
+    let needs = |credential| ConfigProblem::RequiredByCredential { credential };
+    assert_eq!(
+        err(&with(r#""credentials":["api_token","client_secret"]"#)),
+        ("check_url".into(), needs(K::ClientSecret))
+    );
+    assert_eq!(
+        err(&with(r#""credentials":["service_app"],"check_url":"/check""#)),
+        ("service_app.jwks_url".into(), needs(K::ServiceApp))
+    );
+    assert_eq!(
+        err(&with(r#""credentials":[]"#)),
+        ("credentials".into(), ConfigProblem::Empty)
+    );
+    assert!(matches!(
+        err(&with(r#""credentials":["password"]"#)),
+        (k, ConfigProblem::UnknownValue { .. }) if k == "credentials[0]"
+    ));
+    assert_eq!(
+        err(&with(r#""credentials":["api_token","api_token"]"#)),
+        ("credentials[1]".into(), ConfigProblem::DuplicateValue)
+    );
+    for bad in ["//evil.example/check", "http://platform.example.com/check", "/check#x"] {
+        let text = with(&format!(r#""credentials":["client_secret"],"check_url":"{bad}""#));
+        assert_eq!(err(&text).0, "check_url", "{bad}");
+    }
+    assert!(matches!(
+        err(&with(r#""service_app":{"jwks":"/k"}"#)),
+        (k, ConfigProblem::UnknownKey { .. }) if k == "service_app.jwks"
+    ));
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn the_fragment_preselects_an_offered_credential_only() {
+    use okta_link::core::credential::CredentialKind as K;
+    let c = ok(&with(
+        r#""credentials":["api_token","service_app"],"check_url":"/check","service_app":{"jwks_url":"/jwks"}"#,
+    ));
+    assert_eq!(
+        fragment::parse("#credential=service_app", &c).credential,
+        Some(K::ServiceApp)
+    );
+    let f = fragment::parse("#credential=client_secret", &c);
+    assert_eq!(f.credential, None);
+    assert!(f.rejected.contains(&Rejected {
+        key: FragmentKey::Credential,
+        reason: RejectReason::NotAllowed
+    }));
+}

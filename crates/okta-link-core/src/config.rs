@@ -979,14 +979,18 @@ fn validate(raw: &RawConfig) -> Result<Config, Bad> {
     const JWKS_URL: &str = "service_app.jwks_url";
     let check_url = match text(&raw.check_url) {
         None => None,
-        Some(u) => Some(validate_endpoint(u).map_err(|p| Bad(CHECK_URL, None, p))?.0),
+        Some(u) => Some(validate_endpoint_or_path(u).map_err(|p| Bad(CHECK_URL, None, p))?),
     };
     let jwks_url = match raw.service_app.get().and_then(|a| text(&a.jwks_url)) {
         None => None,
-        Some(u) => Some(validate_endpoint(u).map_err(|p| Bad(JWKS_URL, None, p))?.0),
+        Some(u) => Some(validate_endpoint_or_path(u).map_err(|p| Bad(JWKS_URL, None, p))?),
     };
     let needed = |key: &'static str, credential| {
-        Bad(key, None, ConfigProblem::RequiredByCredential { credential })
+        Bad(
+            key,
+            None,
+            ConfigProblem::RequiredByCredential { credential },
+        )
     };
     if let Some(&k) = credentials.iter().find(|k| k.checked_on_server()) {
         if check_url.is_none() {
@@ -1277,6 +1281,24 @@ fn validate_endpoint(u: &str) -> Result<(String, String), ConfigProblem> {
     }
     let a = parse_absolute(u, true)?;
     Ok((u.to_string(), origin_of(&a)))
+}
+
+/// An endpoint as [`validate_endpoint`], or a path on the page's own origin (`/check`): one
+/// `/` first (`//host` would name another host), no `\\`, no fragment.
+fn validate_endpoint_or_path(u: &str) -> Result<String, ConfigProblem> {
+    if !u.starts_with('/') {
+        return validate_endpoint(u).map(|(url, _)| url);
+    }
+    if u.len() > MAX_URL_LEN {
+        return Err(ConfigProblem::TooLong { max: MAX_URL_LEN });
+    }
+    if u.starts_with("//") || u.contains('\\') || has_bad_chars(u) || u.contains(' ') {
+        return Err(ConfigProblem::InvalidUrl);
+    }
+    if u.contains('#') {
+        return Err(ConfigProblem::HasFragment);
+    }
+    Ok(u.to_string())
 }
 
 fn validate_origin(o: &str) -> Result<String, ConfigProblem> {
