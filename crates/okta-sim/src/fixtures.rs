@@ -630,6 +630,71 @@ mod tests {
     }
 
     #[test]
+    fn apps_are_validated() {
+        let good = Fixtures::embedded();
+        let acme = good
+            .orgs
+            .iter()
+            .position(|o| o.host == "acme.okta.com")
+            .unwrap();
+        assert_eq!(good.orgs[acme].apps.len(), 10);
+        let broken = |f: &dyn Fn(&mut App)| {
+            let mut x = good.clone();
+            f(&mut x.orgs[acme].apps[0]);
+            x.validate().unwrap_err()
+        };
+        broken(&|a| a.client_id = "0oa2nodpopreadonly02".into());
+        broken(&|a| a.client_id = "00u1dpopreadonly0001".into());
+        broken(&|a| a.client_id = "0oa1short".into());
+        broken(&|a| a.scopes.push("okta.users.manage".into()));
+        broken(&|a| a.scopes.push("okta.users.read".into()));
+        broken(&|a| a.roles.push("KING".into()));
+        broken(&|a| a.client_secret = Some("x".repeat(64)));
+        broken(&|a| a.auth = AppAuth::ClientSecret);
+        broken(&|a| a.kind = AppKind::Oin);
+        broken(&|a| a.label = " ".into());
+        // An OIN integration: a long demo secret, no keys.
+        let oin = good.orgs[acme]
+            .apps
+            .iter()
+            .position(|a| a.kind == AppKind::Oin)
+            .unwrap();
+        let broken_oin = |f: &dyn Fn(&mut App)| {
+            let mut x = good.clone();
+            f(&mut x.orgs[acme].apps[oin]);
+            x.validate().unwrap_err()
+        };
+        broken_oin(&|a| a.client_secret = Some("demo-short".into()));
+        broken_oin(&|a| a.client_secret = Some("y".repeat(80)));
+        broken_oin(&|a| a.client_secret = None);
+        broken_oin(&|a| a.keys = vec![KeyName::Platform]);
+        // The same client id in two orgs.
+        let mut x = good.clone();
+        let copy = x.orgs[acme].apps[0].clone();
+        x.orgs[0].apps.clear();
+        x.orgs[1].apps.push(copy.clone());
+        x.orgs[2].apps.push(copy);
+        assert!(x.validate().is_err());
+    }
+
+    #[test]
+    fn demo_keys_are_marked_test_fixtures() {
+        assert!(DEMO_PLATFORM_KEY_PEM.starts_with("-----BEGIN PRIVATE KEY-----"));
+        assert!(OTHER_KEY_PEM.starts_with("-----BEGIN PRIVATE KEY-----"));
+        let readme = include_str!("../fixtures/README.md");
+        assert!(readme.contains("TEST FIXTURE") && readme.contains("never for production"));
+        assert!(demo_platform_key_file().ends_with(DEMO_PLATFORM_KEY_PATH));
+        assert_eq!(
+            std::fs::read_to_string(demo_platform_key_file()).unwrap(),
+            DEMO_PLATFORM_KEY_PEM
+        );
+        let jwk = KeyName::Platform.public_jwk();
+        assert_eq!(jwk["kid"], demo_platform_kid().as_str());
+        assert_eq!(jwk["alg"], "RS256");
+        assert!(jwk.get("d").is_none());
+    }
+
+    #[test]
     fn token_shape() {
         assert!(is_token_shaped(
             "00demo-acme-super-admin-xxxxxxxxxxxxxxxxxx"
