@@ -1,4 +1,4 @@
-// The published result schema (schema/okta-link-result.v1.json) for the e2e suites: every
+// The published result schema (schema/okta-link-result.v2.json) for the e2e suites: every
 // delivered payload (submit body, `connected` message, redirect parameters) is validated with
 // `assertValid`. A validator for exactly the subset of JSON Schema 2020-12 that the file uses
 // (type, const, enum, required, properties, additionalProperties false, items, $ref to # or
@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './harness.mjs';
 
-export const SCHEMA = JSON.parse(readFileSync(join(ROOT, 'schema/okta-link-result.v1.json'), 'utf8'));
+export const SCHEMA = JSON.parse(readFileSync(join(ROOT, 'schema/okta-link-result.v2.json'), 'utf8'));
 
 const resolve = (ref) => {
   if (ref === '#') return SCHEMA;

@@ -1,5 +1,5 @@
 //! A validator for the subset of JSON Schema (draft 2020-12) that
-//! `schema/okta-link-result.v1.json` uses: `type` (a name or a list of names), `const`, `enum`,
+//! `schema/okta-link-result.v2.json` uses: `type` (a name or a list of names), `const`, `enum`,
 //! `required`, `properties`, `additionalProperties: false`, `items`, `$ref` to `#` or
 //! `#/$defs/NAME`, `minimum`, and `format: date-time`. Annotations (`title`, `description`,
 //! `$id`, `$schema`) are ignored. Any other keyword in the schema is an error of the schema
@@ -32,7 +32,7 @@ const KEYWORDS: &[&str] = &[
 pub fn load() -> Value {
     load_from(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/schema/okta-link-result.v1.json"
+        "/schema/okta-link-result.v2.json"
     ))
 }
 

@@ -138,7 +138,9 @@ impl ClientIdWarning {
 pub enum ClientIdError {
     Empty,
     /// More than [`MAX_CLIENT_ID`] (or, for the raw input, [`MAX_INPUT_CHARS`]) characters.
-    TooLong { max: usize },
+    TooLong {
+        max: usize,
+    },
     /// Spaces inside: two things pasted together.
     HasSpaces,
     /// A web address that is not an app's page in the Admin Console.
@@ -206,9 +208,7 @@ fn from_admin_url(s: &str) -> Option<(String, Option<String>)> {
 /// Clean a pasted client ID (see the module's documentation).
 pub fn clean_client_id(input: &str) -> Result<ClientId, ClientIdError> {
     if input.chars().count() > MAX_INPUT_CHARS {
-        return Err(ClientIdError::TooLong {
-            max: MAX_CLIENT_ID,
-        });
+        return Err(ClientIdError::TooLong { max: MAX_CLIENT_ID });
     }
     let mut corrections = Vec::new();
     let mut note = |c: ClientIdCorrection| {
@@ -247,9 +247,7 @@ pub fn clean_client_id(input: &str) -> Result<ClientId, ClientIdError> {
         return Err(ClientIdError::HasSpaces);
     }
     if s.chars().count() > MAX_CLIENT_ID {
-        return Err(ClientIdError::TooLong {
-            max: MAX_CLIENT_ID,
-        });
+        return Err(ClientIdError::TooLong { max: MAX_CLIENT_ID });
     }
     if !s
         .bytes()
@@ -394,7 +392,10 @@ mod tests {
     fn the_secret_never_shows() {
         let s = clean_client_secret(" 'abcDEF-123_xyz' ").unwrap();
         assert_eq!(s.secret(), "abcDEF-123_xyz");
-        assert_eq!(format!("{s:?} {s}"), "ClientSecret(14 chars) ClientSecret(14 chars)");
+        assert_eq!(
+            format!("{s:?} {s}"),
+            "ClientSecret(14 chars) ClientSecret(14 chars)"
+        );
         assert_eq!(clean_client_secret("a b"), Err(ClientIdError::HasSpaces));
         assert_eq!(clean_client_secret(""), Err(ClientIdError::Empty));
     }

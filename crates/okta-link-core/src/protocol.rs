@@ -153,7 +153,7 @@ impl<'a> Connection<'a> {
 
 /// Where `redirect` delivery sends the browser: the configured URL with a non-secret status, the
 /// `state` from the fragment, and the result's version, org host and update flag
-/// (`redirect_parameters` in schema/okta-link-result.v1.json), appended as query pairs
+/// (`redirect_parameters` in schema/okta-link-result.v2.json), appended as query pairs
 /// (`application/x-www-form-urlencoded`, as `URLSearchParams` reads them back). Nothing else, the
 /// token least of all: the platform fetches the connection itself. `url` is the config's
 /// validated `redirect_url`; should it not parse, the answer is `None` and the page does not

@@ -1,7 +1,7 @@
 //! The versioned result of a check: what a platform stores and re-checks later. The page
 //! delivers it (as `result` in the `submit` body and in the `connected` message; its non-secret
 //! summary as redirect parameters) and `okta-link-check` prints it. Its shape is published as a
-//! JSON Schema, `schema/okta-link-result.v1.json`; tests validate every delivery against it.
+//! JSON Schema, `schema/okta-link-result.v2.json`; tests validate every delivery against it.
 //!
 //! It never holds the token, a client secret, a private key or an access token. A new field is
 //! a new minor shape within a version only when the schema allows it; anything a platform could
