@@ -340,6 +340,18 @@ fn run(args: &[String]) -> Result {
         &["--listen".into(), "127.0.0.1:0".into()],
     )?;
     let page = format!("http://127.0.0.1:{port}");
+    // The demo offers all three credential types: the proxy is also the platform's check server,
+    // signing with the simulator's demo platform key (a public test fixture).
+    let run_config = root().join("target/tmp/run-config.json");
+    fs::create_dir_all(root().join("target/tmp")).map_err(|e| e.to_string())?;
+    let mut config: serde_json::Value = serde_json::from_str(
+        &fs::read_to_string(root().join("config.json")).map_err(|e| e.to_string())?,
+    )
+    .map_err(|e| format!("config.json: {e}"))?;
+    config["credentials"] = serde_json::json!(["api_token", "service_app", "client_secret"]);
+    config["check_url"] = "/check".into();
+    config["service_app"] = serde_json::json!({ "jwks_url": "/.well-known/jwks.json" });
+    fs::write(&run_config, config.to_string()).map_err(|e| e.to_string())?;
     let proxy = start_service(
         &bin.join("okta-proxy"),
         &[
@@ -347,6 +359,13 @@ fn run(args: &[String]) -> Result {
             format!("127.0.0.1:{port}"),
             "--serve-dist".into(),
             "dist".into(),
+            "--page-config".into(),
+            run_config.display().to_string(),
+            "--service-app-key".into(),
+            root()
+                .join("crates/okta-sim/fixtures/demo-platform-key.pem")
+                .display()
+                .to_string(),
             "--dev-upstream".into(),
             sim.url.clone(),
         ],
