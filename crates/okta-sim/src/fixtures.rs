@@ -607,7 +607,7 @@ mod tests {
     }
 
     #[test]
-    fn readme_names_every_token_and_fault_host() {
+    fn readme_names_every_token_app_and_fault_host() {
         let readme = include_str!("../README.md");
         let f = Fixtures::embedded();
         for org in &f.orgs {
@@ -626,6 +626,20 @@ mod tests {
         }
         for h in &f.fault_hosts {
             assert!(readme.contains(&h.host), "README lacks {}", h.host);
+        }
+        for a in f.orgs.iter().flat_map(|o| o.apps.iter()) {
+            assert!(
+                readme.contains(&a.client_id),
+                "README lacks {}",
+                a.client_id
+            );
+            if let Some(secret) = &a.client_secret {
+                assert!(
+                    readme.contains(secret.as_str()),
+                    "README lacks {}'s secret",
+                    a.client_id
+                );
+            }
         }
     }
 

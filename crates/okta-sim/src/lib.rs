@@ -2,13 +2,15 @@
 //!
 //! It serves the fake orgs of `fixtures.json` by `Host` header (port stripped, lowercased) with
 //! the shapes of the real endpoints the link page calls, Okta's error bodies and headers, and a
-//! set of fault hosts that misbehave on demand. Control endpoints under `/__sim/` expose the
-//! request log, reset state and return the fixture file.
+//! set of fault hosts that misbehave on demand. It plays the org authorization server's OAuth
+//! 2.0 client-credentials flow for the fixtures' service apps and OIN integrations (`oauth`),
+//! verifying client assertions and DPoP proofs for real (`jose`). Control endpoints under
+//! `/__sim/` expose the request log, reset state and return the fixture file.
 //!
 //! This module holds the simulator's state (hosts, tokens, request log, rate-limit counters) and
 //! the Okta-shaped headers and errors built from it; the routes live in `routes` and `api`. It
-//! must never keep or print a header value: the request log and the stderr log hold method,
-//! host and path only, with anything token-shaped redacted.
+//! must never keep or print a header value or a request body: the request log and the stderr
+//! log hold method, host and path only, with anything token-shaped redacted.
 //!
 //! ```no_run
 //! # async fn demo() {
