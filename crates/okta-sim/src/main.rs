@@ -127,25 +127,34 @@ fn usage() -> String {
     Args::command().render_long_help().to_string()
 }
 
-async fn shutdown_signal() {
+/// SIGINT or SIGTERM. The handlers are installed when this is called (inside the runtime),
+/// not when the future is first polled: a signal sent right after the address line is printed
+/// must already be caught.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        let mut term = match signal(SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-                return;
+        let term = signal(SignalKind::terminate());
+        let int = signal(SignalKind::interrupt());
+        async move {
+            match (term, int) {
+                (Ok(mut term), Ok(mut int)) => {
+                    tokio::select! {
+                        _ = term.recv() => {}
+                        _ = int.recv() => {}
+                    }
+                }
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 
@@ -196,6 +205,7 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
+        let stop = shutdown_signal();
         {
             let mut out = std::io::stdout().lock();
             let _ = writeln!(out, "okta-sim listening on http://{addr}");
@@ -212,7 +222,7 @@ fn main() -> ExitCode {
                     ExitCode::FAILURE
                 }
             },
-            _ = shutdown_signal() => {
+            _ = stop => {
                 eprintln!("okta-sim: stopping");
                 ExitCode::SUCCESS
             }
