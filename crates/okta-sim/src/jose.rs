@@ -229,13 +229,13 @@ impl ProofError {
                 "The DPoP proof JWT header 'jwk' must not hold a private key."
             }
             ProofError::Signature => "The DPoP proof JWT signature is invalid.",
-            ProofError::Method => "The DPoP proof 'htm' claim does not match the request method.",
-            ProofError::Url => "The DPoP proof 'htu' claim does not match the request URL.",
-            ProofError::IssuedAt => "The DPoP proof 'iat' is too old or in the future.",
-            ProofError::NoJti => "The DPoP proof must have a 'jti' claim.",
-            ProofError::AccessTokenHash => {
-                "The DPoP proof 'ath' claim does not match the access token."
+            ProofError::Method => "'htm' claim in the DPoP proof JWT is invalid.",
+            ProofError::Url => "'htu' claim in the DPoP proof JWT is invalid.",
+            ProofError::IssuedAt => {
+                "'iat' claim in the DPoP proof JWT is too old or in the future."
             }
+            ProofError::NoJti => "'jti' claim in the DPoP proof JWT is missing.",
+            ProofError::AccessTokenHash => "'ath' claim in the DPoP proof JWT is invalid.",
         }
     }
 }

@@ -506,9 +506,31 @@ pub(crate) struct AppCaller {
     pub scopes: Vec<String>,
 }
 
-/// `WWW-Authenticate` of a DPoP resource error.
-fn dpop_challenge(error: &str, description: &str) -> String {
-    format!("DPoP algs=\"{ALGS}\", error=\"{error}\", error_description=\"{description}\"")
+/// The scope a Management API path needs (named by the challenges), or "".
+pub(crate) fn scope_for_path(path: &str) -> &'static str {
+    if path.starts_with("/oauth2/v1/clients/")
+        || (path.starts_with("/api/v1/users/") && path.ends_with("/roles"))
+    {
+        "okta.roles.read"
+    } else if path == "/api/v1/users" || path.starts_with("/api/v1/users/") {
+        "okta.users.read"
+    } else if path.starts_with("/api/v1/groups") {
+        "okta.groups.read"
+    } else if path.starts_with("/api/v1/logs") {
+        "okta.logs.read"
+    } else if path.starts_with("/api/v1/apps") {
+        "okta.apps.read"
+    } else {
+        ""
+    }
+}
+
+/// `WWW-Authenticate` of a DPoP resource error, as Okta's resource server writes it.
+fn dpop_challenge(host: &str, path: &str, error: &str, description: &str) -> String {
+    format!(
+        "DPoP algs=\"{ALGS}\", authorization_uri=\"http://{host}/oauth2/v1/authorize\", realm=\"http://{host}\", scope=\"{}\", error=\"{error}\", error_description=\"{description}\", resource=\"{path}\"",
+        scope_for_path(path)
+    )
 }
 
 /// An answer with a challenge and no body.
@@ -560,12 +582,17 @@ impl Inner {
             let www = match scheme {
                 Scheme::Bearer => bearer_challenge(
                     &site.host,
-                    "",
+                    scope_for_path(path),
                     "invalid_token",
                     "The access token is invalid.",
                     path,
                 ),
-                Scheme::Dpop => dpop_challenge("invalid_token", "The access token is invalid."),
+                Scheme::Dpop => dpop_challenge(
+                    &site.host,
+                    path,
+                    "invalid_token",
+                    "The access token is invalid.",
+                ),
             };
             let mut headers = headers;
             set(&mut headers, header::WWW_AUTHENTICATE, &www);
@@ -577,14 +604,14 @@ impl Inner {
             challenge(
                 headers,
                 StatusCode::BAD_REQUEST,
-                &dpop_challenge("invalid_request", d),
+                &dpop_challenge(&site.host, path, "invalid_request", d),
             )
         };
         let invalid_proof = |headers: HeaderMap, d: &str| {
             challenge(
                 headers,
                 StatusCode::BAD_REQUEST,
-                &dpop_challenge("invalid_dpop_proof", d),
+                &dpop_challenge(&site.host, path, "invalid_dpop_proof", d),
             )
         };
         match (jkt, scheme) {
@@ -594,6 +621,8 @@ impl Inner {
                     headers,
                     StatusCode::UNAUTHORIZED,
                     &dpop_challenge(
+                        &site.host,
+                        path,
                         "invalid_token",
                         "The presented access_token is not DPoP bound.",
                     ),
@@ -675,6 +704,24 @@ pub(crate) fn oauth_client_settings(app: &App) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_name_their_scope() {
+        assert_eq!(scope_for_path("/api/v1/users"), "okta.users.read");
+        assert_eq!(scope_for_path("/api/v1/users/me"), "okta.users.read");
+        assert_eq!(
+            scope_for_path("/api/v1/users/00u1/roles"),
+            "okta.roles.read"
+        );
+        assert_eq!(
+            scope_for_path("/oauth2/v1/clients/0oa1/roles"),
+            "okta.roles.read"
+        );
+        assert_eq!(scope_for_path("/api/v1/groups"), "okta.groups.read");
+        assert_eq!(scope_for_path("/api/v1/logs"), "okta.logs.read");
+        assert_eq!(scope_for_path("/api/v1/apps/0oa1"), "okta.apps.read");
+        assert_eq!(scope_for_path("/api/v1/other"), "");
+    }
 
     #[test]
     fn scopes_the_server_knows() {

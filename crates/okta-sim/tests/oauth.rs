@@ -1067,6 +1067,13 @@ fn assert_challenge_only(r: &Resp, status: u16, www: &str) {
 
 const ALGS: &str = "RS256 RS384 RS512 ES256 ES384";
 
+/// Okta's DPoP challenge on acme.
+fn dpop_www(scope: &str, error: &str, description: &str, resource: &str) -> String {
+    format!(
+        "DPoP algs=\"{ALGS}\", authorization_uri=\"http://acme.okta.com/oauth2/v1/authorize\", realm=\"http://acme.okta.com\", scope=\"{scope}\", error=\"{error}\", error_description=\"{description}\", resource=\"{resource}\""
+    )
+}
+
 #[tokio::test]
 async fn dpop_tokens_on_the_management_api() {
     let app = Sim::new(quiet()).router();
@@ -1086,12 +1093,22 @@ async fn dpop_tokens_on_the_management_api() {
     assert_challenge_only(
         &api_get(&app, path, "Bearer", &token, None).await,
         400,
-        &format!("DPoP algs=\"{ALGS}\", error=\"invalid_request\", error_description=\"The resource request must use the DPoP authentication scheme when using a DPoP bound token.\""),
+        &dpop_www(
+            "okta.users.read",
+            "invalid_request",
+            "The resource request must use the DPoP authentication scheme when using a DPoP bound token.",
+            "/api/v1/users",
+        ),
     );
     assert_challenge_only(
         &api_get(&app, path, "DPoP", &token, None).await,
         400,
-        &format!("DPoP algs=\"{ALGS}\", error=\"invalid_request\", error_description=\"The resource request requires a DPoP proof.\""),
+        &dpop_www(
+            "okta.users.read",
+            "invalid_request",
+            "The resource request requires a DPoP proof.",
+            "/api/v1/users",
+        ),
     );
 
     // Bad proofs: htu, htm, ath, signature, another key than the bound one, reused.
@@ -1106,9 +1123,8 @@ async fn dpop_tokens_on_the_management_api() {
         assert!(r.body.is_empty(), "{what}");
         let www = r.www();
         assert!(
-            www.starts_with(&format!(
-                "DPoP algs=\"{ALGS}\", error=\"invalid_dpop_proof\", error_description=\""
-            )),
+            www.starts_with(&format!("DPoP algs=\"{ALGS}\", authorization_uri=\"http://acme.okta.com/oauth2/v1/authorize\", realm=\"http://acme.okta.com\", scope=\"okta.users.read\", error=\"invalid_dpop_proof\", error_description=\""))
+                && www.ends_with("\", resource=\"/api/v1/users\""),
             "{what}: {www}"
         );
         assert!(www.contains(what), "{what}: {www}");
@@ -1165,7 +1181,12 @@ async fn bearer_tokens_and_unknown_tokens() {
     assert_challenge_only(
         &api_get(&app, "/api/v1/users?limit=1", "DPoP", &token, Some(p)).await,
         401,
-        &format!("DPoP algs=\"{ALGS}\", error=\"invalid_token\", error_description=\"The presented access_token is not DPoP bound.\""),
+        &dpop_www(
+            "okta.users.read",
+            "invalid_token",
+            "The presented access_token is not DPoP bound.",
+            "/api/v1/users",
+        ),
     );
     // Unknown tokens: 401 E0000011 with the scheme's challenge.
     let r = api_get(
@@ -1180,7 +1201,7 @@ async fn bearer_tokens_and_unknown_tokens() {
     assert_eq!(r.json()["errorCode"], "E0000011");
     assert_eq!(
         r.www(),
-        "Bearer authorization_uri=\"http://acme.okta.com/oauth2/v1/authorize\", realm=\"http://acme.okta.com\", scope=\"\", error=\"invalid_token\", error_description=\"The access token is invalid.\", resource=\"/api/v1/users\""
+        "Bearer authorization_uri=\"http://acme.okta.com/oauth2/v1/authorize\", realm=\"http://acme.okta.com\", scope=\"okta.users.read\", error=\"invalid_token\", error_description=\"The access token is invalid.\", resource=\"/api/v1/users\""
     );
     let r = api_get(&app, "/api/v1/users", "DPoP", "not-a-token-of-ours", None).await;
     assert_eq!(r.status, 401);
