@@ -10,6 +10,7 @@
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{CommandFactory, Parser};
+use okta_link_core::credential::CredentialKind;
 use okta_link_core::plan::DataKind;
 use std::net::IpAddr;
 
@@ -18,7 +19,7 @@ use std::net::IpAddr;
     name = "okta-link-check",
     version,
     about = "Check an Okta org and API token as the okta-link page does; print the versioned \
-             result (schema/okta-link-result.v1.json) as JSON",
+             result (schema/okta-link-result.v2.json) as JSON",
     after_help = "The API token is read from OKTA_API_TOKEN or, when unset, from standard input; \
                   never from an argument.\n\nExit codes: 0 verified; 1 the check failed (see \
                   `diagnosis`); 2 usage error; 3 internal error."
@@ -64,6 +65,22 @@ pub struct Args {
     #[arg(long, value_name = "URL", allow_hyphen_values = true,
           value_parser = parse_dev_upstream)]
     pub dev_upstream: Option<String>,
+    /// How the platform is let in: api-token (default; the token from OKTA_API_TOKEN or
+    /// stdin), service-app (with --client-id and --service-app-key), client-secret (an OIN
+    /// integration: --client-id, the secret from OKTA_CLIENT_SECRET or stdin)
+    #[arg(long, value_name = "TYPE", allow_hyphen_values = true, value_parser = parse_credential)]
+    pub credential: Option<CredentialKind>,
+    /// The app's client ID (service-app, client-secret)
+    #[arg(long, value_name = "ID", allow_hyphen_values = true)]
+    pub client_id: Option<String>,
+    /// The platform's service app private key, PKCS#8 PEM (service-app; repeatable: the first
+    /// signs)
+    #[arg(
+        long = "service-app-key",
+        value_name = "FILE",
+        allow_hyphen_values = true
+    )]
+    pub service_app_keys: Vec<std::path::PathBuf>,
 }
 
 /// Every option that takes a value, and what it accepts: said in an error instead of the value.
@@ -82,6 +99,18 @@ pub const WITH_VALUE: &[(&str, &str)] = &[
         "an IP address: IPv4 as four decimal numbers (203.0.113.7), or IPv6",
     ),
     (
+        "--credential",
+        "one of api-token, service-app, client-secret",
+    ),
+    (
+        "--client-id",
+        "an Okta client ID such as 0oa1dpopreadonly0001",
+    ),
+    (
+        "--service-app-key",
+        "a file holding the platform's private key (PKCS#8 PEM)",
+    ),
+    (
         "--dev-upstream",
         "a plain http:// URL of a loopback address without user, path or query, such as \
          http://127.0.0.1:8081 (the local simulator)",
@@ -93,6 +122,10 @@ pub const FLAGS: &[&str] = &["--update", "--pretty", "--help", "-h", "--version"
 
 /// Said after a refused value.
 const NOT_SHOWN: &str = "(the value is not shown: it may be a secret)";
+
+fn parse_credential(s: &str) -> Result<CredentialKind, &'static str> {
+    CredentialKind::parse(&s.replace('-', "_")).ok_or("not a credential type")
+}
 
 fn parse_kind(s: &str) -> Result<DataKind, &'static str> {
     DataKind::parse(s).ok_or("not a data kind")
@@ -342,8 +375,9 @@ mod tests {
                         assert!(!m.contains(secret), "the value of {option} is shown");
                         assert!(m.contains(option), "{option} not named: {m}");
                     }
-                    // `--org` takes any text here: the org is checked later (main.rs).
-                    Parsed::Run(_) if *option == "--org" => {}
+                    // These take any text here: they are checked later (main.rs).
+                    Parsed::Run(_)
+                        if ["--org", "--client-id", "--service-app-key"].contains(option) => {}
                     other => panic!("{option}: {}", matches!(other, Parsed::Run(_))),
                 }
             }

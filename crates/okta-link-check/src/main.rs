@@ -1,5 +1,9 @@
 //! `okta-link-check --org acme.okta.com`: the page's connection check from a server, printing
-//! the versioned result (schema/okta-link-result.v1.json) as one line of JSON.
+//! the versioned result (schema/okta-link-result.v2.json) as one line of JSON.
+//!
+//! `--credential service-app --client-id 0oa… --service-app-key key.pem` checks an OAuth 2.0
+//! service app with the platform's key; `--credential client-secret --client-id 0oa…` an OIN
+//! integration, its secret read from `OKTA_CLIENT_SECRET` or standard input.
 //!
 //! The API token is read from the environment variable `OKTA_API_TOKEN` or, when that is unset,
 //! from standard input; never from an argument (arguments show in process lists and shell
@@ -16,6 +20,7 @@ use std::time::Duration;
 
 use okta_link_check::cli::{self, Parsed};
 use okta_link_check::Options;
+use okta_link_core::credential::CredentialKind;
 use okta_link_core::plan::DataKind;
 use okta_link_core::{org_url, token};
 
@@ -37,10 +42,15 @@ fn usage(message: &str) -> ExitCode {
 }
 
 fn read_token() -> Result<String, String> {
-    if let Some(v) = std::env::var_os("OKTA_API_TOKEN") {
+    read_secret("OKTA_API_TOKEN")
+}
+
+/// A secret from the environment variable `var`, else from standard input.
+fn read_secret(var: &str) -> Result<String, String> {
+    if let Some(v) = std::env::var_os(var) {
         return v
             .into_string()
-            .map_err(|_| "OKTA_API_TOKEN is not valid text".to_string());
+            .map_err(|_| format!("{var} is not valid text"));
     }
     let mut input = String::new();
     std::io::stdin()
@@ -71,6 +81,21 @@ fn main() -> ExitCode {
             ))
         }
     };
+    if let Some(kind) = args.credential.filter(|k| k.checked_on_server()) {
+        return check_app(&args, org.host(), kind);
+    }
+    if args.client_id.is_some() {
+        return usage(
+            "--client-id: only with --credential service-app or client-secret (the value is \
+             not shown: it may be a secret)",
+        );
+    }
+    if !args.service_app_keys.is_empty() {
+        return usage(
+            "--service-app-key: only with --credential service-app (the value is not shown: \
+             it may be a secret)",
+        );
+    }
     let raw = match read_token() {
         Ok(t) => t,
         Err(e) => return usage(&e),
@@ -125,6 +150,135 @@ fn main() -> ExitCode {
             }
         };
     drop(token);
+    let text = if args.pretty {
+        serde_json::to_string_pretty(&checked.result)
+    } else {
+        serde_json::to_string(&checked.result)
+    };
+    match text {
+        Ok(t) => println!("{t}"),
+        Err(e) => {
+            eprintln!("okta-link-check: cannot write the result: {e}");
+            return ExitCode::from(INTERNAL);
+        }
+    }
+    ExitCode::from(if checked.is_verified() {
+        VERIFIED
+    } else {
+        FAILED
+    })
+}
+
+fn options(args: &cli::Args) -> Options {
+    Options {
+        required: if args.required.is_empty() {
+            vec![DataKind::Users]
+        } else {
+            args.required.clone()
+        },
+        budget: Duration::from_millis(args.timeout_ms),
+        upstream_timeout: Duration::from_millis(args.upstream_timeout_ms),
+        egress_ips: args.egress_ips.clone(),
+        update: args.update,
+        dev_upstream: args.dev_upstream.clone(),
+        ..Options::default()
+    }
+}
+
+/// A service app or OIN integration check.
+fn check_app(args: &cli::Args, org: &str, kind: CredentialKind) -> ExitCode {
+    use okta_link_core::credential::{clean_client_id, clean_client_secret};
+    use okta_link_core::oauth::{CheckCredential, CheckRequest};
+    let Some(raw_id) = args.client_id.as_deref() else {
+        return usage("--client-id: needed with this --credential; it takes an Okta client ID");
+    };
+    let client_id = match clean_client_id(raw_id) {
+        Ok(c) => c.as_str().to_string(),
+        Err(e) => {
+            return usage(&format!(
+                "--client-id: not a client ID ({}; the value is not shown: it may be a secret)",
+                e.code()
+            ))
+        }
+    };
+    let mut keys = None;
+    let credential = match kind {
+        CredentialKind::ServiceApp => {
+            if args.service_app_keys.is_empty() {
+                return usage(
+                    "--service-app-key: needed with --credential service-app; it takes a file \
+                     holding the platform's private key (PKCS#8 PEM)",
+                );
+            }
+            match okta_proxy::oauth::keys::ServiceAppKeys::load(&args.service_app_keys) {
+                Ok(k) => keys = k,
+                Err(e) => {
+                    return usage(&format!(
+                        "--service-app-key: {} (the value is not shown: it may be a secret); \
+                         it takes a file holding the platform's private key (PKCS#8 PEM: RSA of \
+                         2048 bits or more, or EC P-256)",
+                        e.what()
+                    ))
+                }
+            }
+            CheckCredential::ServiceApp { client_id }
+        }
+        _ => {
+            let raw = match read_secret("OKTA_CLIENT_SECRET") {
+                Ok(s) => zeroize::Zeroizing::new(s),
+                Err(e) => return usage(&e),
+            };
+            let secret = match clean_client_secret(&raw) {
+                Ok(s) => s,
+                Err(e) => {
+                    return usage(&format!(
+                        "the client secret from {} is not usable ({})",
+                        if std::env::var_os("OKTA_CLIENT_SECRET").is_some() {
+                            "OKTA_CLIENT_SECRET"
+                        } else {
+                            "standard input"
+                        },
+                        e.code()
+                    ))
+                }
+            };
+            CheckCredential::ClientSecret {
+                client_id,
+                client_secret: secret.secret().to_string(),
+            }
+        }
+    };
+    let options = options(args);
+    let request = CheckRequest {
+        org: org.to_string(),
+        credential,
+        required: options.required.clone(),
+    };
+    if let Some(u) = &args.dev_upstream {
+        eprintln!("{}", okta_proxy::dev_warning(u));
+    }
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("okta-link-check: cannot start: {e}");
+            return ExitCode::from(INTERNAL);
+        }
+    };
+    let checked = match runtime.block_on(okta_link_check::check_request(&request, keys, &options)) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("okta-link-check: {e}");
+            return ExitCode::from(INTERNAL);
+        }
+    };
+    drop(request);
+    print_result(args, &checked)
+}
+
+fn print_result(args: &cli::Args, checked: &okta_link_check::Checked) -> ExitCode {
     let text = if args.pretty {
         serde_json::to_string_pretty(&checked.result)
     } else {

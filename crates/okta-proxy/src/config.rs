@@ -90,6 +90,11 @@ pub struct Config {
     pub metrics_listen: Option<SocketAddr>,
     /// Redis URL holding the rate-limit buckets shared by every replica.
     pub rate_limit_redis: Option<String>,
+    /// The platform's service app keys (PKCS#8 PEM files): all published in
+    /// `/.well-known/jwks.json`, the first signs client assertions.
+    pub service_app_keys: Vec<PathBuf>,
+    /// `POST /check` requests per minute per client address, 0 = off.
+    pub check_rate_limit_per_minute: u32,
 }
 
 impl Default for Config {
@@ -117,6 +122,8 @@ impl Default for Config {
             drain_timeout: Duration::from_secs(15),
             metrics_listen: None,
             rate_limit_redis: None,
+            service_app_keys: Vec::new(),
+            check_rate_limit_per_minute: 20,
         }
     }
 }
@@ -148,6 +155,8 @@ impl Config {
             "drain_timeout_ms": self.drain_timeout.as_millis() as u64,
             "metrics_listen": self.metrics_listen.map(|a| a.to_string()),
             "rate_limit_redis": self.rate_limit_redis.as_deref().map(crate::shared_limit::redacted),
+            "service_app_key": self.service_app_keys.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+            "check_rate_limit_per_minute": self.check_rate_limit_per_minute,
         })
     }
 }
@@ -242,6 +251,21 @@ pub struct Cli {
           allow_negative_numbers = true,
           value_parser = |v: &str| number::<u32>("--rate-limit-per-minute", v))]
     pub rate_limit_per_minute: u32,
+    /// The platform's service app private key (PKCS#8 PEM: RSA of 2048 bits or more, or EC
+    /// P-256) for POST /check; repeatable for rotation: every key is published in
+    /// /.well-known/jwks.json, the first signs
+    #[arg(
+        long = "service-app-key",
+        env = "OKTA_PROXY_SERVICE_APP_KEY",
+        value_name = "FILE",
+        value_delimiter = ','
+    )]
+    pub service_app_key: Vec<PathBuf>,
+    /// POST /check requests per minute per client address, 0 = off
+    #[arg(long, env = "OKTA_PROXY_CHECK_RATE_LIMIT_PER_MINUTE", value_name = "N", default_value = "20",
+          allow_negative_numbers = true,
+          value_parser = |v: &str| number::<u32>("--check-rate-limit-per-minute", v))]
+    pub check_rate_limit_per_minute: u32,
     /// Upstream calls in flight at once; more wait for a slot within their time limit (bounds
     /// memory: N x --max-body-bytes)
     #[arg(long, env = "OKTA_PROXY_MAX_CONCURRENT_UPSTREAM", value_name = "N", default_value = "256",
@@ -630,6 +654,8 @@ impl Cli {
             drain_timeout: self.drain_timeout,
             metrics_listen: self.metrics_listen,
             rate_limit_redis: self.rate_limit_redis,
+            service_app_keys: self.service_app_key,
+            check_rate_limit_per_minute: self.check_rate_limit_per_minute,
         };
         if !c.listen.ip().is_loopback() && !c.allow_public {
             return Err(ConfigError::Conflict(format!(

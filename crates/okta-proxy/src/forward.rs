@@ -193,12 +193,50 @@ impl Upstream {
         authorization: Option<&HeaderValue>,
         max_body: usize,
     ) -> Result<UpstreamResponse, ProxyError> {
+        let mut headers = HeaderMap::new();
+        if let Some(auth) = authorization {
+            headers.insert("authorization", auth.clone());
+        }
+        self.send(
+            &Call {
+                method: reqwest::Method::GET,
+                host,
+                path_and_query,
+                headers,
+                body: None,
+                keep: &[],
+            },
+            max_body,
+        )
+        .await
+    }
+
+    /// One request of an OAuth 2.0 check (the token request, a probe with a DPoP or Bearer
+    /// token), with the same guards as a proxied GET: checked URL, no redirects, identity
+    /// encoding, the body limit, and credentials only to Okta org hosts.
+    pub async fn call(
+        &self,
+        call: &Call<'_>,
+        deadline: Instant,
+        max_body: usize,
+    ) -> Result<UpstreamResponse, ProxyError> {
+        match tokio::time::timeout_at(deadline.into(), self.send(call, max_body)).await {
+            Ok(r) => r,
+            Err(_) => Err(timeout_error(call.host)),
+        }
+    }
+
+    async fn send(&self, call: &Call<'_>, max_body: usize) -> Result<UpstreamResponse, ProxyError> {
+        let host = call.host;
         let url = checked_url(
-            &self.url_for(host, path_and_query),
+            &self.url_for(host, call.path_and_query),
             host,
             self.dev_base.is_none(),
         )?;
-        if authorization.is_some() && !is_okta_org_host(host) {
+        let credentials = call.headers.contains_key("authorization")
+            || call.headers.contains_key("dpop")
+            || call.body.is_some();
+        if credentials && !is_okta_org_host(host) {
             // The server never asks for this; refuse rather than send a token elsewhere.
             return Err(ProxyError::new(
                 Code::TargetRefused,
@@ -208,19 +246,32 @@ impl Upstream {
         }
         let mut req = self
             .client
-            .get(url)
+            .request(call.method.clone(), url)
             .header("accept", "application/json")
             .header("accept-encoding", "identity")
             .header("user-agent", USER_AGENT);
         if self.dev_base.is_some() {
             req = req.header("host", host);
         }
-        if let Some(auth) = authorization {
-            let mut auth = auth.clone();
-            auth.set_sensitive(true);
-            req = req.header("authorization", auth);
+        for (name, value) in &call.headers {
+            let mut value = value.clone();
+            if name == "authorization" || name == "dpop" {
+                value.set_sensitive(true);
+            }
+            req = req.header(name, value);
         }
-        let again = req.try_clone();
+        if let Some(body) = &call.body {
+            req = req
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body.to_vec());
+        }
+        // Only a GET is sent again: a POST may have been read (a client assertion is
+        // consumed when Okta reads it).
+        let again = if call.method == reqwest::Method::GET {
+            req.try_clone()
+        } else {
+            None
+        };
         let mut resp = match (req.send().await, again) {
             // Okta (or a load balancer) closed a pooled keep-alive connection as the request
             // went out: a GET is idempotent, so it is sent once more, on a new connection,
@@ -278,6 +329,13 @@ impl Upstream {
                 }
             }
         }
+        for name in call.keep {
+            if let Some(v) = resp.headers().get(*name) {
+                if v.len() <= MAX_KEPT_HEADER_BYTES {
+                    headers.insert(HeaderName::from_static(name), v.clone());
+                }
+            }
+        }
         let mut body = Vec::new();
         loop {
             match resp.chunk().await {
@@ -297,6 +355,24 @@ impl Upstream {
             body: Bytes::from(body),
         })
     }
+}
+
+/// Longest value of a header an OAuth 2.0 check keeps besides [`PASSED_HEADERS`]
+/// (`WWW-Authenticate`, `DPoP-Nonce`); a longer one is dropped.
+pub const MAX_KEPT_HEADER_BYTES: usize = 2048;
+
+/// One upstream request of an OAuth 2.0 check ([`Upstream::call`]).
+pub struct Call<'a> {
+    pub method: reqwest::Method,
+    /// The Okta org host (credentials go to no other).
+    pub host: &'a str,
+    pub path_and_query: &'a str,
+    /// `authorization`, `dpop`: marked sensitive, never printed by the HTTP stack.
+    pub headers: HeaderMap,
+    /// A form body (`application/x-www-form-urlencoded`).
+    pub body: Option<zeroize::Zeroizing<Vec<u8>>>,
+    /// Lowercase names of answer headers to keep besides [`PASSED_HEADERS`].
+    pub keep: &'a [&'static str],
 }
 
 /// Whether an upstream status may be passed on as the proxy's own: a registered success,

@@ -12,6 +12,7 @@
 //! * [`server`]: routing and the order of the checks; [`log`]: one line per request.
 //! * [`listener`]: accepting connections, their header-read and idle timeouts and caps.
 
+pub mod check;
 pub mod config;
 pub mod cors;
 pub mod error;
@@ -21,6 +22,7 @@ pub mod headers;
 pub mod ip;
 pub mod listener;
 pub mod log;
+pub mod oauth;
 pub mod page;
 pub mod ratelimit;
 pub mod readiness;

@@ -137,6 +137,8 @@ pub enum StartError {
     Client(String),
     /// `--serve-dist`'s files could not be read.
     Page(String),
+    /// A `--service-app-key` file was refused (the error names the file, never its content).
+    Key(crate::oauth::keys::KeyError),
 }
 
 impl std::fmt::Display for StartError {
@@ -147,6 +149,7 @@ impl std::fmt::Display for StartError {
             }
             StartError::Address(e) => write!(f, "cannot read the bound address: {e}"),
             StartError::Redis(m) | StartError::Client(m) | StartError::Page(m) => f.write_str(m),
+            StartError::Key(e) => write!(f, "{e}"),
         }
     }
 }
@@ -194,6 +197,10 @@ pub async fn start(cfg: Config, deps: Deps) -> Result<Running, StartError> {
     };
     let upstream = Upstream::new(cfg.dev_upstream.clone(), cfg.timeout, deps.lookup.clone())
         .map_err(StartError::Client)?;
+    let keys =
+        crate::oauth::keys::ServiceAppKeys::load(&cfg.service_app_keys).map_err(StartError::Key)?;
+    let oauth =
+        Arc::new(crate::oauth::OAuth::new(keys).map_err(|e| StartError::Client(e.to_string()))?);
     let (readiness, readiness_task) = Readiness::spawn(
         readiness_check(cfg.dev_upstream.clone(), deps.lookup),
         crate::readiness::REFRESH_EVERY,
@@ -204,7 +211,7 @@ pub async fn start(cfg: Config, deps: Deps) -> Result<Running, StartError> {
         logger: deps.logger,
         quiet: cfg.quiet,
     };
-    let app = match App::new(cfg, upstream, addr, ops, shared) {
+    let app = match App::new(cfg, upstream, addr, ops, shared, oauth) {
         Ok(app) => Arc::new(app),
         Err(e) => {
             readiness_task.abort();
@@ -259,7 +266,16 @@ fn router(app: Arc<App>) -> Router {
         .route(HEALTHZ, get(healthz).fallback(probe_method_not_allowed))
         .route(READYZ, get(readyz).fallback(probe_method_not_allowed))
         .route_layer(middleware::from_fn_with_state(app.clone(), limit_probes));
-    let mut r = Router::new().merge(probes);
+    let checks = Router::new()
+        .route(
+            crate::check::endpoint::CHECK_PATH,
+            any(crate::check::endpoint::check),
+        )
+        .route(
+            crate::check::endpoint::JWKS_PATH,
+            any(crate::check::endpoint::jwks),
+        );
+    let mut r = Router::new().merge(probes).merge(checks);
     r = if app.prefix.is_empty() {
         // Without a prefix every other path is a proxy target (and there is no page).
         r.fallback(crate::relay::forward)

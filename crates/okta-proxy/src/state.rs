@@ -28,7 +28,24 @@ pub struct App {
     pub relay: Relay,
     /// `--serve-dist`.
     pub page: Option<PageState>,
+    /// The check server (`POST /check`, `GET /.well-known/jwks.json`).
+    pub checks: Checks,
 }
+
+/// The check server.
+pub struct Checks {
+    pub driver: Arc<crate::check::Driver>,
+    /// `/check`'s own per-client rate limit (`--check-rate-limit-per-minute`).
+    pub limiter: Arc<RateLimiter>,
+    /// Checks in flight at once; more are answered 429.
+    pub slots: tokio::sync::Semaphore,
+    pub options: crate::check::Options,
+    /// `{"keys": [...]}` when service app keys are configured.
+    pub jwks: Option<String>,
+}
+
+/// Checks in flight at once.
+pub const MAX_CHECKS_IN_FLIGHT: usize = 64;
 
 /// Operations: what the operator reads.
 pub struct Ops {
@@ -73,6 +90,7 @@ impl App {
         addr: SocketAddr,
         ops: Ops,
         shared: Option<SharedLimiter>,
+        oauth: Arc<crate::oauth::OAuth>,
     ) -> Result<App, String> {
         let mut origins = cfg.allow_origins.clone();
         let mut own = vec![format!("http://{addr}")];
@@ -96,6 +114,18 @@ impl App {
         if shared.is_some() {
             ops.telemetry.rate_limit_shared(true);
         }
+        let jwks = oauth.keys.as_ref().map(|k| k.jwks_json());
+        let checks = Checks {
+            driver: Arc::new(crate::check::Driver::new(upstream.clone(), oauth)),
+            limiter: Arc::new(RateLimiter::new(cfg.check_rate_limit_per_minute)),
+            slots: tokio::sync::Semaphore::new(MAX_CHECKS_IN_FLIGHT),
+            options: crate::check::Options {
+                upstream_timeout: cfg.timeout,
+                dev_upstream: cfg.dev_upstream.clone(),
+                ..crate::check::Options::default()
+            },
+            jwks,
+        };
         Ok(App {
             prefix: cfg.prefix,
             dev: cfg.dev_upstream.is_some(),
@@ -115,6 +145,7 @@ impl App {
                 upstream_slots: tokio::sync::Semaphore::new(cfg.max_concurrent_upstream),
             },
             page,
+            checks,
         })
     }
 
