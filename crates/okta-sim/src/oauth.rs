@@ -403,8 +403,15 @@ pub(crate) async fn token(State(sim): State<Arc<Inner>>, site: Site, req: Reques
         }
     }
 
-    // DPoP: verified whenever sent; required by some apps.
-    let mut proofs = parts.headers.get_all(DPOP).iter();
+    // DPoP: verified whenever sent (a proof binds the token even where DPoP is not required);
+    // required by some apps. OIN integrations get Bearer tokens: their proofs are not looked at.
+    let no_proofs = HeaderMap::new();
+    let proof_headers = if app.kind == AppKind::Oin {
+        &no_proofs
+    } else {
+        &parts.headers
+    };
+    let mut proofs = proof_headers.get_all(DPOP).iter();
     let jkt = match (proofs.next(), proofs.next()) {
         (None, _) if app.dpop_required => {
             return bad_request(h(), "invalid_dpop_proof", PROOF_MISSING)

@@ -1036,6 +1036,25 @@ async fn dpop_proofs_at_the_token_endpoint() {
 }
 
 #[tokio::test]
+async fn the_oin_integration_gets_bearer_tokens_whatever_it_sends() {
+    let app = Sim::new(quiet()).router();
+    for p in [
+        proof("POST", &aud(ACME), None, None),
+        "not even a JWT".to_string(),
+    ] {
+        let mut t = TokenRequest::new(vec![
+            ("grant_type", "client_credentials".into()),
+            ("scope", "okta.users.read".into()),
+        ])
+        .with_dpop(p);
+        t.basic = Some((OIN.into(), oin_secret()));
+        let r = post_token(&app, &t).await;
+        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+        assert_eq!(r.json()["token_type"], "Bearer");
+    }
+}
+
+#[tokio::test]
 async fn a_proof_binds_the_token_even_where_dpop_is_not_required() {
     let app = Sim::new(quiet()).router();
     let n = nonce(&app, AUDIT_EXPORT).await;
