@@ -78,6 +78,42 @@ fn failures() -> Vec<Failure> {
             request_id: None,
         });
     }
+    // The OAuth 2.0 app failures, each reason and each shape of the missing-access one.
+    use okta_link::core::diagnosis::ClientRejection as R;
+    for reason in [
+        R::UnknownClient,
+        R::NoKeyRegistered,
+        R::KeyNotRegistered,
+        R::AssertionRefused,
+        R::WrongSecret,
+        R::SecretNotAccepted,
+        R::Other,
+    ] {
+        all.push(Failure::ClientRejected {
+            reason,
+            request_id: rid.clone(),
+        });
+    }
+    all.extend([
+        Failure::NoScopeGranted {
+            scopes: vec!["okta.users.read".into(), "okta.logs.read".into()],
+            request_id: rid.clone(),
+        },
+        Failure::NotServiceApp {
+            request_id: rid.clone(),
+        },
+        Failure::PlatformOAuthFault {
+            error: "invalid_dpop_proof".into(),
+            request_id: rid.clone(),
+        },
+        Failure::OAuthRefused {
+            error: "invalid_scope".into(),
+            status: 400,
+            request_id: rid.clone(),
+        },
+        Failure::CheckServerFailed { status: 0 },
+        Failure::CheckServerFailed { status: 502 },
+    ]);
     for probe in ProbeKind::ALL {
         for kind in [
             None,
@@ -178,6 +214,23 @@ fn every_code_the_page_shows_has_words() {
             .map(|c| format!("token.warning.{c}")),
     );
     keys.extend(DataKind::ALL.iter().map(|d| format!("data.{}", d.code())));
+    // The credential types, the client ID's and secret's words, the key document's problems.
+    for kind in okta_link::core::credential::CredentialKind::ALL {
+        keys.push(format!("credential.{}.label", kind.code()));
+        keys.push(format!("credential.{}.hint", kind.code()));
+    }
+    for c in ["trimmed_spaces", "removed_quotes", "removed_label", "taken_from_admin_url"] {
+        keys.push(format!("client_id.correction.{c}"));
+    }
+    keys.push("client_id.warning.unusual_format".into());
+    for field in ["client_id", "client_secret"] {
+        for e in ["empty", "has_spaces", "not_an_app_address", "bad_character", "too_long#other"] {
+            keys.push(format!("{field}.error.{e}"));
+        }
+    }
+    for p in ["unreachable", "not_a_jwks", "not_public"] {
+        keys.push(format!("setup.jwks_error.{p}"));
+    }
     keys.extend(
         [
             "readable",
