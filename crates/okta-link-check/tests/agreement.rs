@@ -45,7 +45,7 @@ fn fixture_token(fixtures: &Value, r: &Value) -> String {
 async fn the_native_check_agrees_with_the_table() {
     let fixtures = read("crates/okta-sim/fixtures.json");
     let table = read("tests/cases/agreement.json");
-    let root = schema::load_from(&format!("{ROOT}/schema/okta-link-result.v1.json"));
+    let root = schema::load_from(&format!("{ROOT}/schema/okta-link-result.v2.json"));
     let budget = Duration::from_millis(table["budget_ms"].as_u64().unwrap());
     let mut runs = Vec::new();
     for case in table["cases"].as_array().unwrap().clone() {

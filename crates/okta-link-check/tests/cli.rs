@@ -45,7 +45,7 @@ fn no_token(o: &Output) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verified_from_stdin_and_from_the_environment_prints_a_valid_result() {
     let sim = simulator().await;
-    let root = schema::load_from(&format!("{ROOT}/schema/okta-link-result.v1.json"));
+    let root = schema::load_from(&format!("{ROOT}/schema/okta-link-result.v2.json"));
     let args = ["--org", "https://acme.okta.com/", "--dev-upstream", &sim];
     for (stdin, env) in [(format!("{SUPER}\n"), None), (String::new(), Some(SUPER))] {
         let o = run(&args, &stdin, env);
