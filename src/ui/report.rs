@@ -34,9 +34,12 @@ pub fn ReportView(
     let partner = use_session().config().partner.name.clone();
     match report.as_ref() {
         Report::Verified(v) => {
-            let body = match &partner {
-                Some(p) => t.f("report.verified.body_partner", &[("partner", p)]),
-                None => t.t("report.verified.body"),
+            let app = v.app.is_some();
+            let body = match (&partner, app) {
+                (Some(p), false) => t.f("report.verified.body_partner", &[("partner", p)]),
+                (Some(p), true) => t.f("report.verified.body_app_partner", &[("partner", p)]),
+                (None, false) => t.t("report.verified.body"),
+                (None, true) => t.t("report.verified.body_app"),
             };
             Either::Left(view! {
                 <h2>{t.t("report.verified.title")}</h2>
