@@ -1,0 +1,226 @@
+// OAuth 2.0 credentials, end to end: the page offers the three credential types, guides the
+// service app's setup with the platform's public key, has the reference proxy (the platform's
+// check server, signing with the simulator's demo platform key) check every demo app, shows each
+// diagnosis, delivers apps to the platform, and never lets the OIN secret leak.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
+import {
+  startStack, launchBrowser, openPage, FIXTURES, ROOT, leakAudit, plain, axeViolations, orgField, checkButton,
+} from './harness.mjs';
+import { assertValid } from './schema.mjs';
+
+const KEY = join(ROOT, 'crates/okta-sim/fixtures/demo-platform-key.pem');
+const ACME = FIXTURES.orgs.find((o) => o.host === 'acme.okta.com');
+const app = (id) => ACME.apps.find((a) => a.client_id === id);
+const OIN = ACME.apps.find((a) => a.kind === 'oin');
+const OIN_SECRET = OIN.client_secret;
+
+/** What the page must conclude for each demo app of acme.okta.com (required: users and logs). */
+const EXPECTED = {
+  '0oa1dpopreadonly0001': 'verified',
+  '0oa2nodpopreadonly02': 'verified',
+  '0oa3superadmin000003': 'verified',
+  '0oa4noscopes00000004': 'no_scope_granted',
+  '0oa5noroles000000005': 'missing_access',
+  '0oa6nologs0000000006': 'missing_access',
+  '0oa7otherkey00000007': 'client_rejected',
+  '0oa8webapp0000000008': 'not_service_app',
+  '0oa9nokey00000000009': 'client_rejected',
+  '0oaunknown0000000000': 'client_rejected',
+};
+
+const APPS_CONFIG = {
+  required: ['users', 'logs'],
+  credentials: ['api_token', 'service_app', 'client_secret'],
+  check_url: '/check',
+  service_app: { jwks_url: '/.well-known/jwks.json' },
+};
+
+const clientId = (page) => page.getByLabel('Client ID', { exact: true });
+const clientSecret = (page) => page.getByLabel('Client secret', { exact: true });
+const choose = (page, name) => page.getByRole('radio', { name });
+const result = (page) => page.locator('#result');
+
+async function checkApp(page, org, id, secret) {
+  await orgField(page).fill(org);
+  await clientId(page).fill(id);
+  if (secret !== undefined) await clientSecret(page).fill(secret);
+  await checkButton(page).click();
+  await result(page).waitFor({ timeout: 20000 });
+  return result(page).getAttribute('data-diagnosis');
+}
+
+let browser;
+before(async () => { browser = await launchBrowser(); });
+after(async () => { await browser?.close(); });
+
+describe('a deployment offering every credential type', () => {
+  let stack;
+  before(async () => { stack = await startStack({ config: APPS_CONFIG, proxyArgs: ['--service-app-key', KEY] }); });
+  after(async () => { await stack?.stop(); });
+
+  test('the choice is a radio group, the first preselected, the fragment may choose another', async () => {
+    const { context, page } = await openPage(browser, stack.pageUrl);
+    assert.equal(await page.getByRole('group', { name: 'How do you want to connect Okta?' }).count(), 1);
+    assert.ok(await choose(page, 'API token').isChecked());
+    assert.equal(await page.locator('input#token').count(), 1);
+    await choose(page, 'OIN integration').or(choose(page, 'Okta Integration Network app')).click();
+    assert.equal(await clientId(page).count(), 1);
+    assert.equal(await clientSecret(page).count(), 1);
+    assert.equal(await clientSecret(page).getAttribute('type'), 'password');
+    await context.close();
+    const opened = await openPage(browser, `${stack.pageUrl}#credential=service_app`);
+    assert.ok(await choose(opened.page, 'OAuth 2.0 service app').isChecked());
+    assert.ok(!(await choose(opened.page, 'API token').isChecked()));
+    await opened.context.close();
+  });
+
+  test('the service app setup shows the platform key (JWKS URL and a public JWK), the scopes and the role', async () => {
+    const { context, page } = await openPage(browser, `${stack.pageUrl}#credential=service_app`);
+    const jwksUrl = page.locator('#setup-jwks-url');
+    assert.match(await jwksUrl.innerText(), /\/\.well-known\/jwks\.json$/);
+    const jwk = page.locator('#setup-jwk');
+    await jwk.waitFor({ timeout: 10000 });
+    const shown = JSON.parse(await jwk.innerText());
+    const published = await (await fetch(`${stack.proxy.url}/.well-known/jwks.json`)).json();
+    assert.deepEqual(shown, published.keys[0]);
+    for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi']) assert.ok(!(member in shown), member);
+    assert.equal(await page.locator('#setup-scopes').innerText(), 'okta.users.read okta.logs.read');
+    assert.match(plain(await page.locator('.setup').innerText()), /assign the Read-only Administrator role/);
+    await context.close();
+  });
+
+  for (const [id, code] of Object.entries(EXPECTED)) {
+    test(`service app ${id}: ${code}`, async () => {
+      const { context, page } = await openPage(browser, `${stack.pageUrl}#credential=service_app`);
+      assert.equal(await checkApp(page, 'acme.okta.com', id), code);
+      const text = plain(await result(page).innerText());
+      if (code === 'verified') {
+        assert.match(text, /Connection verified/);
+        assert.match(text, new RegExp(app(id).label));
+        assert.match(text, /okta\.users\.read/);
+      }
+      if (id === '0oa3superadmin000003') assert.match(text, /A role with fewer permissions is enough/);
+      if (id === '0oa6nologs0000000006') assert.match(text, /grant okta\.logs\.read/);
+      if (id === '0oa5noroles000000005') assert.match(text, /Admin roles tab/);
+      if (id === '0oa4noscopes00000004') assert.match(text, /okta\.users\.read, okta\.logs\.read/);
+      await context.close();
+    });
+  }
+
+  test('an OIN integration verifies with its secret, and a wrong secret is named', async () => {
+    const { context, page, record } = await openPage(browser, `${stack.pageUrl}#credential=client_secret`);
+    assert.equal(await checkApp(page, 'acme.okta.com', OIN.client_id, `  ${OIN_SECRET} `), 'verified');
+    // No okta.apps.read for this integration: the app is named by its client ID.
+    assert.match(plain(await result(page).innerText()), new RegExp(`${OIN.client_id}[\\s\\S]*Okta Integration Network app`));
+    assert.match(plain(await result(page).innerText()), /Okta accepted the app/);
+    const leaks = await leakAudit(page, record, OIN_SECRET, { services: [stack.proxy, stack.sim] });
+    assert.deepEqual(leaks.filter((l) => l !== 'inputs'), []);
+    await clientSecret(page).fill('wrong-secret-value');
+    await checkButton(page).click();
+    await page.locator('#result[data-diagnosis="client_rejected"]').waitFor({ timeout: 20000 });
+    assert.match(plain(await result(page).innerText()), /did not accept the client secret/);
+    await context.close();
+  });
+
+  test('the app Admin Console address fills the client ID and the empty organization field', async () => {
+    const { context, page } = await openPage(browser, `${stack.pageUrl}#credential=service_app`);
+    await clientId(page).fill('https://acme-admin.okta.com/admin/app/oidc_client/instance/0oa1dpopreadonly0001/#tab-general');
+    assert.equal(await orgField(page).inputValue(), 'acme.okta.com');
+    assert.match(plain(await page.locator('#client-id-state').innerText()), /0oa1dpopreadonly0001/);
+    await checkButton(page).click();
+    await page.locator('#result[data-diagnosis="verified"]').waitFor({ timeout: 20000 });
+    await context.close();
+  });
+
+  for (const [colorScheme, lang] of [['light', 'en'], ['dark', 'ar']]) {
+    test(`axe finds nothing in the new states (${colorScheme}, ${lang})`, async () => {
+      const { context, page } = await openPage(browser, `${stack.pageUrl}#credential=service_app&lang=${lang}`, { colorScheme });
+      await page.locator('#setup-jwk').waitFor({ timeout: 10000 });
+      assert.deepEqual(await axeViolations(page), []);
+      await page.locator('#org').fill('acme.okta.com');
+      await page.locator('#client-id').fill('0oa3superadmin000003');
+      await page.locator('#link-form button[type=submit]').click();
+      await page.locator('#result[data-diagnosis="verified"]').waitFor({ timeout: 20000 });
+      assert.deepEqual(await axeViolations(page), []);
+      await page.locator('#client-id').fill('0oa4noscopes00000004');
+      await page.locator('#link-form button[type=submit]').click();
+      await page.locator('#result[data-diagnosis="no_scope_granted"]').waitFor({ timeout: 20000 });
+      assert.deepEqual(await axeViolations(page), []);
+      await context.close();
+    });
+  }
+});
+
+describe('apps delivered to the platform (submit)', () => {
+  let stack, platform;
+  const posts = [];
+  before(async () => {
+    platform = await new Promise((resolve) => {
+      const server = createServer((req, res) => {
+        let body = '';
+        req.on('data', (c) => { body += c; });
+        req.on('end', () => {
+          res.writeHead(req.method === 'OPTIONS' ? 204 : 200, {
+            'access-control-allow-origin': '*',
+            'access-control-allow-headers': 'content-type, authorization',
+            'access-control-allow-methods': 'POST',
+          });
+          if (req.method === 'POST') posts.push(body);
+          res.end();
+        });
+      });
+      server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => server.close(r)) }));
+    });
+    stack = await startStack({
+      config: { ...APPS_CONFIG, delivery: { mode: 'submit', submit_url: `${platform.url}/connections` } },
+      proxyArgs: ['--service-app-key', KEY, '--connect-src', platform.url],
+    });
+  });
+  after(async () => { await stack?.stop(); await platform?.close(); });
+
+  for (const [kind, id, secret] of [['service_app', '0oa1dpopreadonly0001'], ['client_secret', OIN.client_id, OIN_SECRET]]) {
+    test(`${kind}: the connection carries the client ID${secret ? ' and the secret' : ''}, the result names the app`, async () => {
+      const before = posts.length;
+      const { context, page, record } = await openPage(browser, `${stack.pageUrl}#credential=${kind}`);
+      assert.equal(await checkApp(page, 'acme.okta.com', id, secret), 'verified');
+      await page.getByRole('button', { name: 'Finish connecting' }).click();
+      await page.waitForFunction(() => document.querySelector('#result')?.innerText.length > 0 && !document.querySelector('#result button.primary'), null, { timeout: 20000 });
+      assert.equal(posts.length, before + 1);
+      const body = JSON.parse(posts.at(-1));
+      assertValid('#/$defs/connection', body);
+      assert.equal(body.credential, kind);
+      assert.equal(body.client_id, id);
+      assert.equal(body.token, undefined);
+      assert.equal(body.client_secret, secret);
+      assert.equal(body.result.version, 2);
+      assert.equal(body.result.credential.type, kind);
+      assert.equal(body.result.credential.client_id, id);
+      assert.equal(body.result.owner, null);
+      assert.ok(body.result.credential.scopes.includes('okta.users.read'));
+      if (secret) {
+        // After delivery the secret is gone from the page too.
+        assert.deepEqual(await leakAudit(page, record, secret, { services: [stack.proxy, stack.sim], allowTokenField: false }), []);
+      }
+      await context.close();
+    });
+  }
+});
+
+describe('a check server that cannot be reached', () => {
+  let stack;
+  before(async () => {
+    stack = await startStack({ config: { ...APPS_CONFIG, credentials: ['client_secret'], check_url: 'http://127.0.0.1:9/check' }, proxyArgs: ['--connect-src', 'http://127.0.0.1:9'] });
+  });
+  after(async () => { await stack?.stop(); });
+
+  test('is the integrator\'s failure, said plainly', async () => {
+    const { context, page } = await openPage(browser, stack.pageUrl);
+    assert.equal(await page.getByRole('radio').count(), 0);
+    assert.equal(await checkApp(page, 'acme.okta.com', OIN.client_id, OIN_SECRET), 'check_server_failed');
+    assert.match(plain(await result(page).innerText()), /could not be reached/);
+    await context.close();
+  });
+});
