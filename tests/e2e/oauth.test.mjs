@@ -58,7 +58,7 @@ after(async () => { await browser?.close(); });
 
 describe('a deployment offering every credential type', () => {
   let stack;
-  before(async () => { stack = await startStack({ config: APPS_CONFIG, proxyArgs: ['--service-app-key', KEY] }); });
+  before(async () => { stack = await startStack({ config: APPS_CONFIG, proxyArgs: ['--service-app-key', KEY, '--check-rate-limit-per-minute', '0'] }); });
   after(async () => { await stack?.stop(); });
 
   test('the choice is a radio group, the first preselected, the fragment may choose another', async () => {
@@ -176,7 +176,7 @@ describe('apps delivered to the platform (submit)', () => {
     });
     stack = await startStack({
       config: { ...APPS_CONFIG, delivery: { mode: 'submit', submit_url: `${platform.url}/connections` } },
-      proxyArgs: ['--service-app-key', KEY, '--connect-src', platform.url],
+      proxyArgs: ['--service-app-key', KEY, '--check-rate-limit-per-minute', '0', '--connect-src', platform.url],
     });
   });
   after(async () => { await stack?.stop(); await platform?.close(); });
