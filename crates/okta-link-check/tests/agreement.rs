@@ -135,3 +135,80 @@ async fn a_custom_domain_gets_only_the_well_known_document() {
         .iter()
         .any(|r| r.host == "acme.okta.com" && r.path == "/api/v1/users/me"));
 }
+
+/// The OAuth 2.0 apps: every case of tests/cases/app_agreement.json reaches its diagnosis (and
+/// reason) through the one native driver, signed with the simulator's demo platform key;
+/// tests/e2e/oauth.test.mjs asserts the same table through the proxy's `POST /check`. No result
+/// holds the OIN secret.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_native_check_agrees_with_the_app_table() {
+    use okta_link_check::check_request;
+    use okta_link_core::credential::CredentialKind;
+    use okta_link_core::oauth::{CheckCredential, CheckRequest};
+    use okta_proxy::oauth::keys::ServiceAppKeys;
+
+    let fixtures = read("crates/okta-sim/fixtures.json");
+    let table = read("tests/cases/app_agreement.json");
+    let root = schema::load_from(&format!("{ROOT}/schema/okta-link-result.v2.json"));
+    let fixture_secret = fixtures["orgs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|o| o["apps"].as_array().cloned().unwrap_or_default())
+        .find(|a| a["kind"] == "oin")
+        .and_then(|a| a["client_secret"].as_str().map(str::to_string))
+        .unwrap();
+    let sim = simulator().await;
+    let mut wrong = Vec::new();
+    for case in table["cases"].as_array().unwrap() {
+        let client_id = case["client_id"].as_str().unwrap().to_string();
+        let kind = CredentialKind::parse(case["credential"].as_str().unwrap()).unwrap();
+        let credential = match kind {
+            CredentialKind::ServiceApp => CheckCredential::ServiceApp {
+                client_id: client_id.clone(),
+            },
+            _ => CheckCredential::ClientSecret {
+                client_id: client_id.clone(),
+                client_secret: match case["secret"].as_str().unwrap() {
+                    "fixture" => fixture_secret.clone(),
+                    other => other.to_string(),
+                },
+            },
+        };
+        let required: Vec<DataKind> = case["required"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|k| DataKind::parse(k.as_str().unwrap()).unwrap())
+                    .collect()
+            })
+            .unwrap_or_else(|| vec![DataKind::Users]);
+        let request = CheckRequest {
+            org: case["org"].as_str().unwrap().to_string(),
+            credential,
+            required: required.clone(),
+        };
+        let keys = ServiceAppKeys::load(&[okta_sim::fixtures::demo_platform_key_file()]).unwrap();
+        let options = Options {
+            required,
+            dev_upstream: Some(sim.clone()),
+            ..Options::default()
+        };
+        let got = check_request(&request, keys, &options).await.unwrap();
+        let json = serde_json::to_value(&got.result).unwrap();
+        let errors = schema::validate(&root, "#", &json);
+        assert!(errors.is_empty(), "{client_id}: {errors:?}");
+        assert!(!json.to_string().contains(&fixture_secret), "no secret in the result");
+        let report = serde_json::to_value(got.report.as_ref()).unwrap();
+        let reason = &report["failed"]["client_rejected"]["reason"];
+        if json["diagnosis"] != case["diagnosis"]
+            || (case.get("reason").is_some() && *reason != case["reason"])
+        {
+            wrong.push(format!(
+                "{} {client_id} ({}): expected {} {}, got {} {reason}",
+                case["org"], case["credential"], case["diagnosis"], case["reason"], json["diagnosis"]
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
