@@ -257,7 +257,7 @@ proptest! {
         prop_assert!(rest.is_some(), "{}", target);
         let encoded = rest
             .unwrap()
-            .strip_suffix("&version=1&org_host=acme.okta.com&update=false");
+            .strip_suffix("&version=2&org_host=acme.okta.com&update=false&credential=api_token");
         prop_assert!(encoded.is_some(), "{}", target);
         let encoded = encoded.unwrap();
         // One form-urlencoded value (a space is `+`, a `+` is `%2B`), read back exactly.
@@ -268,9 +268,10 @@ proptest! {
         let expected: Vec<(String, String)> = vec![
             ("status".into(), "connected".into()),
             ("state".into(), state.clone()),
-            ("version".into(), "1".into()),
+            ("version".into(), "2".into()),
             ("org_host".into(), "acme.okta.com".into()),
             ("update".into(), "false".into()),
+            ("credential".into(), "api_token".into()),
         ];
         prop_assert_eq!(pairs, expected);
     }
@@ -284,5 +285,43 @@ proptest! {
         }
         let (button, text) = color::readable(Rgb(r, g, b));
         prop_assert!(color::contrast(button, text) >= color::MIN_CONTRAST);
+    }
+
+    /// A pasted client ID never panics the cleaner; what it accepts is one word Okta could
+    /// issue (letters, digits, `-`, `_`, `.`; at most 128), and an org it takes from an address is
+    /// a normalized org host.
+    #[test]
+    fn prop_client_id(text in "\\PC{0,200}|[ \"'0-9a-zA-Z_=:/.#-]{0,60}|https://[a-z-]{1,20}\\.okta\\.com/admin/app/[a-z_]{1,12}/instance/[0-9a-zA-Z]{0,24}/?#?[a-z-]{0,12}") {
+        use okta_link::core::credential::{clean_client_id, clean_client_secret, MAX_CLIENT_ID};
+        if let Ok(id) = clean_client_id(&text) {
+            let s = id.as_str();
+            prop_assert!(!s.is_empty() && s.chars().count() <= MAX_CLIENT_ID);
+            prop_assert!(s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')), "{}", s);
+            if let Some(host) = id.org_host() {
+                let again = okta_link::org_url::normalize(host);
+                prop_assert!(again.is_ok(), "{}", host);
+                let again = again.unwrap();
+                prop_assert_eq!(again.host(), host);
+            }
+        }
+        if let Ok(secret) = clean_client_secret(&text) {
+            prop_assert!(secret.secret().bytes().all(|b| b.is_ascii_graphic()));
+            let shown = format!("{:?}", secret);
+            prop_assert_eq!(shown, format!("ClientSecret({} chars)", secret.secret().len()));
+        }
+    }
+
+    /// Whatever a check server answers, the page gets a report or "the check is not working",
+    /// never a panic; and a key document with private members is never shown.
+    #[test]
+    fn prop_check_server_answers(v in json_value(), status in prop_oneof![Just(200u16), Just(429u16), 100u16..600]) {
+        use okta_link::core::server_check::{read_answer, read_jwks, JwksProblem};
+        let text = v.to_string();
+        let _ = read_answer(status, Some("application/json"), &text, &SerdeJson);
+        if let Ok(keys) = read_jwks(status, &text, &SerdeJson) {
+            prop_assert!(!keys.is_empty());
+        }
+        let with_private = serde_json::json!({"keys": [{"kty": "RSA", "kid": "k", "n": "x", "e": "y", "d": v}]});
+        prop_assert_eq!(read_jwks(200, &with_private.to_string(), &SerdeJson), Err(JwksProblem::NotPublic));
     }
 }

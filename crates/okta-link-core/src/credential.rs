@@ -227,7 +227,10 @@ pub fn clean_client_id(input: &str) -> Result<ClientId, ClientIdError> {
         org_host = org;
     } else {
         for label in ["client_id", "clientid", "client id"] {
-            if s.len() > label.len() && s[..label.len()].eq_ignore_ascii_case(label) {
+            let head = s
+                .get(..label.len())
+                .filter(|h| h.eq_ignore_ascii_case(label));
+            if s.len() > label.len() && head.is_some() {
                 if let Some(rest) = s[label.len()..]
                     .trim_start()
                     .strip_prefix(['=', ':'])
@@ -382,6 +385,8 @@ mod tests {
         assert_eq!(clean_client_id("  "), Err(ClientIdError::Empty));
         assert_eq!(clean_client_id("0oa1 0oa2"), Err(ClientIdError::HasSpaces));
         assert_eq!(clean_client_id("0oa1/x"), Err(ClientIdError::BadCharacter));
+        // A label's length may fall inside a character (a property test found it).
+        assert_eq!(clean_client_id("𞟭𖫈Ѩ֍x"), Err(ClientIdError::BadCharacter));
         assert!(matches!(
             clean_client_id(&"a".repeat(200)),
             Err(ClientIdError::TooLong { .. })

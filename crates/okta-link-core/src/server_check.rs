@@ -84,22 +84,27 @@ struct RawJwk {
     n: Option<String>,
     #[serde(default)]
     e: Option<String>,
-    #[serde(default)]
-    d: Option<IgnoredAny>,
-    #[serde(default)]
-    p: Option<IgnoredAny>,
-    #[serde(default)]
-    q: Option<IgnoredAny>,
-    #[serde(default)]
-    dp: Option<IgnoredAny>,
-    #[serde(default)]
-    dq: Option<IgnoredAny>,
-    #[serde(default)]
-    qi: Option<IgnoredAny>,
-    #[serde(default)]
-    oth: Option<IgnoredAny>,
-    #[serde(default)]
-    k: Option<IgnoredAny>,
+    #[serde(default, deserialize_with = "present")]
+    d: Option<()>,
+    #[serde(default, deserialize_with = "present")]
+    p: Option<()>,
+    #[serde(default, deserialize_with = "present")]
+    q: Option<()>,
+    #[serde(default, deserialize_with = "present")]
+    dp: Option<()>,
+    #[serde(default, deserialize_with = "present")]
+    dq: Option<()>,
+    #[serde(default, deserialize_with = "present")]
+    qi: Option<()>,
+    #[serde(default, deserialize_with = "present")]
+    oth: Option<()>,
+    #[serde(default, deserialize_with = "present")]
+    k: Option<()>,
+}
+
+/// A member that is there, whatever its value (`null` included).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<()>, D::Error> {
+    IgnoredAny::deserialize(d).map(|_| Some(()))
 }
 
 #[derive(Deserialize)]
@@ -234,6 +239,9 @@ mod tests {
         assert_eq!(keys[0].kid.as_deref(), Some("k1"));
         let private = r#"{"keys":[{"kty":"RSA","kid":"k1","n":"AQAB0","e":"AQAB","d":"secret"}]}"#;
         assert_eq!(read_jwks(200, private, &Serde), Err(JwksProblem::NotPublic));
+        // A private member is refused whatever its value, `null` too.
+        let null = r#"{"keys":[{"kty":"RSA","kid":"k1","n":"AQAB0","e":"AQAB","d":null}]}"#;
+        assert_eq!(read_jwks(200, null, &Serde), Err(JwksProblem::NotPublic));
         let oct = r#"{"keys":[{"kty":"oct","kid":"k1","k":"c2VjcmV0"}]}"#;
         assert_eq!(read_jwks(200, oct, &Serde), Err(JwksProblem::NotPublic));
         for bad in [
