@@ -118,9 +118,11 @@ fn ServiceAppSetup() -> impl IntoView {
     let url = jwks_url.clone();
     let timeout = config.timeout_ms;
     spawn_local(async move {
-        let found = fetch_jwks(&url, timeout)
-            .await
-            .map(|keys| keys.into_iter().next().expect("read_jwks never returns no key"));
+        let found = fetch_jwks(&url, timeout).await.map(|keys| {
+            keys.into_iter()
+                .next()
+                .expect("read_jwks never returns no key")
+        });
         let _ = jwk.try_set(Some(found));
     });
     let key_view = move || {
