@@ -358,10 +358,22 @@ fn super_admin_is_verified_in_two_rounds() {
     assert_eq!(v.org.custom_domain, None);
     assert_eq!(v.org.engine, Engine::IdentityEngine);
     assert_eq!(v.org.org_id.as_deref(), Some("00o1n8sbwArJ7OQRw406"));
-    assert_eq!(v.admin.as_ref().unwrap().id.as_str(), "00ub0oNGTSWTBKOLGLNR");
-    assert_eq!(v.admin.as_ref().unwrap().name.as_deref(), Some("Isaac Brock"));
-    assert_eq!(v.admin.as_ref().unwrap().login.as_deref(), Some("isaac.brock@acme.com"));
-    assert_eq!(v.admin.as_ref().unwrap().email.as_deref(), Some("isaac.brock@acme.com"));
+    assert_eq!(
+        v.admin.as_ref().unwrap().id.as_str(),
+        "00ub0oNGTSWTBKOLGLNR"
+    );
+    assert_eq!(
+        v.admin.as_ref().unwrap().name.as_deref(),
+        Some("Isaac Brock")
+    );
+    assert_eq!(
+        v.admin.as_ref().unwrap().login.as_deref(),
+        Some("isaac.brock@acme.com")
+    );
+    assert_eq!(
+        v.admin.as_ref().unwrap().email.as_deref(),
+        Some("isaac.brock@acme.com")
+    );
     assert_eq!(v.admin.as_ref().unwrap().status, UserStatus::Active);
     match &v.roles {
         AdminRoles::Listed(roles) => {
@@ -412,7 +424,10 @@ fn read_only_admin_is_verified_without_roles_listing() {
     assert_eq!(v.access(DataKind::Roles), Some(Access::NotPermitted));
     assert_eq!(v.access(DataKind::Users), Some(Access::Readable));
     assert_eq!(v.access(DataKind::Logs), Some(Access::Readable));
-    assert_eq!(v.admin.as_ref().unwrap().login.as_deref(), Some("svc-readonly@acme.com"));
+    assert_eq!(
+        v.admin.as_ref().unwrap().login.as_deref(),
+        Some("svc-readonly@acme.com")
+    );
 }
 
 #[wasm_bindgen_test(unsupported = test)]
@@ -444,7 +459,10 @@ fn group_admin_without_logs_misses_required_access() {
                     RoleHint::ReportAdministrator
                 ]
             );
-            assert_eq!(verified.admin.as_ref().unwrap().name.as_deref(), Some("Gary Groups"));
+            assert_eq!(
+                verified.admin.as_ref().unwrap().name.as_deref(),
+                Some("Gary Groups")
+            );
             assert_eq!(verified.access(DataKind::Users), Some(Access::Readable));
             assert_eq!(verified.access(DataKind::Logs), Some(Access::NotPermitted));
             assert_eq!(verified.roles, AdminRoles::NotSuperAdmin);

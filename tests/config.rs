@@ -1536,14 +1536,19 @@ fn credentials_default_to_the_api_token_and_apps_need_the_check_server() {
     let c = ok(&with(
         r#""credentials":["service_app","api_token","client_secret"],"check_url":"https://platform.example.com/okta/check","service_app":{"jwks_url":"/.well-known/jwks.json"}"#,
     ));
-    assert_eq!(c.credentials, vec![K::ServiceApp, K::ApiToken, K::ClientSecret]);
+    assert_eq!(
+        c.credentials,
+        vec![K::ServiceApp, K::ApiToken, K::ClientSecret]
+    );
     assert_eq!(
         c.check_url.as_deref(),
         Some("https://platform.example.com/okta/check")
     );
     assert_eq!(c.jwks_url.as_deref(), Some("/.well-known/jwks.json"));
     // A same-origin path is a check URL too.
-    let c = ok(&with(r#""credentials":["client_secret"],"check_url":"/check""#));
+    let c = ok(&with(
+        r#""credentials":["client_secret"],"check_url":"/check""#,
+    ));
     assert_eq!(c.check_url.as_deref(), Some("/check"));
 
     let needs = |credential| ConfigProblem::RequiredByCredential { credential };
@@ -1552,7 +1557,9 @@ fn credentials_default_to_the_api_token_and_apps_need_the_check_server() {
         ("check_url".into(), needs(K::ClientSecret))
     );
     assert_eq!(
-        err(&with(r#""credentials":["service_app"],"check_url":"/check""#)),
+        err(&with(
+            r#""credentials":["service_app"],"check_url":"/check""#
+        )),
         ("service_app.jwks_url".into(), needs(K::ServiceApp))
     );
     assert_eq!(
@@ -1567,8 +1574,14 @@ fn credentials_default_to_the_api_token_and_apps_need_the_check_server() {
         err(&with(r#""credentials":["api_token","api_token"]"#)),
         ("credentials[1]".into(), ConfigProblem::DuplicateValue)
     );
-    for bad in ["//evil.example/check", "http://platform.example.com/check", "/check#x"] {
-        let text = with(&format!(r#""credentials":["client_secret"],"check_url":"{bad}""#));
+    for bad in [
+        "//evil.example/check",
+        "http://platform.example.com/check",
+        "/check#x",
+    ] {
+        let text = with(&format!(
+            r#""credentials":["client_secret"],"check_url":"{bad}""#
+        ));
         assert_eq!(err(&text).0, "check_url", "{bad}");
     }
     assert!(matches!(

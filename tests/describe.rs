@@ -219,12 +219,23 @@ fn every_code_the_page_shows_has_words() {
         keys.push(format!("credential.{}.label", kind.code()));
         keys.push(format!("credential.{}.hint", kind.code()));
     }
-    for c in ["trimmed_spaces", "removed_quotes", "removed_label", "taken_from_admin_url"] {
+    for c in [
+        "trimmed_spaces",
+        "removed_quotes",
+        "removed_label",
+        "taken_from_admin_url",
+    ] {
         keys.push(format!("client_id.correction.{c}"));
     }
     keys.push("client_id.warning.unusual_format".into());
     for field in ["client_id", "client_secret"] {
-        for e in ["empty", "has_spaces", "not_an_app_address", "bad_character", "too_long#other"] {
+        for e in [
+            "empty",
+            "has_spaces",
+            "not_an_app_address",
+            "bad_character",
+            "too_long#other",
+        ] {
             keys.push(format!("{field}.error.{e}"));
         }
     }

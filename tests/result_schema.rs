@@ -6,6 +6,7 @@
 #[path = "support/schema.rs"]
 mod schema;
 
+use okta_link::core::credential::CredentialKind;
 use okta_link::core::diagnosis::{
     Access, Admin, AdminRoles, CheckItem, Failure, Org, ProxyIssue, RateLimitSource, Report,
     RoleHint, Verified,
@@ -13,7 +14,6 @@ use okta_link::core::diagnosis::{
 use okta_link::core::okta::{Engine, Role, UserId, UserStatus};
 use okta_link::core::outcome::{ProxyErrorCode, UnreadableKind};
 use okta_link::core::plan::{DataKind, ProbeKind, Stage};
-use okta_link::core::credential::CredentialKind;
 use okta_link::core::protocol::{redirect_target, Body, Connection, Message, Secret};
 use okta_link::core::result::LinkResult;
 use serde_json::Value;
@@ -222,13 +222,18 @@ fn deliveries_validate_and_the_token_is_only_in_the_connection() {
                 Secret::ServiceApp { .. } => CredentialKind::ServiceApp,
                 _ => CredentialKind::ClientSecret,
             };
-            let app_result = result.clone().for_app(kind, "0oa1dpopreadonly0001", &report);
+            let app_result = result
+                .clone()
+                .for_app(kind, "0oa1dpopreadonly0001", &report);
             assert_valid(&root, "#", &json(&app_result));
             let c = Connection::new(secret, v, &app_result);
             assert_valid(&root, "#/$defs/connection", &json(&c));
             let target = redirect_target("https://p.example/done", "s", &app_result).unwrap();
             assert!(!target.contains("00secret"), "{target}");
-            assert!(target.contains("client_id=0oa1dpopreadonly0001"), "{target}");
+            assert!(
+                target.contains("client_id=0oa1dpopreadonly0001"),
+                "{target}"
+            );
         }
         let message = Message::new(Body::Connected {
             connection: &connection,

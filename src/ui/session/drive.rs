@@ -9,11 +9,11 @@ use leptos::prelude::*;
 
 use crate::core::config::Config;
 use crate::core::diagnosis::{Failure, Report};
-use crate::core::plan::Stage;
-use crate::core::server_check::{self, JwksProblem, PublicJwk};
 use crate::core::outcome::Transport;
+use crate::core::plan::Stage;
 use crate::core::plan::{Check, Step};
 use crate::core::recipient::{self, RecipientProblem};
+use crate::core::server_check::{self, JwksProblem, PublicJwk};
 use crate::net::{self, BrowserJson, Cancel, FetchFailure};
 
 use super::{Phase, Recipient};
@@ -111,7 +111,14 @@ pub(super) async fn drive_on_server(
     timeout_ms: u32,
     cancel: &Cancel,
 ) -> Option<Arc<Report>> {
-    let answer = net::post_check(url, body, timeout_ms, server_check::MAX_ANSWER_BYTES, cancel).await;
+    let answer = net::post_check(
+        url,
+        body,
+        timeout_ms,
+        server_check::MAX_ANSWER_BYTES,
+        cancel,
+    )
+    .await;
     let report = match answer {
         Ok((status, content_type, text)) => {
             server_check::read_answer(status, content_type.as_deref(), &text, &BrowserJson)

@@ -269,7 +269,9 @@ impl Session {
         let client_id = id.as_str().to_string();
         let credential = match kind {
             CredentialKind::ClientSecret => {
-                let Ok(secret) = self.client_secret.with_untracked(|s| clean_client_secret(s))
+                let Ok(secret) = self
+                    .client_secret
+                    .with_untracked(|s| clean_client_secret(s))
                 else {
                     focus(self.client_secret_input);
                     return None;
@@ -315,7 +317,7 @@ impl Session {
                 let secret: Rc<str> = Rc::from(token_ok.secret());
                 drop(token_ok);
                 let check = Check::from_config(org_ok.host().to_string(), &config, net::now_ms());
-                Work::Token(check, secret)
+                Work::Token(Box::new(check), secret)
             }
             (_, Some(url)) => match self.server_request(org_ok.host(), kind) {
                 Some(body) => Work::Server(url, body),
@@ -331,7 +333,7 @@ impl Session {
         // before the progress is rendered.
         spawn_local(async move {
             let report = match work {
-                Work::Token(check, secret) => drive(check, secret, &config, &c, phase).await,
+                Work::Token(check, secret) => drive(*check, secret, &config, &c, phase).await,
                 Work::Server(url, body) => {
                     drive_on_server(&url, &body, config.timeout_ms, &c).await
                 }
@@ -515,7 +517,7 @@ impl Session {
 
 /// A check to run: the token's, driven here, or an app's, on the platform's check server.
 enum Work {
-    Token(Check, Rc<str>),
+    Token(Box<Check>, Rc<str>),
     Server(String, String),
 }
 
