@@ -1,6 +1,7 @@
 //! Integration tests of okta-proxy over real HTTP on loopback (one binary to keep links few).
 
 mod binary;
+mod check_server;
 mod common;
 mod connections;
 mod dns;
@@ -9,4 +10,5 @@ mod page;
 mod proxy;
 mod redis_url;
 mod security;
+mod tamper;
 mod upstream;
