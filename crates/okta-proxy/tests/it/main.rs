@@ -5,6 +5,7 @@ mod check_server;
 mod common;
 mod connections;
 mod dns;
+mod keys;
 mod operate;
 mod page;
 mod proxy;
