@@ -235,3 +235,89 @@ async fn revalidation_and_ranges_keep_the_page_headers() {
     assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
     std::fs::remove_dir_all(&dist).ok();
 }
+
+/// The `connect-src` directive of a CSP, its sources in order.
+fn connect_src(csp: &str) -> Vec<String> {
+    let d = csp
+        .split(';')
+        .map(str::trim)
+        .find(|d| d.starts_with("connect-src "))
+        .unwrap_or_else(|| panic!("no connect-src in {csp}"));
+    d.split_whitespace().skip(1).map(str::to_string).collect()
+}
+
+#[tokio::test]
+async fn csp_connect_src_takes_the_check_server_and_the_key_document() {
+    let dist = make_dist();
+    let other = temp_dir("cfg-check");
+    let absolute = other.join("absolute.json");
+    std::fs::write(
+        &absolute,
+        r#"{"proxy":"/okta/{host}{path}","credentials":["api_token","service_app","client_secret"],
+            "check_url":"https://check.platform.example:8443/v1/check",
+            "service_app":{"jwks_url":"https://keys.platform.example/.well-known/jwks.json"}}"#,
+    )
+    .unwrap();
+    let relative = other.join("relative.json");
+    std::fs::write(
+        &relative,
+        r#"{"proxy":"/okta/{host}{path}","credentials":["service_app"],
+            "check_url":"/check","service_app":{"jwks_url":"/.well-known/jwks.json"}}"#,
+    )
+    .unwrap();
+
+    let h = harness(|c| {
+        c.serve_dist = Some(dist.clone());
+        c.page_config = Some(absolute.clone());
+    })
+    .await;
+    let r = get(h.addr(), "/", &[]).await;
+    assert_eq!(r.status, 200);
+    let csp = r.header("content-security-policy").unwrap();
+    assert_eq!(
+        connect_src(csp),
+        [
+            "'self'",
+            "https://check.platform.example:8443",
+            "https://keys.platform.example"
+        ],
+        "{csp}"
+    );
+    assert!(
+        !csp.contains("/v1/check") && !csp.contains("jwks.json"),
+        "{csp}"
+    );
+
+    let h = harness(|c| {
+        c.serve_dist = Some(dist.clone());
+        c.page_config = Some(relative.clone());
+    })
+    .await;
+    let r = get(h.addr(), "/", &[]).await;
+    let csp = r.header("content-security-policy").unwrap();
+    assert_eq!(connect_src(csp), ["'self'"], "{csp}");
+
+    // The headers a static host is given say the same.
+    let args = okta_proxy::config::HeadersArgs {
+        dist: dist.clone(),
+        page_config: Some(absolute.clone()),
+        allow_origins: vec![],
+        connect_src: vec![],
+        format: okta_proxy::config::HeadersFormat::Headers,
+    };
+    let file = okta_proxy::render_headers(&args).unwrap();
+    let csp = file
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Content-Security-Policy: "))
+        .unwrap();
+    assert_eq!(
+        connect_src(csp),
+        [
+            "'self'",
+            "https://check.platform.example:8443",
+            "https://keys.platform.example"
+        ]
+    );
+    std::fs::remove_dir_all(&dist).ok();
+    std::fs::remove_dir_all(&other).ok();
+}
