@@ -67,6 +67,9 @@ fn value(name: &str, ar: &[(String, String)]) -> String {
         "role" => t("role.super_admin"),
         "org" => "acme.okta.com".into(),
         "name" => "Alice Nguyen".into(),
+        "id" => "0oa1dpopreadonly0001".into(),
+        "scopes" => "okta.users.read, okta.logs.read".into(),
+        "error" => "invalid_dpop_proof".into(),
         other => panic!("no representative value for {{{other}}}: add one"),
     }
 }

@@ -147,6 +147,65 @@ async fn token_field_never_echoes_the_token_and_can_be_revealed() {
 }
 
 #[wasm_bindgen_test]
+async fn client_secret_field_never_echoes_the_secret_and_can_be_revealed() {
+    // One credential type: no choice to make, its fields straight away.
+    let root = mount(
+        r#"{"proxy": "/okta/{host}{path}", "credentials": ["client_secret"], "check_url": "/check"}"#,
+    );
+    sleep(20).await;
+    assert!(find(&root, "input[type=radio]").is_none());
+    assert!(find(&root, "#token").is_none());
+    let field = input(&root, "client-secret");
+    let secret = "s3cr3t-Value_abcdefghijklmnopqrstuvwxyz0123";
+    type_into(&field, &format!("  \"{secret}\" \n"));
+    sleep(20).await;
+    let state = text(&root, "#client-secret-state");
+    assert!(state.contains(&secret.len().to_string()), "{state}");
+    assert!(
+        !root.inner_html().contains(secret),
+        "secret echoed in the DOM"
+    );
+    assert_eq!(field.type_(), "password");
+    assert_eq!(field.get_attribute("autocomplete").as_deref(), Some("off"));
+    assert_eq!(field.get_attribute("spellcheck").as_deref(), Some("false"));
+    let toggle: HtmlElement = find(&root, "button[aria-controls=client-secret]")
+        .unwrap()
+        .unchecked_into();
+    toggle.click();
+    sleep(20).await;
+    assert_eq!(field.type_(), "text");
+}
+
+#[wasm_bindgen_test]
+async fn an_admin_console_address_fills_the_client_id_and_the_empty_org() {
+    let root = mount(
+        r#"{"proxy": "/okta/{host}{path}", "credentials": ["api_token", "service_app"], "check_url": "/check", "service_app": {"jwks_url": "/jwks.json"}}"#,
+    );
+    sleep(20).await;
+    // Two types: a radio group, the first chosen.
+    let first: HtmlInputElement = find(&root, "#credential-api_token")
+        .unwrap()
+        .unchecked_into();
+    assert!(first.checked());
+    let app: HtmlElement = find(&root, "#credential-service_app")
+        .unwrap()
+        .unchecked_into();
+    app.click();
+    sleep(20).await;
+    assert!(find(&root, "#token").is_none());
+    let id = input(&root, "client-id");
+    type_into(
+        &id,
+        "https://acme-admin.okta.com/admin/app/oidc_client/instance/0oa1dpopreadonly0001/#tab-general",
+    );
+    sleep(20).await;
+    assert_eq!(input(&root, "org").value(), "acme.okta.com");
+    assert!(text(&root, "#client-id-state").contains("0oa1dpopreadonly0001"));
+    // The guided setup names the scope the deployment needs.
+    assert!(text(&root, "#setup-scopes").contains("okta.users.read"));
+}
+
+#[wasm_bindgen_test]
 async fn submitting_an_empty_form_shows_both_errors_and_focuses_the_first_field() {
     let root = mount(CONFIG);
     let button: HtmlElement = find(&root, "button.primary").unwrap().unchecked_into();
