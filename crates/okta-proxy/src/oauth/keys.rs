@@ -219,17 +219,27 @@ fn modulus_bits(n: &[u8]) -> usize {
     n.len() * 8 - n[0].leading_zeros() as usize
 }
 
-/// The label of the first PEM block (`PRIVATE KEY`, `PUBLIC KEY`, …).
+/// The label of the first PEM block (`PRIVATE KEY`, `PUBLIC KEY`, …), `EC PARAMETERS` blocks
+/// skipped: `openssl ecparam -genkey` writes one before the `EC PRIVATE KEY` itself.
 fn pem_label(pem: &[u8]) -> Option<String> {
     const BEGIN: &[u8] = b"-----BEGIN ";
-    let start = pem.windows(BEGIN.len()).position(|w| w == BEGIN)? + BEGIN.len();
-    let rest = &pem[start..];
-    let end = rest.windows(5).position(|w| w == b"-----")?;
-    let label = std::str::from_utf8(&rest[..end.min(64)]).ok()?;
-    label
-        .bytes()
-        .all(|b| b.is_ascii_uppercase() || b == b' ' || b.is_ascii_digit())
-        .then(|| label.to_string())
+    let mut pem = pem;
+    loop {
+        let start = pem.windows(BEGIN.len()).position(|w| w == BEGIN)? + BEGIN.len();
+        let rest = &pem[start..];
+        let end = rest.windows(5).position(|w| w == b"-----")?;
+        let label = std::str::from_utf8(&rest[..end.min(64)]).ok()?;
+        if !label
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b == b' ' || b.is_ascii_digit())
+        {
+            return None;
+        }
+        if label != "EC PARAMETERS" {
+            return Some(label.to_string());
+        }
+        pem = &rest[end..];
+    }
 }
 
 /// The platform's keys: every one published, the first signs.
@@ -283,6 +293,20 @@ mod tests {
             Some("PRIVATE KEY")
         );
         assert_eq!(pem_label(b"no pem"), None);
+        assert_eq!(
+            pem_label(
+                b"-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n\
+                  -----BEGIN EC PRIVATE KEY-----\nMHcC\n-----END EC PRIVATE KEY-----\n"
+            )
+            .as_deref(),
+            Some("EC PRIVATE KEY")
+        );
+        assert_eq!(
+            pem_label(
+                b"-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n"
+            ),
+            None
+        );
         assert_eq!(modulus_bits(&[0, 0x80, 0]), 16);
         assert_eq!(modulus_bits(&[0x01, 0]), 9);
     }

@@ -46,6 +46,20 @@ fn refused() -> Vec<(PathBuf, KeyError)> {
                 file: f("test-only-public.pem"),
             },
         ),
+        // PKCS#1, and SEC1 as `openssl ecparam -genkey` writes it (its parameters first): the
+        // conversion hint, not "not a PEM file".
+        (
+            f("test-only-rsa-pkcs1.pem"),
+            KeyError::NotPkcs8 {
+                file: f("test-only-rsa-pkcs1.pem"),
+            },
+        ),
+        (
+            f("test-only-ec-sec1.pem"),
+            KeyError::NotPkcs8 {
+                file: f("test-only-ec-sec1.pem"),
+            },
+        ),
     ]
 }
 
@@ -99,6 +113,14 @@ fn the_fixtures_are_what_they_say() {
         "-----BEGIN ENCRYPTED PRIVATE KEY-----"
     );
     assert_eq!(label("test-only-public.pem"), "-----BEGIN PUBLIC KEY-----");
+    assert_eq!(
+        label("test-only-rsa-pkcs1.pem"),
+        "-----BEGIN RSA PRIVATE KEY-----"
+    );
+    assert_eq!(
+        label("test-only-ec-sec1.pem"),
+        "-----BEGIN EC PARAMETERS-----"
+    );
     // The demo key, which is accepted, beside them.
     assert!(
         ServiceAppKeys::load(&[okta_sim::fixtures::demo_platform_key_file()])
