@@ -212,7 +212,12 @@ fn UpdateIntro(org: String) -> impl IntoView {
     };
     view! {
         <section id="update-intro" class="update" aria-labelledby="update-title">
-            <h2 id="update-title">{tr("update.title")}</h2>
+            <h2 id="update-title">
+                {move || match credential.get() {
+                    CredentialKind::ApiToken => tr("update.title"),
+                    _ => tr("update.app_title"),
+                }}
+            </h2>
             {move || match credential.get() {
                 CredentialKind::ApiToken => Either::Left(view! {
                     <p>{with_org("update.body")}</p>

@@ -254,3 +254,27 @@ for (const { required, cases } of groups.values()) {
     }
   });
 }
+
+describe('update mode with an app', () => {
+  let stack;
+  before(async () => {
+    stack = await startStack({ config: APPS_CONFIG, proxyArgs: ['--service-app-key', KEY, '--check-rate-limit-per-minute', '0'] });
+  });
+  after(async () => { await stack?.stop(); });
+
+  test('fixes the org, speaks of the app, and verifies it', async () => {
+    const { context, page } = await openPage(browser, `${stack.pageUrl}#mode=update&org=acme.okta.com&credential=service_app`);
+    assert.equal(await orgField(page).inputValue(), 'acme.okta.com');
+    assert.equal(await orgField(page).getAttribute('readonly'), '');
+    const intro = plain(await page.locator('#update-intro').innerText());
+    assert.match(intro, /enter its client ID below/);
+    assert.doesNotMatch(intro, /token/);
+    await clientId(page).fill('0oa1dpopreadonly0001');
+    await checkButton(page).click();
+    await page.locator('#result[data-diagnosis="verified"]').waitFor({ timeout: 20000 });
+    // The admin console address of another org does not replace the fixed org.
+    await clientId(page).fill('https://globex-admin.oktapreview.com/admin/app/oidc_client/instance/0oa11globexreadonly1/');
+    assert.equal(await orgField(page).inputValue(), 'acme.okta.com');
+    await context.close();
+  });
+});
