@@ -62,6 +62,9 @@ const TARGETS = {
 
 const ORG = 'acme.okta.com';
 const TOKEN = FIXTURES.orgs.find((o) => o.host === ORG).tokens.find((t) => t.kind === 'super_admin').token;
+/** The service app of the OAuth check (DPoP required: the nonce round, the token, the probes). */
+const APP = '0oa1dpopreadonly0001';
+const APP_KEY = join(ROOT, 'crates/okta-sim/fixtures/demo-platform-key.pem');
 
 /** Nothing printed or written by this script may carry the token. */
 const redact = (s) => String(s).split(TOKEN).join('[token]');
@@ -377,6 +380,42 @@ async function checkOnce(browser, stack) {
       ms: c.done - c.click, wallNode, requests: reqs.length, rounds: rounds(reqs), paths: reqs.map((r) => r.path),
       browserRequests: f.length, breakdown, simLog: reqs.map((r) => [r.path, r.started_ms, r.finished_ms]), fetches: f,
     };
+  } finally {
+    await context.close();
+  }
+}
+
+/** One OAuth service app check (`APP`, DPoP) through the proxy's POST /check: click -> verified. */
+async function appCheckOnce(browser, stack) {
+  const { context, page } = await newBenchPage(browser);
+  try {
+    await page.goto(`${stack.pageUrl}#credential=service_app`, { waitUntil: 'commit' });
+    await waitInteractive(page);
+    await page.evaluate(([org, id]) => {
+      for (const [el, v] of [['org', org], ['client-id', id]]) {
+        const input = document.getElementById(el);
+        input.value = v;
+        input.dispatchEvent(new Event('input', { bubbles: true }));
+      }
+    }, [ORG, APP]);
+    await simJson(stack.sim, '/__sim/reset');
+    await page.evaluate(() => {
+      const c = (window.__check = { click: null, done: null });
+      window.addEventListener('click', () => { c.click ??= performance.now(); }, { capture: true });
+      const obs = new MutationObserver(() => {
+        const el = document.getElementById('result');
+        if (c.click !== null && c.done === null && el?.dataset.diagnosis === 'verified' && el.getClientRects().length > 0) {
+          c.done = performance.now();
+          obs.disconnect();
+        }
+      });
+      obs.observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+    });
+    await page.getByRole('button', { name: 'Check connection' }).click();
+    await page.waitForFunction(() => window.__check.done !== null, null, { timeout: 30000, polling: 20 });
+    const c = await page.evaluate(() => window.__check);
+    const reqs = await simJson(stack.sim, '/__sim/requests');
+    return { ms: c.done - c.click, requests: reqs.length, rounds: rounds(reqs), paths: reqs.map((r) => r.path) };
   } finally {
     await context.close();
   }
@@ -710,7 +749,7 @@ async function proxyLoad() {
 // ---------------------------------------------------------------------------------------------
 // the report
 
-function report({ when, m, chromium, size, loads, check, keys, load, elapsed }) {
+function report({ when, m, chromium, size, loads, check, appCheck, keys, load, elapsed }) {
   const L = [];
   const p = (s = '') => L.push(s);
   p('# okta-link benchmark');
@@ -738,6 +777,7 @@ function report({ when, m, chromium, size, loads, check, keys, load, elapsed }) 
   p(`| time to interactive form, page / baseline (throttled) | ${loadRatioT.toFixed(2)}× (${ms(loads.slow.page.median, 0)} / ${ms(loads.slow.base.median, 0)}) | ≤ ${TARGETS.loadRatio}× | ${mark(loadRatioT <= TARGETS.loadRatio)} |`);
   p(`| page working (its own form replaced the shell), loopback / throttled | ${ms(loads.fast.page.working)} / ${ms(loads.slow.page.working, 0)} | ≤ 1.5 s throttled (issue 15) | ${mark(loads.slow.page.working <= 1500)} |`);
   p(`| full check with ${LATENCY_MS} ms upstream latency | ${checkX.toFixed(2)}× (${ms(check.median, 0)}) | ≤ ${TARGETS.checkMultiple}× | ${mark(checkX <= TARGETS.checkMultiple)} |`);
+  p(`| OAuth service app check (DPoP), warm / cold | ${(appCheck.median / LATENCY_MS).toFixed(2)}× (${ms(appCheck.median, 0)}) / ${(appCheck.cold.ms / LATENCY_MS).toFixed(2)}× (${ms(appCheck.cold.ms, 0)}) | reported | |`);
   p(`| keystroke → preview updated, median | ${ms(keys.preview.median, 2)} | ≤ ${TARGETS.keystrokeMs} ms | ${mark(keys.preview.median <= TARGETS.keystrokeMs)} |`);
   p(`| proxy, ${LOAD_CONNECTIONS} connections | ${load.many.rps.toFixed(0)} req/s, p99 ${ms(load.many.p99)}, ${load.many.non2xx + load.many.errors} failed | no failures | ${mark(load.many.non2xx + load.many.errors === 0)} |`);
   if (load.nginx?.proxy) {
@@ -822,6 +862,22 @@ function report({ when, m, chromium, size, loads, check, keys, load, elapsed }) 
   p('stream, and "the page\'s own work" starts when it has read the last byte of the last one.');
   p();
   p(`From Node (click sent → result seen, includes Playwright's round trips): median ${ms(check.wallNode, 0)}.`);
+  p();
+
+  p('### The same for an OAuth 2.0 service app');
+  p();
+  p(`\`${ORG}\` with the service app \`${APP}\` (DPoP required), the page posting to the reference proxy's`);
+  p('`POST /check`, which signs with the demo platform key; the same latency per upstream request. The');
+  p("first check of a fresh proxy is cold: Okta's DPoP nonce round comes before the token round; later");
+  p('checks reuse the nonce. Sequential upstream rounds: the well-known document, (the nonce round,)');
+  p('the token, then one parallel round of probes.');
+  p();
+  p('| | checks | median | p90 | median / latency | upstream requests | sequential rounds |');
+  p('|---|---:|---:|---:|---:|---:|---:|');
+  p(`| cold | 1 | ${ms(appCheck.cold.ms)} | | ${(appCheck.cold.ms / LATENCY_MS).toFixed(2)}× | ${appCheck.cold.requests} | ${appCheck.cold.rounds} |`);
+  p(`| warm | ${appCheck.n} | ${ms(appCheck.median)} | ${ms(appCheck.p90)} | ${(appCheck.median / LATENCY_MS).toFixed(2)}× | ${appCheck.requests} | ${appCheck.rounds} |`);
+  p();
+  p(`Upstream requests of a warm check: ${appCheck.paths.map((x) => `\`${x}\``).join(', ')}.`);
   p();
 
   p('## 4. One keystroke in the org field');
@@ -938,6 +994,28 @@ async function main() {
       .map((k) => [k, median(checks.filter((c) => c.breakdown?.[k] != null).map((c) => c.breakdown[k]))])),
   };
 
+  log(`bench: ${CHECKS} OAuth service app checks with ${LATENCY_MS} ms upstream latency`);
+  const appStack = await startStack({
+    config: { credentials: ['service_app'], check_url: '/check', service_app: { jwks_url: '/.well-known/jwks.json' } },
+    simArgs: ['--quiet', '--latency-ms', String(LATENCY_MS)],
+    proxyArgs: ['--service-app-key', APP_KEY, '--check-rate-limit-per-minute', '0'],
+  });
+  cleanups.push(once(() => appStack.stop()));
+  // The first check of a fresh proxy is cold (Okta's DPoP nonce round); later ones reuse the nonce.
+  const cold = await appCheckOnce(browser, appStack);
+  const warm = [];
+  for (let i = 0; i < CHECKS; i++) warm.push(await appCheckOnce(browser, appStack));
+  const appCheck = {
+    n: warm.length,
+    cold,
+    median: median(warm.map((c) => c.ms)),
+    p90: pct(warm.map((c) => c.ms), 90),
+    requests: median(warm.map((c) => c.requests)),
+    rounds: Math.max(...warm.map((c) => c.rounds)),
+    paths: warm[0].paths,
+  };
+  await appStack.stop();
+
   log(`bench: ${TYPE_REPS * TYPE_TEXT.length} keystrokes`);
   const k = await keystrokes(browser, stack);
   const changed = k.samples.filter((s) => s.changes && s.preview !== null);
@@ -971,7 +1049,7 @@ async function main() {
   const previous = existsSync(OUT) ? readFileSync(OUT, 'utf8') : '';
   const at = previous.indexOf(NOTES_MARKER);
   const notes = at >= 0 ? previous.slice(at) : `${NOTES_MARKER}\n`;
-  writeFileSync(OUT, `${report({ when, m, chromium, size, loads, check, keys, load, elapsed })}\n\n${notes}`);
+  writeFileSync(OUT, `${report({ when, m, chromium, size, loads, check, appCheck, keys, load, elapsed })}\n\n${notes}`);
 
   const lr = loads.fast.page.median / loads.fast.base.median;
   const lrT = loads.slow.page.median / loads.slow.base.median;
@@ -982,6 +1060,7 @@ async function main() {
   log(`check           ${ms(check.median, 0)} = ${(check.median / LATENCY_MS).toFixed(2)}× latency (≤ ${TARGETS.checkMultiple}×) ${mark(check.median / LATENCY_MS <= TARGETS.checkMultiple)}; ${check.requests} requests in ${check.rounds} rounds`);
   const b = check.breakdown;
   log(`  breakdown     click→request ${ms(b.toFirstRequest)}, round 1 ${ms(b.round1)}, gap ${ms(b.between)}, round 2 ${ms(b.round2)}, →result ${ms(b.toResult)} (page's own work ${ms(b.pageWork)})`);
+  log(`app check       cold ${ms(appCheck.cold.ms, 0)} (${appCheck.cold.rounds} rounds), warm median ${ms(appCheck.median, 0)} = ${(appCheck.median / LATENCY_MS).toFixed(2)}× latency; ${appCheck.requests} requests in ${appCheck.rounds} rounds`);
   log(`keystroke       preview ${ms(keys.preview.median, 2)} (≤ ${TARGETS.keystrokeMs} ms) ${mark(keys.preview.median <= TARGETS.keystrokeMs)}; all work ${ms(keys.settled.median, 2)}; sync ${keys.syncCount}/${keys.preview.n}`);
   log(`proxy load      ${load.many.rps.toFixed(0)} req/s at ${LOAD_CONNECTIONS} conns, p50 ${ms(load.many.p50, 2)} p99 ${ms(load.many.p99, 2)}, ${load.many.non2xx} non-2xx, ${load.many.errors} errors; 1 conn p50 ${ms(load.single.p50, 2)}`);
   if (load.nginx?.proxy) log(`next to nginx    ${(load.nginx.proxy.rps / load.nginx.nginx.rps).toFixed(2)}x req/s, p99 ${(load.nginx.proxy.p99 / load.nginx.nginx.p99).toFixed(2)}x (proxy ${load.nginx.proxy.rps.toFixed(0)}, nginx ${load.nginx.nginx.rps.toFixed(0)} req/s)`);
