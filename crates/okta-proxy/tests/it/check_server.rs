@@ -433,6 +433,32 @@ fn nonce_rounds(sim: &SimServer) -> usize {
 }
 
 #[tokio::test]
+async fn a_nonce_the_org_no_longer_accepts_is_replaced() {
+    // The proxy keeps the org's nonce; behind it the org changes (another simulator, whose
+    // nonces are its own): Okta asks again, and the check answers with the new nonce.
+    let first = simulator().await;
+    let second = simulator().await;
+    let tap = tap(first.addr).await;
+    let (proxy, _log) = check_proxy(&format!("http://{}", tap.addr), |_| {}).await;
+    let a = proxy.addr;
+    verified(&post_check(a, &service_app(DPOP_APP), &[]).await);
+    assert_eq!(nonce_rounds(&first), 1);
+    verified(&post_check(a, &service_app(DPOP_APP), &[]).await);
+    assert_eq!(nonce_rounds(&first), 1, "the nonce is reused");
+
+    // The open connections are closed; new ones reach the second simulator.
+    tap.upstream.send(second.addr).unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let asked_first = first.requests().len();
+    verified(&post_check(a, &service_app(DPOP_APP), &[]).await);
+    assert_eq!(first.requests().len(), asked_first);
+    assert_eq!(nonce_rounds(&second), 1, "{:?}", second.requests());
+    verified(&post_check(a, &service_app(DPOP_APP), &[]).await);
+    assert_eq!(nonce_rounds(&second), 1, "the new nonce is reused");
+    proxy.shutdown(Duration::from_secs(1)).await;
+}
+
+#[tokio::test]
 async fn malformed_requests_are_refused_before_any_upstream_call() {
     let sim = simulator().await;
     let (proxy, _log) = check_proxy(&sim.url, |_| {}).await;
@@ -842,6 +868,8 @@ struct Tap {
     asked: Arc<Mutex<Vec<u8>>>,
     /// What upstream answered.
     answered: Arc<Mutex<Vec<u8>>>,
+    /// Where connections go: a change closes the open ones.
+    upstream: tokio::sync::watch::Sender<SocketAddr>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -857,17 +885,25 @@ async fn tap(upstream: SocketAddr) -> Tap {
     let asked = Arc::new(Mutex::new(Vec::new()));
     let answered = Arc::new(Mutex::new(Vec::new()));
     let (keep_asked, keep_answered) = (asked.clone(), answered.clone());
+    let (upstream, target) = tokio::sync::watch::channel(upstream);
     let task = tokio::spawn(async move {
         let mut conns = tokio::task::JoinSet::new();
         while let Ok((client, _)) = listener.accept().await {
             let (keep_asked, keep_answered) = (keep_asked.clone(), keep_answered.clone());
+            let mut changed = target.clone();
+            let to = *changed.borrow_and_update();
             conns.spawn(async move {
-                let Ok(server) = tokio::net::TcpStream::connect(upstream).await else {
+                let Ok(server) = tokio::net::TcpStream::connect(to).await else {
                     return;
                 };
                 let (cr, cw) = client.into_split();
                 let (sr, sw) = server.into_split();
-                tokio::join!(pump(cr, sw, keep_asked), pump(sr, cw, keep_answered));
+                tokio::select! {
+                    _ = async {
+                        tokio::join!(pump(cr, sw, keep_asked), pump(sr, cw, keep_answered))
+                    } => {}
+                    _ = changed.changed() => {}
+                }
             });
         }
     });
@@ -875,6 +911,7 @@ async fn tap(upstream: SocketAddr) -> Tap {
         addr,
         asked,
         answered,
+        upstream,
         task,
     }
 }
