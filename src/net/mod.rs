@@ -157,6 +157,35 @@ fn request(method: Method, url: &str, target: Target) -> RequestBuilder {
     }
 }
 
+/// A request's time limit joined with the check's cancellation, and what an abort meant.
+struct Deadline {
+    timeout: AbortSignal,
+    signal: AbortSignal,
+}
+
+impl Deadline {
+    fn new(timeout_ms: u32, cancel: &Cancel) -> Deadline {
+        let timeout = AbortSignal::timeout_with_u32(timeout_ms.max(1));
+        let signals = js_sys::Array::new();
+        signals.push(&timeout);
+        if let Some(s) = cancel.signal() {
+            signals.push(&s);
+        }
+        let signal = AbortSignal::any(&signals);
+        Deadline { timeout, signal }
+    }
+
+    fn failure(&self, cancel: &Cancel) -> FetchFailure {
+        if cancel.is_cancelled() {
+            FetchFailure::Cancelled
+        } else if self.timeout.aborted() {
+            FetchFailure::TimedOut
+        } else {
+            FetchFailure::Unreachable
+        }
+    }
+}
+
 /// GET `url` through the proxy. `token` goes only into the `Authorization` header.
 pub async fn proxy_get(
     url: &str,
@@ -164,25 +193,12 @@ pub async fn proxy_get(
     timeout_ms: u32,
     cancel: &Cancel,
 ) -> Result<Fetched, FetchFailure> {
-    let timeout = AbortSignal::timeout_with_u32(timeout_ms.max(1));
-    let signals = js_sys::Array::new();
-    signals.push(&timeout);
-    if let Some(s) = cancel.signal() {
-        signals.push(&s);
-    }
-    let signal = AbortSignal::any(&signals);
-    let failure = || {
-        if cancel.is_cancelled() {
-            FetchFailure::Cancelled
-        } else if timeout.aborted() {
-            FetchFailure::TimedOut
-        } else {
-            FetchFailure::Unreachable
-        }
-    };
+    let deadline = Deadline::new(timeout_ms, cancel);
+    let signal = &deadline.signal;
+    let failure = || deadline.failure(cancel);
     let mut builder = request(Method::GET, url, Target::Remote)
         .header("Accept", "application/json")
-        .abort_signal(Some(&signal));
+        .abort_signal(Some(signal));
     if let Some(t) = token {
         builder = builder.header("Authorization", &format!("SSWS {t}"));
     }
@@ -344,26 +360,13 @@ pub async fn post_check(
     max: usize,
     cancel: &Cancel,
 ) -> Result<(u16, Option<String>, String), FetchFailure> {
-    let timeout = AbortSignal::timeout_with_u32(timeout_ms.max(1));
-    let signals = js_sys::Array::new();
-    signals.push(&timeout);
-    if let Some(s) = cancel.signal() {
-        signals.push(&s);
-    }
-    let signal = AbortSignal::any(&signals);
-    let failure = || {
-        if cancel.is_cancelled() {
-            FetchFailure::Cancelled
-        } else if timeout.aborted() {
-            FetchFailure::TimedOut
-        } else {
-            FetchFailure::Unreachable
-        }
-    };
+    let deadline = Deadline::new(timeout_ms, cancel);
+    let signal = &deadline.signal;
+    let failure = || deadline.failure(cancel);
     let request: Request = request(Method::POST, url, Target::Remote)
         .header("Content-Type", "application/json")
         .header("Accept", "application/json")
-        .abort_signal(Some(&signal))
+        .abort_signal(Some(signal))
         .body(body)
         .map_err(|_| FetchFailure::Unreachable)?;
     let response = request.send().await.map_err(|_| failure())?;

@@ -150,23 +150,7 @@ fn main() -> ExitCode {
             }
         };
     drop(token);
-    let text = if args.pretty {
-        serde_json::to_string_pretty(&checked.result)
-    } else {
-        serde_json::to_string(&checked.result)
-    };
-    match text {
-        Ok(t) => println!("{t}"),
-        Err(e) => {
-            eprintln!("okta-link-check: cannot write the result: {e}");
-            return ExitCode::from(INTERNAL);
-        }
-    }
-    ExitCode::from(if checked.is_verified() {
-        VERIFIED
-    } else {
-        FAILED
-    })
+    print_result(&args, &checked)
 }
 
 fn options(args: &cli::Args) -> Options {
