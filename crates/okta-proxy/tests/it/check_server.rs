@@ -857,6 +857,62 @@ async fn the_check_rate_limit_answers_429_with_retry_after() {
     proxy.shutdown(Duration::from_secs(1)).await;
 }
 
+#[tokio::test]
+async fn at_most_64_checks_are_in_flight() {
+    // The slow org answers its API calls late: the checks pile up.
+    let (sink, _) = okta_sim::LogSink::memory();
+    let sim = okta_sim::Sim::new(okta_sim::SimConfig {
+        log: sink,
+        slow_delay: Some(Duration::from_millis(1000)),
+        ..okta_sim::SimConfig::default()
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let sim_addr = listener.local_addr().unwrap();
+    let served = tokio::spawn(okta_sim::serve(listener, sim.clone()));
+    let (proxy, _log) = check_proxy(&format!("http://{sim_addr}"), |c| {
+        c.max_connections_per_client = 256;
+    })
+    .await;
+    let a = proxy.addr;
+    let slow = sim
+        .fixtures()
+        .orgs
+        .iter()
+        .find(|o| o.host == "slow.okta.com")
+        .unwrap()
+        .tokens[0]
+        .token
+        .clone();
+    let body = json!({"org": "slow.okta.com", "credential": {"type": "api_token", "token": slow}});
+    let max = okta_proxy::state::MAX_CHECKS_IN_FLIGHT;
+    let mut all = tokio::task::JoinSet::new();
+    for _ in 0..max + 8 {
+        let body = body.clone();
+        all.spawn(async move { post_check(a, &body, &[]).await });
+    }
+    let (mut answered, mut limited) = (0, 0);
+    while let Some(r) = all.join_next().await {
+        let r = r.unwrap();
+        match r.status {
+            200 => answered += 1,
+            429 => {
+                assert_refused(&r, 429, "rate_limited");
+                assert_eq!(r.header("retry-after"), Some("1"));
+                limited += 1;
+            }
+            other => panic!("{other}: {}", r.text()),
+        }
+    }
+    assert_eq!(answered + limited, max + 8);
+    assert!(limited >= 8, "{limited} refused");
+    assert!(answered <= max, "{answered} checked at once");
+    // The slots are given back.
+    let r = post_check(a, &oin(&oin_secret()), &[]).await;
+    verified(&r);
+    proxy.shutdown(Duration::from_secs(1)).await;
+    served.abort();
+}
+
 // ---------------------------------------------------------------------------------------------
 // Nothing secret in the logs
 
