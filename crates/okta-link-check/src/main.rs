@@ -118,39 +118,13 @@ fn main() -> ExitCode {
     if let Some(u) = &args.dev_upstream {
         eprintln!("{}", okta_proxy::dev_warning(u));
     }
-    let options = Options {
-        required: if args.required.is_empty() {
-            vec![DataKind::Users]
-        } else {
-            args.required.clone()
-        },
-        budget: Duration::from_millis(args.timeout_ms),
-        upstream_timeout: Duration::from_millis(args.upstream_timeout_ms),
-        egress_ips: args.egress_ips.clone(),
-        update: args.update,
-        dev_upstream: args.dev_upstream.clone(),
-        ..Options::default()
-    };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("okta-link-check: cannot start: {e}");
-            return ExitCode::from(INTERNAL);
-        }
-    };
-    let checked =
-        match runtime.block_on(okta_link_check::check(org.host(), token.secret(), &options)) {
-            Ok(c) => c,
-            Err(e) => {
-                eprintln!("okta-link-check: {e}");
-                return ExitCode::from(INTERNAL);
-            }
-        };
+    let options = options(&args);
+    let code = run(
+        &args,
+        okta_link_check::check(org.host(), token.secret(), &options),
+    );
     drop(token);
-    print_result(&args, &checked)
+    code
 }
 
 fn options(args: &cli::Args) -> Options {
@@ -241,6 +215,19 @@ fn check_app(args: &cli::Args, org: &str, kind: CredentialKind) -> ExitCode {
     if let Some(u) = &args.dev_upstream {
         eprintln!("{}", okta_proxy::dev_warning(u));
     }
+    let code = run(
+        args,
+        okta_link_check::check_request(&request, keys, &options),
+    );
+    drop(request);
+    code
+}
+
+/// Run one check on a fresh runtime and print its result.
+fn run<E: std::fmt::Display>(
+    args: &cli::Args,
+    check: impl std::future::Future<Output = Result<okta_link_check::Checked, E>>,
+) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -251,15 +238,13 @@ fn check_app(args: &cli::Args, org: &str, kind: CredentialKind) -> ExitCode {
             return ExitCode::from(INTERNAL);
         }
     };
-    let checked = match runtime.block_on(okta_link_check::check_request(&request, keys, &options)) {
-        Ok(c) => c,
+    match runtime.block_on(check) {
+        Ok(checked) => print_result(args, &checked),
         Err(e) => {
             eprintln!("okta-link-check: {e}");
-            return ExitCode::from(INTERNAL);
+            ExitCode::from(INTERNAL)
         }
-    };
-    drop(request);
-    print_result(args, &checked)
+    }
 }
 
 fn print_result(args: &cli::Args, checked: &okta_link_check::Checked) -> ExitCode {
