@@ -238,6 +238,18 @@ fn env_table() -> Vec<(&'static str, &'static str, &'static str, serde_json::Val
             "rate_limit_redis",
             json!("redis://:***@127.0.0.1:6390/0"),
         ),
+        (
+            "OKTA_PROXY_SERVICE_APP_KEY",
+            "/keys/new.pem,/keys/old.pem",
+            "service_app_key",
+            json!(["/keys/new.pem", "/keys/old.pem"]),
+        ),
+        (
+            "OKTA_PROXY_CHECK_RATE_LIMIT_PER_MINUTE",
+            "5",
+            "check_rate_limit_per_minute",
+            json!(5),
+        ),
     ]
 }
 
