@@ -167,7 +167,7 @@ pub fn api_token(token: &str) -> Value {
     json!({"org": ACME, "credential": {"type": "api_token", "token": token}, "required": ["users"]})
 }
 
-struct Json;
+pub struct Json;
 
 impl JsonParser for Json {
     fn parse<T: serde::de::DeserializeOwned>(&self, text: &str) -> Result<T, JsonError> {
@@ -196,6 +196,17 @@ fn assert_check_headers(r: &Resp) {
 fn assert_refused(r: &Resp, status: u16, code: &str) {
     assert_eq!(r.status, status, "{}", r.text());
     assert_eq!(r.proxy_error().as_deref(), Some(code), "{}", r.text());
+    // The contract's shape: `{"proxyError", "message", "target": null}`.
+    let body = r.json();
+    let mut members: Vec<&str> = body
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    members.sort();
+    assert_eq!(members, ["message", "proxyError", "target"], "{body}");
+    assert_eq!(body["target"], Value::Null, "{body}");
     assert_check_headers(r);
 }
 
