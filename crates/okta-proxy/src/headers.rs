@@ -248,9 +248,12 @@ fn walk(v: &serde_json::Value, is_img: bool, connect: &mut Vec<String>, img: &mu
     }
 }
 
-/// `https://proxy.example.com:8443/okta/{host}{path}` → `https://proxy.example.com:8443`.
+/// `https://proxy.example.com:8443/okta/{host}{path}` → `https://proxy.example.com:8443`: the
+/// origin a browser fetches from, as the WHATWG URL parser gives it (the page's config takes
+/// the scheme in any case, `HTTPS://`, and an explicit default port, `:443`).
 pub fn origin_of(url: &str) -> Option<String> {
     let (scheme, rest) = url.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
     if scheme != "https" && scheme != "http" {
         return None;
     }
@@ -261,7 +264,10 @@ pub fn origin_of(url: &str) -> Option<String> {
     {
         return None;
     }
-    Some(format!("{scheme}://{}", authority.to_ascii_lowercase()))
+    let origin = url::Url::parse(&format!("{scheme}://{authority}/"))
+        .ok()?
+        .origin();
+    origin.is_tuple().then(|| origin.ascii_serialization())
 }
 
 #[cfg(test)]
@@ -372,5 +378,20 @@ window.wasmBindings = bindings;
         assert!(c.is_empty());
         assert_eq!(origin_of("https://{host}/x"), None);
         assert_eq!(origin_of("javascript:alert(1)"), None);
+        // Spellings the page's config takes, as the browser reads them.
+        assert_eq!(
+            origin_of("HTTPS://Check.Example.com:443/check").as_deref(),
+            Some("https://check.example.com")
+        );
+        assert_eq!(
+            origin_of("Http://127.0.0.1:8080/check").as_deref(),
+            Some("http://127.0.0.1:8080")
+        );
+        assert_eq!(
+            origin_of("https://[::1]:8443/x").as_deref(),
+            Some("https://[::1]:8443")
+        );
+        assert_eq!(origin_of("ftp://files.example.com/"), None);
+        assert_eq!(origin_of("https://a b/"), None);
     }
 }

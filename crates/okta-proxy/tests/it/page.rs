@@ -297,6 +297,42 @@ async fn csp_connect_src_takes_the_check_server_and_the_key_document() {
     let csp = r.header("content-security-policy").unwrap();
     assert_eq!(connect_src(csp), ["'self'"], "{csp}");
 
+    // URLs the page's config accepts in other spellings: the origin the browser will fetch
+    // from (scheme and host lowercased, the default port left out).
+    let spelled = other.join("spelled.json");
+    std::fs::write(
+        &spelled,
+        r#"{"proxy":"/okta/{host}{path}","credentials":["service_app"],
+            "check_url":"HTTPS://Check.Platform.example:443/v1/check",
+            "service_app":{"jwks_url":"Https://KEYS.platform.example/.well-known/jwks.json"}}"#,
+    )
+    .unwrap();
+    let page_config = okta_link_core::config::Config::from_json(
+        &std::fs::read_to_string(&spelled).unwrap(),
+        &crate::check_server::Json,
+    );
+    assert!(
+        page_config.is_ok(),
+        "the page takes it: {:?}",
+        page_config.err()
+    );
+    let h = harness(|c| {
+        c.serve_dist = Some(dist.clone());
+        c.page_config = Some(spelled.clone());
+    })
+    .await;
+    let r = get(h.addr(), "/", &[]).await;
+    let csp = r.header("content-security-policy").unwrap();
+    assert_eq!(
+        connect_src(csp),
+        [
+            "'self'",
+            "https://check.platform.example",
+            "https://keys.platform.example"
+        ],
+        "{csp}"
+    );
+
     // The headers a static host is given say the same.
     let args = okta_proxy::config::HeadersArgs {
         dist: dist.clone(),
