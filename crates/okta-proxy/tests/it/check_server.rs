@@ -1051,44 +1051,46 @@ async fn no_secret_token_assertion_or_proof_is_logged() {
 
     let secret = oin_secret();
     let token = ssws_token();
-    verified(&post_check(a, &service_app(DPOP_APP), &[("Origin", ALLOWED)]).await);
-    // Again: the nonce the org gave is reused.
-    verified(&post_check(a, &service_app(DPOP_APP), &[]).await);
-    verified(&post_check(a, &oin(&secret), &[]).await);
-    verified(&post_check(a, &api_token(&token), &[]).await);
+    let mut answers = Vec::new();
+    for r in [
+        post_check(a, &service_app(DPOP_APP), &[("Origin", ALLOWED)]).await,
+        // Again: the nonce the org gave is reused.
+        post_check(a, &service_app(DPOP_APP), &[]).await,
+        post_check(a, &oin(&secret), &[]).await,
+        post_check(a, &api_token(&token), &[]).await,
+        // The token in a header the check server does not read.
+        post_check(
+            a,
+            &api_token(&token),
+            &[("Authorization", &format!("SSWS {token}"))],
+        )
+        .await,
+    ] {
+        verified(&r);
+        answers.push(r);
+    }
     let r = post_check(a, &oin(&format!("{secret}x")), &[]).await;
     assert_eq!(report(&r).code(), "client_rejected");
+    answers.push(r);
     // Refused requests that carry the secrets.
     let with_extra = format!(
         r#"{{"org":"{ACME}","credential":{{"type":"client_secret","client_id":"{OIN}","client_secret":"{secret}"}},"x":"{token}"}}"#
     );
-    let r = send_body(
-        a,
-        "POST",
-        "/check",
-        &[("Content-Type", "application/json")],
-        with_extra.as_bytes(),
-    )
-    .await;
-    assert_eq!(r.status, 400);
-    let r = send_body(
-        a,
-        "POST",
-        "/check",
-        &[("Content-Type", "text/plain")],
-        with_extra.as_bytes(),
-    )
-    .await;
-    assert_eq!(r.status, 415);
+    for (ct, status) in [("application/json", 400), ("text/plain", 415)] {
+        let r = send_body(
+            a,
+            "POST",
+            "/check",
+            &[("Content-Type", ct)],
+            with_extra.as_bytes(),
+        )
+        .await;
+        assert_eq!(r.status, status);
+        answers.push(r);
+    }
     let r = post_check(a, &oin(&secret), &[("Origin", "https://evil.example")]).await;
     assert_eq!(r.status, 403);
-    let r = post_check(
-        a,
-        &api_token(&token),
-        &[("Authorization", &format!("SSWS {token}"))],
-    )
-    .await;
-    verified(&r);
+    answers.push(r);
     tokio::time::sleep(Duration::from_millis(100)).await;
 
     child.kill().unwrap();
@@ -1110,6 +1112,11 @@ async fn no_secret_token_assertion_or_proof_is_logged() {
     let sim_log = sim.log_text();
     assert!(sim_log.contains("/oauth2/v1/token"), "{sim_log}");
     let recorded = serde_json::to_string(&sim.requests()).unwrap();
+    // The answers too: what the page gets holds no secret, JWT or access token either.
+    let answered: String = answers
+        .iter()
+        .map(|r| format!("{:?}\n{}\n", r.headers, r.text()))
+        .collect();
     for (name, text) in [
         ("stdout", &out),
         ("stderr", &err),
@@ -1133,5 +1140,12 @@ async fn no_secret_token_assertion_or_proof_is_logged() {
         ] {
             assert!(!text.contains(word), "{word} in the {name}:\n{text}");
         }
+    }
+    // The report names the token type (`Bearer`, `DPoP`), never a credential or a JWT.
+    for s in [secret.as_str(), token.as_str(), "eyJ"]
+        .into_iter()
+        .chain(issued.iter().map(String::as_str))
+    {
+        assert!(!answered.contains(s), "{s} in an answer:\n{answered}");
     }
 }
