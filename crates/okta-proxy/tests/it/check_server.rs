@@ -419,6 +419,25 @@ async fn every_credential_type_verifies_against_the_simulator() {
         .await,
     );
 
+    // The org, client ID and secret as a person pastes them: cleaned as the page cleans them.
+    verified(
+        &post_check(
+            a,
+            &json!({"org": "https://ACME-admin.okta.com/admin/dashboard", "credential": {"type": "service_app", "client_id": " \"0oa1dpopreadonly0001\"\n"}}),
+            &[],
+        )
+        .await,
+    );
+    verified(
+        &post_check(
+            a,
+            &json!({"org": "acme.okta.com", "credential": {"type": "client_secret", "client_id": OIN, "client_secret": format!("  {}\n", oin_secret())}}),
+            &[],
+        )
+        .await,
+    );
+    verified(&post_check(a, &api_token(&format!("SSWS {}", ssws_token())), &[]).await);
+
     // A wrong secret and an unknown app are reports, not errors.
     let r = post_check(a, &oin("wrong-secret-wrong-secret-wrong-secret-wrong"), &[]).await;
     assert_eq!(r.status, 200);
