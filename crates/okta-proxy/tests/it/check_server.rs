@@ -1035,6 +1035,17 @@ fn access_tokens(bytes: &[u8]) -> Vec<String> {
 
 #[tokio::test]
 async fn no_secret_token_assertion_or_proof_is_logged() {
+    secrets_stay_out_of_logs_and_answers("text").await;
+}
+
+#[tokio::test]
+async fn no_secret_token_assertion_or_proof_is_logged_in_json() {
+    secrets_stay_out_of_logs_and_answers("json").await;
+}
+
+/// The real binary (its stdout and stderr captured, in log format `format`) in front of the
+/// simulator through a tap that sees the access tokens issued.
+async fn secrets_stay_out_of_logs_and_answers(format: &str) {
     use std::io::{BufRead, BufReader, Read};
     use std::process::{Command, Stdio};
 
@@ -1050,6 +1061,8 @@ async fn no_secret_token_assertion_or_proof_is_logged() {
             &format!("http://{}", tap.addr),
             "--check-rate-limit-per-minute",
             "0",
+            "--log-format",
+            format,
         ])
         .arg("--service-app-key")
         .arg(demo_key())
@@ -1123,8 +1136,17 @@ async fn no_secret_token_assertion_or_proof_is_logged() {
         .unwrap()
         .read_to_string(&mut err)
         .unwrap();
-    assert!(err.contains("path=/check status=200"), "{err}");
-    assert!(err.contains("path=/check status=400"), "{err}");
+    let request_lines = err.lines().filter(|l| l.contains("/check")).count();
+    assert!(request_lines >= 9, "{err}");
+    if format == "json" {
+        for line in err.lines() {
+            serde_json::from_str::<Value>(line)
+                .unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        }
+    } else {
+        assert!(err.contains("path=/check status=200"), "{err}");
+        assert!(err.contains("path=/check status=400"), "{err}");
+    }
 
     let issued = access_tokens(&tap.answered.lock().unwrap());
     assert!(issued.len() >= 3, "tokens issued: {}", issued.len());
