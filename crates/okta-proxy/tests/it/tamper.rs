@@ -324,3 +324,39 @@ fn every_other_last_signature_character_is_refused() {
         );
     }
 }
+
+/// What the simulator checks, seen from outside: the assertion names the key by the `kid` the
+/// JWKS publishes (and the app registered), its claims are the contract's.
+#[test]
+fn our_assertions_name_the_published_kid() {
+    for (keys, name, alg) in [
+        (rsa_keys(), okta_sim::fixtures::KeyName::Platform, "RS256"),
+        (ec_keys(), okta_sim::fixtures::KeyName::Other, "ES256"),
+    ] {
+        let jwks: Value = serde_json::from_str(&keys.jwks_json()).unwrap();
+        let published = jwks["keys"][0]["kid"].as_str().unwrap().to_string();
+        assert_eq!(published, name.kid());
+        let t0 = now();
+        let a = client_assertion(keys.signer(), NO_DPOP_APP, TOKEN_URL, t0).unwrap();
+        let part = |i: usize| -> Value {
+            use base64::Engine as _;
+            let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(a.split('.').nth(i).unwrap())
+                .unwrap();
+            serde_json::from_slice(&raw).unwrap()
+        };
+        let (h, c) = (part(0), part(1));
+        assert_eq!(h["kid"], published.as_str());
+        assert_eq!(h["alg"], alg);
+        assert_eq!(h["typ"], "JWT");
+        assert!(h.get("jwk").is_none() && h.get("x5c").is_none(), "{h}");
+        assert_eq!(c["iss"], NO_DPOP_APP);
+        assert_eq!(c["sub"], NO_DPOP_APP);
+        assert_eq!(c["aud"], TOKEN_URL);
+        assert_eq!(c["iat"], t0);
+        assert_eq!(c["exp"], t0 + 300);
+        assert_eq!(c["jti"].as_str().unwrap().len(), 22);
+        let b = client_assertion(keys.signer(), NO_DPOP_APP, TOKEN_URL, t0).unwrap();
+        assert_ne!(a, b, "a fresh jti each time");
+    }
+}
