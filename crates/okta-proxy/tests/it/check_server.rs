@@ -367,8 +367,24 @@ async fn every_credential_type_verifies_against_the_simulator() {
     let (proxy, log) = check_proxy(&sim.url, |_| {}).await;
     let a = proxy.addr;
 
-    verified(&post_check(a, &service_app(DPOP_APP), &[]).await);
-    verified(&post_check(a, &oin(&oin_secret()), &[]).await);
+    let r = post_check(a, &service_app(DPOP_APP), &[]).await;
+    verified(&r);
+    assert_eq!(
+        r.json()["verified"]["app"]["token_type"],
+        "DPoP",
+        "{}",
+        r.text()
+    );
+    assert_eq!(r.json()["verified"]["app"]["credential"], "service_app");
+    let r = post_check(a, &oin(&oin_secret()), &[]).await;
+    verified(&r);
+    assert_eq!(
+        r.json()["verified"]["app"]["token_type"],
+        "Bearer",
+        "{}",
+        r.text()
+    );
+    assert_eq!(r.json()["verified"]["app"]["credential"], "client_secret");
     verified(&post_check(a, &api_token(&ssws_token()), &[]).await);
 
     // The simulator really was asked: a token for each app, the DPoP nonce round for the
