@@ -198,7 +198,10 @@ async fn the_native_check_agrees_with_the_app_table() {
         let json = serde_json::to_value(&got.result).unwrap();
         let errors = schema::validate(&root, "#", &json);
         assert!(errors.is_empty(), "{client_id}: {errors:?}");
-        assert!(!json.to_string().contains(&fixture_secret), "no secret in the result");
+        assert!(
+            !json.to_string().contains(&fixture_secret),
+            "no secret in the result"
+        );
         let report = serde_json::to_value(got.report.as_ref()).unwrap();
         let reason = &report["failed"]["client_rejected"]["reason"];
         if json["diagnosis"] != case["diagnosis"]
@@ -206,7 +209,11 @@ async fn the_native_check_agrees_with_the_app_table() {
         {
             wrong.push(format!(
                 "{} {client_id} ({}): expected {} {}, got {} {reason}",
-                case["org"], case["credential"], case["diagnosis"], case["reason"], json["diagnosis"]
+                case["org"],
+                case["credential"],
+                case["diagnosis"],
+                case["reason"],
+                json["diagnosis"]
             ));
         }
     }
