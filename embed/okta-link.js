@@ -4,8 +4,14 @@
  *
  *   OktaLink.open({ url: "https://link.example.com/", container: el, session: "…",
  *                   org: "acme.okta.com", lang: "de", theme: "dark", state: "…",
+ *                   credential: "service_app",
  *                   onVerified(report) {}, onError(kind) {} })
- *     .then((connection) => …)   // { org_url, canonical_host, token, report, result }
+ *     .then((connection) => …)   // { org_url, canonical_host, credential, token | client_id
+ *                                //   [, client_secret], report, result }
+ *
+ * `credential` preselects one of the deployment's credential types (`api_token`,
+ * `service_app`, `client_secret`); with a `session` it travels in the session message, without
+ * one in the fragment.
  *
  * Update mode (renew an existing connection whose token stopped working): add
  * `mode: "update"` and the connection's `org` (fixed on the page), and optionally `owner`, the
@@ -25,6 +31,7 @@
     var origin = url.origin;
     var fragment = new URLSearchParams();
     ['org', 'lang', 'theme', 'state'].forEach(function (k) { if (options[k]) fragment.set(k, options[k]); });
+    if (options.credential && !options.session) fragment.set('credential', options.credential);
     var update = options.mode === 'update';
     // Update mode without a session goes in the fragment (with one, in the session message).
     if (update && !options.session) {
@@ -49,6 +56,7 @@
           if (options.session) {
             msg = { source: 'okta-link-host', v: 1, type: 'session', session: options.session };
             if (update) { msg.mode = 'update'; msg.org = options.org; if (options.owner) msg.owner = options.owner; }
+            if (options.credential) msg.credential = options.credential;
           }
           e.source.postMessage(msg, origin);
         } else if (d.type === 'resize' && frame) {

@@ -278,3 +278,127 @@ describe('update mode with an app', () => {
     await context.close();
   });
 });
+
+/** A loopback server: `handler(req, res, body)`; records nothing itself. */
+function server(handler) {
+  return new Promise((resolve) => {
+    const s = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => { body += c; });
+      req.on('end', () => handler(req, res, body));
+    });
+    s.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${s.address().port}`, close: () => new Promise((r) => s.close(r)) }));
+  });
+}
+
+describe('apps delivered by post_message to an embedding portal', () => {
+  let stack, portal, pageOrigin;
+  before(async () => {
+    portal = await server((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(`<!doctype html><html lang="en"><head><title>Portal</title>
+<script src="${pageOrigin}/okta-link.js"></script></head><body><h1>Portal</h1><div id="c"></div>
+<script>
+window.__msgs = [];
+window.addEventListener('message', (e) => { if (e.origin === ${JSON.stringify(pageOrigin)}) window.__msgs.push(e.data); });
+window.__result = OktaLink.open({ url: ${JSON.stringify(`${pageOrigin}/`)}, container: document.getElementById('c'), session: 'sess-1', org: 'acme.okta.com', credential: 'client_secret' })
+  .then((c) => { window.__connection = c; return 'connected'; }, (e) => 'rejected: ' + e.message);
+</script></body></html>`);
+    });
+    stack = await startStack({
+      config: { ...APPS_CONFIG, delivery: { mode: 'post_message' }, allowed_origins: [portal.url] },
+      allowOrigins: [portal.url],
+      proxyArgs: ['--service-app-key', KEY, '--check-rate-limit-per-minute', '0'],
+    });
+    pageOrigin = new URL(stack.pageUrl).origin;
+  });
+  after(async () => { await stack?.stop(); await portal?.close(); });
+
+  test('the host preselects the OIN type; the connection carries the client ID and the secret, only to the portal', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const consoleLines = [];
+    page.on('console', (m) => consoleLines.push(m.text()));
+    await page.goto(portal.url);
+    const frame = page.frameLocator('#c iframe');
+    await frame.getByLabel('Client secret', { exact: true }).waitFor();
+    assert.ok(await frame.getByRole('radio', { name: 'Okta Integration Network app' }).isChecked());
+    await frame.getByLabel('Client ID', { exact: true }).fill(OIN.client_id);
+    await frame.getByLabel('Client secret', { exact: true }).fill(OIN_SECRET);
+    await frame.getByRole('button', { name: 'Check connection' }).click();
+    await frame.getByText('Connection verified').first().waitFor({ timeout: 20000 });
+    await frame.getByRole('button', { name: 'Finish connecting' }).click();
+    await page.waitForFunction(() => window.__msgs.some((m) => m.type === 'connected'), null, { timeout: 10000 });
+    const msgs = await page.evaluate(() => window.__msgs);
+    for (const m of msgs) if (m.type !== 'connected') assert.ok(!JSON.stringify(m).includes(OIN_SECRET), `secret in ${m.type}`);
+    const connected = msgs.find((m) => m.type === 'connected');
+    assertValid('#/$defs/connected_message', connected);
+    assert.equal(connected.connection.credential, 'client_secret');
+    assert.equal(connected.connection.client_id, OIN.client_id);
+    assert.equal(connected.connection.client_secret, OIN_SECRET);
+    assert.equal(connected.connection.token, undefined);
+    assert.equal(connected.connection.result.credential.type, 'client_secret');
+    assert.equal(await page.evaluate(() => window.__result), 'connected');
+    const frameHandle = page.frames().find((f) => f.url().startsWith(pageOrigin));
+    const leftovers = await frameHandle.evaluate(() => document.documentElement.outerHTML + [...document.querySelectorAll('input')].map((i) => i.value).join(' '));
+    assert.ok(!leftovers.includes(OIN_SECRET), 'secret still in the page after delivery');
+    for (const l of consoleLines) assert.ok(!l.includes(OIN_SECRET), 'secret in the console');
+    for (const l of [...stack.proxy.logs, ...stack.sim.logs]) assert.ok(!l.includes(OIN_SECRET), 'secret in a log');
+    await context.close();
+  });
+});
+
+describe('apps delivered by redirect', () => {
+  let stack, landing;
+  const hits = [];
+  before(async () => {
+    landing = await server((req, res) => {
+      hits.push({ url: req.url, referer: req.headers.referer });
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<!doctype html><html lang="en"><title>Platform</title><h1>Back at the platform</h1></html>');
+    });
+    stack = await startStack({
+      config: { ...APPS_CONFIG, delivery: { mode: 'redirect', redirect_url: `${landing.url}/okta/done` }, allowed_origins: [landing.url] },
+      proxyArgs: ['--service-app-key', KEY, '--check-rate-limit-per-minute', '0'],
+    });
+  });
+  after(async () => { await stack?.stop(); await landing?.close(); });
+
+  test('the platform gets the credential type and the client ID in the summary, no secret', async () => {
+    const { context, page } = await openPage(browser, `${stack.pageUrl}#credential=service_app&state=s1`);
+    assert.equal(await checkApp(page, 'acme.okta.com', '0oa1dpopreadonly0001'), 'verified');
+    await page.getByRole('button', { name: 'Finish connecting' }).click();
+    await page.getByRole('heading', { name: 'Back at the platform' }).waitFor({ timeout: 20000 });
+    const url = new URL(page.url());
+    const params = Object.fromEntries(url.searchParams);
+    assertValid('#/$defs/redirect_parameters', params);
+    assert.equal(params.credential, 'service_app');
+    assert.equal(params.client_id, '0oa1dpopreadonly0001');
+    assert.equal(params.version, '2');
+    assert.equal(params.state, 's1');
+    // The navigation carried no Referer (the landing page's own favicon request may).
+    assert.equal(hits.find((h) => h.url.startsWith('/okta/done')).referer, undefined);
+    await context.close();
+  });
+});
+
+describe('a check server that refuses', () => {
+  let stack;
+  before(async () => {
+    // No platform key: a service app check is refused (501); one check per minute.
+    stack = await startStack({ config: APPS_CONFIG, proxyArgs: ['--check-rate-limit-per-minute', '1'] });
+  });
+  after(async () => { await stack?.stop(); });
+
+  test('a refusal is the integrator\'s failure; its rate limit is a rate limit', async () => {
+    const { context, page } = await openPage(browser, `${stack.pageUrl}#credential=service_app`);
+    assert.equal(await checkApp(page, 'acme.okta.com', '0oa1dpopreadonly0001'), 'check_server_failed');
+    const text = plain(await result(page).innerText());
+    assert.match(text, /status 501/);
+    assert.match(text, /support/);
+    await clientId(page).fill('0oa2nodpopreadonly02');
+    await checkButton(page).click();
+    await page.locator('#result[data-diagnosis="rate_limited"]').waitFor({ timeout: 20000 });
+    await context.close();
+  });
+});
