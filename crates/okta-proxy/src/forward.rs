@@ -143,7 +143,9 @@ impl Upstream {
             .no_proxy()
             .referer(false)
             .connect_timeout(timeout)
-            .timeout(timeout)
+            // No whole-request `.timeout`: every call runs under its caller's deadline
+            // (`timeout_at` in `get` and `call`), and a second timer per request cost time
+            // under load (BENCHMARK.md).
             .pool_idle_timeout(Duration::from_secs(60))
             // As many idle connections per Okta host as upstream calls may be in flight
             // (`--max-concurrent-upstream`'s default): a burst's connections are kept for the next
@@ -1298,12 +1300,12 @@ mod tests {
         let e = send(closed).await.unwrap_err();
         assert!(e.is_connect() && !is_stale_connection(&e), "{e:?}");
 
+        // A request that times out (the client has no whole-request timer of its own: callers
+        // run under their deadline; reqwest's own per-request timer stands in for it here).
         let (port, _) = scripted(|_, _| Then::Hang).await;
-        let quick = Upstream::builder(Duration::from_millis(200))
-            .build()
-            .unwrap();
-        let e = quick
+        let e = client
             .get(format!("http://127.0.0.1:{port}/x"))
+            .timeout(Duration::from_millis(200))
             .send()
             .await
             .unwrap_err();
