@@ -30,6 +30,15 @@ pub fn App() -> impl IntoView {
         let partner = partner.clone();
         words(move |t| t.with_partner(partner.as_deref(), key_partner, key_plain))
     };
+    // With a choice (or an app type only) the lede does not speak of an API token.
+    let choice = config.credentials != [CredentialKind::ApiToken];
+    let lede = if choice {
+        says("app.lede_choice_partner", "app.lede_choice")
+    } else {
+        says("app.lede_partner", "app.lede")
+    };
+    let footer_token = says("app.footer", "app.footer_plain");
+    let footer_app = says("app.footer_app", "app.footer_app_plain");
     let logo = config.partner.logo.clone().map(|src| {
         let partner = config.partner.name.clone().unwrap_or_default();
         let alt = words(move |t| t.f("app.logo_alt", &[("partner", &partner)]));
@@ -42,7 +51,7 @@ pub fn App() -> impl IntoView {
             <header class="brand">
                 {logo}<h1>{says("app.title_partner", "app.title")}</h1>{language_menu}
             </header>
-            <p class="lede">{says("app.lede_partner", "app.lede")}</p>
+            <p class="lede">{lede}</p>
             {move || session.update.get().map(|u| view! { <UpdateIntro org=u.org_host /> })}
             <form
                 id="link-form"
@@ -60,7 +69,12 @@ pub fn App() -> impl IntoView {
             <Progress />
             <Announcements />
             <ResultRegion />
-            <p class="footer">{says("app.footer", "app.footer_plain")}</p>
+            <p class="footer">
+                {move || {
+                    let app = session.credential.get() != CredentialKind::ApiToken;
+                    if app { footer_app.get() } else { footer_token.get() }
+                }}
+            </p>
         </div>
     }
 }

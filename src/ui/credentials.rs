@@ -111,7 +111,16 @@ fn least_role(required: &[DataKind]) -> &'static str {
 fn ServiceAppSetup() -> impl IntoView {
     let session = use_session();
     let config = session.config();
+    // The address the customer pastes into Okta must be absolute: a same-origin path in the
+    // configuration is resolved against the page's own address.
     let jwks_url = config.jwks_url.clone().unwrap_or_default();
+    let jwks_url = window()
+        .location()
+        .href()
+        .ok()
+        .and_then(|page| url::Url::parse(&page).ok()?.join(&jwks_url).ok())
+        .map(String::from)
+        .unwrap_or(jwks_url);
     let scopes = scopes_needed(&config.required).join(" ");
     let role = least_role(&config.required);
     let jwk: RwSignal<Option<Result<PublicJwk, JwksProblem>>> = RwSignal::new(None);

@@ -402,3 +402,48 @@ describe('a check server that refuses', () => {
     await context.close();
   });
 });
+
+describe('the look of the new states', () => {
+  let stack;
+  before(async () => {
+    stack = await startStack({
+      config: { ...APPS_CONFIG, partner: { name: 'Example Security', brand_color: '#f08030' } },
+      proxyArgs: ['--service-app-key', KEY, '--check-rate-limit-per-minute', '0'],
+    });
+  });
+  after(async () => { await stack?.stop(); });
+
+  test('no horizontal scrolling at 320 px with the setup and the JWK, left to right and right to left', async () => {
+    for (const lang of ['en', 'ar']) {
+      const { context, page } = await openPage(browser, `${stack.pageUrl}#credential=service_app&lang=${lang}`, { viewport: { width: 320, height: 800 } });
+      await page.locator('#setup-jwk').waitFor({ timeout: 10000 });
+      const fits = () => page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth);
+      assert.ok(await fits(), `the setup overflows at 320 px (${lang})`);
+      await page.locator('#org').fill('acme.okta.com');
+      await page.locator('#client-id').fill('0oa3superadmin000003');
+      await page.locator('#link-form button[type=submit]').click();
+      await page.locator('#result[data-diagnosis="verified"]').waitFor({ timeout: 20000 });
+      assert.ok(await fits(), `the verified app overflows at 320 px (${lang})`);
+      await context.close();
+    }
+  });
+
+  // The README's screenshots of the service app (docs/screenshots/), from the page as built.
+  test('screenshots of the service app setup and a verified app, light and dark', async () => {
+    const { mkdirSync } = await import('node:fs');
+    const dir = join(ROOT, 'docs', 'screenshots');
+    mkdirSync(dir, { recursive: true });
+    for (const colorScheme of ['light', 'dark']) {
+      const { context, page } = await openPage(browser, `${stack.pageUrl}#credential=service_app`, { colorScheme, viewport: { width: 640, height: 1000 } });
+      await page.locator('#setup-jwk').waitFor({ timeout: 10000 });
+      await page.screenshot({ path: join(dir, `service-app-setup-${colorScheme}.png`), fullPage: true });
+      await page.locator('#org').fill('acme.okta.com');
+      await page.locator('#client-id').fill('0oa1dpopreadonly0001');
+      await page.locator('#link-form button[type=submit]').click();
+      await page.locator('#result[data-diagnosis="verified"]').waitFor({ timeout: 20000 });
+      await page.evaluate(() => document.activeElement?.blur());
+      await page.screenshot({ path: join(dir, `service-app-verified-${colorScheme}.png`), fullPage: true });
+      await context.close();
+    }
+  });
+});
