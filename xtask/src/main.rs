@@ -21,7 +21,7 @@ const WASM_OPT_VERSION: &str = "version_132";
 /// Total first-load budget (brotli bytes of index.html with its inlined stylesheet, JS, wasm,
 /// config.json), lowered as the page gets leaner: measured 209,052 bytes on 2026-12-06 (`cargo
 /// xtask size`); the OAuth 2.0 credential types (the choice, two fields, the service app's
-/// guided setup, reading the check server's report back) brought it to 241,503 on 2026-12-07,
+/// guided setup, reading the check server's report back) brought it to 242,328 on 2026-12-07,
 /// and the gate is that plus about 1 %. The target is 200 kB, the aim 180 kB. BENCHMARK.md has
 /// the breakdown and the levers.
 const BROTLI_BUDGET_BYTES: u64 = 244_000;
