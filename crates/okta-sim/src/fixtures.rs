@@ -126,22 +126,6 @@ impl KeyName {
             KeyName::Other => OTHER_KEY_PEM,
         }
     }
-
-    /// The public JWK an app registers for this key: `kty`, the public members, `alg`, `use`
-    /// and `kid`.
-    pub fn public_jwk(self) -> Value {
-        serde_json::to_value(&crate::jose::registered(self).jwk).expect("jwk json")
-    }
-
-    /// The key's `kid`: its RFC 7638 SHA-256 thumbprint, base64url.
-    pub fn kid(self) -> String {
-        crate::jose::registered(self).kid.clone()
-    }
-}
-
-/// The `kid` the demo apps registered for [`DEMO_PLATFORM_KEY_PEM`].
-pub fn demo_platform_kid() -> String {
-    KeyName::Platform.kid()
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -702,10 +686,6 @@ mod tests {
             std::fs::read_to_string(demo_platform_key_file()).unwrap(),
             DEMO_PLATFORM_KEY_PEM
         );
-        let jwk = KeyName::Platform.public_jwk();
-        assert_eq!(jwk["kid"], demo_platform_kid().as_str());
-        assert_eq!(jwk["alg"], "RS256");
-        assert!(jwk.get("d").is_none());
     }
 
     #[test]

@@ -336,6 +336,21 @@ pub(crate) fn verify_proof(
     })
 }
 
+/// The keys' public halves, as registered (here rather than in `fixtures`, which only names
+/// the keys: the JOSE work is this module's).
+impl KeyName {
+    /// The public JWK an app registers for this key: `kty`, the public members, `alg`, `use`
+    /// and `kid`.
+    pub fn public_jwk(self) -> Value {
+        serde_json::to_value(&registered(self).jwk).expect("jwk json")
+    }
+
+    /// The key's `kid`: its RFC 7638 SHA-256 thumbprint, base64url.
+    pub fn kid(self) -> String {
+        registered(self).kid.clone()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -363,5 +378,13 @@ mod tests {
             sha256_b64url("Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU"),
             "fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo"
         );
+    }
+
+    #[test]
+    fn the_demo_platform_key_registers_only_its_public_half() {
+        let jwk = KeyName::Platform.public_jwk();
+        assert_eq!(jwk["kid"], KeyName::Platform.kid().as_str());
+        assert_eq!(jwk["alg"], "RS256");
+        assert!(jwk.get("d").is_none());
     }
 }

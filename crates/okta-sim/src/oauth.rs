@@ -8,7 +8,7 @@
 //! the new token in the token answer): error descriptions are fixed texts.
 
 use crate::answer::{set, Answer};
-use crate::fixtures::{App, AppAuth, AppKind};
+use crate::fixtures::{AppAuth, AppKind};
 use crate::jose::{self, ALGS};
 use crate::okta::OktaError;
 use crate::site::Site;
@@ -684,28 +684,6 @@ impl Inner {
             &body,
         )
     }
-}
-
-/// The `settings.oauthClient` part of an app's JSON.
-pub(crate) fn oauth_client_settings(app: &App) -> serde_json::Value {
-    let auth = match app.auth {
-        AppAuth::PrivateKeyJwt => "private_key_jwt",
-        AppAuth::ClientSecret => "client_secret_basic",
-    };
-    let grants = match app.kind {
-        AppKind::Web => json!(["authorization_code"]),
-        _ => json!(["client_credentials"]),
-    };
-    json!({
-        "client_uri": null,
-        "logo_uri": null,
-        "redirect_uris": [],
-        "response_types": if app.kind == AppKind::Web { json!(["code"]) } else { json!(["token"]) },
-        "grant_types": grants,
-        "application_type": if app.kind == AppKind::Web { "web" } else { "service" },
-        "token_endpoint_auth_method": auth,
-        "dpop_bound_access_tokens": app.dpop_required,
-    })
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! Log events, the well-known org document and the error body, with the shapes, codes and
 //! summaries of the real API. A document never holds a token.
 
-use crate::fixtures::{role_label, App, Group, LogEvent, Org, User};
+use crate::fixtures::{role_label, App, AppAuth, AppKind, Group, LogEvent, Org, User};
 use serde_json::{json, Value};
 
 /// Okta's `/.well-known/okta-organization` path.
@@ -201,10 +201,10 @@ pub fn app(host: &str, a: &App) -> Value {
             "oauthClient": {
                 "client_id": a.client_id,
                 "autoKeyRotation": true,
-                "token_endpoint_auth_method": crate::oauth::oauth_client_settings(a)["token_endpoint_auth_method"],
+                "token_endpoint_auth_method": oauth_client_settings(a)["token_endpoint_auth_method"],
             },
         },
-        "settings": { "oauthClient": crate::oauth::oauth_client_settings(a) },
+        "settings": { "oauthClient": oauth_client_settings(a) },
         "_links": {
             "self": { "href": format!("{base}/api/v1/apps/{}", a.client_id) },
         },
@@ -345,6 +345,28 @@ fn uuid(seed: &str) -> String {
         ((b >> 48) & 0x3fff) | 0x8000,
         b & 0xffff_ffff_ffff
     )
+}
+
+/// The `settings.oauthClient` part of an app's JSON.
+pub(crate) fn oauth_client_settings(app: &App) -> serde_json::Value {
+    let auth = match app.auth {
+        AppAuth::PrivateKeyJwt => "private_key_jwt",
+        AppAuth::ClientSecret => "client_secret_basic",
+    };
+    let grants = match app.kind {
+        AppKind::Web => json!(["authorization_code"]),
+        _ => json!(["client_credentials"]),
+    };
+    json!({
+        "client_uri": null,
+        "logo_uri": null,
+        "redirect_uris": [],
+        "response_types": if app.kind == AppKind::Web { json!(["code"]) } else { json!(["token"]) },
+        "grant_types": grants,
+        "application_type": if app.kind == AppKind::Web { "web" } else { "service" },
+        "token_endpoint_auth_method": auth,
+        "dpop_bound_access_tokens": app.dpop_required,
+    })
 }
 
 #[cfg(test)]
