@@ -39,6 +39,7 @@ pub fn App() -> impl IntoView {
     };
     let footer_token = says("app.footer", "app.footer_plain");
     let footer_app = says("app.footer_app", "app.footer_app_plain");
+    let footer_service_app = says("app.footer_service_app", "app.footer_service_app_plain");
     let logo = config.partner.logo.clone().map(|src| {
         let partner = config.partner.name.clone().unwrap_or_default();
         let alt = words(move |t| t.f("app.logo_alt", &[("partner", &partner)]));
@@ -70,9 +71,10 @@ pub fn App() -> impl IntoView {
             <Announcements />
             <ResultRegion />
             <p class="footer">
-                {move || {
-                    let app = session.credential.get() != CredentialKind::ApiToken;
-                    if app { footer_app.get() } else { footer_token.get() }
+                {move || match session.credential.get() {
+                    CredentialKind::ApiToken => footer_token.get(),
+                    CredentialKind::ServiceApp => footer_service_app.get(),
+                    CredentialKind::ClientSecret => footer_app.get(),
                 }}
             </p>
         </div>

@@ -87,6 +87,8 @@ describe('a deployment offering every credential type', () => {
     for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi']) assert.ok(!(member in shown), member);
     assert.equal(await page.locator('#setup-scopes').innerText(), 'okta.users.read okta.logs.read');
     assert.match(plain(await page.locator('.setup').innerText()), /assign the Read-only Administrator role/);
+    // The footer says what leaves the page for a service app: the client ID only.
+    assert.match(plain(await page.locator('.footer').innerText()), /Only the client ID goes to/);
     await context.close();
   });
 
@@ -114,6 +116,7 @@ describe('a deployment offering every credential type', () => {
     // No okta.apps.read for this integration: the app is named by its client ID.
     assert.match(plain(await result(page).innerText()), new RegExp(`${OIN.client_id}[\\s\\S]*Okta Integration Network app`));
     assert.match(plain(await result(page).innerText()), /Okta accepted the app/);
+    assert.match(plain(await page.locator('.footer').innerText()), /client ID and secret go only to/);
     const leaks = await leakAudit(page, record, OIN_SECRET, { services: [stack.proxy, stack.sim] });
     assert.deepEqual(leaks.filter((l) => l !== 'inputs'), []);
     await clientSecret(page).fill('wrong-secret-value');
