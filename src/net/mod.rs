@@ -76,6 +76,18 @@ pub fn to_js<T: serde::Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue
         .map_err(JsValue::from)
 }
 
+/// `value` as JSON text (serde through `to_js`, then the browser's `JSON.stringify`), indented
+/// by `indent` spaces when it is not 0: a request body, a delivery, a key shown to people.
+pub fn to_json<T: serde::Serialize + ?Sized>(value: &T, indent: u32) -> Option<String> {
+    let v = to_js(value).ok()?;
+    let text = if indent == 0 {
+        js_sys::JSON::stringify(&v)
+    } else {
+        js_sys::JSON::stringify_with_replacer_and_space(&v, &JsValue::NULL, &indent.into())
+    };
+    text.ok()?.as_string()
+}
+
 /// An HTTP answer as the page read it (the core's owned [`crate::core::outcome::Answer`]).
 pub use crate::core::outcome::Answer as Fetched;
 

@@ -6,9 +6,9 @@ use leptos::either::EitherOf3;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use crate::core::access::least_role;
 use crate::core::credential::CredentialKind;
 use crate::core::oauth::scopes_needed;
-use crate::core::plan::DataKind;
 use crate::core::server_check::{JwksProblem, PublicJwk};
 use crate::net;
 use crate::ui::fields::{Field, Kind};
@@ -96,15 +96,6 @@ fn Copyable(label: &'static str, value: String, id: &'static str) -> impl IntoVi
     }
 }
 
-/// The least role that reads what the deployment requires.
-fn least_role(required: &[DataKind]) -> &'static str {
-    if required.contains(&DataKind::Roles) {
-        "role.super_admin"
-    } else {
-        "role.read_only_admin"
-    }
-}
-
 /// The guided setup of a service app: create it, add the platform's key, leave DPoP as it is,
 /// grant the scopes, assign the role, copy its client ID.
 #[component]
@@ -122,7 +113,7 @@ fn ServiceAppSetup() -> impl IntoView {
         .map(String::from)
         .unwrap_or(jwks_url);
     let scopes = scopes_needed(&config.required).join(" ");
-    let role = least_role(&config.required);
+    let role = format!("role.{}", least_role(&config.required).code());
     let jwk: RwSignal<Option<Result<PublicJwk, JwksProblem>>> = RwSignal::new(None);
     let url = jwks_url.clone();
     let timeout = config.timeout_ms;
@@ -137,11 +128,7 @@ fn ServiceAppSetup() -> impl IntoView {
     let key_view = move || {
         jwk.get().map(|found| match found {
             Ok(key) => {
-                let text = net::to_js(&key)
-                    .ok()
-                    .and_then(|v| js_sys::JSON::stringify_with_replacer_and_space(&v, &wasm_bindgen::JsValue::NULL, &2.into()).ok())
-                    .and_then(|s| s.as_string())
-                    .unwrap_or_default();
+                let text = net::to_json(&key, 2).unwrap_or_default();
                 EitherOf3::A(view! { <Copyable label="setup.jwk" value=text id="setup-jwk" /> })
             }
             Err(problem) => {
@@ -168,7 +155,7 @@ fn ServiceAppSetup() -> impl IntoView {
                     {tr("setup.step_scopes")}
                     <Copyable label="setup.scopes" value=scope_text id="setup-scopes" />
                 </li>
-                <li>{words(move |t| t.f("setup.step_role", &[("role", &t.t(role))]))}</li>
+                <li>{words(move |t| t.f("setup.step_role", &[("role", &t.t(&role))]))}</li>
                 <li>{tr("setup.step_client_id")}</li>
             </ol>
             <p>

@@ -53,6 +53,17 @@ impl DataKind {
     }
 }
 
+/// The least admin role that reads everything `required` names: Read-only Administrator,
+/// unless admin roles must be read (only a Super Administrator may list them).
+pub fn least_role(required: &[DataKind]) -> RoleHint {
+    required
+        .iter()
+        .flat_map(|d| d.granted_by().first())
+        .copied()
+        .max_by_key(|r| *r == RoleHint::SuperAdministrator)
+        .unwrap_or(RoleHint::ReadOnlyAdministrator)
+}
+
 /// An admin role that grants read access to a kind of data (the view says "or higher").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -137,6 +148,25 @@ impl Stage {
         match self {
             Stage::Identify => "identify",
             Stage::Permissions => "permissions",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_least_role_reads_everything_required() {
+        use DataKind::*;
+        assert_eq!(least_role(&[]), RoleHint::ReadOnlyAdministrator);
+        assert_eq!(least_role(&[Users, Logs]), RoleHint::ReadOnlyAdministrator);
+        assert_eq!(least_role(&[Users, Roles]), RoleHint::SuperAdministrator);
+        for d in DataKind::ALL {
+            assert!(
+                d.granted_by().contains(&least_role(&[d]))
+                    || least_role(&[d]) == RoleHint::SuperAdministrator
+            );
         }
     }
 }

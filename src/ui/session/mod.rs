@@ -288,10 +288,7 @@ impl Session {
             credential,
             required: self.config().required.clone(),
         };
-        net::to_js(&request)
-            .ok()
-            .and_then(|v| js_sys::JSON::stringify(&v).ok())
-            .and_then(|s| s.as_string())
+        net::to_json(&request, 0)
     }
 
     /// Check what is typed; on invalid input, focus the first field to fix.
@@ -443,11 +440,7 @@ impl Session {
                     return;
                 }
                 let connection = Connection::new(credential.secret(), verified, &result);
-                let body = net::to_js(&connection)
-                    .ok()
-                    .and_then(|v| js_sys::JSON::stringify(&v).ok())
-                    .and_then(|s| s.as_string())
-                    .unwrap_or_default();
+                let body = net::to_json(&connection, 0).unwrap_or_default();
                 drop(credential);
                 let url = url.clone();
                 let bearer = self.bearer.get_untracked();
