@@ -95,6 +95,8 @@ pub struct Config {
     pub service_app_keys: Vec<PathBuf>,
     /// `POST /check` requests per minute per client address, 0 = off.
     pub check_rate_limit_per_minute: u32,
+    /// Threads serving connections, each with its own runtime; 1 serves on the caller's.
+    pub workers: usize,
 }
 
 impl Default for Config {
@@ -124,6 +126,7 @@ impl Default for Config {
             rate_limit_redis: None,
             service_app_keys: Vec::new(),
             check_rate_limit_per_minute: 20,
+            workers: 1,
         }
     }
 }
@@ -157,6 +160,7 @@ impl Config {
             "rate_limit_redis": self.rate_limit_redis.as_deref().map(crate::shared_limit::redacted),
             "service_app_key": self.service_app_keys.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
             "check_rate_limit_per_minute": self.check_rate_limit_per_minute,
+            "workers": self.workers,
         })
     }
 }
@@ -266,6 +270,11 @@ pub struct Cli {
           allow_negative_numbers = true,
           value_parser = |v: &str| number::<u32>("--check-rate-limit-per-minute", v))]
     pub check_rate_limit_per_minute: u32,
+    /// Threads serving connections, each with its own runtime and upstream connections
+    /// (default: one per CPU core; at most 64)
+    #[arg(long, env = "OKTA_PROXY_WORKERS", value_name = "N", allow_negative_numbers = true,
+          value_parser = |v: &str| workers("--workers", v))]
+    pub workers: Option<usize>,
     /// Upstream calls in flight at once; more wait for a slot within their time limit (bounds
     /// memory: N x --max-body-bytes)
     #[arg(long, env = "OKTA_PROXY_MAX_CONCURRENT_UPSTREAM", value_name = "N", default_value = "256",
@@ -419,6 +428,18 @@ pub fn drain(flag: &str, v: &str) -> Result<Duration, String> {
 }
 
 /// A connection count: at least 1.
+/// Most worker threads `--workers` accepts.
+pub const MAX_WORKERS: usize = 64;
+
+/// A worker count: 1 to [`MAX_WORKERS`].
+fn workers(flag: &str, v: &str) -> Result<usize, String> {
+    let n = positive(flag, v)?;
+    if n > MAX_WORKERS {
+        return Err(format!("{flag} must be at most {MAX_WORKERS}"));
+    }
+    Ok(n)
+}
+
 fn positive(flag: &str, v: &str) -> Result<usize, String> {
     let n: usize = number(flag, v)?;
     if n == 0 {
@@ -656,6 +677,10 @@ impl Cli {
             rate_limit_redis: self.rate_limit_redis,
             service_app_keys: self.service_app_key,
             check_rate_limit_per_minute: self.check_rate_limit_per_minute,
+            workers: self
+                .workers
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+                .min(MAX_WORKERS),
         };
         if !c.listen.ip().is_loopback() && !c.allow_public {
             return Err(ConfigError::Conflict(format!(

@@ -101,7 +101,9 @@ pub struct UpstreamResponse {
 /// The HTTP client towards Okta (or the development upstream).
 #[derive(Clone)]
 pub struct Upstream {
-    client: reqwest::Client,
+    /// One client (one connection pool) per worker thread ([`crate::listener::worker_index`]):
+    /// an upstream connection is opened, driven and reused by the thread whose requests use it.
+    clients: Arc<[reqwest::Client]>,
     /// `http://127.0.0.1:PORT` in development mode: every request goes there with `Host` set.
     dev_base: Option<String>,
     timeout: Duration,
@@ -112,24 +114,30 @@ pub struct Upstream {
 }
 
 impl Upstream {
-    /// `lookup` is used (through [`GuardedResolver`]) unless `dev_base` is set.
+    /// `lookup` is used (through [`GuardedResolver`]) unless `dev_base` is set; `workers`
+    /// clients, one per worker thread.
     pub fn new(
         dev_base: Option<String>,
         timeout: Duration,
         lookup: Arc<dyn Lookup>,
+        workers: usize,
     ) -> Result<Self, String> {
-        let mut b = Self::builder(timeout);
-        if dev_base.is_none() {
-            b = b
-                .https_only(true)
-                .dns_resolver(Arc::new(GuardedResolver::new(lookup)))
-                .connector_layer(VetPeerLayer);
-        }
-        let client = b
-            .build()
-            .map_err(|e| format!("cannot build HTTP client: {e}"))?;
+        let resolver = Arc::new(GuardedResolver::new(lookup));
+        let clients = (0..workers.max(1))
+            .map(|_| {
+                let mut b = Self::builder(timeout);
+                if dev_base.is_none() {
+                    b = b
+                        .https_only(true)
+                        .dns_resolver(resolver.clone())
+                        .connector_layer(VetPeerLayer);
+                }
+                b.build()
+                    .map_err(|e| format!("cannot build HTTP client: {e}"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Upstream {
-            client,
+            clients: clients.into(),
             dev_base: dev_base.map(|d| d.trim_end_matches('/').to_string()),
             timeout,
             #[cfg(test)]
@@ -169,6 +177,11 @@ impl Upstream {
 
     pub fn timeout(&self) -> Duration {
         self.timeout
+    }
+
+    /// This worker thread's client.
+    fn client(&self) -> &reqwest::Client {
+        &self.clients[crate::listener::worker_index() % self.clients.len()]
     }
 
     /// GET `https://{host}{path_and_query}`, passing `authorization` verbatim, never following
@@ -247,7 +260,7 @@ impl Upstream {
             .with_target(Some(host)));
         }
         let mut req = self
-            .client
+            .client()
             .request(call.method.clone(), url)
             .header("accept", "application/json")
             .header("accept-encoding", "identity")
@@ -791,7 +804,7 @@ impl Upstream {
             b = b.connector_layer(VetPeerLayer);
         }
         Upstream {
-            client: b.build().unwrap(),
+            clients: vec![b.build().unwrap()].into(),
             dev_base: None,
             timeout,
             test_http_port: Some(port),
@@ -934,7 +947,7 @@ mod tests {
             assert!(answers.windows(2).all(|w| w[0] == w[1]), "{answers:?}");
         }
         // And the production client, on https.
-        let up = Upstream::new(None, Duration::from_secs(2), loopback_table()).unwrap();
+        let up = Upstream::new(None, Duration::from_secs(2), loopback_table(), 1).unwrap();
         let e = up
             .get(
                 &format!("0x7f.0x{zeros}1"),
@@ -1356,10 +1369,11 @@ mod tests {
         let (port, seen) = scripted(|_, _| Then::Hang).await;
         let timeout = Duration::from_millis(300);
         let up = Upstream {
-            client: Upstream::builder(timeout)
+            clients: vec![Upstream::builder(timeout)
                 .resolve("upstream.example", SocketAddr::from(([127, 0, 0, 1], port)))
                 .build()
-                .unwrap(),
+                .unwrap()]
+            .into(),
             dev_base: None,
             timeout,
             test_http_port: Some(port),

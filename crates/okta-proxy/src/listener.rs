@@ -18,6 +18,12 @@
 //!
 //! Connections run in a [`JoinSet`] owned by the accept loop, and watch a shutdown signal: on it
 //! the loop stops accepting, idle connections close, requests in flight finish.
+//!
+//! With more than one worker ([`serve_on_workers`], `--workers`), one accept loop admits
+//! connections and hands them out in turn to worker threads, each running its own
+//! single-threaded runtime: a connection, its handlers and the upstream connections they open
+//! stay on one thread (nginx's model; measured in BENCHMARK.md), and no task is ever woken on
+//! another thread.
 
 use crate::ratelimit::client_key;
 use axum::extract::ConnectInfo;
@@ -25,6 +31,7 @@ use axum::response::Response;
 use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
@@ -36,7 +43,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{watch, Notify};
+use tokio::sync::{mpsc, oneshot, watch, Notify};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
@@ -435,6 +442,153 @@ pub async fn serve(
     while conns.join_next().await.is_some() {}
 }
 
+thread_local! {
+    /// Which worker thread this is (0 outside the workers: the accept loop, background tasks,
+    /// okta-link-check).
+    static WORKER: Cell<usize> = const { Cell::new(0) };
+}
+
+/// The worker serving on this thread; [`crate::forward::Upstream`] keeps one connection pool
+/// per worker with it, so upstream connections are driven by the thread that uses them.
+pub fn worker_index() -> usize {
+    WORKER.with(Cell::get)
+}
+
+/// An accepted, admitted connection on its way to a worker.
+type Handoff = (std::net::TcpStream, SocketAddr, Slot);
+
+/// Worker threads started by [`Workers::start`], waiting for connections from
+/// [`Workers::serve`].
+pub struct Workers {
+    hand: Vec<mpsc::UnboundedSender<Handoff>>,
+    done: Vec<oneshot::Receiver<()>>,
+    /// Dropped with the accept loop: the workers then close their connections at once.
+    kill: watch::Sender<()>,
+}
+
+impl Workers {
+    /// `n` threads, each with its own single-threaded runtime serving `router`.
+    pub fn start(
+        n: usize,
+        router: &Router,
+        limits: Limits,
+        shutdown: &watch::Receiver<bool>,
+    ) -> io::Result<Workers> {
+        let (kill, killed) = watch::channel(());
+        let mut hand = Vec::with_capacity(n);
+        let mut done = Vec::with_capacity(n);
+        for i in 0..n {
+            let (tx, rx) = mpsc::unbounded_channel::<Handoff>();
+            let (finished, finish) = oneshot::channel::<()>();
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            let (router, shutdown, killed) = (router.clone(), shutdown.clone(), killed.clone());
+            std::thread::Builder::new()
+                .name(format!("okta-proxy-worker-{i}"))
+                .spawn(move || {
+                    WORKER.with(|w| w.set(i));
+                    runtime.block_on(worker(rx, router, limits, shutdown, killed));
+                    // Upstream connections still idle in this thread's pool end with its runtime.
+                    runtime.shutdown_background();
+                    let _ = finished.send(());
+                })?;
+            hand.push(tx);
+            done.push(finish);
+        }
+        Ok(Workers { hand, done, kill })
+    }
+
+    /// Like [`serve`], with the admitted connections handed to the workers in turn. On
+    /// `shutdown` the loop stops accepting and every worker drains its connections as [`serve`]
+    /// does; the future ends when they all have. Dropping it (an aborted task) closes every
+    /// connection at once.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        limits: Limits,
+        clients: Arc<Clients>,
+        shutdown: watch::Receiver<bool>,
+    ) {
+        let Workers {
+            mut hand,
+            mut done,
+            kill,
+        } = self;
+        let mut stop = shutdown;
+        let mut next = 0usize;
+        while !hand.is_empty() {
+            let accepted = tokio::select! {
+                r = listener.accept() => r,
+                _ = stopped(&mut stop) => break,
+            };
+            let (stream, peer) = match accepted {
+                Ok(a) => a,
+                Err(e) if per_connection(&e) => continue,
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            };
+            let Some(slot) = clients.admit(peer.ip(), &limits) else {
+                drop(stream);
+                continue;
+            };
+            let _ = stream.set_nodelay(true);
+            // Registered again with the worker's own runtime there.
+            let Ok(stream) = stream.into_std() else {
+                continue;
+            };
+            next %= hand.len();
+            if hand[next].send((stream, peer, slot)).is_err() {
+                // A worker that has stopped (a panic) gets no more connections.
+                hand.swap_remove(next);
+                done.swap_remove(next);
+            } else {
+                next += 1;
+            }
+        }
+        drop(listener);
+        drop(hand);
+        for d in done {
+            let _ = d.await;
+        }
+        drop(kill);
+    }
+}
+
+/// One worker thread: serve the connections handed to it; when the accept loop is gone, drain
+/// (after a shutdown signal) or close everything at once (the loop was dropped, or `killed`).
+async fn worker(
+    mut incoming: mpsc::UnboundedReceiver<Handoff>,
+    router: Router,
+    limits: Limits,
+    shutdown: watch::Receiver<bool>,
+    mut killed: watch::Receiver<()>,
+) {
+    let mut conns = JoinSet::new();
+    loop {
+        tokio::select! {
+            next = incoming.recv() => match next {
+                Some((stream, peer, slot)) => {
+                    let Ok(stream) = TcpStream::from_std(stream) else { continue };
+                    conns.spawn(connection(stream, peer, router.clone(), limits, shutdown.clone(), slot));
+                }
+                None => break,
+            },
+            Some(_) = conns.join_next(), if !conns.is_empty() => {}
+        }
+    }
+    if *shutdown.borrow() {
+        let drained = async { while conns.join_next().await.is_some() {} };
+        tokio::select! {
+            _ = drained => {}
+            _ = killed.changed() => {}
+        }
+    }
+    // Dropping `conns` closes whatever is still open.
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -505,5 +659,109 @@ mod tests {
         assert_eq!(c.lock().total, 0);
         assert!(c.lock().per_client.is_empty(), "nothing left behind");
         let _ = c.admit(other, &l).expect("after release");
+    }
+
+    /// A keep-alive connection's requests: `GET /` with the answer's body.
+    async fn ask(stream: &mut TcpStream) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        stream
+            .write_all(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+            .await
+            .unwrap();
+        let mut got = Vec::new();
+        let mut buf = [0u8; 1024];
+        loop {
+            let n = stream.read(&mut buf).await.unwrap();
+            assert!(n > 0, "closed before the answer");
+            got.extend_from_slice(&buf[..n]);
+            let text = String::from_utf8_lossy(&got);
+            if let Some((_, body)) = text.split_once("\r\n\r\n") {
+                if body.ends_with('.') {
+                    return body.trim_end_matches('.').to_string();
+                }
+            }
+        }
+    }
+
+    async fn spread(
+        workers: usize,
+    ) -> (SocketAddr, watch::Sender<bool>, tokio::task::JoinHandle<()>) {
+        // Each answer names the thread that served it, and the worker it thinks it is.
+        let router = Router::new().fallback(|| async {
+            format!(
+                "{}/{}.",
+                std::thread::current().name().unwrap_or("?"),
+                worker_index()
+            )
+        });
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = watch::channel(false);
+        // Clocks far longer than any wait below: a close seen here is not theirs.
+        let limits = Limits {
+            header_read_timeout: Duration::from_secs(60),
+            idle_timeout: Duration::from_secs(60),
+            max_per_client: 16,
+            max_total: 16,
+        };
+        let w = Workers::start(workers, &router, limits, &stopped).unwrap();
+        let task = tokio::spawn(w.serve(listener, limits, Arc::new(Clients::default()), stopped));
+        (addr, stop, task)
+    }
+
+    #[tokio::test]
+    async fn connections_are_handed_to_the_workers_in_turn_and_stay_on_theirs() {
+        let (addr, stop, task) = spread(2).await;
+        let mut conns = Vec::new();
+        for _ in 0..4 {
+            conns.push(TcpStream::connect(addr).await.unwrap());
+        }
+        let mut seen = Vec::new();
+        for c in &mut conns {
+            seen.push(ask(c).await);
+        }
+        // In turn: 0, 1, 0, 1; each on its own thread, which knows its index.
+        assert_eq!(
+            seen,
+            [
+                "okta-proxy-worker-0/0",
+                "okta-proxy-worker-1/1",
+                "okta-proxy-worker-0/0",
+                "okta-proxy-worker-1/1"
+            ]
+        );
+        // A connection's later requests stay with its worker.
+        for (c, first) in conns.iter_mut().zip(&seen) {
+            assert_eq!(&ask(c).await, first);
+        }
+        // Shutdown: idle connections close, the loop ends once every worker has drained.
+        stop.send(true).unwrap();
+        tokio::time::timeout(Duration::from_secs(5), task)
+            .await
+            .expect("drained")
+            .unwrap();
+        for c in &mut conns {
+            use tokio::io::AsyncReadExt;
+            let mut b = [0u8; 1];
+            assert_eq!(c.read(&mut b).await.unwrap_or(0), 0, "closed");
+        }
+    }
+
+    #[tokio::test]
+    async fn dropping_the_accept_loop_closes_every_connection_at_once() {
+        let (addr, _stop, task) = spread(2).await;
+        let mut a = TcpStream::connect(addr).await.unwrap();
+        let mut b = TcpStream::connect(addr).await.unwrap();
+        ask(&mut a).await;
+        ask(&mut b).await;
+        task.abort();
+        for c in [&mut a, &mut b] {
+            use tokio::io::AsyncReadExt;
+            let mut buf = [0u8; 1];
+            let n = tokio::time::timeout(Duration::from_secs(5), c.read(&mut buf))
+                .await
+                .expect("closed at once, not at the idle clock");
+            assert_eq!(n.unwrap_or(0), 0);
+        }
     }
 }

@@ -63,10 +63,14 @@ fn main() -> ExitCode {
             f.code()
         ));
     }
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    // With --workers above 1 the connections are served on the workers' own threads
+    // (src/listener.rs); this runtime only accepts, and runs the background tasks.
+    let mut builder = if cfg.workers > 1 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    let rt = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("okta-proxy: cannot start the runtime: {e}");

@@ -139,6 +139,8 @@ pub enum StartError {
     Page(String),
     /// A `--service-app-key` file was refused (the error names the file, never its content).
     Key(crate::oauth::keys::KeyError),
+    /// The `--workers` threads could not be started.
+    Workers(std::io::Error),
 }
 
 impl std::fmt::Display for StartError {
@@ -150,6 +152,7 @@ impl std::fmt::Display for StartError {
             StartError::Address(e) => write!(f, "cannot read the bound address: {e}"),
             StartError::Redis(m) | StartError::Client(m) | StartError::Page(m) => f.write_str(m),
             StartError::Key(e) => write!(f, "{e}"),
+            StartError::Workers(e) => write!(f, "--workers: cannot start a worker thread: {e}"),
         }
     }
 }
@@ -157,7 +160,9 @@ impl std::fmt::Display for StartError {
 impl std::error::Error for StartError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            StartError::Listen { source, .. } | StartError::Address(source) => Some(source),
+            StartError::Listen { source, .. }
+            | StartError::Address(source)
+            | StartError::Workers(source) => Some(source),
             _ => None,
         }
     }
@@ -195,8 +200,14 @@ pub async fn start(cfg: Config, deps: Deps) -> Result<Running, StartError> {
         ),
         _ => None,
     };
-    let upstream = Upstream::new(cfg.dev_upstream.clone(), cfg.timeout, deps.lookup.clone())
-        .map_err(StartError::Client)?;
+    let workers = cfg.workers.max(1);
+    let upstream = Upstream::new(
+        cfg.dev_upstream.clone(),
+        cfg.timeout,
+        deps.lookup.clone(),
+        workers,
+    )
+    .map_err(StartError::Client)?;
     let keys =
         crate::oauth::keys::ServiceAppKeys::load(&cfg.service_app_keys).map_err(StartError::Key)?;
     let oauth =
@@ -240,13 +251,16 @@ pub async fn start(cfg: Config, deps: Deps) -> Result<Running, StartError> {
             stopped.clone(),
         ))
     });
-    let task = tokio::spawn(crate::listener::serve(
-        listener,
-        router(app),
-        limits,
-        clients,
-        stopped,
-    ));
+    let router = router(app);
+    let task = if workers > 1 {
+        let spread = crate::listener::Workers::start(workers, &router, limits, &stopped)
+            .map_err(StartError::Workers)?;
+        tokio::spawn(spread.serve(listener, limits, clients, stopped))
+    } else {
+        tokio::spawn(crate::listener::serve(
+            listener, router, limits, clients, stopped,
+        ))
+    };
     Ok(Running {
         addr,
         url: format!("http://{addr}"),

@@ -190,7 +190,7 @@ impl Driver {
             Some(u) => Some(crate::config::parse_dev_upstream(u).map_err(CheckError::Client)?),
             None => None,
         };
-        let upstream = Upstream::new(dev, options.upstream_timeout, options.lookup.clone())
+        let upstream = Upstream::new(dev, options.upstream_timeout, options.lookup.clone(), 1)
             .map_err(CheckError::Client)?;
         Ok(Driver::new(upstream, oauth))
     }

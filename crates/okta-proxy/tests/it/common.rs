@@ -428,6 +428,8 @@ pub fn base_config() -> Config {
         allow_origins: vec![ALLOWED.to_string()],
         timeout: Duration::from_millis(3000),
         rate_limit_per_minute: 0,
+        // As the binary runs by default (one per core): connections served on worker threads.
+        workers: 2,
         ..Config::default()
     }
 }

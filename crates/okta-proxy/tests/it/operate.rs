@@ -250,6 +250,8 @@ fn env_table() -> Vec<(&'static str, &'static str, &'static str, serde_json::Val
             "check_rate_limit_per_minute",
             json!(5),
         ),
+        // Not the default on any machine the tests run on (one per CPU core).
+        ("OKTA_PROXY_WORKERS", "37", "workers", json!(37)),
     ]
 }
 
