@@ -13,6 +13,9 @@ use crate::ip::forbidden_reason;
 use crate::resolve::{find_resolve_error, GuardedResolver, Lookup};
 use crate::target::WELL_KNOWN_PATH;
 use axum::body::Bytes;
+use axum::http::header::{
+    ACCEPT, ACCEPT_ENCODING, AUTHORIZATION, CONTENT_TYPE, HOST, USER_AGENT as USER_AGENT_HEADER,
+};
 use axum::http::{Extensions, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use hyper_util::client::legacy::connect::{Connection, HttpInfo};
 use okta_link_core::hosts::is_okta_org_host;
@@ -32,12 +35,12 @@ pub const USER_AGENT: &str = "okta-link-proxy/0.1";
 /// Upstream response headers passed to the page (first value only). `Content-Type` is not
 /// passed as is: see [`inert_content_type`]. `Content-Encoding` never is: only identity-encoded
 /// answers are accepted.
-pub const PASSED_HEADERS: [&str; 5] = [
-    "content-type",
-    "x-rate-limit-limit",
-    "x-rate-limit-remaining",
-    "x-rate-limit-reset",
-    "x-okta-request-id",
+pub const PASSED_HEADERS: [HeaderName; 5] = [
+    HeaderName::from_static("content-type"),
+    HeaderName::from_static("x-rate-limit-limit"),
+    HeaderName::from_static("x-rate-limit-remaining"),
+    HeaderName::from_static("x-rate-limit-reset"),
+    HeaderName::from_static("x-okta-request-id"),
 ];
 
 /// Longest upstream header value passed on (Okta's request ids are about 30 bytes, its rate
@@ -259,40 +262,46 @@ impl Upstream {
             )
             .with_target(Some(host)));
         }
-        let mut req = self
-            .client()
-            .request(call.method.clone(), url)
-            .header("accept", "application/json")
-            .header("accept-encoding", "identity")
-            .header("user-agent", USER_AGENT);
-        if self.dev_base.is_some() {
-            req = req.header("host", host);
-        }
-        for (name, value) in &call.headers {
-            let mut value = value.clone();
-            if name == "authorization" || name == "dpop" {
-                value.set_sensitive(true);
+        let request = || {
+            let mut h = HeaderMap::with_capacity(5 + call.headers.len());
+            h.insert(ACCEPT, HeaderValue::from_static("application/json"));
+            h.insert(ACCEPT_ENCODING, HeaderValue::from_static("identity"));
+            h.insert(USER_AGENT_HEADER, HeaderValue::from_static(USER_AGENT));
+            if self.dev_base.is_some() {
+                if let Ok(v) = HeaderValue::from_str(host) {
+                    h.insert(HOST, v);
+                }
             }
-            req = req.header(name, value);
-        }
-        if let Some(body) = &call.body {
-            req = req
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body(body.to_vec());
-        }
-        // Only a GET is sent again: a POST may have been read (a client assertion is
-        // consumed when Okta reads it).
-        let again = if call.method == reqwest::Method::GET {
-            req.try_clone()
-        } else {
-            None
+            for (name, value) in &call.headers {
+                let mut value = value.clone();
+                if name == AUTHORIZATION || name == "dpop" {
+                    value.set_sensitive(true);
+                }
+                h.append(name.clone(), value);
+            }
+            let req = self
+                .client()
+                .request(call.method.clone(), url.clone())
+                .headers(h);
+            match &call.body {
+                Some(body) => req
+                    .header(
+                        CONTENT_TYPE,
+                        HeaderValue::from_static("application/x-www-form-urlencoded"),
+                    )
+                    .body(body.to_vec()),
+                None => req,
+            }
         };
-        let mut resp = match (req.send().await, again) {
+        let mut resp = match request().send().await {
             // Okta (or a load balancer) closed a pooled keep-alive connection as the request
             // went out: a GET is idempotent, so it is sent once more, on a new connection,
-            // within the same deadline.
-            (Err(e), Some(again)) if is_stale_connection(&e) => again.send().await,
-            (first, _) => first,
+            // within the same deadline. Only a GET: a POST may have been read (a client
+            // assertion is consumed when Okta reads it).
+            Err(e) if is_stale_connection(&e) && call.method == reqwest::Method::GET => {
+                request().send().await
+            }
+            first => first,
         }
         .map_err(|e| classify(&e, host))?;
         let status = resp.status();
@@ -337,10 +346,10 @@ impl Upstream {
             return Err(too_large());
         }
         let mut headers = HeaderMap::new();
-        for name in PASSED_HEADERS {
+        for name in &PASSED_HEADERS {
             if let Some(v) = resp.headers().get(name) {
                 if v.len() <= MAX_PASSED_HEADER_BYTES {
-                    headers.insert(HeaderName::from_static(name), v.clone());
+                    headers.insert(name.clone(), v.clone());
                 }
             }
         }
@@ -351,23 +360,31 @@ impl Upstream {
                 }
             }
         }
-        let mut body = Vec::new();
+        // An answer that arrives in one chunk (most of Okta's) is passed on without a copy.
+        let mut chunks: Vec<Bytes> = Vec::new();
+        let mut len = 0usize;
         loop {
             match resp.chunk().await {
                 Ok(Some(chunk)) => {
-                    if body.len() + chunk.len() > max_body {
+                    len += chunk.len();
+                    if len > max_body {
                         return Err(too_large());
                     }
-                    body.extend_from_slice(&chunk);
+                    chunks.push(chunk);
                 }
                 Ok(None) => break,
                 Err(e) => return Err(classify(&e, host)),
             }
         }
+        let body = match chunks.len() {
+            0 => Bytes::new(),
+            1 => chunks.swap_remove(0),
+            _ => Bytes::from(chunks.concat()),
+        };
         Ok(UpstreamResponse {
             status,
             headers,
-            body: Bytes::from(body),
+            body,
         })
     }
 }

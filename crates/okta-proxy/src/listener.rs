@@ -43,7 +43,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, oneshot, watch, Notify};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
@@ -132,17 +132,19 @@ impl Phase {
 }
 
 /// One connection's phase, shared by its socket, its handlers and its driver.
+///
+/// Nothing wakes the driver when the phase changes: it sleeps until the deadline or for at most
+/// the shorter clock ([`Clock::wake_at`]), whichever comes first, and looks again. A phase change
+/// at `t` never sets a deadline before `t` + the shorter clock, so it is never missed, and a
+/// request costs no wake-up of its own.
 struct Clock {
     phase: Mutex<Phase>,
-    /// Signalled when the phase changes (the deadline may have moved earlier).
-    changed: Notify,
 }
 
 impl Clock {
     fn new(now: Instant) -> Clock {
         Clock {
             phase: Mutex::new(Phase::Idle { since: now }),
-            changed: Notify::new(),
         }
     }
 
@@ -151,19 +153,17 @@ impl Clock {
     }
 
     fn update(&self, f: impl FnOnce(&mut Phase)) {
-        let changed = {
-            let mut p = self.lock();
-            let before = std::mem::discriminant(&*p);
-            f(&mut p);
-            before != std::mem::discriminant(&*p)
-        };
-        if changed {
-            self.changed.notify_one();
-        }
+        f(&mut self.lock());
     }
 
     fn deadline(&self, limits: &Limits) -> Option<Instant> {
         self.lock().deadline(limits)
+    }
+
+    /// When the driver looks again: the deadline, or `now` + the shorter clock if sooner.
+    fn wake_at(&self, limits: &Limits, now: Instant) -> Instant {
+        let soonest = now + limits.header_read_timeout.min(limits.idle_timeout);
+        self.deadline(limits).map_or(soonest, |d| d.min(soonest))
     }
 }
 
@@ -333,13 +333,6 @@ async fn stopped(rx: &mut watch::Receiver<bool>) {
     }
 }
 
-async fn sleep_until(deadline: Option<Instant>) {
-    match deadline {
-        Some(d) => tokio::time::sleep_until(d).await,
-        None => std::future::pending().await,
-    }
-}
-
 /// Serve one connection until it ends, a clock runs out (the socket is then dropped: closed),
 /// or, after a shutdown signal, its request in flight is answered.
 async fn connection(
@@ -366,18 +359,22 @@ async fn connection(
     builder.header_read_timeout(None);
     let conn = builder.serve_connection(io, handler);
     tokio::pin!(conn);
+    let wake = tokio::time::sleep_until(clock.wake_at(&limits, Instant::now()));
+    tokio::pin!(wake);
+    let stop = stopped(&mut shutdown);
+    tokio::pin!(stop);
     let mut draining = false;
     loop {
-        let deadline = clock.deadline(&limits);
         tokio::select! {
             _ = conn.as_mut() => return,
-            _ = sleep_until(deadline) => {
-                if clock.deadline(&limits).is_some_and(|d| d <= Instant::now()) {
+            _ = wake.as_mut() => {
+                let now = Instant::now();
+                if clock.deadline(&limits).is_some_and(|d| d <= now) {
                     return;
                 }
+                wake.as_mut().reset(clock.wake_at(&limits, now));
             }
-            _ = clock.changed.notified() => {}
-            _ = stopped(&mut shutdown), if !draining => {
+            _ = stop.as_mut(), if !draining => {
                 draining = true;
                 conn.as_mut().graceful_shutdown();
             }
@@ -659,6 +656,44 @@ mod tests {
         assert_eq!(c.lock().total, 0);
         assert!(c.lock().per_client.is_empty(), "nothing left behind");
         let _ = c.admit(other, &l).expect("after release");
+    }
+
+    /// The driver is never woken by a phase change: whatever happens at `t` after it armed its
+    /// wake at `t_arm <= t`, the new deadline is not before that wake.
+    #[test]
+    fn no_phase_change_sets_a_deadline_before_the_armed_wake() {
+        let t0 = Instant::now();
+        let l = limits();
+        let events: [(&str, fn(&mut Phase, Instant)); 5] = [
+            ("read", |p, t| p.on_read(t)),
+            ("write", |p, t| p.on_write(t)),
+            ("request start", |p, _| p.on_request_start()),
+            ("request end", |p, t| p.on_request_end(t)),
+            ("nothing", |_, _| {}),
+        ];
+        for start in 0..events.len() {
+            for (name, event) in &events {
+                for arm_ms in [0u64, 3, 9, 29] {
+                    for later_ms in [0u64, 1, 7, 10, 31] {
+                        let clock = Clock::new(t0);
+                        clock.update(|p| events[start].1(p, t0));
+                        let t_arm = t0 + Duration::from_millis(arm_ms);
+                        let wake = clock.wake_at(&l, t_arm);
+                        let t = t_arm + Duration::from_millis(later_ms);
+                        if t >= wake {
+                            continue; // the driver has looked again by then
+                        }
+                        clock.update(|p| event(p, t));
+                        if let Some(d) = clock.deadline(&l) {
+                            assert!(
+                                d >= wake,
+                                "{name} at {later_ms} ms after arming at {arm_ms}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// A keep-alive connection's requests: `GET /` with the answer's body.
