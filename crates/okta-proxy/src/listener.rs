@@ -664,7 +664,8 @@ mod tests {
     fn no_phase_change_sets_a_deadline_before_the_armed_wake() {
         let t0 = Instant::now();
         let l = limits();
-        let events: [(&str, fn(&mut Phase, Instant)); 5] = [
+        type Event = (&'static str, fn(&mut Phase, Instant));
+        let events: [Event; 5] = [
             ("read", |p, t| p.on_read(t)),
             ("write", |p, t| p.on_write(t)),
             ("request start", |p, _| p.on_request_start()),
