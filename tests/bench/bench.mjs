@@ -511,6 +511,41 @@ function vmHwm(pid) {
 }
 const mib = (kb) => (Number.isFinite(kb) ? `${(kb / 1024).toFixed(1)} MiB` : 'n/a');
 
+/** Clock ticks per second of /proc/PID/stat's times (Linux: 100 unless configured otherwise). */
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
+
+/** CPU seconds (user + system) used so far by `pids` together; NaN where /proc cannot tell. */
+function cpuSeconds(pids) {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      // The fields after the command name (which may hold spaces, in parentheses).
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      return NaN;
+    }
+  }
+  return ticks / CLK_TCK;
+}
+
+/** The processes whose parent is `pid` (nginx's workers under its master). */
+function childrenOf(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Runs wrk and adds the CPU time `pids` (the server under load) and the simulator used per request. */
+async function runWrkMeasured(url, origin, opts, pids, simPid) {
+  const before = { server: cpuSeconds(pids), sim: cpuSeconds([simPid]) };
+  const r = await runWrk(url, origin, opts);
+  const used = { server: cpuSeconds(pids) - before.server, sim: cpuSeconds([simPid]) - before.sim };
+  return { ...r, cpuUsPerReq: (used.server * 1e6) / r.total, simCpuUsPerReq: (used.sim * 1e6) / r.total };
+}
+
 function haveWrk() {
   if (process.env.BENCH_NO_WRK) return false; // to exercise the fallback
   return spawnSync('wrk', ['--version'], { stdio: 'ignore' }).error === undefined;
@@ -731,10 +766,11 @@ async function proxyLoad() {
     // A short warm-up of each first: upstream connections opened, nothing measured.
     await runWrk(nginxUrl, origin, { threads: 2, connections: LOAD_CONNECTIONS, seconds: 3 });
     await runWrk(url, origin, { threads: 2, connections: LOAD_CONNECTIONS, seconds: 3 });
+    const nginxWorkers = childrenOf(server.child.pid);
     for (let i = 0; i < 2; i++) {
       log(`bench: side by side, round ${i + 1}: nginx, then okta-proxy (${LOAD_CONNECTIONS} connections, ${LOAD_SECONDS} s each)`);
-      rounds.nginx.push(await runWrk(nginxUrl, origin, { threads: 2, connections: LOAD_CONNECTIONS, seconds: LOAD_SECONDS }));
-      rounds.proxy.push(await runWrk(url, origin, { threads: 2, connections: LOAD_CONNECTIONS, seconds: LOAD_SECONDS }));
+      rounds.nginx.push(await runWrkMeasured(nginxUrl, origin, { threads: 2, connections: LOAD_CONNECTIONS, seconds: LOAD_SECONDS }, [server.child.pid, ...nginxWorkers], stack.sim.child.pid));
+      rounds.proxy.push(await runWrkMeasured(url, origin, { threads: 2, connections: LOAD_CONNECTIONS, seconds: LOAD_SECONDS }, [stack.proxy.child.pid], stack.sim.child.pid));
     }
     await server.stop();
     const best = (rs) => rs.reduce((a, b) => (b.rps > a.rps ? b : a));
@@ -785,6 +821,11 @@ function report({ when, m, chromium, size, loads, check, appCheck, keys, load, e
     const pr = load.nginx.proxy.p99 / load.nginx.nginx.p99;
     p(`| okta-proxy / nginx, requests/s (same run, best of two rounds each) | ${rr.toFixed(2)}× (${load.nginx.proxy.rps.toFixed(0)} / ${load.nginx.nginx.rps.toFixed(0)}) | ≥ ${TARGETS.nginxRps}× | ${mark(rr >= TARGETS.nginxRps)} |`);
     p(`| okta-proxy / nginx, p99 | ${pr.toFixed(2)}× (${ms(load.nginx.proxy.p99)} / ${ms(load.nginx.nginx.p99)}) | ≤ ${TARGETS.nginxP99}× | ${mark(pr <= TARGETS.nginxP99)} |`);
+    const cpu = (rs) => median(rs.map((r) => r.cpuUsPerReq));
+    const [pc, nc] = [cpu(load.nginx.rounds.proxy), cpu(load.nginx.rounds.nginx)];
+    if (Number.isFinite(pc) && Number.isFinite(nc)) {
+      p(`| okta-proxy / nginx, CPU per request (median of the rounds) | ${(pc / nc).toFixed(2)}× (${pc.toFixed(1)} µs / ${nc.toFixed(1)} µs) | reported | |`);
+    }
   } else {
     p(`| okta-proxy / nginx | not measured: ${load.nginx?.note ?? 'no run'} | ≥ ${TARGETS.nginxRps}× | ❌ |`);
   }
@@ -929,12 +970,17 @@ function report({ when, m, chromium, size, loads, check, appCheck, keys, load, e
     p('workers with `reuseport`, upstream keep-alive (256), the Host taken from the path,');
     p('`Access-Control-Allow-Origin` added, no access log. The same wrk load, alternating nginx and');
     p('okta-proxy, after a 3 s warm-up of each, two rounds each; the summary takes each one\'s best round.');
+    p('CPU per request: user + system time of the server\'s processes (nginx: master and workers) and of');
+    p('the simulator behind it over the round, from `/proc/PID/stat`, divided by the requests answered.');
+    p('wrk, the server and the simulator share the 2 cores, so requests/s follow the CPU the whole');
+    p('chain spends per request, not the server\'s alone.');
     p();
-    p('| round | nginx req/s | nginx p99 | okta-proxy req/s | okta-proxy p99 | ratio req/s | ratio p99 |');
-    p('|---:|---:|---:|---:|---:|---:|---:|');
+    p('| round | nginx req/s | nginx p99 | nginx CPU/request | okta-proxy req/s | okta-proxy p99 | okta-proxy CPU/request | simulator CPU/request (nginx / okta-proxy) | ratio req/s | ratio p99 | ratio CPU/request |');
+    p('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    const us = (x) => (Number.isFinite(x) ? `${x.toFixed(1)} µs` : 'n/a');
     load.nginx.rounds.nginx.forEach((n, i) => {
       const o = load.nginx.rounds.proxy[i];
-      p(`| ${i + 1} | ${n.rps.toFixed(0)} | ${ms(n.p99)} | ${o.rps.toFixed(0)} | ${ms(o.p99)} | ${(o.rps / n.rps).toFixed(2)}× | ${(o.p99 / n.p99).toFixed(2)}× |`);
+      p(`| ${i + 1} | ${n.rps.toFixed(0)} | ${ms(n.p99)} | ${us(n.cpuUsPerReq)} | ${o.rps.toFixed(0)} | ${ms(o.p99)} | ${us(o.cpuUsPerReq)} | ${us(n.simCpuUsPerReq)} / ${us(o.simCpuUsPerReq)} | ${(o.rps / n.rps).toFixed(2)}× | ${(o.p99 / n.p99).toFixed(2)}× | ${(o.cpuUsPerReq / n.cpuUsPerReq).toFixed(2)}× |`);
     });
   } else {
     p(`Not measured: ${load.nginx?.note ?? 'no run'}.`);
