@@ -213,9 +213,13 @@ fn setup() -> Result {
         })?;
     }
 
-    step("setup: Chromium and ChromeDriver (Debian)");
-    if Path::new("/usr/bin/chromium").exists() && Path::new("/usr/bin/chromedriver").exists() {
-        eprintln!("chromium and chromedriver present");
+    step("setup: Chromium, ChromeDriver and redis-server (Debian)");
+    // redis-server: the proxy's shared rate-limit test starts one on loopback.
+    if Path::new("/usr/bin/chromium").exists()
+        && Path::new("/usr/bin/chromedriver").exists()
+        && Path::new("/usr/bin/redis-server").exists()
+    {
+        eprintln!("chromium, chromedriver and redis-server present");
     } else if is_root() {
         let apt = |args: &[&str]| {
             run_cmd(
@@ -231,12 +235,13 @@ fn setup() -> Result {
             "--no-install-recommends",
             "chromium",
             "chromium-driver",
+            "redis-server",
         ])
         .map_err(|e| {
-            format!("{e}\n  could not install chromium and chromium-driver with apt-get")
+            format!("{e}\n  could not install chromium, chromium-driver and redis-server with apt-get")
         })?;
     } else {
-        return Err("Chromium is missing: run `sudo apt-get install -y chromium chromium-driver` (Debian) and retry".into());
+        return Err("Chromium or redis-server is missing: run `sudo apt-get install -y chromium chromium-driver redis-server` (Debian) and retry".into());
     }
     Ok(())
 }
