@@ -238,7 +238,9 @@ fn setup() -> Result {
             "redis-server",
         ])
         .map_err(|e| {
-            format!("{e}\n  could not install chromium, chromium-driver and redis-server with apt-get")
+            format!(
+                "{e}\n  could not install chromium, chromium-driver and redis-server with apt-get"
+            )
         })?;
     } else {
         return Err("Chromium or redis-server is missing: run `sudo apt-get install -y chromium chromium-driver redis-server` (Debian) and retry".into());
