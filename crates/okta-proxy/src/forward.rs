@@ -262,15 +262,21 @@ impl Upstream {
             )
             .with_target(Some(host)));
         }
+        // Development mode: every request goes to one address, named by the Host header.
+        let dev_host = match &self.dev_base {
+            Some(_) => Some(HeaderValue::from_str(host).map_err(|_| {
+                ProxyError::new(Code::TargetRefused, "the host is not a valid Host header")
+                    .with_target(Some(host))
+            })?),
+            None => None,
+        };
         let request = || {
             let mut h = HeaderMap::with_capacity(5 + call.headers.len());
             h.insert(ACCEPT, HeaderValue::from_static("application/json"));
             h.insert(ACCEPT_ENCODING, HeaderValue::from_static("identity"));
             h.insert(USER_AGENT_HEADER, HeaderValue::from_static(USER_AGENT));
-            if self.dev_base.is_some() {
-                if let Ok(v) = HeaderValue::from_str(host) {
-                    h.insert(HOST, v);
-                }
+            if let Some(v) = &dev_host {
+                h.insert(HOST, v.clone());
             }
             for (name, value) in &call.headers {
                 let mut value = value.clone();

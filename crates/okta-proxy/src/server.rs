@@ -229,6 +229,19 @@ pub async fn start(cfg: Config, deps: Deps) -> Result<Running, StartError> {
             return Err(StartError::Page(e));
         }
     };
+    let router = router(app.clone());
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let spread = if workers > 1 {
+        match crate::listener::Workers::start(workers, &router, limits, &stopped) {
+            Ok(w) => Some(w),
+            Err(e) => {
+                readiness_task.abort();
+                return Err(StartError::Workers(e));
+            }
+        }
+    } else {
+        None
+    };
     // Forget the clients whose allowance has refilled (src/ratelimit.rs): the table stays small.
     let limiter = app.limit.local.clone();
     let prune_task = tokio::spawn(async move {
@@ -239,7 +252,6 @@ pub async fn start(cfg: Config, deps: Deps) -> Result<Running, StartError> {
             limiter.prune();
         }
     });
-    let (stop, stopped) = tokio::sync::watch::channel(false);
     // One connection table for both listeners: the caps count the process's connections.
     let clients = Arc::new(crate::listener::Clients::default());
     let metrics_task = metrics_listener.map(|l| {
@@ -251,15 +263,11 @@ pub async fn start(cfg: Config, deps: Deps) -> Result<Running, StartError> {
             stopped.clone(),
         ))
     });
-    let router = router(app);
-    let task = if workers > 1 {
-        let spread = crate::listener::Workers::start(workers, &router, limits, &stopped)
-            .map_err(StartError::Workers)?;
-        tokio::spawn(spread.serve(listener, limits, clients, stopped))
-    } else {
-        tokio::spawn(crate::listener::serve(
+    let task = match spread {
+        Some(workers) => tokio::spawn(workers.serve(listener, limits, clients, stopped)),
+        None => tokio::spawn(crate::listener::serve(
             listener, router, limits, clients, stopped,
-        ))
+        )),
     };
     Ok(Running {
         addr,
