@@ -19,7 +19,7 @@
 //! Connections run in a [`JoinSet`] owned by the accept loop, and watch a shutdown signal: on it
 //! the loop stops accepting, idle connections close, requests in flight finish.
 //!
-//! With more than one worker ([`serve_on_workers`], `--workers`), one accept loop admits
+//! With more than one worker ([`Workers`], `--workers`), one accept loop admits
 //! connections and hands them out in turn to worker threads, each running its own
 //! single-threaded runtime: a connection, its handlers and the upstream connections they open
 //! stay on one thread (nginx's model; measured in BENCHMARK.md), and no task is ever woken on
