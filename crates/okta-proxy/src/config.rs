@@ -271,7 +271,7 @@ pub struct Cli {
           value_parser = |v: &str| number::<u32>("--check-rate-limit-per-minute", v))]
     pub check_rate_limit_per_minute: u32,
     /// Threads serving connections, each with its own runtime and upstream connections
-    /// (default: one per CPU core; at most 64)
+    /// (default: one per CPU this process may use; at most 64)
     #[arg(long, env = "OKTA_PROXY_WORKERS", value_name = "N", allow_negative_numbers = true,
           value_parser = |v: &str| workers("--workers", v))]
     pub workers: Option<usize>,
