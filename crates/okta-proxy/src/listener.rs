@@ -392,6 +392,28 @@ fn per_connection(e: &io::Error) -> bool {
     )
 }
 
+/// What an accept loop does with one `accept()`: a connection admitted under the caps (with
+/// `TCP_NODELAY`), or `None` to accept again: an error of that connection alone, a cap reached
+/// (the socket is closed before anything is read), or an error of the listener (out of file
+/// descriptors or similar: after a pause, so that connections can end).
+async fn admit(
+    accepted: io::Result<(TcpStream, SocketAddr)>,
+    clients: &Arc<Clients>,
+    limits: &Limits,
+) -> Option<(TcpStream, SocketAddr, Slot)> {
+    let (stream, peer) = match accepted {
+        Ok(a) => a,
+        Err(e) if per_connection(&e) => return None,
+        Err(_) => {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            return None;
+        }
+    };
+    let slot = clients.admit(peer.ip(), limits)?;
+    let _ = stream.set_nodelay(true);
+    Some((stream, peer, slot))
+}
+
 /// Accept and serve connections with `router` until `true` is sent on `shutdown`; then stop
 /// accepting and return once every connection has ended (idle ones at once, busy ones when
 /// answered). Every listener of the process (the proxy's and `--metrics-listen`) is served
@@ -411,21 +433,9 @@ pub async fn serve(
             Some(_) = conns.join_next(), if !conns.is_empty() => continue,
             _ = stopped(&mut stop) => break,
         };
-        let (stream, peer) = match accepted {
-            Ok(a) => a,
-            Err(e) if per_connection(&e) => continue,
-            Err(_) => {
-                // Out of file descriptors or similar: let connections end, then accept again.
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                continue;
-            }
-        };
-        let Some(slot) = clients.admit(peer.ip(), &limits) else {
-            // Over a cap: closed before anything is read.
-            drop(stream);
+        let Some((stream, peer, slot)) = admit(accepted, &clients, &limits).await else {
             continue;
         };
-        let _ = stream.set_nodelay(true);
         conns.spawn(connection(
             stream,
             peer,
@@ -519,19 +529,9 @@ impl Workers {
                 r = listener.accept() => r,
                 _ = stopped(&mut stop) => break,
             };
-            let (stream, peer) = match accepted {
-                Ok(a) => a,
-                Err(e) if per_connection(&e) => continue,
-                Err(_) => {
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    continue;
-                }
-            };
-            let Some(slot) = clients.admit(peer.ip(), &limits) else {
-                drop(stream);
+            let Some((stream, peer, slot)) = admit(accepted, &clients, &limits).await else {
                 continue;
             };
-            let _ = stream.set_nodelay(true);
             // Registered again with the worker's own runtime there.
             let Ok(stream) = stream.into_std() else {
                 continue;
