@@ -485,7 +485,7 @@ pub fn parse_prefix(v: &str) -> Result<String, String> {
 
 /// Parse `--dev-upstream`: plain http on a loopback address.
 pub fn parse_dev_upstream(v: &str) -> Result<String, String> {
-    let url = reqwest::Url::parse(v)
+    let url = url::Url::parse(v)
         .map_err(|e| format!("--dev-upstream: not a URL like http://127.0.0.1:8788 ({e})"))?;
     if url.scheme() != "http" {
         return Err("--dev-upstream must be a plain http:// URL (the local simulator)".into());

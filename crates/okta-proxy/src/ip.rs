@@ -159,9 +159,10 @@ pub enum HostReading {
 }
 
 /// Read `host` with the `url` crate's host parser: the WHATWG URL standard's, the one browsers
-/// use and the one reqwest connects by (its URLs are `url::Url`). Any spelling that parser takes
-/// for an IP address, of any length, is an IP address here too, so no hand-made number parser
-/// can disagree with the client that connects.
+/// use, and the one the upstream URL is checked with before the client gets it
+/// (`forward::checked_url`). Any spelling that parser takes for an IP address, of any length, is
+/// an IP address here too (a superset of what the connector's `std` parser takes for one), so
+/// no hand-made number parser can disagree with the client that connects.
 pub fn read_host(host: &str) -> HostReading {
     match url::Host::parse(host) {
         Ok(url::Host::Ipv4(a)) => HostReading::Ip(IpAddr::V4(a)),

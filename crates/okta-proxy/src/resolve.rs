@@ -1,18 +1,20 @@
 //! DNS for upstream connections, with every answer vetted by [`crate::ip`].
 //!
-//! [`GuardedResolver`] is handed to reqwest as its resolver, so the addresses it returns are
-//! the only ones reqwest connects to: a name that resolves to loopback, a private network,
+//! [`GuardedResolver`] is the upstream client's resolver ([`Resolver::Guarded`]), so the
+//! addresses it returns are the only ones the client connects to: a name that resolves to loopback, a private network,
 //! link-local or a metadata service is refused before any connection, and a rebinding answer
 //! later on is vetted again. The lookup itself is behind the [`Lookup`] trait so tests can use
 //! a static table ([`StaticLookup`]) instead of the system resolver.
 
 use crate::ip::forbidden_reason;
+use hyper_util::client::legacy::connect::dns::Name;
 use std::collections::HashMap;
 use std::future::Future;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 pub type LookupFuture = Pin<Box<dyn Future<Output = io::Result<Vec<IpAddr>>> + Send>>;
 
@@ -97,7 +99,7 @@ impl Lookup for StaticLookup {
     }
 }
 
-/// Why a name was not turned into addresses. Travels through reqwest's error chain so the
+/// Why a name was not turned into addresses. Travels through the client's error chain so the
 /// proxy can answer `target_forbidden_address` or `name_not_found`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ResolveError {
@@ -178,15 +180,40 @@ impl GuardedResolver {
     }
 }
 
-impl reqwest::dns::Resolve for GuardedResolver {
-    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+/// The upstream client's resolver (hyper-util's `HttpConnector` asks it for every name it
+/// connects to; an IP host never reaches it, and the proxy hands the client none).
+#[derive(Clone)]
+pub enum Resolver {
+    /// Production: only vetted addresses ([`GuardedResolver`]).
+    Guarded(GuardedResolver),
+    /// Development mode (`--dev-upstream`, usually an IP address, which needs no lookup) and
+    /// tests: names resolve through the lookup as they are, loopback included.
+    Unvetted(Arc<dyn Lookup>),
+}
+
+/// The addresses a name resolved to, port 0 (the connector sets the URL's port).
+pub type Addrs = std::vec::IntoIter<SocketAddr>;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+impl tower_service::Service<Name> for Resolver {
+    type Response = Addrs;
+    type Error = BoxError;
+    type Future = Pin<Box<dyn Future<Output = Result<Addrs, BoxError>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, name: Name) -> Self::Future {
         let this = self.clone();
-        let host = name.as_str().to_string();
         Box::pin(async move {
-            let ips = this.resolve_host(&host).await?;
-            let addrs: reqwest::dns::Addrs =
-                Box::new(ips.into_iter().map(|ip| SocketAddr::new(ip, 0)));
-            Ok(addrs)
+            let ips = match this {
+                Resolver::Guarded(r) => r.resolve_host(name.as_str()).await?,
+                Resolver::Unvetted(l) => l.lookup(name.as_str()).await?,
+            };
+            let addrs: Vec<SocketAddr> = ips.into_iter().map(|ip| SocketAddr::new(ip, 0)).collect();
+            Ok(addrs.into_iter())
         })
     }
 }
@@ -336,20 +363,19 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn reqwest_resolve_trait_returns_only_vetted_addresses() {
-        use reqwest::dns::Resolve;
-        let r = table();
+    async fn the_client_resolver_returns_only_vetted_addresses() {
+        use tower_service::Service;
+        let mut r = Resolver::Guarded(table());
         let err = r
-            .resolve("internal.example".parse().unwrap())
+            .call("internal.example".parse().unwrap())
             .await
-            .err()
-            .expect("refused");
+            .expect_err("refused");
         assert!(matches!(
             find_resolve_error(&*err),
             Some(ResolveError::Forbidden { .. })
         ));
         let addrs: Vec<_> = r
-            .resolve("mixed.example".parse().unwrap())
+            .call("mixed.example".parse().unwrap())
             .await
             .ok()
             .unwrap()

@@ -153,7 +153,7 @@ pub fn classify_host(host: &str) -> Result<HostVerdict, ProxyError> {
     if host.is_empty() {
         return Err(bad("empty target host"));
     }
-    // First: whatever the WHATWG URL parser (browsers', and the one reqwest connects by) reads
+    // First: whatever the WHATWG URL parser (browsers', and the one the upstream URL is checked with) reads
     // as an IP address is one, in any spelling and of any length, non-ASCII digits and a
     // trailing dot included. Every refused destination gets the same answer
     // ([`ProxyError::destination_refused`]); how the host was read goes to the log only.

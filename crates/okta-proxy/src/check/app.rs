@@ -154,7 +154,7 @@ async fn token(
             .upstream
             .call(
                 &Call {
-                    method: reqwest::Method::POST,
+                    method: axum::http::Method::POST,
                     host,
                     path_and_query: TOKEN_PATH,
                     headers,
@@ -240,7 +240,7 @@ async fn probe(
         .upstream
         .call(
             &Call {
-                method: reqwest::Method::GET,
+                method: axum::http::Method::GET,
                 host,
                 path_and_query,
                 headers,
