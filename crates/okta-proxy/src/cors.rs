@@ -21,6 +21,10 @@
 //! With all of that kept by hand, a `CorsLayer` would only echo the origin: it would add a
 //! second place that decides CORS, not remove one.
 
+use axum::http::header::{
+    ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
+    ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE, ORIGIN,
+};
 use axum::http::{HeaderMap, HeaderValue};
 
 /// Headers the page must be able to read.
@@ -57,7 +61,7 @@ impl Cors {
     }
 
     pub fn check(&self, headers: &HeaderMap) -> OriginCheck {
-        let mut values = headers.get_all("origin").iter();
+        let mut values = headers.get_all(ORIGIN).iter();
         let Some(first) = values.next() else {
             return OriginCheck::Absent;
         };
@@ -72,25 +76,25 @@ impl Cors {
 
     /// Headers for an actual (non-preflight) response to an allowed origin.
     pub fn apply(headers: &mut HeaderMap, origin: &HeaderValue) {
-        headers.insert("access-control-allow-origin", origin.clone());
+        headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
         headers.insert(
-            "access-control-expose-headers",
+            ACCESS_CONTROL_EXPOSE_HEADERS,
             HeaderValue::from_static(EXPOSE_HEADERS),
         );
     }
 
     /// Headers for a preflight answer to an allowed origin.
     pub fn apply_preflight(headers: &mut HeaderMap, origin: &HeaderValue) {
-        headers.insert("access-control-allow-origin", origin.clone());
+        headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
         headers.insert(
-            "access-control-allow-methods",
+            ACCESS_CONTROL_ALLOW_METHODS,
             HeaderValue::from_static(ALLOW_METHODS),
         );
         headers.insert(
-            "access-control-allow-headers",
+            ACCESS_CONTROL_ALLOW_HEADERS,
             HeaderValue::from_static(ALLOW_HEADERS),
         );
-        headers.insert("access-control-max-age", HeaderValue::from_static(MAX_AGE));
+        headers.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static(MAX_AGE));
     }
 }
 

@@ -1,21 +1,24 @@
 //! The proxy's own errors: the codes and statuses of docs/proxy-contract.md, rendered as the
 //! JSON body `{"proxyError": …, "message": …, "target": …}` with `X-Okta-Link-Proxy-Error`.
 
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::header::{
+    CONTENT_DISPOSITION, CONTENT_SECURITY_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 /// Headers on every answer under the proxy's prefix (proxied, error, preflight): whatever the
 /// body, a browser that opens the URL as a document on the proxy's origin (the page's own
 /// origin with `--serve-dist`) never renders it, never sniffs a type, never runs script, and
 /// downloads it instead.
-pub const INERT_HEADERS: [(&str, &str); 4] = [
+pub const INERT_HEADERS: [(HeaderName, &str); 4] = [
     (
-        "content-security-policy",
+        CONTENT_SECURITY_POLICY,
         "default-src 'none'; sandbox; frame-ancestors 'none'",
     ),
-    ("x-frame-options", "DENY"),
-    ("x-content-type-options", "nosniff"),
-    ("content-disposition", "attachment"),
+    (X_FRAME_OPTIONS, "DENY"),
+    (X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (CONTENT_DISPOSITION, "attachment"),
 ];
 
 /// Set [`INERT_HEADERS`], replacing any value already there.
@@ -213,7 +216,7 @@ mod tests {
             "application/json; charset=utf-8"
         );
         for (name, value) in INERT_HEADERS {
-            assert_eq!(r.headers()[name], value, "{name}");
+            assert_eq!(r.headers()[&name], value, "{name}");
         }
         let none = ProxyError::new(Code::BadRequest, "x");
         let v: serde_json::Value = serde_json::from_str(&none.body()).unwrap();

@@ -13,8 +13,9 @@ use crate::state::App;
 use crate::target::{self, Endpoint, HostVerdict, Target, MAX_TARGET_LEN};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, VARY};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -52,11 +53,12 @@ pub async fn forward(
         Ok(None) => match target::parse(rest) {
             Err(e) => Err(e),
             Ok(target) => {
+                let answer = relay_target(&app, &parts, &target).await;
                 seen = Answered::Proxy {
-                    host: Some(target.host.clone()),
-                    path: Some(target.path.clone()),
+                    host: Some(target.host),
+                    path: Some(target.path),
                 };
-                relay_target(&app, &parts, &target).await
+                answer
             }
         },
     };
@@ -79,8 +81,8 @@ pub async fn forward(
             Cors::apply(h, o);
         }
     }
-    h.insert("vary", HeaderValue::from_static("Origin"));
-    h.insert("cache-control", HeaderValue::from_static("no-store"));
+    h.insert(VARY, HeaderValue::from_static("Origin"));
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     // Proxied answers, errors and preflights alike: never a document on this origin.
     crate::error::make_inert(h);
     if relay.fault == Some(Fault::Reset) && parts.method != Method::OPTIONS {
@@ -227,23 +229,27 @@ async fn relay_target(app: &App, parts: &Parts, target: &Target) -> Result<Respo
 /// Okta's answer as the page gets it: status, body bytes and the passed headers, with an inert
 /// content type (JSON or plain text) and the upstream's own type in
 /// `X-Okta-Link-Upstream-Content-Type` for the page's diagnosis.
+/// The upstream's own `Content-Type`, passed on beside the inert one the answer carries.
+const UPSTREAM_CONTENT_TYPE: HeaderName =
+    HeaderName::from_static(okta_link_core::outcome::UPSTREAM_CONTENT_TYPE_HEADER);
+
 fn upstream_response(up: UpstreamResponse) -> Response {
     let UpstreamResponse {
         status,
         mut headers,
         body,
     } = up;
-    let original = headers.remove("content-type");
+    let original = headers.remove(CONTENT_TYPE);
     let mut res = Response::new(Body::from(body));
     *res.status_mut() = status;
     let h = res.headers_mut();
     h.extend(headers);
     h.insert(
-        "content-type",
+        CONTENT_TYPE,
         HeaderValue::from_static(crate::forward::inert_content_type(original.as_ref())),
     );
     h.insert(
-        okta_link_core::outcome::UPSTREAM_CONTENT_TYPE_HEADER,
+        UPSTREAM_CONTENT_TYPE,
         crate::forward::upstream_type_value(original.as_ref()),
     );
     crate::error::make_inert(h);

@@ -17,7 +17,7 @@ use crate::resolve::{Lookup, SystemLookup};
 use crate::state::{App, Ops};
 use crate::telemetry::{Outcome, Telemetry};
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderValue, Method, StatusCode};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 pub use crate::relay::{check_authorization, MAX_AUTHORIZATION_BYTES, MAX_HEADER_BYTES};
 
 /// Header on every response in development mode.
-pub const DEV_HEADER: &str = "x-okta-link-dev-upstream";
+pub const DEV_HEADER: HeaderName = HeaderName::from_static("x-okta-link-dev-upstream");
 /// Liveness: 200 while the server serves.
 pub const HEALTHZ: &str = "/healthz";
 /// Readiness: 200 when the upstream resolver (or, in development mode, the dev upstream) can be
@@ -324,9 +324,10 @@ async fn observe(
 ) -> Response {
     let started = Instant::now();
     let method = req.method().clone();
-    let path = req.uri().path().to_string();
+    // The path as asked, for the log line of an answer that names none (the page's files).
+    let path = (!app.ops.quiet).then(|| req.uri().path().to_string());
     let absolute = req.uri().scheme().is_some() || req.uri().authority().is_some();
-    let probe = !absolute && matches!(path.as_str(), HEALTHZ | READYZ);
+    let probe = !absolute && matches!(req.uri().path(), HEALTHZ | READYZ);
     let _in_flight = (!probe).then(|| app.ops.telemetry.in_flight());
     let mut res = if absolute {
         let mut r = ProxyError::new(
@@ -342,16 +343,18 @@ async fn observe(
     } else {
         next.run(req).await
     };
-    let answered = res.extensions().get::<Answered>().cloned();
-    let (host, logged_path) = match &answered {
+    // Taken out of the answer: nothing after this middleware reads it.
+    let answered = res.extensions_mut().remove::<Answered>();
+    let (proxied, host, logged_path) = match answered {
         Some(Answered::Probe) => return res,
-        Some(Answered::Proxy { host, path: p }) => (host.clone(), p.clone()),
-        _ => (None, None),
+        Some(Answered::Proxy { host, path: p }) => (true, host, p),
+        _ => (false, None, None),
     };
     let code = res.extensions().get::<Code>().copied();
-    app.ops.telemetry.request(match answered {
-        Some(Answered::Proxy { .. }) => Outcome::of_proxy(code, method == Method::OPTIONS),
-        _ => Outcome::Page,
+    app.ops.telemetry.request(if proxied {
+        Outcome::of_proxy(code, method == Method::OPTIONS)
+    } else {
+        Outcome::Page
     });
     if app.dev {
         res.headers_mut()
@@ -366,7 +369,7 @@ async fn observe(
             client: peer.ip(),
             method: method.as_str(),
             host: host.as_deref(),
-            path: logged_path.as_deref().unwrap_or(&path),
+            path: logged_path.as_deref().or(path.as_deref()).unwrap_or("/"),
             status: res.status().as_u16(),
             duration: started.elapsed(),
             error: code.map(|c| c.code()),
