@@ -288,7 +288,7 @@ impl Upstream {
 
     async fn send(&self, call: &Call<'_>, max_body: usize) -> Result<UpstreamResponse, ProxyError> {
         let host = call.host;
-        let url = checked_url(
+        let uri = checked_url(
             &self.url_for(host, call.path_and_query),
             host,
             self.dev_base.is_none(),
@@ -312,16 +312,6 @@ impl Upstream {
             })?),
             None => None,
         };
-        // The URI handed to the client is the checked URL, and still names the same host.
-        let uri: Uri = url
-            .as_str()
-            .parse()
-            .ok()
-            .filter(|u: &Uri| u.host() == url.host_str())
-            .ok_or_else(|| {
-                ProxyError::new(Code::TargetRefused, "the target does not make a URL")
-                    .with_target(Some(host))
-            })?;
         let request = || {
             let mut h = HeaderMap::with_capacity(6 + call.headers.len());
             h.insert(ACCEPT, HeaderValue::from_static("application/json"));
@@ -560,20 +550,24 @@ fn plain_text(s: &str, max: usize) -> String {
     s.chars().filter(|c| !c.is_control()).take(max).collect()
 }
 
-/// Parse the URL the client will be given, and (unless in development mode) accept it only when
+/// Parse the URI the client will be given, and (unless in development mode) accept it only when
 /// its host is exactly the domain `host`: never an IP address, in whatever spelling. The
 /// connector connects to an IP host directly, without any resolver, so this is checked on the
-/// very URL the client gets (its URI is this URL's serialization, with the same host).
-pub fn checked_url(url: &str, host: &str, guarded: bool) -> Result<url::Url, ProxyError> {
+/// very URI the client gets, its host read by the WHATWG host parser (the `url` crate's, as in
+/// [`crate::ip::read_host`]), which takes for an IP address everything `std`'s parser, the
+/// connector's, does and more.
+pub fn checked_url(url: &str, host: &str, guarded: bool) -> Result<Uri, ProxyError> {
     let refused = |why: &str| ProxyError::new(Code::TargetRefused, why).with_target(Some(host));
-    let parsed = url::Url::parse(url).map_err(|_| refused("the target does not make a URL"))?;
+    let uri: Uri = url
+        .parse()
+        .map_err(|_| refused("the target does not make a URL"))?;
     if !guarded {
-        return Ok(parsed);
+        return Ok(uri);
     }
-    match parsed.host() {
-        Some(url::Host::Domain(d)) if d.eq_ignore_ascii_case(host) => Ok(parsed),
-        Some(url::Host::Ipv4(ip)) => Err(ip_host(host, IpAddr::V4(ip))),
-        Some(url::Host::Ipv6(ip)) => Err(ip_host(host, IpAddr::V6(ip))),
+    match uri.host().map(url::Host::parse) {
+        Some(Ok(url::Host::Domain(d))) if d.eq_ignore_ascii_case(host) => Ok(uri),
+        Some(Ok(url::Host::Ipv4(ip))) => Err(ip_host(host, IpAddr::V4(ip))),
+        Some(Ok(url::Host::Ipv6(ip))) => Err(ip_host(host, IpAddr::V6(ip))),
         _ => Err(refused(
             "the target does not read as this host name in a URL",
         )),
@@ -1093,8 +1087,20 @@ mod tests {
             let e = checked_url(url, host, true).unwrap_err();
             assert_eq!(e.code, Code::TargetForbiddenAddress, "{url}");
         }
-        let e = checked_url("https://evil.example/x", "acme.okta.com", true).unwrap_err();
-        assert_eq!(e.code, Code::TargetRefused);
+        for (url, host) in [
+            ("https://evil.example/x", "acme.okta.com"),
+            ("https://acme.okta.com@evil.example/x", "acme.okta.com"),
+            ("https://acme.okta.com\\@evil.example/x", "acme.okta.com"),
+            ("https:///x", "acme.okta.com"),
+            ("/x", "acme.okta.com"),
+        ] {
+            let e = checked_url(url, host, true).unwrap_err();
+            assert_eq!(e.code, Code::TargetRefused, "{url}");
+        }
+        // The host as the WHATWG parser reads it, in any case; a percent-encoded one (which
+        // that parser would decode into an IP address) is not a URI at all.
+        assert!(checked_url("https://ACME.okta.com/x", "acme.okta.com", true).is_ok());
+        assert!(checked_url("https://127%2E0.0.1/x", "127%2E0.0.1", true).is_err());
         // Development mode: the loopback upstream is the point.
         assert!(checked_url("http://127.0.0.1:9/x", "acme.okta.com", false).is_ok());
     }
