@@ -226,13 +226,13 @@ async fn relay_target(app: &App, parts: &Parts, target: &Target) -> Result<Respo
     Ok(upstream_response(up))
 }
 
-/// Okta's answer as the page gets it: status, body bytes and the passed headers, with an inert
-/// content type (JSON or plain text) and the upstream's own type in
-/// `X-Okta-Link-Upstream-Content-Type` for the page's diagnosis.
 /// The upstream's own `Content-Type`, passed on beside the inert one the answer carries.
 const UPSTREAM_CONTENT_TYPE: HeaderName =
     HeaderName::from_static(okta_link_core::outcome::UPSTREAM_CONTENT_TYPE_HEADER);
 
+/// Okta's answer as the page gets it: status, body bytes and the passed headers, with an inert
+/// content type (JSON or plain text) and the upstream's own type in
+/// `X-Okta-Link-Upstream-Content-Type` for the page's diagnosis.
 fn upstream_response(up: UpstreamResponse) -> Response {
     let UpstreamResponse {
         status,
