@@ -130,19 +130,21 @@ fn tls_config() -> Result<rustls::ClientConfig, String> {
     .with_no_client_auth())
 }
 
-/// A client resolving through `resolver`; `https_only` refuses plain-http URLs in the
-/// connector; `vet` puts every new connection's peer address through [`vet_peer`].
+/// A client resolving through `resolver` and speaking TLS with `tls`; `https_only` refuses
+/// plain-http URLs in the connector; `vet` puts every new connection's peer address through
+/// [`vet_peer`].
 fn http_client(
     resolver: Resolver,
+    tls: rustls::ClientConfig,
     https_only: bool,
     vet: bool,
     connect_timeout: Duration,
-) -> Result<HttpClient, String> {
+) -> HttpClient {
     let mut tcp = HttpConnector::new_with_resolver(resolver);
     tcp.enforce_http(false);
     tcp.set_nodelay(true);
     tcp.set_connect_timeout(Some(connect_timeout));
-    let tls = hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(tls_config()?);
+    let tls = hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(tls);
     let tls = if https_only {
         tls.https_only()
     } else {
@@ -152,7 +154,7 @@ fn http_client(
         inner: tls.enable_http1().wrap_connector(tcp),
         vet,
     };
-    Ok(Client::builder(TokioExecutor::new())
+    Client::builder(TokioExecutor::new())
         .timer(TokioTimer::new())
         .pool_timer(TokioTimer::new())
         .pool_idle_timeout(Duration::from_secs(60))
@@ -161,7 +163,7 @@ fn http_client(
         // one instead of being closed and opened again (1.5x the requests/s under 500
         // connections, BENCHMARK.md).
         .pool_max_idle_per_host(256)
-        .build(connector))
+        .build(connector)
 }
 
 /// The HTTP client towards Okta (or the development upstream).
@@ -196,9 +198,10 @@ impl Upstream {
         } else {
             Resolver::Unvetted(lookup)
         };
-        let clients = (0..workers.max(1))
-            .map(|_| http_client(resolver.clone(), guarded, guarded, timeout))
-            .collect::<Result<Vec<_>, _>>()?;
+        let tls = tls_config()?;
+        let clients: Vec<HttpClient> = (0..workers.max(1))
+            .map(|_| http_client(resolver.clone(), tls.clone(), guarded, guarded, timeout))
+            .collect();
         Ok(Upstream {
             clients: clients.into(),
             dev_base: dev_base.map(|d| d.trim_end_matches('/').to_string()),
@@ -862,9 +865,13 @@ impl Upstream {
     fn unguarded_for_test(lookup: Arc<dyn Lookup>, port: u16, vet_peer: bool) -> Self {
         let timeout = Duration::from_secs(3);
         Upstream {
-            clients: vec![
-                http_client(Resolver::Unvetted(lookup), false, vet_peer, timeout).unwrap(),
-            ]
+            clients: vec![http_client(
+                Resolver::Unvetted(lookup),
+                tls_config().unwrap(),
+                false,
+                vet_peer,
+                timeout,
+            )]
             .into(),
             dev_base: None,
             timeout,
@@ -908,6 +915,13 @@ mod tests {
             }
         });
         (port, rx)
+    }
+
+    /// A GET of `url` with no header, as the raw client takes it.
+    fn bare_get(url: &str) -> Request<Full<Bytes>> {
+        let mut req = Request::new(Full::new(Bytes::new()));
+        *req.uri_mut() = url.parse().unwrap();
+        req
     }
 
     fn deadline() -> Instant {
@@ -985,14 +999,13 @@ mod tests {
         let (port, mut seen) = listener().await;
         let client = http_client(
             Resolver::Unvetted(loopback_table()),
+            tls_config().unwrap(),
             true,
             false,
             Duration::from_secs(3),
-        )
-        .unwrap();
+        );
         let get = |url: String| {
-            let mut req = Request::new(Full::new(Bytes::new()));
-            *req.uri_mut() = url.parse().unwrap();
+            let mut req = bare_get(&url);
             req.headers_mut().insert(
                 AUTHORIZATION,
                 HeaderValue::from_static("SSWS 00transportTestToken"),
@@ -1415,16 +1428,12 @@ mod tests {
     async fn is_stale_connection_only_for_a_closed_pooled_connection() {
         let client = http_client(
             Resolver::Unvetted(to_loopback("upstream.example")),
+            tls_config().unwrap(),
             false,
             false,
             Duration::from_secs(3),
-        )
-        .unwrap();
-        let send = |port: u16| {
-            let mut req = Request::new(Full::new(Bytes::new()));
-            *req.uri_mut() = format!("http://127.0.0.1:{port}/x").parse().unwrap();
-            client.request(req)
-        };
+        );
+        let send = |port: u16| client.request(bare_get(&format!("http://127.0.0.1:{port}/x")));
 
         let (port, _) = scripted(|c, n| match (c, n) {
             (0, 0) => Then::Answer,
