@@ -1,6 +1,7 @@
 //! Accepting connections and keeping each one bounded in time and number.
 //!
-//! Every connection is served by hyper's HTTP/1.1 connection with the proxy's router, under
+//! Every connection is served by hyper's HTTP/1.1 connection with a [`Serve`] service (the
+//! proxy's [`crate::server::Front`], or the metrics listener's router), under
 //! two clocks kept here (hyper's own header timer starts when it begins waiting for a request,
 //! so it cannot tell an idle keep-alive connection from a slow request head):
 //!
@@ -28,7 +29,6 @@
 use crate::ratelimit::client_key;
 use axum::extract::ConnectInfo;
 use axum::response::Response;
-use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use std::cell::Cell;
@@ -249,14 +249,40 @@ impl Drop for InFlight {
     }
 }
 
-/// The router, as hyper calls it for one connection (with the peer as `ConnectInfo`).
-struct Handler {
-    router: Router,
+/// What a listener serves: a tower service that answers every request (an axum `Router`, or
+/// the proxy's [`crate::server::Front`]), cheap to clone for each connection and request.
+pub trait Serve:
+    tower_service::Service<
+        hyper::Request<Incoming>,
+        Response = Response,
+        Error = Infallible,
+        Future: Send + 'static,
+    > + Clone
+    + Send
+    + 'static
+{
+}
+
+impl<S> Serve for S where
+    S: tower_service::Service<
+            hyper::Request<Incoming>,
+            Response = Response,
+            Error = Infallible,
+            Future: Send + 'static,
+        > + Clone
+        + Send
+        + 'static
+{
+}
+
+/// The service, as hyper calls it for one connection (with the peer as `ConnectInfo`).
+struct Handler<S> {
+    service: S,
     peer: SocketAddr,
     clock: Arc<Clock>,
 }
 
-impl hyper::service::Service<hyper::Request<Incoming>> for Handler {
+impl<S: Serve> hyper::service::Service<hyper::Request<Incoming>> for Handler<S> {
     type Response = Response;
     type Error = Infallible;
     type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
@@ -264,7 +290,7 @@ impl hyper::service::Service<hyper::Request<Incoming>> for Handler {
     fn call(&self, mut req: hyper::Request<Incoming>) -> Self::Future {
         req.extensions_mut().insert(ConnectInfo(self.peer));
         let busy = InFlight::start(&self.clock);
-        let fut = tower_service::Service::call(&mut self.router.clone(), req);
+        let fut = tower_service::Service::call(&mut self.service.clone(), req);
         Box::pin(async move {
             let res = fut.await;
             drop(busy);
@@ -335,10 +361,10 @@ async fn stopped(rx: &mut watch::Receiver<bool>) {
 
 /// Serve one connection until it ends, a clock runs out (the socket is then dropped: closed),
 /// or, after a shutdown signal, its request in flight is answered.
-async fn connection(
+async fn connection<S: Serve>(
     stream: TcpStream,
     peer: SocketAddr,
-    router: Router,
+    service: S,
     limits: Limits,
     mut shutdown: watch::Receiver<bool>,
     _slot: Slot,
@@ -349,7 +375,7 @@ async fn connection(
         clock: clock.clone(),
     });
     let handler = Handler {
-        router,
+        service,
         peer,
         clock: clock.clone(),
     };
@@ -414,13 +440,13 @@ async fn admit(
     Some((stream, peer, slot))
 }
 
-/// Accept and serve connections with `router` until `true` is sent on `shutdown`; then stop
+/// Accept and serve connections with `service` until `true` is sent on `shutdown`; then stop
 /// accepting and return once every connection has ended (idle ones at once, busy ones when
 /// answered). Every listener of the process (the proxy's and `--metrics-listen`) is served
 /// here, under the same clocks, counted in the same `clients` table.
-pub async fn serve(
+pub async fn serve<S: Serve>(
     listener: TcpListener,
-    router: Router,
+    service: S,
     limits: Limits,
     clients: Arc<Clients>,
     shutdown: watch::Receiver<bool>,
@@ -439,7 +465,7 @@ pub async fn serve(
         conns.spawn(connection(
             stream,
             peer,
-            router.clone(),
+            service.clone(),
             limits,
             shutdown.clone(),
             slot,
@@ -474,10 +500,10 @@ pub struct Workers {
 }
 
 impl Workers {
-    /// `n` threads, each with its own single-threaded runtime serving `router`.
-    pub fn start(
+    /// `n` threads, each with its own single-threaded runtime serving `service`.
+    pub fn start<S: Serve>(
         n: usize,
-        router: &Router,
+        service: &S,
         limits: Limits,
         shutdown: &watch::Receiver<bool>,
     ) -> io::Result<Workers> {
@@ -490,12 +516,12 @@ impl Workers {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?;
-            let (router, shutdown, killed) = (router.clone(), shutdown.clone(), killed.clone());
+            let (service, shutdown, killed) = (service.clone(), shutdown.clone(), killed.clone());
             std::thread::Builder::new()
                 .name(format!("okta-proxy-worker-{i}"))
                 .spawn(move || {
                     WORKER.with(|w| w.set(i));
-                    runtime.block_on(worker(rx, router, limits, shutdown, killed));
+                    runtime.block_on(worker(rx, service, limits, shutdown, killed));
                     // Upstream connections still idle in this thread's pool end with its runtime.
                     runtime.shutdown_background();
                     let _ = finished.send(());
@@ -556,9 +582,9 @@ impl Workers {
 
 /// One worker thread: serve the connections handed to it; when the accept loop is gone, drain
 /// (after a shutdown signal) or close everything at once (the loop was dropped, or `killed`).
-async fn worker(
+async fn worker<S: Serve>(
     mut incoming: mpsc::UnboundedReceiver<Handoff>,
-    router: Router,
+    service: S,
     limits: Limits,
     shutdown: watch::Receiver<bool>,
     mut killed: watch::Receiver<()>,
@@ -569,7 +595,7 @@ async fn worker(
             next = incoming.recv() => match next {
                 Some((stream, peer, slot)) => {
                     let Ok(stream) = TcpStream::from_std(stream) else { continue };
-                    conns.spawn(connection(stream, peer, router.clone(), limits, shutdown.clone(), slot));
+                    conns.spawn(connection(stream, peer, service.clone(), limits, shutdown.clone(), slot));
                 }
                 None => break,
             },
@@ -589,6 +615,7 @@ async fn worker(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::Router;
 
     const MS: Duration = Duration::from_millis(1);
 

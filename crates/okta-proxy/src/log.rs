@@ -34,7 +34,7 @@ pub struct RequestLog<'a> {
 }
 
 /// Which handler made an answer, read from the answer's extensions by the request log and the
-/// metrics (the middleware in [`crate::server`]); the handler sets it, so nothing is passed
+/// metrics ([`crate::server::Front`]); the handler sets it, so nothing is passed
 /// around by hand. Probes are neither logged nor counted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answered {

@@ -12,13 +12,11 @@ use crate::log::Answered;
 use crate::state::App;
 use crate::target::{self, Endpoint, HostVerdict, Target, MAX_TARGET_LEN};
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, VARY};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Largest total size of request headers (names + values).
@@ -29,14 +27,10 @@ pub const MAX_AUTHORIZATION_BYTES: usize = 2048;
 /// The forwarding handler: `{prefix}/{host}{path}` to `https://{host}{path}`, after every check
 /// of docs/proxy-contract.md, with CORS for allowed origins and the inert headers on whatever
 /// it answers. The answer carries [`Answered::Proxy`] with the target, for the request log.
-pub async fn forward(
-    State(app): State<Arc<App>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    req: Request,
-) -> Response {
-    let (parts, _body) = req.into_parts();
+/// Only the request's head is read: the contract forwards GETs, and a body is never relayed.
+pub async fn forward(app: &App, peer: SocketAddr, parts: Parts) -> Response {
     let raw = parts.uri.path_and_query().map_or("/", |p| p.as_str());
-    // The router sends only the prefix's paths here; the rule is the same one.
+    // Only the prefix's paths are sent here ([`crate::server::Front`]); the rule is the same one.
     let rest = app.proxy_rest(raw).unwrap_or(raw);
     let relay = &app.relay;
     let origin = relay.cors.check(&parts.headers);
@@ -47,13 +41,13 @@ pub async fn forward(
         host: None,
         path: None,
     };
-    let answer = match admit(&app, &parts, peer.ip(), &origin).await {
+    let answer = match admit(app, &parts, peer.ip(), &origin).await {
         Err(e) => Err(e),
         Ok(Some(preflight)) => Ok(preflight),
         Ok(None) => match target::parse(rest) {
             Err(e) => Err(e),
             Ok(target) => {
-                let answer = relay_target(&app, &parts, &target).await;
+                let answer = relay_target(app, &parts, &target).await;
                 seen = Answered::Proxy {
                     host: Some(target.host),
                     path: Some(target.path),

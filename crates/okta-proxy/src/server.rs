@@ -1,10 +1,13 @@
-//! The HTTP server: the router (probes, the proxy under its prefix, the page), the middleware
-//! that writes the request log and the metrics from each answer, and starting and stopping.
+//! The HTTP server: the [`Front`] service every request passes (the request log and the
+//! metrics from each answer, the relay for the proxy's paths), the router behind it for every
+//! other endpoint, and starting and stopping.
 //!
-//! Routes: `GET /healthz` and `/readyz` (rate limited, not logged, no CORS); `{prefix}` and
-//! everything under it to the forwarding handler ([`crate::relay::forward`]); the rest to the
-//! page (`--serve-dist`) or 404. `/metrics` is on its own listener (`--metrics-listen`). Both
-//! listeners are served by [`crate::listener::serve`], not `axum::serve`: it adds the
+//! Endpoints: `{prefix}` and everything under it to the forwarding handler
+//! ([`crate::relay::forward`]), dispatched by [`Front`] before routing; in the [`router`]:
+//! `GET /healthz` and `/readyz` (rate limited, not logged, no CORS), the check server's
+//! `/check` and `/.well-known/jwks.json`, the rest to the page (`--serve-dist`) or 404 (with no
+//! prefix: to the forwarding handler). `/metrics` is on its own listener (`--metrics-listen`).
+//! Both listeners are served by [`crate::listener::serve`], not `axum::serve`: it adds the
 //! header-read and idle clocks and the per-client caps that `axum::serve` does not have.
 
 use crate::config::Config;
@@ -22,8 +25,13 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use axum::Router;
+use hyper::body::Incoming;
+use std::convert::Infallible;
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 pub use crate::relay::{check_authorization, MAX_AUTHORIZATION_BYTES, MAX_HEADER_BYTES};
@@ -229,10 +237,10 @@ pub async fn start(cfg: Config, deps: Deps) -> Result<Running, StartError> {
             return Err(StartError::Page(e));
         }
     };
-    let router = router(app.clone());
+    let front = Front::new(app.clone());
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let spread = if workers > 1 {
-        match crate::listener::Workers::start(workers, &router, limits, &stopped) {
+        match crate::listener::Workers::start(workers, &front, limits, &stopped) {
             Ok(w) => Some(w),
             Err(e) => {
                 readiness_task.abort();
@@ -266,7 +274,7 @@ pub async fn start(cfg: Config, deps: Deps) -> Result<Running, StartError> {
     let task = match spread {
         Some(workers) => tokio::spawn(workers.serve(listener, limits, clients, stopped)),
         None => tokio::spawn(crate::listener::serve(
-            listener, router, limits, clients, stopped,
+            listener, front, limits, clients, stopped,
         )),
     };
     Ok(Running {
@@ -281,8 +289,127 @@ pub async fn start(cfg: Config, deps: Deps) -> Result<Running, StartError> {
     })
 }
 
-/// The proxy's router: the probes, the forwarding handler under the prefix, the page as the
-/// fallback; every answer observed by [`observe`].
+/// The proxy's HTTP service, in front of its router (axum's way to run code before routing):
+/// every request and its answer pass [`Front::observe`] (the request log, the metrics, the
+/// development header, the refusal of absolute-form targets); the relay's paths, `{prefix}` and
+/// everything under it, go to [`crate::relay::forward`] without routing, every other path
+/// through [`router`]. The prefix belongs to the relay alone: nothing is routed under it.
+/// (Routing and a middleware around each relayed request were ~6 µs of ~44 µs per request;
+/// BENCHMARK.md, issue 29.)
+#[derive(Clone)]
+pub struct Front {
+    app: Arc<App>,
+    router: Router,
+}
+
+impl Front {
+    pub fn new(app: Arc<App>) -> Front {
+        Front {
+            router: router(app.clone()),
+            app,
+        }
+    }
+
+    /// Whether `path` is the relay's: under a non-empty prefix (with none, the relay is the
+    /// router's fallback).
+    fn relays(&self, path: &str) -> bool {
+        !self.app.prefix.is_empty() && self.app.proxy_rest(path).is_some()
+    }
+
+    /// Answer one request, and write its log line and metrics from the answer: its status, the
+    /// proxy's error code ([`Code`]), the handler that made it ([`Answered`]) and the log-only
+    /// detail ([`LogDetail`]) in its extensions. Absolute-form request targets
+    /// (`GET http://elsewhere/`) are refused: this is not an open HTTP proxy.
+    async fn observe(mut self, req: hyper::Request<Incoming>) -> Response {
+        let started = Instant::now();
+        let app = self.app.clone();
+        // Put there by the listener for every connection.
+        let Some(ConnectInfo(peer)) = req.extensions().get::<ConnectInfo<SocketAddr>>().copied()
+        else {
+            return plain(StatusCode::INTERNAL_SERVER_ERROR, "no client address\n");
+        };
+        let method = req.method().clone();
+        let absolute = req.uri().scheme().is_some() || req.uri().authority().is_some();
+        let relayed = !absolute && self.relays(req.uri().path());
+        // The path as asked, for the log line of an answer that names none (the page's files).
+        let path = (!relayed && !app.ops.quiet).then(|| req.uri().path().to_string());
+        let probe = !absolute && matches!(req.uri().path(), HEALTHZ | READYZ);
+        let _in_flight = (!probe).then(|| app.ops.telemetry.in_flight());
+        let mut res = if absolute {
+            let mut r = ProxyError::new(
+                Code::BadRequest,
+                "absolute-form request targets are not accepted",
+            )
+            .into_response();
+            r.extensions_mut().insert(Answered::Proxy {
+                host: None,
+                path: None,
+            });
+            r
+        } else if relayed {
+            let (parts, _body) = req.into_parts();
+            crate::relay::forward(&app, peer, parts).await
+        } else {
+            match tower_service::Service::call(&mut self.router, req).await {
+                Ok(r) => r,
+                Err(never) => match never {},
+            }
+        };
+        // Taken out of the answer: nothing after this reads it.
+        let answered = res.extensions_mut().remove::<Answered>();
+        let (proxied, host, logged_path) = match answered {
+            Some(Answered::Probe) => return res,
+            Some(Answered::Proxy { host, path: p }) => (true, host, p),
+            _ => (false, None, None),
+        };
+        let code = res.extensions().get::<Code>().copied();
+        app.ops.telemetry.request(if proxied {
+            Outcome::of_proxy(code, method == Method::OPTIONS)
+        } else {
+            Outcome::Page
+        });
+        if app.dev {
+            res.headers_mut()
+                .insert(DEV_HEADER, HeaderValue::from_static("1"));
+        }
+        if !app.ops.quiet {
+            let request_id = res
+                .headers()
+                .get("x-okta-request-id")
+                .and_then(|v| v.to_str().ok());
+            app.ops.logger.request(&RequestLog {
+                client: peer.ip(),
+                method: method.as_str(),
+                host: host.as_deref(),
+                path: logged_path.as_deref().or(path.as_deref()).unwrap_or("/"),
+                status: res.status().as_u16(),
+                duration: started.elapsed(),
+                error: code.map(|c| c.code()),
+                request_id,
+                detail: res.extensions().get::<LogDetail>().map(|d| d.0.as_str()),
+            });
+        }
+        res
+    }
+}
+
+impl tower_service::Service<hyper::Request<Incoming>> for Front {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: hyper::Request<Incoming>) -> Self::Future {
+        let front = self.clone();
+        Box::pin(async move { Ok(front.observe(req).await) })
+    }
+}
+
+/// The router behind [`Front`]: the probes, the check server's endpoints, the page as the
+/// fallback (with no prefix, the forwarding handler is the fallback and there is no page).
 fn router(app: Arc<App>) -> Router {
     let probes = Router::new()
         .route(HEALTHZ, get(healthz).fallback(probe_method_not_allowed))
@@ -297,87 +424,23 @@ fn router(app: Arc<App>) -> Router {
             crate::check::endpoint::JWKS_PATH,
             any(crate::check::endpoint::jwks),
         );
-    let mut r = Router::new().merge(probes).merge(checks);
-    r = if app.prefix.is_empty() {
-        // Without a prefix every other path is a proxy target (and there is no page).
-        r.fallback(crate::relay::forward)
+    let r = Router::new().merge(probes).merge(checks);
+    let r = if app.prefix.is_empty() {
+        r.fallback(relay_everything)
     } else {
-        let prefix = app.prefix.as_str();
-        r.route(prefix, any(crate::relay::forward))
-            .route(&format!("{prefix}/"), any(crate::relay::forward))
-            .route(&format!("{prefix}/{{*target}}"), any(crate::relay::forward))
-            .fallback(page)
+        r.fallback(page)
     };
-    r.layer(middleware::from_fn_with_state(app.clone(), observe))
-        .with_state(app)
+    r.with_state(app)
 }
 
-/// The request log, the request metrics and the development header, read from each answer:
-/// its status, the proxy's error code ([`Code`]), the handler that made it ([`Answered`]) and
-/// the log-only detail ([`LogDetail`]) in its extensions. Also refuses absolute-form request
-/// targets (`GET http://elsewhere/`): this is not an open HTTP proxy.
-async fn observe(
+/// With no prefix, every path the router does not own is a proxy target.
+async fn relay_everything(
     State(app): State<Arc<App>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     req: Request,
-    next: Next,
 ) -> Response {
-    let started = Instant::now();
-    let method = req.method().clone();
-    // The path as asked, for the log line of an answer that names none (the page's files).
-    let path = (!app.ops.quiet).then(|| req.uri().path().to_string());
-    let absolute = req.uri().scheme().is_some() || req.uri().authority().is_some();
-    let probe = !absolute && matches!(req.uri().path(), HEALTHZ | READYZ);
-    let _in_flight = (!probe).then(|| app.ops.telemetry.in_flight());
-    let mut res = if absolute {
-        let mut r = ProxyError::new(
-            Code::BadRequest,
-            "absolute-form request targets are not accepted",
-        )
-        .into_response();
-        r.extensions_mut().insert(Answered::Proxy {
-            host: None,
-            path: None,
-        });
-        r
-    } else {
-        next.run(req).await
-    };
-    // Taken out of the answer: nothing after this middleware reads it.
-    let answered = res.extensions_mut().remove::<Answered>();
-    let (proxied, host, logged_path) = match answered {
-        Some(Answered::Probe) => return res,
-        Some(Answered::Proxy { host, path: p }) => (true, host, p),
-        _ => (false, None, None),
-    };
-    let code = res.extensions().get::<Code>().copied();
-    app.ops.telemetry.request(if proxied {
-        Outcome::of_proxy(code, method == Method::OPTIONS)
-    } else {
-        Outcome::Page
-    });
-    if app.dev {
-        res.headers_mut()
-            .insert(DEV_HEADER, HeaderValue::from_static("1"));
-    }
-    if !app.ops.quiet {
-        let request_id = res
-            .headers()
-            .get("x-okta-request-id")
-            .and_then(|v| v.to_str().ok());
-        app.ops.logger.request(&RequestLog {
-            client: peer.ip(),
-            method: method.as_str(),
-            host: host.as_deref(),
-            path: logged_path.as_deref().or(path.as_deref()).unwrap_or("/"),
-            status: res.status().as_u16(),
-            duration: started.elapsed(),
-            error: code.map(|c| c.code()),
-            request_id,
-            detail: res.extensions().get::<LogDetail>().map(|d| d.0.as_str()),
-        });
-    }
-    res
+    let (parts, _body) = req.into_parts();
+    crate::relay::forward(&app, peer, parts).await
 }
 
 /// `GET /healthz`: 200 while the server serves.

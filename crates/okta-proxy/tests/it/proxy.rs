@@ -819,6 +819,53 @@ async fn unrelated_paths_are_not_proxied() {
     assert_eq!(h.upstream.count(), 0);
 }
 
+/// The prefix belongs to the relay: the prefix itself, with a query, and everything under it
+/// (the probes' names included) are proxy requests, logged and answered by the relay; with no
+/// prefix every path but the operation endpoints is, and those stay probes.
+#[tokio::test]
+async fn the_relay_owns_its_prefix_and_without_one_every_other_path() {
+    let h = harness(|_| {}).await;
+    let hdrs = [("Authorization", auth()), ("Origin", ALLOWED.to_string())];
+    let hdrs: Vec<(&str, &str)> = hdrs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    for path in [
+        "/okta",
+        "/okta/",
+        "/okta?x=1",
+        "/okta/healthz",
+        "/okta/check",
+    ] {
+        let r = get(h.addr(), path, &hdrs).await;
+        assert!(r.proxy_error().is_some(), "{path}: {r:?}");
+        assert_eq!(
+            r.header("access-control-allow-origin"),
+            Some(ALLOWED),
+            "{path}"
+        );
+    }
+    let r = get(h.addr(), "/okta/acme.okta.com/api/v1/users/me", &hdrs).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(h.upstream.count(), 1);
+    let log = h.log.contents();
+    assert_eq!(
+        log.lines().count(),
+        6,
+        "one line per relayed request: {log}"
+    );
+    assert!(log.contains("host=acme.okta.com"), "{log}");
+
+    let h = harness(|c| c.prefix = String::new()).await;
+    let r = get(h.addr(), "/acme.okta.com/api/v1/users/me", &hdrs).await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(h.upstream.count(), 1);
+    let r = get(h.addr(), "/healthz", &[]).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["status"], "ok");
+    let r = get(h.addr(), "/evil.example/api/v1/users/me", &hdrs).await;
+    assert_eq!(r.proxy_error().as_deref(), Some("target_refused"));
+    let log = h.log.contents();
+    assert_eq!(log.lines().count(), 2, "the probe is not logged: {log}");
+}
+
 /// With `slots` upstream slots, a call to the stalled org is in flight; 100 ms later a call to
 /// acme arrives. Returns the stalled call's status, the second call's status and how long it
 /// took.
