@@ -331,8 +331,9 @@ impl Front {
         let method = req.method().clone();
         let absolute = req.uri().scheme().is_some() || req.uri().authority().is_some();
         let relayed = !absolute && self.relays(req.uri().path());
-        // The path as asked, for the log line of an answer that names none (the page's files).
-        let path = (!relayed && !app.ops.quiet).then(|| req.uri().path().to_string());
+        // The path as asked, for the log line of an answer that names none (the page's files, a
+        // proxy request refused before its target was read).
+        let path = (!app.ops.quiet).then(|| req.uri().path().to_string());
         let probe = !absolute && matches!(req.uri().path(), HEALTHZ | READYZ);
         let _in_flight = (!probe).then(|| app.ops.telemetry.in_flight());
         let mut res = if absolute {

@@ -845,13 +845,22 @@ async fn the_relay_owns_its_prefix_and_without_one_every_other_path() {
     let r = get(h.addr(), "/okta/acme.okta.com/api/v1/users/me", &hdrs).await;
     assert_eq!(r.status, 200);
     assert_eq!(h.upstream.count(), 1);
+    // Refused before the target is read (an origin not allowed): the line still names the path.
+    let r = get(
+        h.addr(),
+        "/okta/acme.okta.com/api/v1/groups",
+        &[("Origin", "https://elsewhere.example")],
+    )
+    .await;
+    assert_eq!(r.proxy_error().as_deref(), Some("origin_not_allowed"));
     let log = h.log.contents();
     assert_eq!(
         log.lines().count(),
-        6,
+        7,
         "one line per relayed request: {log}"
     );
     assert!(log.contains("host=acme.okta.com"), "{log}");
+    assert!(log.contains("/okta/acme.okta.com/api/v1/groups"), "{log}");
 
     let h = harness(|c| c.prefix = String::new()).await;
     let r = get(h.addr(), "/acme.okta.com/api/v1/users/me", &hdrs).await;
