@@ -146,11 +146,13 @@ pub fn start() {
             Ok(boot) => {
                 boot::apply_document_settings(&boot);
                 let (org, token) = (typed.org.clone(), typed.token.clone());
-                request_animation_frame(move || shell::restore_focus(&typed));
                 leptos::mount::mount_to(root, move || {
                     view! { <Page boot=boot org=org token=token /> }
                 })
                 .forget();
+                // In the same task as taking the shell's values: a key pressed during the
+                // hand-over lands in the page's field, never on a page with nothing focused.
+                shell::restore_focus(&typed);
             }
             Err(error) => leptos::mount::mount_to(root, move || {
                 view! { <ConfigErrorPage error=error /> }

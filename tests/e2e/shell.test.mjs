@@ -93,3 +93,28 @@ test('a fragment org still prefills when the shell was left empty', async () => 
   assert.equal(await orgField(page).inputValue(), 'acme.okta.com');
   await context.close();
 });
+
+test('typing that goes on while the page takes over loses no character', async () => {
+  const { context, page, record, release } = await openHeld();
+  await tokenField(page).click();
+  let typed = '';
+  const key = async () => {
+    const ch = 'abcdefghijklmnopqrstuvwxyz0123456789'[typed.length % 36];
+    await page.keyboard.type(ch);
+    typed += ch;
+  };
+  for (let i = 0; i < 5; i++) await key();
+  release();
+  // One key every few milliseconds while the WebAssembly arrives and the page takes over,
+  // then a few more once it has.
+  const gone = () => page.evaluate(() => !document.querySelector('[data-shell]'));
+  const until = Date.now() + 20000;
+  while (!(await gone()) && Date.now() < until) await key();
+  assert.ok(await gone(), 'the page took over');
+  for (let i = 0; i < 10; i++) await key();
+  const after = await page.evaluate(() => ({ id: document.activeElement?.id, value: document.activeElement?.value }));
+  assert.equal(after.id, 'token', 'the page\'s token field has the focus');
+  assert.equal(after.value, typed, `every key kept (${typed.length} typed)`);
+  assert.deepEqual(record.pageErrors, []);
+  await context.close();
+});
