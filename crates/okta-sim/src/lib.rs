@@ -37,7 +37,7 @@ use axum::Router;
 use fixtures::{Access, Behavior, Fixtures, Org};
 use okta::{OktaError, WELL_KNOWN};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -116,6 +116,11 @@ impl Default for SimConfig {
     }
 }
 
+/// How many requests `/__sim/requests` keeps: the most recent ones. A test reads a handful after
+/// `/__sim/reset`; a long-running simulator under load (the demo, the benchmark's million
+/// requests) stays bounded in memory, and never stalls every request to grow a log.
+pub const REQUEST_LOG_LIMIT: usize = 10_000;
+
 /// One line of `/__sim/requests`. Never holds a header or a token.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct RequestRecord {
@@ -149,7 +154,8 @@ struct LimitState {
 
 #[derive(Default)]
 struct SimState {
-    requests: Vec<RequestRecord>,
+    /// At most [`REQUEST_LOG_LIMIT`], oldest first.
+    requests: VecDeque<RequestRecord>,
     limited: HashMap<String, LimitState>,
     /// (org host, bucket) → (window start, epoch s; calls in the window).
     buckets: HashMap<(String, &'static str), (u64, u64)>,
@@ -229,7 +235,8 @@ impl Sim {
         routes::router(self.inner.clone())
     }
 
-    /// The requests served so far (what `/__sim/requests` returns).
+    /// The requests served so far, the last [`REQUEST_LOG_LIMIT`] (what `/__sim/requests`
+    /// returns).
     pub fn requests(&self) -> Vec<RequestRecord> {
         self.inner.requests()
     }
@@ -335,7 +342,11 @@ impl Inner {
             finished_ms: None,
             seq,
         };
-        lock(&self.state).requests.push(rec);
+        let mut st = lock(&self.state);
+        if st.requests.len() >= REQUEST_LOG_LIMIT {
+            st.requests.pop_front();
+        }
+        st.requests.push_back(rec);
         seq
     }
 
@@ -349,7 +360,7 @@ impl Inner {
     }
 
     fn requests(&self) -> Vec<RequestRecord> {
-        lock(&self.state).requests.clone()
+        lock(&self.state).requests.iter().cloned().collect()
     }
 
     fn reset(&self) {

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 const AFTER_HELP: &str = "\
 Serves the fake Okta orgs of crates/okta-sim/fixtures.json by Host header.
-Control endpoints: GET /__sim/requests, /__sim/reset, /__sim/fixtures.
+Control endpoints: GET /__sim/requests (the most recent), /__sim/reset, /__sim/fixtures.
 
 Once bound it prints one line to stdout: `okta-sim listening on http://ADDR:PORT`.
 SIGINT and SIGTERM end it at once with exit 0.";

@@ -1026,3 +1026,21 @@ fn the_binary_refuses_a_public_address() {
     assert!(out.stdout.is_empty());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--allow-public"));
 }
+
+/// The request log keeps the most recent requests only: a simulator under load stays bounded.
+#[tokio::test]
+async fn the_request_log_keeps_the_most_recent_requests() {
+    let sim = Sim::new(quiet());
+    let app = sim.router();
+    let extra = 3;
+    for i in 0..okta_sim::REQUEST_LOG_LIMIT + extra {
+        let r = get(&app, "acme.okta.com", &format!("{WK}?n={i}"), None).await;
+        assert_eq!(r.status, 200);
+    }
+    let log = sim.requests();
+    assert_eq!(log.len(), okta_sim::REQUEST_LOG_LIMIT);
+    assert_eq!(log[0].path, format!("{WK}?n={extra}"));
+    let last = okta_sim::REQUEST_LOG_LIMIT + extra - 1;
+    assert_eq!(log[log.len() - 1].path, format!("{WK}?n={last}"));
+    assert!(log.iter().all(|r| r.status == Some(200)));
+}
