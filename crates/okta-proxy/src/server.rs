@@ -320,9 +320,8 @@ impl Front {
     /// proxy's error code ([`Code`]), the handler that made it ([`Answered`]) and the log-only
     /// detail ([`LogDetail`]) in its extensions. Absolute-form request targets
     /// (`GET http://elsewhere/`) are refused: this is not an open HTTP proxy.
-    async fn observe(mut self, req: hyper::Request<Incoming>) -> Response {
+    async fn observe(self, req: hyper::Request<Incoming>) -> Response {
         let started = Instant::now();
-        let app = self.app.clone();
         // Put there by the listener for every connection.
         let Some(ConnectInfo(peer)) = req.extensions().get::<ConnectInfo<SocketAddr>>().copied()
         else {
@@ -331,6 +330,7 @@ impl Front {
         let method = req.method().clone();
         let absolute = req.uri().scheme().is_some() || req.uri().authority().is_some();
         let relayed = !absolute && self.relays(req.uri().path());
+        let Front { app, mut router } = self;
         // The path as asked, for the log line of an answer that names none (the page's files, a
         // proxy request refused before its target was read).
         let path = (!app.ops.quiet).then(|| req.uri().path().to_string());
@@ -351,7 +351,7 @@ impl Front {
             let (parts, _body) = req.into_parts();
             crate::relay::forward(&app, peer, parts).await
         } else {
-            match tower_service::Service::call(&mut self.router, req).await {
+            match tower_service::Service::call(&mut router, req).await {
                 Ok(r) => r,
                 Err(never) => match never {},
             }
