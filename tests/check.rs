@@ -853,6 +853,64 @@ fn rate_limit_without_reset_header_is_not_retried() {
     }
 }
 
+/// `X-Rate-Limit-Reset` is hostile input: a time already past, more than an hour ahead, or
+/// past any date a browser can show is not named in the report (the message then says to
+/// wait a minute); a time within the hour is.
+#[wasm_bindgen_test(unsupported = test)]
+fn an_implausible_reset_time_is_not_named() {
+    let now_s = (T0 + 100) / 1000;
+    for (reset, named) in [
+        (now_s + 30, true),
+        (now_s + 3600, true),
+        (now_s + 3601, false),
+        (9_000_000_000_000, false),
+        (u64::MAX, false),
+    ] {
+        let script = Script::default()
+            .on(ProbeKind::WellKnown, fixture!("wellknown-idx"))
+            .on(ProbeKind::Me, fixture!("error-e0000047"));
+        let mut check = Check::new("acme.okta.com".into(), vec![DataKind::Users], T0);
+        let Step::Send(reqs) = check.poll(T0) else {
+            panic!()
+        };
+        let wk = parse_fixture::<WellKnown>(script.answer(ProbeKind::WellKnown, 0), T0);
+        let mut me = parse_fixture::<User>(script.answer(ProbeKind::Me, 0), T0);
+        if let Outcome::Okta { rate_limit, .. } = &mut me {
+            rate_limit.reset_epoch_s = Some(reset);
+        }
+        assert!(check.record(reqs[0].id, ProbeOutcome::WellKnown(wk)));
+        assert!(check.record(reqs[1].id, ProbeOutcome::Me(me)));
+        // Far enough ahead not to be retried within the check's budget, or not at all.
+        match done(check.poll(T0 + 100)) {
+            Some(Report::Failed(Failure::RateLimited {
+                retry_at_epoch_s, ..
+            })) => assert_eq!(retry_at_epoch_s, named.then_some(reset), "reset {reset}"),
+            other => panic!("reset {reset}: {other:?}"),
+        }
+    }
+    // A time already past (a round-one answer like that is retried at once instead), and a
+    // check server's report, which is settled the same way when it arrives.
+    for (at, kept) in [
+        (now_s - 1, None),
+        (1, None),
+        (now_s + 7200, None),
+        (now_s, Some(now_s)),
+    ] {
+        let mut report = Report::Failed(Failure::RateLimited {
+            source: RateLimitSource::Proxy,
+            retry_at_epoch_s: Some(at),
+            request_id: None,
+        });
+        report.settle_retry_time(now_s);
+        match report {
+            Report::Failed(Failure::RateLimited {
+                retry_at_epoch_s, ..
+            }) => assert_eq!(retry_at_epoch_s, kept, "at {at}"),
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
 #[wasm_bindgen_test(unsupported = test)]
 fn round_two_rate_limit_on_an_optional_item_is_not_checked() {
     let script = Script::default()
@@ -1475,6 +1533,23 @@ fn origin_validation_error_means_the_proxy_forwards_origin() {
             status: 403,
             request_id: Some(_),
         }) => {}
+        other => panic!("{other:?}"),
+    }
+    // The same answer with a byte-order mark before the JSON, and its request id header
+    // duplicated on the way (joined by a comma): still the error code, and Okta's one id.
+    let body = format!("\u{feff}{}", raw.body);
+    let raw = RawResponse {
+        body: &body,
+        request_id: Some("b3JpZ2luLXZhbGlkYXRpb24, b3JpZ2luLXZhbGlkYXRpb24"),
+        ..raw
+    };
+    e.me = Some(classify(&raw, &SerdeJson));
+    match diagnose(&e) {
+        Report::Failed(Failure::ProxyMisconfigured {
+            issue: ProxyIssue::OriginForwarded,
+            request_id: Some(id),
+            ..
+        }) => assert_eq!(id, "b3JpZ2luLXZhbGlkYXRpb24"),
         other => panic!("{other:?}"),
     }
 }

@@ -22,6 +22,10 @@ pub fn number(lang: Lang, n: u64) -> String {
     call_format(&format.format(), &wasm_bindgen::JsValue::from_f64(n as f64))
 }
 
+/// ECMAScript's last representable date, in epoch seconds (8.64e15 ms).
+#[cfg(target_arch = "wasm32")]
+const MAX_DATE_S: u64 = 8_640_000_000_000;
+
 /// The hour and minute of `epoch_s` as `lang` writes them, in `time_zone` (the reader's own
 /// when `None`), with the zone named ("14:05 UTC", "15:05 MEZ", "2:05 PM GMT+1"), since a time
 /// without its zone is wrong for someone somewhere.
@@ -34,6 +38,10 @@ pub fn time(lang: Lang, epoch_s: u64, time_zone: Option<&str>) -> String {
     options.set_time_zone_name(TimeZoneNameFormat::Short);
     if let Some(zone) = time_zone {
         options.set_time_zone(zone);
+    }
+    // Past ECMAScript's last date, `Date` is invalid and `formatToParts` throws.
+    if epoch_s > MAX_DATE_S {
+        return String::new();
     }
     let format = DateTimeFormat::new(&locales(lang), &options);
     let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(epoch_s as f64 * 1000.0));

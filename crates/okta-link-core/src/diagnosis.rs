@@ -530,7 +530,26 @@ impl Report {
             Report::Verified(_) => None,
         }
     }
+
+    /// Forget a time to try again that is not plausible at `now_s` (UTC epoch seconds): one
+    /// already past, or more than [`MAX_RETRY_AHEAD_S`] ahead. `X-Rate-Limit-Reset` (and a check
+    /// server's report) is hostile input, and the customer's clock may be off; without a time
+    /// the message says to wait a minute.
+    pub fn settle_retry_time(&mut self, now_s: u64) {
+        if let Report::Failed(Failure::RateLimited {
+            retry_at_epoch_s, ..
+        }) = self
+        {
+            if retry_at_epoch_s.is_some_and(|at| at < now_s || at - now_s > MAX_RETRY_AHEAD_S) {
+                *retry_at_epoch_s = None;
+            }
+        }
+    }
 }
+
+/// The furthest ahead a report names a time to try again. Okta's rate-limit windows reset
+/// within a minute; an hour leaves room for a platform's own limits.
+pub const MAX_RETRY_AHEAD_S: u64 = 3600;
 
 /// What round one established: enough to plan round two.
 #[derive(Debug, Clone, PartialEq, Eq)]

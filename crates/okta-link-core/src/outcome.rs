@@ -407,9 +407,13 @@ fn looks_like_html(body: &str) -> bool {
         || head.starts_with("<p>")
 }
 
-/// Okta request ids are short tokens; keep at most 128 characters of `[A-Za-z0-9._:@-]`.
+/// Okta request ids are short tokens; keep at most 128 characters of `[A-Za-z0-9._:@-]`. A
+/// duplicated header, joined by a comma (`"abc, abc"`), gives its first value: the parts
+/// joined together would be an id Okta never issued.
 pub fn clean_request_id(s: Option<&str>) -> Option<String> {
     let id: String = s?
+        .split(',')
+        .next()?
         .trim()
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | ':' | '@' | '-'))
@@ -442,7 +446,7 @@ struct ErrorFields {
 impl Document for ErrorFields {}
 
 fn parse_error_fields<P: JsonParser>(body: &str, parser: &P) -> Option<ErrorFields> {
-    let t = body.trim();
+    let t = body.trim_start_matches('\u{feff}').trim();
     if !t.starts_with('{') || t.len() > MAX_BODY_BYTES || nesting_depth(t) > MAX_NESTING {
         return None;
     }

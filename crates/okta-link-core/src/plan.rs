@@ -329,7 +329,7 @@ impl Check {
                 (Phase::RoundTwo, Some(identity)) => assess(identity.clone(), &self.evidence),
                 _ => self.timed_out_round_one(),
             };
-            return self.finish(report);
+            return self.finish(report, now_ms);
         }
         match self.phase {
             Phase::Start => {
@@ -348,10 +348,10 @@ impl Check {
                     };
                 }
                 let Some(identity) = self.identity.clone() else {
-                    return self.finish(diagnose(&self.evidence));
+                    return self.finish(diagnose(&self.evidence), now_ms);
                 };
                 let report = assess(identity, &self.evidence);
-                self.finish(report)
+                self.finish(report, now_ms)
             }
         }
     }
@@ -382,7 +382,7 @@ impl Check {
                 }
             }
             if requests.is_empty() {
-                return self.finish(diagnose(&self.evidence));
+                return self.finish(diagnose(&self.evidence), now_ms);
             }
             return Step::Send(requests);
         }
@@ -399,12 +399,15 @@ impl Check {
                     self.token_host = Some(org.canonical_host);
                     match self.launch_with_token(Probe::Me) {
                         Some(request) => Step::Send(vec![request]),
-                        None => self.finish(diagnose(&self.evidence)),
+                        None => self.finish(diagnose(&self.evidence), now_ms),
                     }
                 }
-                Ok(_) => self.finish(Report::Failed(Failure::NoOrgAtAddress {
-                    host: self.evidence.entered_host.clone(),
-                })),
+                Ok(_) => self.finish(
+                    Report::Failed(Failure::NoOrgAtAddress {
+                        host: self.evidence.entered_host.clone(),
+                    }),
+                    now_ms,
+                ),
                 Err(failure) => self.fail_or_retry(failure, now_ms),
             };
         }
@@ -414,9 +417,12 @@ impl Check {
                 // diagnosis; checked again here, where the token is handed out.
                 let host = identity.api_host().to_string();
                 if !is_okta_org_host(&host) {
-                    return self.finish(Report::Failed(Failure::NoOrgAtAddress {
-                        host: self.evidence.entered_host.clone(),
-                    }));
+                    return self.finish(
+                        Report::Failed(Failure::NoOrgAtAddress {
+                            host: self.evidence.entered_host.clone(),
+                        }),
+                        now_ms,
+                    );
                 }
                 self.token_host = Some(host);
                 let user_id = identity.admin.id.clone();
@@ -453,7 +459,7 @@ impl Check {
                 return self.poll_round_one(now_ms);
             }
         }
-        self.finish(Report::Failed(failure))
+        self.finish(Report::Failed(failure), now_ms)
     }
 
     /// When every rate-limited round-one answer is a first attempt whose reset is within the
@@ -539,7 +545,8 @@ impl Check {
         }
     }
 
-    fn finish(&mut self, report: Report) -> Step {
+    fn finish(&mut self, mut report: Report, now_ms: u64) -> Step {
+        report.settle_retry_time(now_ms / 1000);
         let report = Arc::new(report);
         self.report = Some(report.clone());
         Step::Done(report)

@@ -119,7 +119,7 @@ pub(super) async fn drive_on_server(
         cancel,
     )
     .await;
-    let report = match answer {
+    let mut report = match answer {
         Ok((status, content_type, text)) => {
             server_check::read_answer(status, content_type.as_deref(), &text, &BrowserJson)
         }
@@ -130,6 +130,7 @@ pub(super) async fn drive_on_server(
         Err(FetchFailure::TooLarge) => Report::Failed(Failure::CheckServerFailed { status: 200 }),
         Err(FetchFailure::Unreachable) => Report::Failed(Failure::CheckServerFailed { status: 0 }),
     };
+    report.settle_retry_time(net::now_ms() / 1000);
     Some(Arc::new(report))
 }
 
