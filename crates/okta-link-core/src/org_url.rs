@@ -956,16 +956,18 @@ impl Parser {
             if is_placeholder_org_label(label) {
                 return Err(OrgUrlError::Placeholder);
             }
-            if !bare {
-                let candidate = (hosts::is_ldh_label(label)).then(|| format!("{label}.okta.com"));
-                let suggestion = self.suggest(candidate);
-                return Err(OrgUrlError::SingleLabelHost { host, suggestion });
-            }
+            // `okta`, `oktapreview`, … alone (with a scheme or port too): Okta's domain, not
+            // an org's name.
             if let Some(suffix) = hosts::OKTA_SUFFIXES
                 .iter()
                 .find(|s| s.split('.').next() == Some(label))
             {
                 return Err(OrgUrlError::BareOktaSuffix { suffix });
+            }
+            if !bare {
+                let candidate = (hosts::is_ldh_label(label)).then(|| format!("{label}.okta.com"));
+                let suggestion = self.suggest(candidate);
+                return Err(OrgUrlError::SingleLabelHost { host, suggestion });
             }
             self.check_labels(&host)?;
             self.note(Correction::AddedOktaSuffix {
@@ -1668,24 +1670,37 @@ fn is_sample_org_label(label: &str) -> bool {
     false
 }
 
-/// `your…` naming an org, domain, company, tenant, site or URL.
+/// `your…` followed only by template words (`yourOktaDomain`, `your-org-name`,
+/// `yourcompany`): whole words, so a real name that starts so (`yourorganics`, `yourforge`)
+/// is not one.
 fn is_your_label(compact: &str) -> bool {
-    compact.strip_prefix("your").is_some_and(|rest| {
-        [
-            "okta",
-            "org",
-            "domain",
-            "company",
-            "tenant",
-            "subdomain",
-            "site",
-            "url",
-            "instance",
-            "name",
-        ]
-        .iter()
-        .any(|k| rest.contains(k))
-    })
+    const WORDS: [&str; 15] = [
+        "okta",
+        "org",
+        "organization",
+        "organisation",
+        "domain",
+        "company",
+        "tenant",
+        "subdomain",
+        "site",
+        "url",
+        "instance",
+        "name",
+        "here",
+        "own",
+        "s",
+    ];
+    /// Whether `rest` is one or more of `WORDS`, end to end.
+    fn words(rest: &str) -> bool {
+        WORDS.iter().any(|w| {
+            rest.strip_prefix(w)
+                .is_some_and(|r| r.is_empty() || words(r))
+        })
+    }
+    compact
+        .strip_prefix("your")
+        .is_some_and(|rest| !rest.is_empty() && words(rest))
 }
 
 /// Custom-domain sample names: RFC 2606 example domains, `.invalid`, `your-company` labels.
