@@ -21,8 +21,8 @@ use crate::diagnosis::{
     access_of, judge_common, judge_well_known, probe_of, Access, AdminRoles, App, CheckItem,
     ClientRejection, Failure, Report, Verified, RANK_PROXY, RANK_TARGET, RANK_TIMEOUT,
 };
-use crate::oauth::{scope_for, scopes_needed, APPS_READ};
-use crate::okta::{codes, Listing, RoleList, WellKnown};
+use crate::oauth::{scope_for, scopes_needed, APPS_READ, CHECK_SCOPES};
+use crate::okta::{codes, Listing, RoleList, RoleType, WellKnown};
 use crate::outcome::{classify, OktaBody, Outcome, RawResponse, UnreadableKind};
 
 /// Longest OAuth `error` code kept (ASCII letters, digits, `_`, `-`, `.`).
@@ -92,7 +92,7 @@ impl TokenType {
 /// What a granted token is, without the token: the diagnosis's evidence.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grant {
-    /// The answer's `scope`, in Okta's order (bounded).
+    /// The answer's `scope`, in Okta's order (bounded); every scope asked for when it has none.
     pub scopes: Vec<String>,
     pub token_type: TokenType,
 }
@@ -260,7 +260,13 @@ pub fn classify_token_answer<P: JsonParser>(
                 Some(token_type) if usable => TokenVerdict::Granted(GrantedToken {
                     access_token: token,
                     grant: Grant {
-                        scopes: parse_scopes(doc.scope.as_deref().unwrap_or("")),
+                        // RFC 6749 §5.1: `scope` may be left out when it is every scope asked
+                        // for, which is always `CHECK_SCOPES`; a probe's `insufficient_scope`
+                        // still tells a scope that is missing after all.
+                        scopes: match doc.scope.as_deref() {
+                            Some(scope) => parse_scopes(scope),
+                            None => CHECK_SCOPES.iter().map(|s| s.to_string()).collect(),
+                        },
                         token_type,
                     },
                     expires_in: doc.expires_in,
@@ -652,12 +658,27 @@ pub fn diagnose_app(e: &AppEvidence) -> Report {
                     } else if p.outcome.status() == Some(403)
                         && challenge_error == Some("insufficient_scope")
                     {
+                        // The scope to grant: this item's when Okta names it (or names
+                        // nothing), else a read scope the check asks for that Okta names;
+                        // never a scope the check does not ask for (a write scope).
                         let named = p
                             .challenge
                             .as_ref()
-                            .and_then(|c| c.scope.first().cloned())
+                            .filter(|c| !c.scope.iter().any(|s| s == scope))
+                            .and_then(|c| {
+                                c.scope.iter().find(|s| CHECK_SCOPES.contains(&s.as_str()))
+                            })
+                            .cloned()
                             .unwrap_or_else(|| scope.to_string());
                         lacks.push((data, Lack::Scope, Some(named)));
+                        Access::NotPermitted
+                    } else if data == DataKind::Roles
+                        && matches!(&roles, AdminRoles::Listed(list)
+                            if !list.iter().any(|r| r.kind() == RoleType::SuperAdmin))
+                    {
+                        // The app may list its own roles, but only a Super Administrator
+                        // lists admin roles (as `users/{id}/roles` tells for a token).
+                        lacks.push((data, Lack::Role, None));
                         Access::NotPermitted
                     } else if e.empty_listing(data) {
                         // Every org has a user and the Everyone group: an empty list means a

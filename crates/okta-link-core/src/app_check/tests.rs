@@ -81,6 +81,15 @@ fn a_granted_token_is_read_and_never_shown() {
     };
     assert_eq!(t.grant.token_type, TokenType::Bearer);
     assert!(t.grant.scopes.is_empty());
+    // No `scope` at all: RFC 6749 leaves it out when it is every scope asked for.
+    let c = answer(
+        200,
+        r#"{"token_type":"DPoP","access_token":"x","expires_in":3600}"#,
+    );
+    let TokenVerdict::Granted(t) = verdict(&c, false) else {
+        panic!()
+    };
+    assert_eq!(t.grant.scopes, CHECK_SCOPES);
 }
 
 #[test]
@@ -386,6 +395,53 @@ fn every_scope_and_role_granted_is_verified() {
     assert_eq!(app.token_type.as_deref(), Some("DPoP"));
     assert_eq!(app.scopes.len(), 5);
     assert_eq!(v.roles.code(), "listed");
+    // A Read-only Administrator reads everything but admin roles.
+    for item in &v.checklist {
+        let expected = if item.data == DataKind::Roles {
+            Access::NotPermitted
+        } else {
+            Access::Readable
+        };
+        assert_eq!(item.access, expected, "{:?}", item.data);
+    }
+}
+
+/// The app's own roles answer `200` to a Read-only Administrator, but only a Super
+/// Administrator lists admin roles: required, they are missing, with that role to assign.
+#[test]
+fn admin_roles_are_readable_only_for_a_super_administrator() {
+    let e = evidence(&ALL_SCOPES, &[DataKind::Users, DataKind::Roles]);
+    match diagnose_app(&e) {
+        Report::Failed(Failure::MissingAccess {
+            missing,
+            grant,
+            missing_scopes,
+            verified,
+        }) => {
+            assert_eq!(missing, [DataKind::Roles]);
+            assert_eq!(grant, [RoleHint::SuperAdministrator]);
+            assert!(missing_scopes.is_empty());
+            assert_eq!(verified.roles.code(), "listed");
+        }
+        r => panic!("{r:?}"),
+    }
+    let mut e = evidence(&ALL_SCOPES, &[DataKind::Users, DataKind::Roles]);
+    e.roles = Some(Probe::new(
+        ok(RoleList(vec![
+            Role {
+                role_type: Some("READ_ONLY_ADMIN".into()),
+                ..Role::default()
+            },
+            Role {
+                role_type: Some("SUPER_ADMIN".into()),
+                ..Role::default()
+            },
+        ])),
+        None,
+    ));
+    let Report::Verified(v) = diagnose_app(&e) else {
+        panic!("{:?}", diagnose_app(&e))
+    };
     assert!(v.checklist.iter().all(|i| i.access == Access::Readable));
 }
 
@@ -462,6 +518,34 @@ fn insufficient_scope_on_a_probe_names_the_scope() {
             assert_eq!(missing_scopes, ["okta.logs.read"])
         }
         r => panic!("{r:?}"),
+    }
+    // The scope Okta names is hostile input: a write scope, or one the check never asks
+    // for, is not what the customer is told to grant.
+    for (challenge, named) in [
+        (
+            r#"Bearer scope="okta.logs.manage okta.logs.read", error="insufficient_scope""#,
+            "okta.logs.read",
+        ),
+        (
+            r#"Bearer scope="okta.everything.manage", error="insufficient_scope""#,
+            "okta.logs.read",
+        ),
+        (
+            r#"Bearer scope="okta.users.manage okta.users.read", error="insufficient_scope""#,
+            "okta.users.read",
+        ),
+    ] {
+        let mut e = evidence(&ALL_SCOPES, &[DataKind::Logs]);
+        e.logs = Some(Probe::new(
+            okta_error(403, None),
+            parse_www_authenticate(challenge),
+        ));
+        match diagnose_app(&e) {
+            Report::Failed(Failure::MissingAccess { missing_scopes, .. }) => {
+                assert_eq!(missing_scopes, [named], "{challenge}")
+            }
+            r => panic!("{r:?}"),
+        }
     }
 }
 
