@@ -185,6 +185,43 @@ fn trim_around<'a>(mut s: &'a str, note: &mut impl FnMut(ClientIdCorrection)) ->
     }
 }
 
+/// The value after a label: `client_id=…`, `Client ID: …`, `"client_id": "…",` (a JSON
+/// member), `export OKTA_CLIENT_ID=…`, or the label and the value apart by white space only
+/// (`Client ID⇥0oa…`, as copied from the Admin Console). The `,` or `;` ending a line of
+/// code goes with the label. `None` when `s` starts with no label, or nothing follows it.
+fn after_label(s: &str) -> Option<&str> {
+    fn strip<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+        s.get(..prefix.len())
+            .filter(|h| h.eq_ignore_ascii_case(prefix))
+            .map(|_| &s[prefix.len()..])
+    }
+    let mut t = s;
+    if let Some(rest) = strip(t, "export ") {
+        t = rest.trim_start();
+    }
+    if let Some(rest) = strip(t, "okta") {
+        t = rest.strip_prefix(['_', '-', '.', ' ']).unwrap_or(rest);
+    }
+    ["client_id", "client-id", "clientid", "client id"]
+        .iter()
+        .find_map(|label| {
+            let after = strip(t, label)?;
+            let rest = after.trim_start_matches(is_quote).trim_start();
+            let value = match rest.strip_prefix(['=', ':']) {
+                Some(value) => value,
+                // Apart by white space only: one word must follow.
+                None if after.starts_with(char::is_whitespace)
+                    && !rest.contains(char::is_whitespace) =>
+                {
+                    rest
+                }
+                None => return None,
+            };
+            let value = value.trim().trim_end_matches([',', ';']);
+            (!value.trim().is_empty()).then_some(value)
+        })
+}
+
 /// Take the client ID and the org out of an Admin Console address of an app
 /// (`…/admin/app/<app name>/instance/<id>/…`); `None` when the path names no app instance.
 fn from_admin_url(s: &str) -> Option<(String, Option<String>)> {
@@ -225,23 +262,9 @@ pub fn clean_client_id(input: &str) -> Result<ClientId, ClientIdError> {
         owned = id;
         s = &owned;
         org_host = org;
-    } else {
-        for label in ["client_id", "clientid", "client id"] {
-            let head = s
-                .get(..label.len())
-                .filter(|h| h.eq_ignore_ascii_case(label));
-            if s.len() > label.len() && head.is_some() {
-                if let Some(rest) = s[label.len()..]
-                    .trim_start()
-                    .strip_prefix(['=', ':'])
-                    .filter(|r| !r.trim().is_empty())
-                {
-                    note(ClientIdCorrection::RemovedLabel);
-                    s = trim_around(rest, &mut note);
-                    break;
-                }
-            }
-        }
+    } else if let Some(rest) = after_label(s) {
+        note(ClientIdCorrection::RemovedLabel);
+        s = trim_around(rest, &mut note);
     }
     if s.is_empty() {
         return Err(ClientIdError::Empty);
@@ -355,6 +378,39 @@ mod tests {
         let c = clean_client_id("client_id=0oa1dpopreadonly0001").unwrap();
         assert_eq!(c.as_str(), "0oa1dpopreadonly0001");
         assert_eq!(c.corrections(), [ClientIdCorrection::RemovedLabel]);
+        // A label in the forms code, configuration and the Admin Console give it.
+        for pasted in [
+            r#""client_id": "0oa1dpopreadonly0001""#,
+            r#""client_id": "0oa1dpopreadonly0001","#,
+            r#"client_id="0oa1dpopreadonly0001","#,
+            "clientId: '0oa1dpopreadonly0001';",
+            "OKTA_CLIENT_ID=0oa1dpopreadonly0001",
+            "export OKTA_CLIENT_ID=\"0oa1dpopreadonly0001\"",
+            "okta.client-id: 0oa1dpopreadonly0001",
+            "Client ID\t0oa1dpopreadonly0001",
+            "Client ID\n0oa1dpopreadonly0001\n",
+            "CLIENT ID : 0oa1dpopreadonly0001",
+        ] {
+            let c = clean_client_id(pasted).unwrap_or_else(|e| panic!("{pasted}: {e:?}"));
+            assert_eq!(c.as_str(), "0oa1dpopreadonly0001", "{pasted}");
+            assert!(
+                c.corrections().contains(&ClientIdCorrection::RemovedLabel),
+                "{pasted}"
+            );
+        }
+        // Not a label: a word after it, or nothing.
+        assert_eq!(
+            clean_client_id("client id is 0oa1dpopreadonly0001"),
+            Err(ClientIdError::HasSpaces)
+        );
+        assert_eq!(
+            clean_client_id("client_id:"),
+            Err(ClientIdError::BadCharacter)
+        );
+        assert_eq!(
+            clean_client_id("clientid0oa1").map(|c| c.as_str().to_string()),
+            Ok("clientid0oa1".to_string())
+        );
     }
 
     #[test]
