@@ -96,6 +96,9 @@ pub enum TokenCorrection {
     RemovedAuthorizationHeader,
     /// A leading variable name (`OKTA_API_TOKEN=`, `token: `, `export X=`) was removed.
     RemovedVariableName,
+    /// A leading `Bearer ` before a value of an API token's usual shape was removed: the
+    /// token is sent with `SSWS`.
+    RemovedBearerPrefix,
 }
 
 impl TokenCorrection {
@@ -108,16 +111,18 @@ impl TokenCorrection {
             TokenCorrection::RemovedSswsPrefix => "removed_ssws_prefix",
             TokenCorrection::RemovedAuthorizationHeader => "removed_authorization_header",
             TokenCorrection::RemovedVariableName => "removed_variable_name",
+            TokenCorrection::RemovedBearerPrefix => "removed_bearer_prefix",
         }
     }
 
-    pub const ALL: [TokenCorrection; 6] = [
+    pub const ALL: [TokenCorrection; 7] = [
         TokenCorrection::RemovedInvisibleCharacters,
         TokenCorrection::TrimmedWhitespace,
         TokenCorrection::RemovedQuotes,
         TokenCorrection::RemovedSswsPrefix,
         TokenCorrection::RemovedAuthorizationHeader,
         TokenCorrection::RemovedVariableName,
+        TokenCorrection::RemovedBearerPrefix,
     ];
 }
 
@@ -139,6 +144,10 @@ impl fmt::Display for TokenCorrection {
             }
             TokenCorrection::RemovedVariableName => {
                 "Removed the variable name in front of the token."
+            }
+            TokenCorrection::RemovedBearerPrefix => {
+                "Removed \"Bearer\" in front of the token: an API token is sent with \"SSWS\", \
+                 which is added for you."
             }
         })
     }
@@ -351,6 +360,17 @@ pub fn clean(input: &str) -> Result<ApiToken, TokenError> {
                 continue;
             }
         }
+        // `Bearer` before what is plainly an API token (an OAuth access token is refused
+        // below): the scheme word was the wrong one.
+        if let Some(rest) = strip_ci(s, "bearer")
+            .filter(|r| r.starts_with(char::is_whitespace))
+            .map(str::trim)
+            .filter(|r| has_usual_shape(r))
+        {
+            note(TokenCorrection::RemovedBearerPrefix);
+            s = rest;
+            continue;
+        }
         break;
     }
     if s.is_empty() {
@@ -380,12 +400,8 @@ pub fn clean(input: &str) -> Result<ApiToken, TokenError> {
         return Err(TokenError::NonAscii);
     }
     let len = s.len();
-    let usual = len == USUAL_LEN
-        && s.starts_with("00")
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
     let mut warnings = Vec::new();
-    if !usual {
+    if !has_usual_shape(s) {
         let okta_id =
             len == 20 && s.starts_with('0') && s.bytes().all(|b| b.is_ascii_alphanumeric());
         warnings.push(if okta_id {
@@ -399,6 +415,14 @@ pub fn clean(input: &str) -> Result<ApiToken, TokenError> {
         corrections,
         warnings,
     })
+}
+
+/// The shape everyone validating Okta API tokens uses: `00` and 40 of `[A-Za-z0-9_-]`.
+fn has_usual_shape(s: &str) -> bool {
+    s.len() == USUAL_LEN
+        && s.starts_with("00")
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 /// Trim whitespace and quotes from both ends, repeatedly.
