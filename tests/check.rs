@@ -12,8 +12,8 @@ use std::collections::HashMap;
 
 use okta_link::core::decode::Document;
 use okta_link::core::diagnosis::{
-    diagnose, Access, AdminRoles, Audience, Evidence, Failure, Field, ProxyIssue, RateLimitSource,
-    Report, RoleHint, Verified,
+    diagnose, locate, Access, AdminRoles, Audience, Evidence, Failure, Field, ProxyIssue,
+    RateLimitSource, Report, RoleHint, Verified,
 };
 use okta_link::core::hosts::is_okta_org_host;
 use okta_link::core::okta::{
@@ -1087,6 +1087,58 @@ fn well_known_naming_a_foreign_host_is_refused() {
         }
     );
     assert_eq!(f.field(), Some(Field::OrgUrl));
+}
+
+/// An Okta-owned host is its own org's API host: a well-known document naming another Okta
+/// org (hostile, or an org renamed) does not send round two and the token there, nor lend
+/// that org's custom domain.
+#[wasm_bindgen_test(unsupported = test)]
+fn an_okta_host_naming_another_okta_org_keeps_the_check_on_itself() {
+    let script = Script::default()
+        .round_one(
+            fixture!("wellknown-custom-domain"),
+            fixture!("me-super-admin"),
+        )
+        .all_readable();
+    let (report, trace) = run("globex.okta.com", &[DataKind::Users], &script);
+    assert_two_rounds(&trace, "globex.okta.com", "globex.okta.com");
+    let v = verified(&report);
+    assert_eq!(v.org.canonical_host, "globex.okta.com");
+    assert_eq!(v.org.custom_domain, None);
+}
+
+/// A well-known `alternate` is hostile input too: only a host the page would take as a
+/// custom domain is one (not Okta's own sites, an admin host or a local name).
+#[wasm_bindgen_test(unsupported = test)]
+fn a_well_known_alternate_must_be_a_custom_domain() {
+    for (alternate, kept) in [
+        ("https://login.acme.com", true),
+        ("https://www.okta.com", false),
+        ("https://acme-admin.okta.com", false),
+        ("https://x.customdomains.okta.com", false),
+        ("https://printer.local", false),
+        ("https://LOGIN.ACME.COM", true),
+    ] {
+        let body = format!(
+            r#"{{"id":"00o1","pipeline":"idx","_links":{{"organization":{{"href":"https://acme.okta.com"}},"alternate":{{"href":"{alternate}"}}}}}}"#
+        );
+        let raw = RawResponse {
+            status: 200,
+            content_type: Some("application/json"),
+            body: &body,
+            ..RawResponse::default()
+        };
+        let mut e = evidence(fixture!("wellknown-idx"), fixture!("me-super-admin"));
+        e.well_known = Some(classify(&raw, &SerdeJson));
+        let custom = locate(&e)
+            .unwrap_or_else(|f| panic!("{alternate}: {f:?}"))
+            .custom_domain;
+        assert_eq!(
+            custom.as_deref(),
+            kept.then_some("login.acme.com"),
+            "{alternate}"
+        );
+    }
 }
 
 #[wasm_bindgen_test(unsupported = test)]

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 pub use crate::access::RoleHint;
 use crate::access::{DataKind, ProbeKind, Stage};
 use crate::credential::CredentialKind;
-use crate::hosts::{is_dns_host, is_okta_org_host};
+use crate::hosts::is_okta_org_host;
 use crate::okta::{codes, Engine, Listing, Role, RoleList, User, UserId, UserStatus, WellKnown};
 use crate::outcome::{Outcome, ProxyErrorCode, UnreadableKind};
 
@@ -728,6 +728,12 @@ pub(crate) fn no_org(host: &str) -> (u8, Failure) {
     )
 }
 
+/// Whether `host` can be an org's custom URL domain: an address the page itself would take
+/// as one (not Okta's own zones, an admin host, a placeholder or a local name).
+fn is_custom_domain(host: &str) -> bool {
+    crate::org_url::normalize(host).is_ok_and(|o| o.is_custom_domain() && o.host() == host)
+}
+
 pub(crate) fn judge_well_known(o: Option<&Outcome<WellKnown>>, host: &str) -> Judged<OrgFacts> {
     let probe = ProbeKind::WellKnown;
     let stage = Stage::Identify;
@@ -762,17 +768,24 @@ pub(crate) fn judge_well_known(o: Option<&Outcome<WellKnown>>, host: &str) -> Ju
                 ));
             }
         }
-        // An organization link that is not an https URL of a DNS name is not Okta's; without
-        // one, only an Okta-owned host is known to be Okta's.
-        if named.is_none() && (wk.organization_href.is_some() || !is_okta_org_host(host)) {
-            return Err(no_org(host));
-        }
-        let canonical = named.unwrap_or_else(|| host.to_string());
-        let custom_domain = if canonical != host && !is_okta_org_host(host) {
+        let canonical = if okta_owned {
+            // An Okta-owned host is its own org's API host, where the token's `users/me` goes
+            // in round one: a link naming another Okta host, or not an https URL, does not
+            // send the rest of the check (and the token) to another org.
+            host.to_string()
+        } else {
+            // On any other host, an organization link that is not an https URL of a DNS name
+            // is not Okta's.
+            named.clone().ok_or_else(|| no_org(host))?
+        };
+        let custom_domain = if canonical != host {
             Some(host.to_string())
+        } else if named.as_deref().is_some_and(|n| n != canonical) {
+            // The document is another org's: so is its custom domain.
+            None
         } else {
             wk.alternate_host()
-                .filter(|a| *a != canonical && is_dns_host(a) && !is_okta_org_host(a))
+                .filter(|a| *a != canonical && is_custom_domain(a))
         };
         return Ok(OrgFacts {
             org: Org {
