@@ -79,16 +79,7 @@ fn failures() -> Vec<Failure> {
         });
     }
     // The OAuth 2.0 app failures, each reason and each shape of the missing-access one.
-    use okta_link::core::diagnosis::ClientRejection as R;
-    for reason in [
-        R::UnknownClient,
-        R::NoKeyRegistered,
-        R::KeyNotRegistered,
-        R::AssertionRefused,
-        R::WrongSecret,
-        R::SecretNotAccepted,
-        R::Other,
-    ] {
+    for reason in okta_link::core::diagnosis::ClientRejection::ALL {
         all.push(Failure::ClientRejected {
             reason,
             request_id: rid.clone(),

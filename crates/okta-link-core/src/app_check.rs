@@ -204,6 +204,9 @@ pub fn client_rejection(description: &str) -> ClientRejection {
     let has = |s: &str| d.contains(s);
     if has("private_key_jwt") || has("unsupported_auth_method") {
         ClientRejection::SecretNotAccepted
+    } else if (has("client_secret") || has("client secret")) && has("assertion") {
+        // A client assertion sent to an app that takes a client secret.
+        ClientRejection::KeyNotAccepted
     } else if has("client secret") && has("invalid") {
         ClientRejection::WrongSecret
     } else if has("'client_id'") || has("client_id parameter") || has("unknown client") {

@@ -382,13 +382,28 @@ pub enum ClientRejection {
     WrongSecret,
     /// A client secret was given for an app that authenticates with a public key.
     SecretNotAccepted,
+    /// Our public key was used for an app that authenticates with a client secret (an OIN
+    /// integration checked as a service app).
+    KeyNotAccepted,
     /// An `invalid_client` answer not recognized.
     Other,
 }
 
 impl ClientRejection {
+    /// Every reason, for walking the catalogue.
+    pub const ALL: [ClientRejection; 8] = [
+        ClientRejection::UnknownClient,
+        ClientRejection::NoKeyRegistered,
+        ClientRejection::KeyNotRegistered,
+        ClientRejection::AssertionRefused,
+        ClientRejection::WrongSecret,
+        ClientRejection::SecretNotAccepted,
+        ClientRejection::KeyNotAccepted,
+        ClientRejection::Other,
+    ];
+
     /// Stable id: `unknown_client`, `no_key_registered`, `key_not_registered`,
-    /// `assertion_refused`, `wrong_secret`, `secret_not_accepted`, `other`.
+    /// `assertion_refused`, `wrong_secret`, `secret_not_accepted`, `key_not_accepted`, `other`.
     pub fn code(&self) -> &'static str {
         match self {
             ClientRejection::UnknownClient => "unknown_client",
@@ -397,6 +412,7 @@ impl ClientRejection {
             ClientRejection::AssertionRefused => "assertion_refused",
             ClientRejection::WrongSecret => "wrong_secret",
             ClientRejection::SecretNotAccepted => "secret_not_accepted",
+            ClientRejection::KeyNotAccepted => "key_not_accepted",
             ClientRejection::Other => "other",
         }
     }

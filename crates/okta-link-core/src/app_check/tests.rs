@@ -130,6 +130,10 @@ fn invalid_client_is_told_by_its_description() {
             R::SecretNotAccepted,
         ),
         ("unsupported_auth_method_client_creds", R::SecretNotAccepted),
+        (
+            "The client is configured for client_secret_basic; a client_assertion is not accepted.",
+            R::KeyNotAccepted,
+        ),
         ("Something else entirely.", R::Other),
         ("", R::Other),
     ];
