@@ -72,13 +72,18 @@ pub enum OrgWarning {
     /// `example`, `my-org`, `xxx`), though a real org can have it too: developer and trial orgs
     /// are numbered exactly so.
     LooksLikeSample,
+    /// A custom domain of two labels (`acme.com`): a company's whole domain, while Okta's
+    /// custom URL domains are always a subdomain of it (`login.acme.com`). Under a two-label
+    /// public suffix (`acme.co.uk`) it is not told apart, so this is a warning only.
+    RootDomain,
 }
 
 impl OrgWarning {
-    /// Stable id: `looks_like_sample`.
+    /// Stable id: `looks_like_sample`, `root_domain`.
     pub fn code(&self) -> &'static str {
         match self {
             OrgWarning::LooksLikeSample => "looks_like_sample",
+            OrgWarning::RootDomain => "root_domain",
         }
     }
 }
@@ -1133,6 +1138,9 @@ impl Parser {
                         suffix: nm.suffix,
                         suggestion,
                     });
+                }
+                if host.split('.').count() == 2 {
+                    self.warn(OrgWarning::RootDomain);
                 }
                 Ok((host, None))
             }
