@@ -268,6 +268,7 @@ impl Upstream {
                 headers,
                 body: None,
                 keep: &[],
+                fresh_proof: None,
             },
             max_body,
         )
@@ -315,7 +316,7 @@ impl Upstream {
             })?),
             None => None,
         };
-        let request = || {
+        let request = |proof: Option<HeaderValue>| {
             let mut h = HeaderMap::with_capacity(6 + call.headers.len());
             h.insert(ACCEPT, HeaderValue::from_static("application/json"));
             h.insert(ACCEPT_ENCODING, HeaderValue::from_static("identity"));
@@ -324,7 +325,10 @@ impl Upstream {
                 h.insert(HOST, v.clone());
             }
             for (name, value) in &call.headers {
-                let mut value = value.clone();
+                let mut value = match &proof {
+                    Some(fresh) if name == "dpop" => fresh.clone(),
+                    _ => value.clone(),
+                };
                 if name == AUTHORIZATION || name == "dpop" {
                     value.set_sensitive(true);
                 }
@@ -347,13 +351,20 @@ impl Upstream {
             req
         };
         let client = self.client();
-        let resp = match client.request(request()).await {
+        let resp = match client.request(request(None)).await {
             // Okta (or a load balancer) closed a pooled keep-alive connection as the request
             // went out: a GET is idempotent, so it is sent once more, on a new connection,
-            // within the same deadline. Only a GET: a POST may have been read (a client
-            // assertion is consumed when Okta reads it).
+            // within the same deadline, with a new DPoP proof if it carries one. Only a GET:
+            // a POST may have been read (a client assertion is consumed when Okta reads it).
             Err(e) if is_stale_connection(&e) && call.method == Method::GET => {
-                client.request(request()).await
+                if call.headers.contains_key("dpop") {
+                    match call.fresh_proof.and_then(|proof| proof()) {
+                        Some(proof) => client.request(request(Some(proof))).await,
+                        None => Err(e),
+                    }
+                } else {
+                    client.request(request(None)).await
+                }
             }
             first => first,
         }
@@ -461,6 +472,10 @@ pub struct Call<'a> {
     pub body: Option<zeroize::Zeroizing<Vec<u8>>>,
     /// Lowercase names of answer headers to keep besides [`PASSED_HEADERS`].
     pub keep: &'a [&'static str],
+    /// A new `DPoP` proof for the request sent again on a fresh connection: a proof's `jti`
+    /// is used once, and Okta may have read the first. Without it, a request with a proof is
+    /// not sent again.
+    pub fresh_proof: Option<&'a (dyn Fn() -> Option<HeaderValue> + Sync)>,
 }
 
 /// Whether an upstream status may be passed on as the proxy's own: a registered success,
@@ -1304,11 +1319,12 @@ mod tests {
         Truncate,
     }
 
-    /// How many connections and requests a scripted server saw.
+    /// How many connections and requests a scripted server saw, and each request's `DPoP`.
     #[derive(Clone, Default)]
     struct Seen {
         connections: Arc<std::sync::atomic::AtomicUsize>,
         requests: Arc<std::sync::atomic::AtomicUsize>,
+        proofs: Arc<std::sync::Mutex<Vec<String>>>,
     }
 
     impl Seen {
@@ -1344,6 +1360,10 @@ mod tests {
                                 Ok(k) => pending.extend_from_slice(&buf[..k]),
                             }
                         };
+                        let head = String::from_utf8_lossy(&pending[..end]).to_ascii_lowercase();
+                        if let Some(proof) = head.lines().find_map(|l| l.strip_prefix("dpop: ")) {
+                            counts.proofs.lock().unwrap().push(proof.to_string());
+                        }
                         pending.drain(..end);
                         counts.requests.fetch_add(1, SeqCst);
                         match plan(c, n) {
@@ -1416,6 +1436,57 @@ mod tests {
             (StatusCode::OK, &b"{}"[..])
         );
         assert_eq!(seen.counts(), (2, 3), "(connections, requests)");
+    }
+
+    /// A GET with a DPoP proof is sent again only with a new proof (a proof's `jti` is used
+    /// once, and the server may have read the first); with no way to make one, not at all.
+    #[tokio::test]
+    async fn a_get_with_a_proof_is_sent_again_only_with_a_new_proof() {
+        for fresh in [true, false] {
+            let (port, seen) = scripted(|c, n| match (c, n) {
+                (0, 0) => Then::Answer,
+                (0, _) => Then::Close,
+                _ => Then::Answer,
+            })
+            .await;
+            let up = Upstream::unguarded_for_test(to_loopback("acme.okta.com"), port, false);
+            let counter = std::sync::atomic::AtomicUsize::new(0);
+            let make = || {
+                let n = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                Some(HeaderValue::from_str(&format!("proof-{n}")).unwrap())
+            };
+            let call = |proof: &str| {
+                let mut headers = HeaderMap::new();
+                headers.insert("authorization", HeaderValue::from_static("DPoP t"));
+                headers.insert("dpop", HeaderValue::from_str(proof).unwrap());
+                headers
+            };
+            for (i, proof) in ["first", "second"].into_iter().enumerate() {
+                let got = up
+                    .call(
+                        &Call {
+                            method: Method::GET,
+                            host: "acme.okta.com",
+                            path_and_query: "/api/v1/users?limit=1",
+                            headers: call(proof),
+                            body: None,
+                            keep: &[],
+                            fresh_proof: if fresh { Some(&make) } else { None },
+                        },
+                        deadline(),
+                        1024,
+                    )
+                    .await;
+                assert_eq!(got.is_ok(), i == 0 || fresh, "call {i}, fresh {fresh}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            let proofs = seen.proofs.lock().unwrap().clone();
+            if fresh {
+                assert_eq!(proofs, ["first", "second", "proof-0"]);
+            } else {
+                assert_eq!(proofs, ["first", "second"]);
+            }
+        }
     }
 
     /// Without the retry the very same server fails the second call, and that error is what

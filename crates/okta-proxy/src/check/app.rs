@@ -160,6 +160,7 @@ async fn token(
                     headers,
                     body: Some(body),
                     keep: KEEP,
+                    fresh_proof: None,
                 },
                 deadline,
                 MAX_TOKEN_ANSWER,
@@ -220,20 +221,23 @@ async fn probe(
         );
     };
     headers.insert("authorization", auth);
-    if token_type == TokenType::DPoP {
-        let url = format!("https://{host}{path_and_query}");
-        match driver
+    let url = format!("https://{host}{path_and_query}");
+    // A proof for this call, with its own `jti` each time it is made.
+    let make_proof = || {
+        driver
             .oauth()
             .dpop
             .proof("GET", &url, now_s(), None, Some(access_token))
-        {
-            Ok(p) => match sensitive(&p) {
-                Some(v) => {
-                    headers.insert("dpop", v);
-                }
-                None => return (proxy_error(bad("proof")), None),
-            },
-            Err(_) => return (proxy_error(bad("a DPoP proof could not be made")), None),
+            .ok()
+            .and_then(|p| sensitive(&p))
+    };
+    let dpop = token_type == TokenType::DPoP;
+    if dpop {
+        match make_proof() {
+            Some(v) => {
+                headers.insert("dpop", v);
+            }
+            None => return (proxy_error(bad("a DPoP proof could not be made")), None),
         }
     }
     let got = driver
@@ -246,6 +250,7 @@ async fn probe(
                 headers,
                 body: None,
                 keep: KEEP,
+                fresh_proof: if dpop { Some(&make_proof) } else { None },
             },
             deadline,
             MAX_BODY_BYTES,
