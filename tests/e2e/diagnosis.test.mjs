@@ -167,7 +167,7 @@ describe('deployment requiring the System Log', () => {
 
   test('group admin cannot read the System Log: fails naming the data and the role', async () => {
     const text = await check(stack, 'acme.okta.com', token('acme.okta.com', 'group_admin'));
-    assert.match(text, /cannot read everything needed/);
+    assert.match(text, /Not everything needed can be read/);
     assert.match(text, /System Log/);
     assert.match(text, /Read-only Administrator/);
     assert.match(text, /Super Administrator/);
