@@ -136,6 +136,40 @@ async fn a_custom_domain_gets_only_the_well_known_document() {
         .any(|r| r.host == "acme.okta.com" && r.path == "/api/v1/users/me"));
 }
 
+/// The native check reads each answer with the limits the relay gives the page: a well-known
+/// document of 100 kB is too large (the relay's 64 KiB for that document), while a `users/me`
+/// of that size would pass under the 1 MiB of the other answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_well_known_document_has_the_relays_smaller_limit() {
+    let (log, _) = okta_sim::LogSink::memory();
+    let sim = okta_sim::Sim::new(okta_sim::SimConfig {
+        log,
+        huge_bytes: 100_000,
+        ..okta_sim::SimConfig::default()
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(okta_sim::serve(listener, sim.clone()));
+    let options = Options {
+        dev_upstream: Some(url),
+        ..Options::default()
+    };
+    let got = check(
+        "fault-huge.okta.com",
+        "00demo-acme-super-admin-xxxxxxxxxxxxxxxxxx",
+        &options,
+    )
+    .await
+    .unwrap();
+    let json = serde_json::to_value(&got.result).unwrap();
+    assert_eq!(json["diagnosis"], "unexpected_response", "{:?}", got.report);
+    assert!(
+        format!("{:?}", got.report).contains("WellKnown"),
+        "{:?}",
+        got.report
+    );
+}
+
 /// The OAuth 2.0 apps: every case of tests/cases/app_agreement.json reaches its diagnosis (and
 /// reason) through the one native driver, signed with the simulator's demo platform key;
 /// tests/e2e/oauth.test.mjs asserts the same table through the proxy's `POST /check`. No result

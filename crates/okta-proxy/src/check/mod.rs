@@ -220,6 +220,11 @@ impl Driver {
                 Err(e) => return proxy_error(e),
             }
         }
+        // The limits the relay applies to the page's requests.
+        let max_body = match target.endpoint {
+            Endpoint::WellKnown => crate::forward::WELL_KNOWN_MAX_BYTES,
+            _ => MAX_BODY_BYTES,
+        };
         let got = match (target.endpoint, prefetched) {
             (Endpoint::WellKnown, Some(r)) => Ok(r),
             _ => {
@@ -229,7 +234,7 @@ impl Driver {
                         &target.path_and_query(),
                         auth,
                         deadline,
-                        MAX_BODY_BYTES,
+                        max_body,
                     )
                     .await
             }
