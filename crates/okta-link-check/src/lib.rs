@@ -6,7 +6,7 @@
 //! plan, its classification and diagnosis); for an OAuth 2.0 service app or OIN integration,
 //! the token request and the probes the proxy's `POST /check` makes. Both return the same
 //! report and the versioned [`LinkResult`](okta_link_core::result::LinkResult)
-//! (`schema/okta-link-result.v1.json`).
+//! (`schema/okta-link-result.v2.json`).
 //!
 //! It goes to Okta directly (a server needs no proxy), through the proxy's own guarded client
 //! and rules, so every request is answered exactly as the proxy would answer the page. As with

@@ -182,6 +182,12 @@ fn check_app(args: &cli::Args, org: &str, kind: CredentialKind) -> ExitCode {
             CheckCredential::ServiceApp { client_id }
         }
         _ => {
+            if !args.service_app_keys.is_empty() {
+                return usage(
+                    "--service-app-key: only with --credential service-app (an OIN integration \
+                     signs in with its client secret)",
+                );
+            }
             let raw = match read_secret("OKTA_CLIENT_SECRET") {
                 Ok(s) => zeroize::Zeroizing::new(s),
                 Err(e) => return usage(&e),

@@ -135,6 +135,27 @@ fn usage_errors_exit_2() {
         None,
     );
     assert_eq!(o.status.code(), Some(2));
+    // A platform key for an OIN integration, which signs in with its secret.
+    let o = run(
+        &[
+            "--org",
+            "acme.okta.com",
+            "--credential",
+            "client-secret",
+            "--client-id",
+            "0oa10inintegration10",
+            "--service-app-key",
+            "key.pem",
+        ],
+        "some-secret-value",
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("--service-app-key"),
+        "{}",
+        text(&o.stderr)
+    );
 }
 
 #[test]

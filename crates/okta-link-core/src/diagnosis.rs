@@ -422,7 +422,9 @@ impl Failure {
     /// Stable id: `no_org_at_address`, `foreign_organization`, `org_unreachable`,
     /// `token_rejected`, `token_lacks_permission`, `token_blocked_from_proxy_network`,
     /// `rate_limited`, `okta_server_error`, `proxy_misconfigured`, `proxy_down`,
-    /// `proxy_refused_target`, `timed_out`, `unexpected_response`, `missing_access`.
+    /// `proxy_refused_target`, `timed_out`, `unexpected_response`, `missing_access`,
+    /// `client_rejected`, `no_scope_granted`, `not_service_app`, `platform_oauth_fault`,
+    /// `oauth_refused`, `check_server_failed`.
     pub fn code(&self) -> &'static str {
         match self {
             Failure::NoOrgAtAddress { .. } => "no_org_at_address",

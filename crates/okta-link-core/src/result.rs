@@ -15,7 +15,7 @@ use crate::credential::CredentialKind;
 use crate::diagnosis::{Access, AdminRoles, Failure, Report, Verified};
 use crate::plan::DataKind;
 
-/// `version` of every result (and the `.v1` of the schema file).
+/// `version` of every result (and the `.v2` of the schema file).
 pub const RESULT_VERSION: u32 = 2;
 
 /// Verified or failed.
