@@ -110,14 +110,14 @@ describe('faults of the simulator, through the reference proxy', () => {
     assert.equal(title, 'The check took too long');
     const stalled = (await stack.simRequests()).filter((r) => r.host === 'fault-stall.okta.com');
     assert.ok(stalled.length > 0 && stalled.every((r) => r.status === null), 'the simulator still holds the stalled requests');
-    assert.match(text, /Okta did not answer in time while reaching the organization and verifying the token\./);
+    assert.match(text, /Okta did not answer in time while reaching the organization and signing in\./);
     assert.ok(elapsed >= BUDGET_MS - 200, `ended after ${elapsed} ms, before the budget`);
   });
 
   test('slow drip body: the check hits its time budget', async () => {
     const { title, text, elapsed } = await faultCheck(stack, 'fault-drip.okta.com');
     assert.equal(title, 'The check took too long');
-    assert.match(text, /Okta did not answer in time while reaching the organization and verifying the token\./);
+    assert.match(text, /Okta did not answer in time while reaching the organization and signing in\./);
     assert.ok(elapsed >= BUDGET_MS - 200, `ended after ${elapsed} ms, before the budget`);
   });
 
