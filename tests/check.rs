@@ -1141,6 +1141,46 @@ fn a_well_known_alternate_must_be_a_custom_domain() {
     }
 }
 
+/// `200 []` for groups: every org has the Everyone group (and the token's admin is a user), so
+/// an empty list is a role too narrow for them, not "readable".
+#[wasm_bindgen_test(unsupported = test)]
+fn an_empty_group_list_is_a_role_too_narrow() {
+    let script = Script::default()
+        .round_one(fixture!("wellknown-idx"), fixture!("me-group-admin"))
+        .on(ProbeKind::Roles, fixture!("error-e0000006"))
+        .on(ProbeKind::Users, fixture!("users-list"))
+        .on(ProbeKind::Groups, fixture!("groups-empty"))
+        .on(ProbeKind::Logs, fixture!("logs-list"));
+    let (report, _) = run(
+        "acme.okta.com",
+        &[DataKind::Users, DataKind::Groups],
+        &script,
+    );
+    match failure(&report) {
+        Failure::MissingAccess {
+            missing,
+            grant,
+            verified,
+            ..
+        } => {
+            assert_eq!(missing, &[DataKind::Groups]);
+            assert_eq!(grant, &[RoleHint::ReadOnlyAdministrator]);
+            assert_eq!(
+                verified.access(DataKind::Groups),
+                Some(Access::NotPermitted)
+            );
+            assert_eq!(verified.access(DataKind::Users), Some(Access::Readable));
+        }
+        other => panic!("{other:?}"),
+    }
+    // Not required: only the checklist says so.
+    let (report, _) = run("acme.okta.com", &[DataKind::Users], &script);
+    assert_eq!(
+        verified(&report).access(DataKind::Groups),
+        Some(Access::NotPermitted)
+    );
+}
+
 #[wasm_bindgen_test(unsupported = test)]
 fn unreachable_org() {
     let script = Script::default().round_one(

@@ -984,6 +984,18 @@ fn round_two_outcome(e: &Evidence, data: DataKind) -> Option<Outcome<()>> {
     }
 }
 
+/// Whether users or groups answered `200 []`.
+fn empty_listing(e: &Evidence, data: DataKind) -> bool {
+    let listing = match data {
+        DataKind::Users => e.users.as_ref(),
+        DataKind::Groups => e.groups.as_ref(),
+        _ => None,
+    };
+    listing
+        .and_then(|o| o.ok())
+        .is_some_and(|l: &Listing| l.items == 0)
+}
+
 /// Round two: what the identified token can read, against what the partner requires.
 pub fn assess(identity: Identity, e: &Evidence) -> Report {
     let roles = match e.roles.as_ref() {
@@ -1000,7 +1012,13 @@ pub fn assess(identity: Identity, e: &Evidence) -> Report {
             let o = round_two_outcome(e, data);
             CheckItem {
                 data,
-                access: access_of(o.as_ref()),
+                access: if empty_listing(e, data) {
+                    // The token's own admin is a user, and every org has the Everyone group:
+                    // an empty list is what a role too narrow for them reads.
+                    Access::NotPermitted
+                } else {
+                    access_of(o.as_ref())
+                },
                 required: e.required.contains(&data),
                 request_id: o.as_ref().and_then(|o| o.request_id().map(str::to_string)),
             }
