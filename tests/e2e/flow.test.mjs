@@ -100,6 +100,23 @@ test('field errors appear after leaving the field, not on the first key', async 
   await context.close();
 });
 
+test('what the fields forgive or doubt is said under them, and the check goes on', async () => {
+  const { context, page } = await openPage(browser, stack.pageUrl);
+  // A company's whole domain: a warning (Okta custom domains are subdomains), not a refusal.
+  await orgField(page).fill('acme.com');
+  await tokenField(page).focus();
+  await page.getByText(/whole domain/).waitFor();
+  assert.equal(await page.locator('#org-error').count(), 0);
+  // An API token pasted with Bearer: the word is taken off, said so, and the token checks out.
+  await orgField(page).fill('acme.okta.com');
+  await tokenField(page).fill(`Bearer ${token('acme.okta.com', 'super_admin')}`);
+  await page.getByText(/Removed "Bearer" in front of the token/).waitFor();
+  await checkButton(page).click();
+  await page.getByRole('region', { name: /result/i }).waitFor({ timeout: 25000 });
+  assert.equal(await page.locator('#result').getAttribute('data-diagnosis'), 'verified');
+  await context.close();
+});
+
 test('the page runs under its CSP header with zero violations through a whole check', async () => {
   const secret = token('acme.okta.com', 'super_admin');
   const { context, page, result } = await flow('acme.okta.com', secret);
