@@ -398,7 +398,7 @@ describe('a check server that refuses', () => {
     assert.equal(await checkApp(page, 'acme.okta.com', '0oa1dpopreadonly0001'), 'check_server_failed');
     const text = plain(await result(page).innerText());
     assert.match(text, /status 501/);
-    assert.match(text, /support/);
+    assert.match(text, /tell the team that gave you this page/);
     await clientId(page).fill('0oa2nodpopreadonly02');
     await checkButton(page).click();
     await page.locator('#result[data-diagnosis="rate_limited"]').waitFor({ timeout: 20000 });
