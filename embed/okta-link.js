@@ -40,11 +40,17 @@
     }
     url.hash = fragment.toString();
     return new Promise(function (resolve, reject) {
-      var frame = null, popup = null, timer = null;
+      var frame = null, popup = null, timer = null, settled = false;
       function target() { return frame ? frame.contentWindow : popup; }
       function done() {
         global.removeEventListener('message', onMessage);
         if (timer) clearInterval(timer);
+      }
+      // Closed before connecting rejects; after connecting, the promise has resolved already.
+      function closed() {
+        done();
+        if (frame && options.removeOnClose) frame.remove();
+        if (!settled) reject(new Error('closed'));
       }
       function onMessage(e) {
         if (e.origin !== origin || e.source !== target()) return;
@@ -65,10 +71,11 @@
           options.onVerified(d.report);
         } else if (d.type === 'error' && options.onError) {
           options.onError(d.kind);
-        } else if (d.type === 'connected') {
-          done(); resolve(d.connection);
+        } else if (d.type === 'connected' && !settled) {
+          // Still listening: the page resizes once more and says `close` when the customer is done.
+          settled = true; resolve(d.connection);
         } else if (d.type === 'close') {
-          done(); if (frame && options.removeOnClose) frame.remove(); reject(new Error('closed'));
+          closed();
         }
       }
       global.addEventListener('message', onMessage);
@@ -76,12 +83,14 @@
         frame = document.createElement('iframe');
         frame.title = options.title || 'Connect your Okta organization';
         frame.style.cssText = 'display:block;width:100%;border:0;height:32rem';
+        // The service app setup's copy buttons write to the clipboard.
+        frame.allow = 'clipboard-write';
         frame.src = url.href;
         options.container.appendChild(frame);
       } else {
         popup = global.open(url.href, 'okta-link', 'popup,width=520,height=760');
         if (!popup) { done(); reject(new Error('popup_blocked')); return; }
-        timer = setInterval(function () { if (popup.closed) { done(); reject(new Error('closed')); } }, 500);
+        timer = setInterval(function () { if (popup.closed) closed(); }, 500);
       }
     });
   }

@@ -9,7 +9,6 @@ use leptos::prelude::*;
 use crate::core::credential::CredentialKind;
 use crate::core::plan::Stage;
 use crate::i18n::{Lang, Texts};
-use crate::net;
 use crate::ui::credentials::{CredentialChoice, CredentialFields};
 use crate::ui::fields::{Field, Kind};
 use crate::ui::result::ResultRegion;
@@ -137,8 +136,8 @@ pub fn Progress() -> impl IntoView {
         Phase::Checking { stage, .. } => Some(stage),
         _ => None,
     });
-    let wait_until = Memo::new(move |_| match phase.get() {
-        Phase::Checking { wait_until, .. } => wait_until,
+    let wait_seconds = Memo::new(move |_| match phase.get() {
+        Phase::Checking { wait_seconds, .. } => wait_seconds,
         _ => None,
     });
     let step = move |index: usize, key: &'static str| {
@@ -158,18 +157,18 @@ pub fn Progress() -> impl IntoView {
                 {step(1, "progress.verify")}
                 {step(2, "progress.access")}
             </ol>
-            <Countdown wait_until=wait_until />
+            <Countdown wait_seconds=wait_seconds />
         </Show>
     }
 }
 
-/// The rate-limit countdown while the check waits: one element whose number of seconds changes.
+/// The rate-limit countdown while the check waits: one element whose number of seconds changes
+/// (the check sets the seconds left once a second).
 #[component]
-fn Countdown(wait_until: Memo<Option<u64>>) -> impl IntoView {
-    let waiting = Memo::new(move |_| wait_until.get().is_some());
+fn Countdown(wait_seconds: Memo<Option<u64>>) -> impl IntoView {
+    let waiting = Memo::new(move |_| wait_seconds.get().is_some());
     let seconds = words(move |t| {
-        let until = wait_until.get().unwrap_or(0);
-        let secs = until.saturating_sub(net::now_ms()).div_ceil(1000);
+        let secs = wait_seconds.get().unwrap_or(0);
         t.count("progress.rate_limit_wait", "seconds", secs)
     });
     view! {
@@ -189,14 +188,14 @@ fn Announcements() -> impl IntoView {
         let key = match phase.get() {
             Phase::Checking {
                 stage: Stage::Identify,
-                wait_until: None,
+                wait_seconds: None,
             } => "progress.reach",
             Phase::Checking {
                 stage: Stage::Permissions,
-                wait_until: None,
+                wait_seconds: None,
             } => "progress.access",
             Phase::Checking {
-                wait_until: Some(_),
+                wait_seconds: Some(_),
                 ..
             } => "progress.rate_limit_announce",
             Phase::Finished(r) if r.verified().is_some() => "report.verified.title",

@@ -79,15 +79,21 @@ fn Copyable(label: &'static str, value: String, id: &'static str) -> impl IntoVi
     view! {
         <div class="copyable">
             <p class="copy-label" id=format!("{id}-label")>{tr(label)}</p>
-            <pre id=id tabindex="0" aria-labelledby=format!("{id}-label")><code>{value}</code></pre>
+            <pre id=id tabindex="0" role="group" aria-labelledby=format!("{id}-label")>
+                <code>{value}</code>
+            </pre>
             <button
                 type="button"
                 class="secondary"
                 aria-describedby=format!("{id}-label")
                 on:click=move |_| {
-                    let clipboard = window().navigator().clipboard();
-                    let _ = clipboard.write_text(&text);
-                    copied.set(true);
+                    // "Copied" only once the browser says so: in a frame without
+                    // `clipboard-write`, or without permission, it refuses.
+                    let promise = window().navigator().clipboard().write_text(&text);
+                    leptos::task::spawn_local(async move {
+                        let done = wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
+                        copied.set(done);
+                    });
                 }
             >
                 {words(move |t| t.t(if copied.get() { "setup.copied" } else { "setup.copy" }))}

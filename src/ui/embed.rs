@@ -117,9 +117,12 @@ impl Embed {
             let Ok(raw) = crate::net::from_js::<RawInbound>(ev.data()) else {
                 return;
             };
+            // Only the origin the page is bound to (the first to answer) is listened to: a
+            // second allowed origin cannot replace the session or the mode.
             if let Some(msg) = Inbound::from_raw(&raw) {
-                embed.bind(&origin);
-                on(msg);
+                if embed.bind(&origin) {
+                    on(msg);
+                }
             }
         });
         on_cleanup(move || handle.remove());
@@ -131,9 +134,11 @@ impl Embed {
         let embed = self.clone();
         let last = Rc::new(RefCell::new(0u32));
         let callback = Closure::<dyn Fn(js_sys::Array)>::new(move |_entries: js_sys::Array| {
+            // The body's, not the root element's: the root is never shorter than the frame, so
+            // its height could grow the frame but never shrink it again.
             let height = document()
-                .document_element()
-                .map(|e| e.scroll_height().max(0) as u32)
+                .body()
+                .map(|b| b.scroll_height().max(0) as u32)
                 .unwrap_or(0);
             if height != *last.borrow() {
                 *last.borrow_mut() = height;

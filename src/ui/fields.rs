@@ -187,6 +187,10 @@ impl Kind {
         if !s.warnings.is_empty() {
             ids.push_str(&format!(" {id}-warning"));
         }
+        // The org's notes are in `org-notices`; the other fields' under the field.
+        if self != Kind::OrgUrl && !s.notes.is_empty() {
+            ids.push_str(&format!(" {id}-notes"));
+        }
         if s.error.is_some() {
             ids.push_str(&format!(" {id}-error"));
         }
@@ -266,7 +270,8 @@ fn Help(kind: Kind) -> impl IntoView {
     }
 }
 
-/// A secret field's reveal toggle.
+/// A secret field's reveal toggle. Its name says what pressing it does ("Show", "Hide"), so it
+/// carries no `aria-pressed` as well ("Hide, pressed" would say the opposite).
 #[component]
 fn Reveal(revealed: RwSignal<bool>, controls: &'static str) -> impl IntoView {
     view! {
@@ -274,7 +279,6 @@ fn Reveal(revealed: RwSignal<bool>, controls: &'static str) -> impl IntoView {
             type="button"
             class="secondary"
             aria-controls=controls
-            aria-pressed=move || if revealed.get() { "true" } else { "false" }
             on:click=move |_| revealed.update(|r| *r = !*r)
         >
             {words(move |t| t.t(if revealed.get() { "token.hide" } else { "token.show" }))}
@@ -349,14 +353,15 @@ pub fn Field(kind: Kind) -> impl IntoView {
             Either::Right(view! { <p class="preview" id=format!("{id}-state")>{preview}</p> })
         })
     };
-    // The token's warnings and the client ID's corrections, one paragraph each.
+    // The token's warnings and the client ID's corrections, one paragraph each, described by.
     let notes = move || {
-        (!org).then(|| {
-            state
-                .with(|s| s.notes.clone())
+        let notes = state.with(|s| s.notes.clone());
+        (!org && !notes.is_empty()).then(|| {
+            let paragraphs = notes
                 .into_iter()
                 .map(|w| view! { <p class="warning">{w}</p> })
-                .collect_view()
+                .collect_view();
+            view! { <div id=format!("{id}-notes")>{paragraphs}</div> }
         })
     };
     let warnings = move || {

@@ -34,7 +34,7 @@ function hostPage(pageUrl, pageOrigin) {
 <script>
 window.__msgs = [];
 window.addEventListener('message', (e) => { if (e.origin === ${JSON.stringify(pageOrigin)}) window.__msgs.push(e.data); });
-window.__result = OktaLink.open({ url: ${JSON.stringify(pageUrl)}, container: document.getElementById('c'), session: 'sess-123', org: 'acme.okta.com' })
+window.__result = OktaLink.open({ url: ${JSON.stringify(pageUrl)}, container: document.getElementById('c'), session: 'sess-123', org: 'acme.okta.com', removeOnClose: true })
   .then((c) => { window.__connection = c; return 'connected'; }, (e) => 'rejected: ' + e.message);
 </script></body></html>`;
 }
@@ -143,14 +143,19 @@ describe('post_message to an embedding portal', () => {
     assert.equal(connected.connection.canonical_host, 'acme.okta.com');
     assert.equal(connected.connection.org_url, 'https://acme.okta.com');
     assert.ok(Number(heightBefore.replace('px', '')) > 300, `frame resized to content: ${heightBefore}`);
-    // Close tells the host.
-    await frame.getByRole('button', { name: 'Close' }).click();
-    await page.waitForFunction(() => window.__msgs.some((m) => m.type === 'close'));
+    // The frame follows the content down as well as up: the shorter "Connected" view shrinks it.
+    await page.waitForFunction((before) => parseFloat(document.querySelector('#c iframe').style.height) < parseFloat(before), heightBefore, { timeout: 5000 });
+    assert.equal(await page.$eval('#c iframe', (f) => f.allow), 'clipboard-write');
 
     // The token is gone from the page's DOM and inputs after delivery.
     const frameHandle = page.frames().find((f) => f.url().startsWith(pageOrigin));
     const leftovers = await frameHandle.evaluate(() => document.documentElement.outerHTML + [...document.querySelectorAll('input')].map((i) => i.value).join(' '));
     assert.ok(!leftovers.includes(SECRET), 'token still in the page after delivery');
+    // Close tells the host, whose script is still listening after it resolved: with
+    // `removeOnClose` it removes the frame.
+    await frame.getByRole('button', { name: 'Close' }).click();
+    await page.waitForFunction(() => window.__msgs.some((m) => m.type === 'close'));
+    await page.waitForFunction(() => !document.querySelector('#c iframe'), null, { timeout: 5000 });
     for (const l of consoleLines) assert.ok(!l.includes(SECRET), 'token in console');
     for (const l of [...stack.proxy.logs, ...stack.sim.logs]) assert.ok(!l.includes(SECRET), 'token in a log');
     await context.close();

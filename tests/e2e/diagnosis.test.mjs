@@ -94,6 +94,13 @@ describe('default deployment (required: users)', () => {
     await runCheck(page, 'acme.okta.com', token('acme.okta.com', 'rate_limited'));
     await page.getByRole('timer').waitFor({ timeout: 10000 });
     assert.match(plain(await page.getByRole('timer').innerText()), /Trying again in \d+ seconds?…/);
+    // It counts down while it waits.
+    const seconds = async () => Number(/in (\d+) second/.exec(plain(await page.getByRole('timer').innerText()))[1]);
+    const first = await seconds();
+    if (first >= 2) {
+      await page.waitForTimeout(1300);
+      assert.ok(await seconds() < first, `the countdown stayed at ${first}`);
+    }
     const result = page.getByRole('region', { name: 'Check result' });
     await result.waitFor({ timeout: 20000 });
     assert.match(await result.innerText(), /Connection verified/);

@@ -59,7 +59,7 @@ pub(super) async fn drive(
             Step::Send(requests) => {
                 phase.set(Phase::Checking {
                     stage: check.stage(),
-                    wait_until: None,
+                    wait_seconds: None,
                 });
                 let sends = requests.into_iter().map(|r| {
                     let url = r.url(config);
@@ -85,12 +85,12 @@ pub(super) async fn drive(
                 }
             }
             Step::Wait { until_ms, .. } => {
+                // Once a second, the seconds left: a new value each time, so the countdown moves.
+                let left = until_ms.saturating_sub(now);
                 phase.set(Phase::Checking {
                     stage: check.stage(),
-                    wait_until: Some(until_ms),
+                    wait_seconds: Some(left.div_ceil(1000)),
                 });
-                // Tick once a second so the countdown moves.
-                let left = until_ms.saturating_sub(now);
                 gloo_timers::future::sleep(std::time::Duration::from_millis(left.min(1000))).await;
             }
             Step::Pending { until_ms } => {

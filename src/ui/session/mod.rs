@@ -36,7 +36,8 @@ pub enum Phase {
     Idle,
     Checking {
         stage: Stage,
-        wait_until: Option<u64>,
+        /// Waiting for Okta's rate limit: the seconds left, set once a second.
+        wait_seconds: Option<u64>,
     },
     Finished(Arc<Report>),
     /// Handing the verified connection to the platform.
@@ -90,10 +91,14 @@ fn focus_after_render(id: &'static str) {
     });
 }
 
+/// Focus a field to fix once the render that `submitted` starts is done: its error, with
+/// `aria-invalid` and `aria-describedby`, is then there when a screen reader reads the field.
 fn focus(input: NodeRef<html::Input>) {
-    if let Some(i) = input.get_untracked() {
-        let _ = i.focus();
-    }
+    request_animation_frame(move || {
+        if let Some(i) = input.get_untracked() {
+            let _ = i.focus();
+        }
+    });
 }
 
 /// The page's state and actions; `Copy`, provided by context ([`Session::provide`]).
@@ -360,7 +365,7 @@ impl Session {
         });
         phase.set(Phase::Checking {
             stage: Stage::Identify,
-            wait_until: None,
+            wait_seconds: None,
         });
     }
 
