@@ -479,6 +479,28 @@ fn each_invalid_key_is_named() {
             "partner.logo",
             P::InvalidUrl,
         ),
+        // `..` as a URL parser also reads it.
+        (
+            with(r#""partner":{"logo":"%2e%2e/secret/logo.png"}"#),
+            "partner.logo",
+            P::InvalidUrl,
+        ),
+        (
+            with(r#""partner":{"logo":"assets/.%2E/logo.png"}"#),
+            "partner.logo",
+            P::InvalidUrl,
+        ),
+        // A name that could read as another: direction overrides and invisible characters.
+        (
+            with(r#""partner":{"name":"Acme \u202eytiruceS"}"#),
+            "partner.name",
+            P::UnknownValue { allowed: &[] },
+        ),
+        (
+            with(r#""partner":{"name":"Ac\u200bme"}"#),
+            "partner.name",
+            P::UnknownValue { allowed: &[] },
+        ),
         (
             with(r##""partner":{"brand_color":"#12345"}"##),
             "partner.brand_color",
@@ -950,6 +972,20 @@ fn fragment_unknown_duplicate_and_invalid_values() {
     assert_eq!(f.session.map(|s| s.len()), Some(4096));
     let f = fragment::parse(&format!("#session={}", "a".repeat(4097)), &deployment());
     assert_eq!(f.session, None);
+    // A session is printable ASCII, as the host's `session` message must be: it goes into an
+    // `Authorization` header.
+    for link in ["#session=caf%C3%A9", "#session=a%20b"] {
+        let f = fragment::parse(link, &deployment());
+        assert_eq!(f.session, None, "{link}");
+        assert_eq!(
+            f.rejected,
+            vec![Rejected {
+                key: FragmentKey::Session,
+                reason: RejectReason::NotAllowed
+            }],
+            "{link}"
+        );
+    }
 }
 
 #[wasm_bindgen_test(unsupported = test)]

@@ -31,18 +31,11 @@ pub enum BootError {
 }
 
 pub async fn boot() -> Result<Boot, BootError> {
-    let (status, text) = net::get_own("config.json")
-        .await
-        .map_err(|_| BootError::ConfigMissing { status: 0 })?;
-    if status != 200 {
-        return Err(BootError::ConfigMissing { status });
-    }
-    let config = Config::from_json(&text, &BrowserJson).map_err(BootError::ConfigInvalid)?;
-
+    // The fragment is read once, first: it leaves the address bar and history before anything
+    // else can fail, so a session token handed over in it does not linger there (not even when
+    // the configuration cannot be read). It is parsed once the configuration says what it may
+    // hold.
     let hash = window().location().hash().unwrap_or_default();
-    let fragment = fragment::parse(&hash, &config);
-    // The fragment is read once; remove it from the address bar and history so a session
-    // token handed over in it does not linger there.
     if !hash.is_empty() {
         if let Ok(history) = window().history() {
             let loc = window().location();
@@ -54,6 +47,15 @@ pub async fn boot() -> Result<Boot, BootError> {
             let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&clean));
         }
     }
+
+    let (status, text) = net::get_own("config.json")
+        .await
+        .map_err(|_| BootError::ConfigMissing { status: 0 })?;
+    if status != 200 {
+        return Err(BootError::ConfigMissing { status });
+    }
+    let config = Config::from_json(&text, &BrowserJson).map_err(BootError::ConfigInvalid)?;
+    let fragment = fragment::parse(&hash, &config);
 
     let browser_langs: Vec<String> = window()
         .navigator()

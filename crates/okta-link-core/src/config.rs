@@ -1139,7 +1139,11 @@ fn validate_partner(p: Option<&RawPartner>) -> Result<Partner, Bad> {
                 let max = MAX_PARTNER_NAME;
                 return Err(Bad("partner.name", None, ConfigProblem::TooLong { max }));
             }
-            if n.chars().any(char::is_control) {
+            // Control characters, and the invisible and direction-changing ones (which could
+            // make the name read as another): the recipient's account name is held to the same.
+            if n.chars()
+                .any(|c| c.is_control() || crate::org_url::is_invisible(c))
+            {
                 let problem = ConfigProblem::UnknownValue { allowed: &[] };
                 return Err(Bad("partner.name", None, problem));
             }
@@ -1191,7 +1195,9 @@ fn validate_logo(l: &str) -> Result<String, ConfigProblem> {
     if first_segment.contains(':') {
         return Err(ConfigProblem::SchemeNotAllowed);
     }
-    if l.starts_with("//") || l.split(['/', '?', '#']).any(|s| s == "..") {
+    // `..` in any spelling a URL parser takes for it (`%2e%2e`, `.%2e`, `%2E.`).
+    let dot_dot = |s: &str| s.to_ascii_lowercase().replace("%2e", ".") == "..";
+    if l.starts_with("//") || l.split(['/', '?', '#']).any(dot_dot) {
         return Err(ConfigProblem::InvalidUrl);
     }
     if l.contains('#') {

@@ -327,7 +327,12 @@ pub fn parse_with(fragment: &str, languages: &[Lang]) -> Fragment {
             continue;
         }
         match known {
-            FragmentKey::Session => out.session = Some(value),
+            // The same rule as the host's `session` message: printable ASCII only (a bearer
+            // credential goes into an `Authorization` header).
+            FragmentKey::Session if value.bytes().all(|b| b.is_ascii_graphic()) => {
+                out.session = Some(value)
+            }
+            FragmentKey::Session => reject(&mut out, RejectReason::NotAllowed),
             FragmentKey::Org => out.org = Some(value),
             FragmentKey::State => out.state = Some(value),
             FragmentKey::Owner => match crate::okta::UserId::parse(&value) {
