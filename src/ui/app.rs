@@ -131,7 +131,9 @@ pub fn LanguageMenu(languages: Vec<Lang>) -> impl IntoView {
 /// number of seconds change.
 #[component]
 pub fn Progress() -> impl IntoView {
-    let phase = use_session().phase;
+    let session = use_session();
+    let phase = session.phase;
+    let app = Memo::new(move |_| session.credential.get() != CredentialKind::ApiToken);
     let stage = Memo::new(move |_| match phase.get() {
         Phase::Checking { stage, .. } => Some(stage),
         _ => None,
@@ -140,7 +142,8 @@ pub fn Progress() -> impl IntoView {
         Phase::Checking { wait_seconds, .. } => wait_seconds,
         _ => None,
     });
-    let step = move |index: usize, key: &'static str| {
+    // A step's words: the app's own where a token's would be wrong.
+    let step = move |index: usize, key: &'static str, app_key: &'static str| {
         let state = move || {
             let states: [&str; 3] = match stage.get() {
                 Some(Stage::Permissions) => ["done", "done", "active"],
@@ -148,14 +151,15 @@ pub fn Progress() -> impl IntoView {
             };
             states[index]
         };
-        view! { <li data-state=state>{tr(key)}</li> }
+        let label = words(move |t| t.t(if app.get() { app_key } else { key }));
+        view! { <li data-state=state>{label}</li> }
     };
     view! {
         <Show when=move || stage.get().is_some()>
             <ol class="progress" aria-label=tr("progress.label")>
-                {step(0, "progress.reach")}
-                {step(1, "progress.verify")}
-                {step(2, "progress.access")}
+                {step(0, "progress.reach", "progress.reach")}
+                {step(1, "progress.verify", "progress.verify_app")}
+                {step(2, "progress.access", "progress.access_app")}
             </ol>
             <Countdown wait_seconds=wait_seconds />
         </Show>
@@ -182,7 +186,8 @@ fn Countdown(wait_seconds: Memo<Option<u64>>) -> impl IntoView {
 /// text only when the words change, so nothing is announced twice.
 #[component]
 fn Announcements() -> impl IntoView {
-    let phase = use_session().phase;
+    let session = use_session();
+    let phase = session.phase;
     let texts = use_texts();
     let polite = Memo::new(move |_| {
         let key = match phase.get() {
@@ -190,6 +195,12 @@ fn Announcements() -> impl IntoView {
                 stage: Stage::Identify,
                 wait_seconds: None,
             } => "progress.reach",
+            Phase::Checking {
+                stage: Stage::Permissions,
+                wait_seconds: None,
+            } if session.credential.get_untracked() != CredentialKind::ApiToken => {
+                "progress.access_app"
+            }
             Phase::Checking {
                 stage: Stage::Permissions,
                 wait_seconds: None,
