@@ -7,7 +7,7 @@
 mod schema;
 
 mod common;
-use common::simulator;
+use common::{simulator, simulator_with};
 use std::time::Duration;
 
 use okta_link_check::{check, Options};
@@ -103,14 +103,7 @@ async fn the_native_check_agrees_with_the_table() {
 /// it names.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_custom_domain_gets_only_the_well_known_document() {
-    let (log, _) = okta_sim::LogSink::memory();
-    let sim = okta_sim::Sim::new(okta_sim::SimConfig {
-        log,
-        ..okta_sim::SimConfig::default()
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(okta_sim::serve(listener, sim.clone()));
+    let (url, sim) = simulator_with(|_| {}).await;
     let options = Options {
         dev_upstream: Some(url),
         ..Options::default()
@@ -141,15 +134,7 @@ async fn a_custom_domain_gets_only_the_well_known_document() {
 /// of that size would pass under the 1 MiB of the other answers.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_well_known_document_has_the_relays_smaller_limit() {
-    let (log, _) = okta_sim::LogSink::memory();
-    let sim = okta_sim::Sim::new(okta_sim::SimConfig {
-        log,
-        huge_bytes: 100_000,
-        ..okta_sim::SimConfig::default()
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(okta_sim::serve(listener, sim.clone()));
+    let (url, _sim) = simulator_with(|c| c.huge_bytes = 100_000).await;
     let options = Options {
         dev_upstream: Some(url),
         ..Options::default()

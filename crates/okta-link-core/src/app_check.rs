@@ -18,8 +18,8 @@ use crate::access::{DataKind, ProbeKind, RoleHint, Stage};
 use crate::credential::CredentialKind;
 use crate::decode::{self, Document, JsonParser};
 use crate::diagnosis::{
-    access_of, judge_common, judge_well_known, probe_of, Access, AdminRoles, App, CheckItem,
-    ClientRejection, Failure, Report, Verified, RANK_PROXY, RANK_TARGET, RANK_TIMEOUT,
+    access_of, is_empty_listing, judge_common, judge_well_known, probe_of, Access, AdminRoles, App,
+    CheckItem, ClientRejection, Failure, Report, Verified, RANK_PROXY, RANK_TARGET, RANK_TIMEOUT,
 };
 use crate::oauth::{scope_for, scopes_needed, APPS_READ, CHECK_SCOPES};
 use crate::okta::{codes, Listing, RoleList, RoleType, WellKnown};
@@ -544,7 +544,7 @@ impl AppEvidence {
             DataKind::Groups => self.groups.as_ref(),
             _ => None,
         };
-        p.and_then(|p| p.outcome.ok()).is_some_and(|l| l.items == 0)
+        is_empty_listing(data, p.map(|p| &p.outcome))
     }
 }
 

@@ -190,11 +190,7 @@ fn trim_around<'a>(mut s: &'a str, note: &mut impl FnMut(ClientIdCorrection)) ->
 /// (`Client ID⇥0oa…`, as copied from the Admin Console). The `,` or `;` ending a line of
 /// code goes with the label. `None` when `s` starts with no label, or nothing follows it.
 fn after_label(s: &str) -> Option<&str> {
-    fn strip<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
-        s.get(..prefix.len())
-            .filter(|h| h.eq_ignore_ascii_case(prefix))
-            .map(|_| &s[prefix.len()..])
-    }
+    use crate::token::strip_ci as strip;
     let mut t = s;
     if let Some(rest) = strip(t, "export ") {
         t = rest.trim_start();

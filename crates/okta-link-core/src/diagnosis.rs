@@ -984,16 +984,21 @@ fn round_two_outcome(e: &Evidence, data: DataKind) -> Option<Outcome<()>> {
     }
 }
 
-/// Whether users or groups answered `200 []`.
-fn empty_listing(e: &Evidence, data: DataKind) -> bool {
-    let listing = match data {
+/// Whether a users or groups listing answered `200 []`: a role too narrow for them, since
+/// every org has a user (for a token, its admin) and the Everyone group. The one rule for
+/// tokens and apps.
+pub(crate) fn is_empty_listing(data: DataKind, o: Option<&Outcome<Listing>>) -> bool {
+    matches!(data, DataKind::Users | DataKind::Groups)
+        && o.and_then(Outcome::ok).is_some_and(|l| l.items == 0)
+}
+
+/// The users or groups listing of round two.
+fn listing(e: &Evidence, data: DataKind) -> Option<&Outcome<Listing>> {
+    match data {
         DataKind::Users => e.users.as_ref(),
         DataKind::Groups => e.groups.as_ref(),
         _ => None,
-    };
-    listing
-        .and_then(|o| o.ok())
-        .is_some_and(|l: &Listing| l.items == 0)
+    }
 }
 
 /// Round two: what the identified token can read, against what the partner requires.
@@ -1012,9 +1017,7 @@ pub fn assess(identity: Identity, e: &Evidence) -> Report {
             let o = round_two_outcome(e, data);
             CheckItem {
                 data,
-                access: if empty_listing(e, data) {
-                    // The token's own admin is a user, and every org has the Everyone group:
-                    // an empty list is what a role too narrow for them reads.
+                access: if is_empty_listing(data, listing(e, data)) {
                     Access::NotPermitted
                 } else {
                     access_of(o.as_ref())

@@ -449,7 +449,7 @@ fn trim<'a>(mut s: &'a str, note: &mut impl FnMut(TokenCorrection)) -> &'a str {
 }
 
 /// `s` without a case-insensitive ASCII `prefix`.
-fn strip_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+pub(crate) fn strip_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     let head = s.get(..prefix.len())?;
     head.eq_ignore_ascii_case(prefix)
         .then(|| &s[prefix.len()..])
