@@ -830,10 +830,17 @@ fn rate_limit_on_both_round_one_requests_retries_both() {
 
 #[wasm_bindgen_test(unsupported = test)]
 fn rate_limit_without_reset_header_is_not_retried() {
+    // Strip the reset header by recording the outcome directly.
+    assert_eq!(round_one_rate_limited(None), None);
+}
+
+/// Round one with `users/me` answering Okta's 429 whose `X-Rate-Limit-Reset` is `reset`
+/// (recorded directly, so any value can be given), polled once right after: the time the
+/// failed report names to try again.
+fn round_one_rate_limited(reset: Option<u64>) -> Option<u64> {
     let script = Script::default()
         .on(ProbeKind::WellKnown, fixture!("wellknown-idx"))
         .on(ProbeKind::Me, fixture!("error-e0000047"));
-    // Strip the reset header by recording the outcome directly.
     let mut check = Check::new("acme.okta.com".into(), vec![DataKind::Users], T0);
     let Step::Send(reqs) = check.poll(T0) else {
         panic!()
@@ -841,15 +848,18 @@ fn rate_limit_without_reset_header_is_not_retried() {
     let wk = parse_fixture::<WellKnown>(script.answer(ProbeKind::WellKnown, 0), T0);
     let mut me = parse_fixture::<User>(script.answer(ProbeKind::Me, 0), T0);
     if let Outcome::Okta { rate_limit, .. } = &mut me {
-        *rate_limit = RateLimit::default();
+        *rate_limit = RateLimit {
+            reset_epoch_s: reset,
+            ..RateLimit::default()
+        };
     }
     assert!(check.record(reqs[0].id, ProbeOutcome::WellKnown(wk)));
     assert!(check.record(reqs[1].id, ProbeOutcome::Me(me)));
     match done(check.poll(T0 + 100)) {
         Some(Report::Failed(Failure::RateLimited {
             retry_at_epoch_s, ..
-        })) => assert_eq!(retry_at_epoch_s, None),
-        other => panic!("{other:?}"),
+        })) => retry_at_epoch_s,
+        other => panic!("reset {reset:?}: {other:?}"),
     }
 }
 
@@ -859,6 +869,7 @@ fn rate_limit_without_reset_header_is_not_retried() {
 #[wasm_bindgen_test(unsupported = test)]
 fn an_implausible_reset_time_is_not_named() {
     let now_s = (T0 + 100) / 1000;
+    // Far enough ahead not to be retried within the check's budget, or not at all.
     for (reset, named) in [
         (now_s + 30, true),
         (now_s + 3600, true),
@@ -866,27 +877,11 @@ fn an_implausible_reset_time_is_not_named() {
         (9_000_000_000_000, false),
         (u64::MAX, false),
     ] {
-        let script = Script::default()
-            .on(ProbeKind::WellKnown, fixture!("wellknown-idx"))
-            .on(ProbeKind::Me, fixture!("error-e0000047"));
-        let mut check = Check::new("acme.okta.com".into(), vec![DataKind::Users], T0);
-        let Step::Send(reqs) = check.poll(T0) else {
-            panic!()
-        };
-        let wk = parse_fixture::<WellKnown>(script.answer(ProbeKind::WellKnown, 0), T0);
-        let mut me = parse_fixture::<User>(script.answer(ProbeKind::Me, 0), T0);
-        if let Outcome::Okta { rate_limit, .. } = &mut me {
-            rate_limit.reset_epoch_s = Some(reset);
-        }
-        assert!(check.record(reqs[0].id, ProbeOutcome::WellKnown(wk)));
-        assert!(check.record(reqs[1].id, ProbeOutcome::Me(me)));
-        // Far enough ahead not to be retried within the check's budget, or not at all.
-        match done(check.poll(T0 + 100)) {
-            Some(Report::Failed(Failure::RateLimited {
-                retry_at_epoch_s, ..
-            })) => assert_eq!(retry_at_epoch_s, named.then_some(reset), "reset {reset}"),
-            other => panic!("reset {reset}: {other:?}"),
-        }
+        assert_eq!(
+            round_one_rate_limited(Some(reset)),
+            named.then_some(reset),
+            "reset {reset}"
+        );
     }
     // A time already past (a round-one answer like that is retried at once instead), and a
     // check server's report, which is settled the same way when it arrives.
