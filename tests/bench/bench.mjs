@@ -127,7 +127,8 @@ function machine() {
   const model = cpuinfo.match(/^model name\s*:\s*(.+)$/m)?.[1]?.trim() ?? cpus()[0]?.model ?? 'unknown';
   const memKb = Number(readFileSync('/proc/meminfo', 'utf8').match(/^MemTotal:\s*(\d+)/m)?.[1] ?? 0);
   const profile = process.env.BENCH_PROFILE
-    ?? (/\/tools\/okta-proxy$/.test(PROXY_BIN) ? 'tools (optimized)'
+    ?? (/\/release\/okta-proxy$/.test(PROXY_BIN) ? 'release (as deployed: opt-level 3, fat LTO)'
+      : /\/tools\/okta-proxy$/.test(PROXY_BIN) ? 'tools (optimized, no LTO)'
       : /\/debug\/okta-proxy$/.test(PROXY_BIN) ? 'debug (unoptimized)' : `unknown (${PROXY_BIN})`);
   return {
     model,
@@ -796,7 +797,7 @@ function report({ when, m, chromium, size, loads, check, appCheck, keys, load, e
   p(`- Date: ${when}`);
   p(`- CPU: ${m.model}, ${m.cores} cores; memory ${m.memory}; load average at start ${m.load}`);
   p(`- Chromium ${chromium} (headless, playwright-core), Node ${m.node}`);
-  p(`- okta-proxy / okta-sim build: ${m.profile}${/debug/.test(m.profile) ? ' — `cargo xtask bench` uses the optimized `tools` profile; proxy numbers from a debug build are far lower than they will be there' : ''}`);
+  p(`- okta-proxy / okta-sim build: ${m.profile}${/debug/.test(m.profile) ? ' — `cargo xtask bench` uses the `release` profile the servers are deployed with; proxy numbers from a debug build are far lower than they will be there' : ''}`);
   const distShown = relative(ROOT, DIST);
   p(`- Page: \`${distShown.startsWith('..') || isAbsolute(distShown) ? DIST : distShown}\`, served by okta-proxy \`--serve-dist\` with its precompressed \`.br\`/\`.gz\``);
   p(`- Whole run: ${(elapsed / 1000).toFixed(0)} s; load average at the end ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);

@@ -459,7 +459,8 @@ fn test(args: &[String]) -> Result {
 fn bench() -> Result {
     setup()?;
     build_page()?;
-    let bin = build_native_tools("tools")?;
+    // The servers as deployed (`cargo build --release`), not the quicker `tools` build.
+    let bin = build_native_tools("release")?;
     step("bench: bytes, load time, check time, keystroke (tests/bench/bench.mjs)");
     run_cmd(
         cmd("node")
