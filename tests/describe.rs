@@ -219,6 +219,7 @@ fn every_code_the_page_shows_has_words() {
         keys.push(format!("client_id.correction.{c}"));
     }
     keys.push("client_id.warning.unusual_format".into());
+    keys.push("client_id.error.looks_like_api_token".into());
     for field in ["client_id", "client_secret"] {
         for e in [
             "empty",
@@ -281,4 +282,60 @@ fn every_org_and_token_error_code_has_words() {
     missing.sort();
     missing.dedup();
     assert!(missing.is_empty(), "missing catalogue keys: {missing:?}");
+}
+
+/// An app missing a scope, a role or both is told each fix it needs, and a role named is one
+/// that alone reads everything missing.
+#[test]
+fn an_apps_missing_access_names_every_fix_it_needs() {
+    use okta_link::core::credential::CredentialKind;
+    use okta_link::core::diagnosis::{Access, AdminRoles, App, CheckItem, Org, RoleHint, Verified};
+    use okta_link::core::okta::Engine;
+    let t = english();
+    let app = |missing_scopes: Vec<String>, grant: Vec<RoleHint>| Failure::MissingAccess {
+        missing: vec![DataKind::Roles, DataKind::Logs],
+        grant,
+        missing_scopes,
+        verified: Box::new(Verified {
+            org: Org {
+                entered_host: "acme.okta.com".into(),
+                canonical_host: "acme.okta.com".into(),
+                custom_domain: None,
+                engine: Engine::IdentityEngine,
+                org_id: None,
+            },
+            admin: None,
+            app: Some(App {
+                credential: CredentialKind::ServiceApp,
+                client_id: "0oa1dpopreadonly0001".into(),
+                label: None,
+                scopes: vec!["okta.users.read".into()],
+                token_type: Some("DPoP".into()),
+            }),
+            roles: AdminRoles::Unknown,
+            checklist: DataKind::ALL
+                .into_iter()
+                .map(|data| CheckItem {
+                    data,
+                    access: Access::NotPermitted,
+                    required: true,
+                    request_id: None,
+                })
+                .collect(),
+        }),
+    };
+    let scope = || vec!["okta.logs.read".to_string()];
+    let both = describe::failure(&t, &app(scope(), vec![RoleHint::SuperAdministrator]))
+        .remedy
+        .unwrap();
+    assert!(both.contains("okta.logs.read"), "{both}");
+    assert!(both.contains("Admin roles"), "{both}");
+    assert!(both.contains("Super Administrator"), "{both}");
+    let scopes = describe::failure(&t, &app(scope(), vec![])).remedy.unwrap();
+    assert!(scopes.contains("okta.logs.read") && !scopes.contains("Admin roles"), "{scopes}");
+    let role = describe::failure(&t, &app(vec![], vec![RoleHint::SuperAdministrator]))
+        .remedy
+        .unwrap();
+    assert!(role.contains("Admin roles") && role.contains("Super Administrator"), "{role}");
+    assert!(!role.contains("okta.logs.read"), "{role}");
 }

@@ -198,10 +198,12 @@ pub fn failure(t: &Texts, f: &Failure) -> Described {
         Failure::MissingAccess {
             verified,
             missing_scopes,
+            grant,
             ..
-        } if verified.app.is_some() => match missing_scopes.is_empty() {
-            true => key("remedy_app_role"),
-            false => key("remedy_app_scopes"),
+        } if verified.app.is_some() => match (missing_scopes.is_empty(), grant.is_empty()) {
+            (true, _) => key("remedy_app_role"),
+            (false, true) => key("remedy_app_scopes"),
+            (false, false) => key("remedy_app_scopes_and_role"),
         },
         Failure::CheckServerFailed { status: 0 } => key("remedy_unreachable"),
         _ => key("remedy"),

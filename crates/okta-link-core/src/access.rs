@@ -64,6 +64,27 @@ pub fn least_role(required: &[DataKind]) -> RoleHint {
         .unwrap_or(RoleHint::ReadOnlyAdministrator)
 }
 
+/// The roles each of which alone reads everything in `missing`, least first: what "give one
+/// of these roles" may name. A Super Administrator reads everything, so it is named only when
+/// no lesser role would do (admin roles are among `missing`). Empty for an empty `missing`.
+pub fn roles_reading_all(missing: &[DataKind]) -> Vec<RoleHint> {
+    if missing.is_empty() {
+        return Vec::new();
+    }
+    let lesser: Vec<RoleHint> = [
+        RoleHint::ReadOnlyAdministrator,
+        RoleHint::ReportAdministrator,
+    ]
+    .into_iter()
+    .filter(|r| missing.iter().all(|d| d.granted_by().contains(r)))
+    .collect();
+    if lesser.is_empty() {
+        vec![RoleHint::SuperAdministrator]
+    } else {
+        lesser
+    }
+}
+
 /// An admin role that grants read access to a kind of data (the view says "or higher").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -167,6 +188,38 @@ mod tests {
                 d.granted_by().contains(&least_role(&[d]))
                     || least_role(&[d]) == RoleHint::SuperAdministrator
             );
+        }
+    }
+
+    /// "Give one of these roles" names only roles that each read everything missing: a
+    /// Report Administrator reads the System Log but not admin roles.
+    #[test]
+    fn each_role_named_reads_everything_missing() {
+        use DataKind::*;
+        use RoleHint::*;
+        assert_eq!(roles_reading_all(&[]), []);
+        assert_eq!(
+            roles_reading_all(&[Logs]),
+            [ReadOnlyAdministrator, ReportAdministrator]
+        );
+        assert_eq!(roles_reading_all(&[Users, Logs]), [ReadOnlyAdministrator]);
+        assert_eq!(roles_reading_all(&[Groups]), [ReadOnlyAdministrator]);
+        assert_eq!(roles_reading_all(&[Roles, Logs]), [SuperAdministrator]);
+        assert_eq!(roles_reading_all(&[Users, Roles]), [SuperAdministrator]);
+        // Every subset: each role named reads all of it (a Super Administrator reads all).
+        for bits in 1u8..16 {
+            let missing: Vec<DataKind> = DataKind::ALL
+                .into_iter()
+                .enumerate()
+                .filter(|(i, _)| bits & (1 << i) != 0)
+                .map(|(_, d)| d)
+                .collect();
+            for r in roles_reading_all(&missing) {
+                assert!(
+                    r == SuperAdministrator || missing.iter().all(|d| d.granted_by().contains(&r)),
+                    "{r:?} for {missing:?}"
+                );
+            }
         }
     }
 }

@@ -14,7 +14,7 @@ use core::fmt;
 use serde::{Deserialize, Deserializer};
 use zeroize::Zeroizing;
 
-use crate::access::{DataKind, ProbeKind, RoleHint, Stage};
+use crate::access::{DataKind, ProbeKind, Stage};
 use crate::credential::CredentialKind;
 use crate::decode::{self, Document, JsonParser};
 use crate::diagnosis::{
@@ -748,7 +748,7 @@ pub fn diagnose_app(e: &AppEvidence) -> Report {
         }
     }
     let mut missing = Vec::new();
-    let mut grant_roles: Vec<RoleHint> = Vec::new();
+    let mut lacking_role: Vec<DataKind> = Vec::new();
     let mut missing_scopes: Vec<String> = Vec::new();
     for (data, lack, scope) in lacks.iter().filter(|(d, ..)| e.required.contains(d)) {
         if !missing.contains(data) {
@@ -763,10 +763,8 @@ pub fn diagnose_app(e: &AppEvidence) -> Report {
                 }
             }
             Lack::Role => {
-                for hint in data.granted_by() {
-                    if !grant_roles.contains(hint) {
-                        grant_roles.push(*hint);
-                    }
+                if !lacking_role.contains(data) {
+                    lacking_role.push(*data);
                 }
             }
         }
@@ -774,7 +772,7 @@ pub fn diagnose_app(e: &AppEvidence) -> Report {
     if !missing.is_empty() {
         return Report::Failed(Failure::MissingAccess {
             missing,
-            grant: grant_roles,
+            grant: crate::access::roles_reading_all(&lacking_role),
             verified: Box::new(verified),
             missing_scopes,
         });

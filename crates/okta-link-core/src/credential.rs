@@ -147,10 +147,14 @@ pub enum ClientIdError {
     NotAnAppAddress,
     /// A character Okta never puts in a client ID (`/`, `?`, `#`, `@`, …).
     BadCharacter,
+    /// An API token (`00` and 40 characters) pasted as the client ID: it would be sent to Okta
+    /// as the app's name and land in the result.
+    LooksLikeApiToken,
 }
 
 impl ClientIdError {
-    /// Stable id: `empty`, `too_long`, `has_spaces`, `not_an_app_address`, `bad_character`.
+    /// Stable id: `empty`, `too_long`, `has_spaces`, `not_an_app_address`, `bad_character`,
+    /// `looks_like_api_token`.
     pub fn code(&self) -> &'static str {
         match self {
             ClientIdError::Empty => "empty",
@@ -158,6 +162,7 @@ impl ClientIdError {
             ClientIdError::HasSpaces => "has_spaces",
             ClientIdError::NotAnAppAddress => "not_an_app_address",
             ClientIdError::BadCharacter => "bad_character",
+            ClientIdError::LooksLikeApiToken => "looks_like_api_token",
         }
     }
 }
@@ -271,11 +276,17 @@ pub fn clean_client_id(input: &str) -> Result<ClientId, ClientIdError> {
     if s.chars().count() > MAX_CLIENT_ID {
         return Err(ClientIdError::TooLong { max: MAX_CLIENT_ID });
     }
+    // At least one letter or digit: `.` and `..` would be dot segments in the paths the ID goes
+    // into (`/oauth2/v1/clients/{id}/roles`).
     if !s
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        || !s.bytes().any(|b| b.is_ascii_alphanumeric())
     {
         return Err(ClientIdError::BadCharacter);
+    }
+    if crate::token::has_usual_shape(s) {
+        return Err(ClientIdError::LooksLikeApiToken);
     }
     let warnings = if is_okta_client_id_shape(s) {
         Vec::new()
@@ -437,6 +448,18 @@ mod tests {
         assert_eq!(clean_client_id("  "), Err(ClientIdError::Empty));
         assert_eq!(clean_client_id("0oa1 0oa2"), Err(ClientIdError::HasSpaces));
         assert_eq!(clean_client_id("0oa1/x"), Err(ClientIdError::BadCharacter));
+        // Dot segments in the paths the ID goes into.
+        for dots in [".", "..", "...", "-", "_."] {
+            assert_eq!(clean_client_id(dots), Err(ClientIdError::BadCharacter), "{dots}");
+        }
+        assert!(clean_client_id("0oa.x").is_ok());
+        // An API token is not sent to Okta as an app's name, nor kept in the result.
+        let token = format!("00{}", "a".repeat(40));
+        assert_eq!(clean_client_id(&token), Err(ClientIdError::LooksLikeApiToken));
+        assert_eq!(
+            clean_client_id(&format!("client_id: \"{token}\"")),
+            Err(ClientIdError::LooksLikeApiToken)
+        );
         // A label's length may fall inside a character (a property test found it).
         assert_eq!(clean_client_id("𞟭𖫈Ѩ֍x"), Err(ClientIdError::BadCharacter));
         assert!(matches!(

@@ -1072,17 +1072,9 @@ pub fn assess(identity: Identity, e: &Evidence) -> Report {
         }
     }
     if !missing.is_empty() {
-        let mut grant: Vec<RoleHint> = Vec::new();
-        for data in &missing {
-            for hint in data.granted_by() {
-                if !grant.contains(hint) {
-                    grant.push(*hint);
-                }
-            }
-        }
         return Report::Failed(Failure::MissingAccess {
+            grant: crate::access::roles_reading_all(&missing),
             missing,
-            grant,
             verified: Box::new(verified),
             missing_scopes: Vec::new(),
         });

@@ -418,7 +418,7 @@ pub fn clean(input: &str) -> Result<ApiToken, TokenError> {
 }
 
 /// The shape everyone validating Okta API tokens uses: `00` and 40 of `[A-Za-z0-9_-]`.
-fn has_usual_shape(s: &str) -> bool {
+pub(crate) fn has_usual_shape(s: &str) -> bool {
     s.len() == USUAL_LEN
         && s.starts_with("00")
         && s.bytes()

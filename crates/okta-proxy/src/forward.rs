@@ -166,6 +166,24 @@ fn http_client(
         .build(connector)
 }
 
+/// What every call through one [`Upstream`] shares: at most `slots` calls in flight, each
+/// reading at most `max_body` bytes, so the bodies held at once stay near `slots × max_body`
+/// (`--max-concurrent-upstream`, `--max-body-bytes`).
+struct Limits {
+    slots: tokio::sync::Semaphore,
+    max_body: usize,
+}
+
+impl Limits {
+    /// No limit of the client's own (a caller's `max_body` still holds).
+    fn unbounded() -> Limits {
+        Limits {
+            slots: tokio::sync::Semaphore::new(tokio::sync::Semaphore::MAX_PERMITS),
+            max_body: usize::MAX,
+        }
+    }
+}
+
 /// The HTTP client towards Okta (or the development upstream).
 #[derive(Clone)]
 pub struct Upstream {
@@ -175,6 +193,8 @@ pub struct Upstream {
     /// `http://127.0.0.1:PORT` in development mode: every request goes there with `Host` set.
     dev_base: Option<String>,
     timeout: Duration,
+    /// Shared by every call through this client, the relay's and the check server's alike.
+    limits: Arc<Limits>,
     /// Tests only: plain `http://{host}:{port}` instead of `https://{host}`, with every other
     /// guard of the production client in place.
     #[cfg(test)]
@@ -206,6 +226,7 @@ impl Upstream {
             clients: clients.into(),
             dev_base: dev_base.map(|d| d.trim_end_matches('/').to_string()),
             timeout,
+            limits: Arc::new(Limits::unbounded()),
             #[cfg(test)]
             test_http_port: None,
         })
@@ -227,13 +248,48 @@ impl Upstream {
         self.timeout
     }
 
+    /// This client with at most `max_concurrent` calls in flight and bodies of at most
+    /// `max_body` bytes, whoever calls (a call asking for less gets less).
+    pub fn with_limits(mut self, max_concurrent: usize, max_body: usize) -> Upstream {
+        self.limits = Arc::new(Limits {
+            slots: tokio::sync::Semaphore::new(
+                max_concurrent.clamp(1, tokio::sync::Semaphore::MAX_PERMITS),
+            ),
+            max_body,
+        });
+        self
+    }
+
+    /// `send` within one of the client's slots, all of it by `deadline`: waiting for a slot
+    /// past it is the proxy's own limit, not the upstream's slowness, and says so.
+    async fn send_in_slot(
+        &self,
+        call: &Call<'_>,
+        deadline: Instant,
+        max_body: usize,
+    ) -> Result<UpstreamResponse, ProxyError> {
+        let Ok(Ok(_slot)) = tokio::time::timeout_at(deadline.into(), self.limits.slots.acquire()).await
+        else {
+            return Err(ProxyError::new(
+                Code::UpstreamTimeout,
+                "the proxy is at its limit of concurrent upstream calls; try again",
+            )
+            .with_target(Some(call.host)));
+        };
+        let max_body = max_body.min(self.limits.max_body);
+        match tokio::time::timeout_at(deadline.into(), self.send(call, max_body)).await {
+            Ok(r) => r,
+            Err(_) => Err(timeout_error(call.host)),
+        }
+    }
+
     /// This worker thread's client.
     fn client(&self) -> &HttpClient {
         &self.clients[crate::listener::worker_index() % self.clients.len()]
     }
 
     /// GET `https://{host}{path_and_query}`, passing `authorization` verbatim, never following
-    /// redirects, giving up at `deadline` and past `max_body` bytes.
+    /// redirects, giving up at `deadline` and past `max_body` bytes (or the client's own limit).
     pub async fn get(
         &self,
         host: &str,
@@ -242,37 +298,20 @@ impl Upstream {
         deadline: Instant,
         max_body: usize,
     ) -> Result<UpstreamResponse, ProxyError> {
-        let fut = self.get_inner(host, path_and_query, authorization, max_body);
-        match tokio::time::timeout_at(deadline.into(), fut).await {
-            Ok(r) => r,
-            Err(_) => Err(timeout_error(host)),
-        }
-    }
-
-    async fn get_inner(
-        &self,
-        host: &str,
-        path_and_query: &str,
-        authorization: Option<&HeaderValue>,
-        max_body: usize,
-    ) -> Result<UpstreamResponse, ProxyError> {
         let mut headers = HeaderMap::new();
         if let Some(auth) = authorization {
             headers.insert("authorization", auth.clone());
         }
-        self.send(
-            &Call {
-                method: Method::GET,
-                host,
-                path_and_query,
-                headers,
-                body: None,
-                keep: &[],
-                fresh_proof: None,
-            },
-            max_body,
-        )
-        .await
+        let call = Call {
+            method: Method::GET,
+            host,
+            path_and_query,
+            headers,
+            body: None,
+            keep: &[],
+            fresh_proof: None,
+        };
+        self.send_in_slot(&call, deadline, max_body).await
     }
 
     /// One request of an OAuth 2.0 check (the token request, a probe with a DPoP or Bearer
@@ -284,10 +323,7 @@ impl Upstream {
         deadline: Instant,
         max_body: usize,
     ) -> Result<UpstreamResponse, ProxyError> {
-        match tokio::time::timeout_at(deadline.into(), self.send(call, max_body)).await {
-            Ok(r) => r,
-            Err(_) => Err(timeout_error(call.host)),
-        }
+        self.send_in_slot(call, deadline, max_body).await
     }
 
     async fn send(&self, call: &Call<'_>, max_body: usize) -> Result<UpstreamResponse, ProxyError> {
@@ -813,7 +849,8 @@ impl DomainCache {
 }
 
 /// Fetch a custom domain's `/.well-known/okta-organization` (without credentials, at most
-/// [`WELL_KNOWN_MAX_BYTES`]) and return it only if it names an Okta org host. Every fetch is
+/// [`WELL_KNOWN_MAX_BYTES`]) and return it only if it names an Okta org host, or if it is
+/// Okta's own 429 or 5xx (with `X-Okta-Request-Id`), which says nothing about the domain. Every fetch is
 /// checked, also for a domain verified a moment ago: a document relayed to the page is always
 /// one that passed this check. The cache only saves the fetch for domains recently refused.
 pub async fn verify_custom_domain(
@@ -857,6 +894,12 @@ pub async fn verify_custom_domain(
         }
     }
     let transient = resp.status == StatusCode::TOO_MANY_REQUESTS || resp.status.is_server_error();
+    if transient && resp.headers.contains_key("x-okta-request-id") {
+        // Okta's own rate limit or outage behind the custom domain (every answer of Okta's
+        // carries a request id): passed on as from an Okta host, so the customer is told to
+        // wait or try later, not that the address is not an Okta org. Never cached.
+        return Ok(resp);
+    }
     if !transient {
         cache.put(host, None, Instant::now());
     }
@@ -890,6 +933,7 @@ impl Upstream {
             .into(),
             dev_base: None,
             timeout,
+            limits: Arc::new(Limits::unbounded()),
             test_http_port: Some(port),
         }
     }

@@ -159,18 +159,8 @@ async fn relay_target(app: &App, parts: &Parts, target: &Target) -> Result<Respo
     // contract's 504 `upstream_timeout` naming the target. (Not tower-http's TimeoutLayer: that
     // answers an empty 408, and would also cut preflights, probes and the page.)
     let deadline = Instant::now() + relay.timeout;
-    // Wait for a free upstream slot within the request's own time limit.
-    let _slot = match tokio::time::timeout_at(deadline.into(), relay.upstream_slots.acquire()).await
-    {
-        Ok(Ok(slot)) => slot,
-        _ => {
-            return Err(ProxyError::new(
-                Code::UpstreamTimeout,
-                "the proxy is at its limit of concurrent upstream calls; try again",
-            )
-            .with_target(Some(&target.host)))
-        }
-    };
+    // The upstream client waits for one of its slots (`--max-concurrent-upstream`, shared with
+    // the check server) within this deadline too.
     let up = if target.verdict == HostVerdict::CustomDomain {
         // A custom domain is only ever asked for its well-known document (target::parse), and
         // what is relayed is the document that was just checked to name an Okta org.

@@ -215,7 +215,9 @@ pub async fn start(cfg: Config, deps: Deps) -> Result<Running, StartError> {
         deps.lookup.clone(),
         workers,
     )
-    .map_err(StartError::Client)?;
+    .map_err(StartError::Client)?
+    // The relay's calls and the check server's share these.
+    .with_limits(cfg.max_concurrent_upstream, cfg.max_body_bytes);
     let keys =
         crate::oauth::keys::ServiceAppKeys::load(&cfg.service_app_keys).map_err(StartError::Key)?;
     let oauth =
@@ -554,7 +556,11 @@ fn readiness_check(
         Box::pin(async move {
             match dev_upstream {
                 Some(up) => {
-                    let hostport = up.trim_start_matches("http://").to_string();
+                    // `http://127.0.0.1` (port 80 is left out of the origin) needs its port.
+                    let hostport = url::Url::parse(&up)
+                        .ok()
+                        .and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port_or_known_default()?)))
+                        .unwrap_or_default();
                     tokio::net::TcpStream::connect(hostport)
                         .await
                         .map(|_| ())

@@ -39,6 +39,9 @@ pub struct Checks {
     pub limiter: Arc<RateLimiter>,
     /// Checks in flight at once; more are answered 429.
     pub slots: tokio::sync::Semaphore,
+    /// How long the request body may take to arrive (`--header-read-timeout-ms`: the clock
+    /// that bounds a request head bounds its small body too).
+    pub body_timeout: Duration,
     pub options: crate::check::Options,
     /// `{"keys": [...]}` when service app keys are configured.
     pub jwks: Option<String>,
@@ -77,9 +80,6 @@ pub struct Relay {
     pub fault: Option<Fault>,
     pub max_body: usize,
     pub timeout: Duration,
-    /// Slots for upstream calls: at most this many in flight, so at most this many bodies of
-    /// `max_body` bytes in memory.
-    pub upstream_slots: tokio::sync::Semaphore,
 }
 
 impl App {
@@ -119,6 +119,7 @@ impl App {
             driver: Arc::new(crate::check::Driver::new(upstream.clone(), oauth)),
             limiter: Arc::new(RateLimiter::new(cfg.check_rate_limit_per_minute)),
             slots: tokio::sync::Semaphore::new(MAX_CHECKS_IN_FLIGHT),
+            body_timeout: cfg.header_read_timeout,
             options: crate::check::Options {
                 upstream_timeout: cfg.timeout,
                 dev_upstream: cfg.dev_upstream.clone(),
@@ -142,7 +143,6 @@ impl App {
                 fault: cfg.dev_fault.filter(|_| cfg.dev_upstream.is_some()),
                 max_body: cfg.max_body_bytes,
                 timeout: cfg.timeout,
-                upstream_slots: tokio::sync::Semaphore::new(cfg.max_concurrent_upstream),
             },
             page,
             checks,

@@ -1,5 +1,6 @@
 use super::*;
 use crate::decode::JsonError;
+use crate::access::RoleHint;
 use crate::okta::RateLimit;
 use crate::okta::Role;
 use crate::outcome::Answer;

@@ -280,9 +280,9 @@ fn read<T: Document>(
 }
 
 /// Whether `client_id` may go into a path: Okta's IDs are letters and digits (cleaned IDs
-/// may also hold `-`, `_`, `.`).
+/// may also hold `-`, `_`, `.`, never only those: no dot segments).
 fn path_safe(client_id: &str) -> bool {
-    !client_id.is_empty()
+    client_id.bytes().any(|b| b.is_ascii_alphanumeric())
         && client_id.len() <= 128
         && client_id
             .bytes()

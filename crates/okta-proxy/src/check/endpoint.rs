@@ -136,10 +136,23 @@ async fn answer(app: &App, peer: SocketAddr, origin: &OriginCheck, req: Request)
     if declared.is_some_and(|n| n > MAX_CHECK_REQUEST_BYTES as u64) {
         return too_large();
     }
-    let body = match http_body_util::Limited::new(req.into_body(), MAX_CHECK_REQUEST_BYTES)
-        .collect()
-        .await
-    {
+    // A body that does not arrive in time would hold the connection (and its place under the
+    // per-client cap) for as long as the client likes.
+    let read = tokio::time::timeout(
+        checks.body_timeout,
+        http_body_util::Limited::new(req.into_body(), MAX_CHECK_REQUEST_BYTES).collect(),
+    )
+    .await;
+    let Ok(read) = read else {
+        return bad(
+            StatusCode::REQUEST_TIMEOUT,
+            &format!(
+                "the check request's body did not arrive within {} ms",
+                checks.body_timeout.as_millis()
+            ),
+        );
+    };
+    let body = match read {
         Ok(b) => Zeroizing::new(b.to_bytes().to_vec()),
         Err(e)
             if e.downcast_ref::<http_body_util::LengthLimitError>()

@@ -709,6 +709,43 @@ async fn cors_allow_list_and_preflight() {
     proxy.shutdown(Duration::from_secs(1)).await;
 }
 
+/// A check request whose body does not arrive is answered 408 once the header-read clock has
+/// run out, instead of holding the connection (and its place under the caps) for as long as
+/// the client likes.
+#[tokio::test]
+async fn a_check_body_that_never_arrives_is_cut_by_the_header_read_clock() {
+    let sim = simulator().await;
+    let (proxy, _log) = check_proxy(&sim.url, |c| {
+        c.header_read_timeout = Duration::from_millis(300);
+    })
+    .await;
+    let started = std::time::Instant::now();
+    let r = raw(
+        proxy.addr,
+        b"POST /check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
+    )
+    .await;
+    assert_eq!(r.status, 408, "{}", r.text());
+    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    assert!(sim.requests().is_empty());
+}
+
+/// The check server's calls go through the relay's client and its limits: with
+/// `--max-body-bytes` below the size of Okta's answers, a check fails as the page would through
+/// this proxy instead of reading them whole.
+#[tokio::test]
+async fn checks_are_held_to_the_relays_body_limit() {
+    let sim = simulator().await;
+    let (proxy, _log) = check_proxy(&sim.url, |c| c.max_body_bytes = 200).await;
+    let r = post_check(proxy.addr, &api_token(&ssws_token()), &[]).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let failed = &r.json()["failed"]["unexpected_response"];
+    assert_eq!(failed["kind"], "too_large", "{}", r.text());
+    assert_eq!(failed["probe"], "well_known", "{}", r.text());
+    let (proxy, _log) = check_proxy(&sim.url, |_| {}).await;
+    verified(&post_check(proxy.addr, &api_token(&ssws_token()), &[]).await);
+}
+
 #[tokio::test]
 async fn a_service_app_without_a_key_is_501() {
     let sim = simulator().await;

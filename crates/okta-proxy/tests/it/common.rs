@@ -167,6 +167,40 @@ async fn fake(State(rec): State<Recorder>, req: Request) -> Response {
         ("login.acme-corp.example", "/.well-known/okta-organization") => {
             well_known("https://acme.okta.com")
         }
+        // Custom domains whose well-known answers Okta's rate limit or an outage (with Okta's
+        // request id), and one whose 503 is not Okta's (no request id).
+        ("login.busy-corp.example", _) if wk => {
+            let mut r = okta_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "E0000047",
+                "API call exceeded rate limit due to too many requests.",
+            );
+            for (k, v) in [
+                ("x-rate-limit-limit", "100"),
+                ("x-rate-limit-remaining", "0"),
+                ("x-rate-limit-reset", "1893456000"),
+            ] {
+                r.headers_mut().insert(k, v.parse().unwrap());
+            }
+            r
+        }
+        ("login.down-corp.example", _) if wk => {
+            let mut r = (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [("content-type", "text/html")],
+                "<html>down</html>",
+            )
+                .into_response();
+            r.headers_mut()
+                .insert("x-okta-request-id", "req-down".parse().unwrap());
+            r
+        }
+        ("login.not-okta-503.example", _) if wk => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [("content-type", "text/html")],
+            "<html>down</html>",
+        )
+            .into_response(),
         ("okta.com.evil.example", _) if wk => well_known("https://okta.com.evil.example"),
         ("xn--kta-ioa.com", _) if wk => well_known("https://xn--kta-ioa.com"),
         ("nested.evil.example", _) if wk => well_known("https://a.b.okta.com"),

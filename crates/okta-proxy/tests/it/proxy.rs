@@ -323,6 +323,52 @@ async fn redirects_are_never_followed() {
     assert_eq!(h.upstream.count(), 2);
 }
 
+/// A custom domain's well-known answered by Okta's rate limit or an outage is passed on (the
+/// page then says to wait, or that Okta has a problem); a 503 that is not Okta's (no request
+/// id) still means the address is not an Okta org. Neither is remembered.
+#[tokio::test]
+async fn okta_rate_limits_and_outages_behind_a_custom_domain_are_passed_on() {
+    let h = harness(|_| {}).await;
+    let wk = |host: &str| format!("/okta/{host}/.well-known/okta-organization");
+    for _ in 0..2 {
+        let r = get(h.addr(), &wk("login.busy-corp.example"), &[("Origin", ALLOWED)]).await;
+        assert_eq!(r.status, 429, "{}", r.text());
+        assert_eq!(r.proxy_error(), None);
+        assert_eq!(r.header("x-rate-limit-reset").as_deref(), Some("1893456000"));
+        assert_eq!(r.header("x-okta-request-id").as_deref(), Some("req-err"));
+        let r = get(h.addr(), &wk("login.down-corp.example"), &[("Origin", ALLOWED)]).await;
+        assert_eq!(r.status, 503, "{}", r.text());
+        assert_eq!(r.proxy_error(), None);
+        assert_eq!(r.header("x-okta-request-id").as_deref(), Some("req-down"));
+        let r = get(h.addr(), &wk("login.not-okta-503.example"), &[]).await;
+        assert_eq!(r.proxy_error().as_deref(), Some("target_refused"));
+    }
+    // Asked each time: nothing was cached.
+    assert_eq!(h.upstream.for_host("login.busy-corp.example").len(), 2);
+    assert_eq!(h.upstream.for_host("login.not-okta-503.example").len(), 2);
+}
+
+/// `--max-body-bytes` holds for a custom domain's well-known document too.
+#[tokio::test]
+async fn a_custom_domains_well_known_is_held_to_the_body_limit() {
+    let h = harness(|c| c.max_body_bytes = 64).await;
+    let r = get(
+        h.addr(),
+        "/okta/login.acme-corp.example/.well-known/okta-organization",
+        &[],
+    )
+    .await;
+    assert_eq!(r.proxy_error().as_deref(), Some("target_refused"), "{}", r.text());
+    let h = harness(|_| {}).await;
+    let r = get(
+        h.addr(),
+        "/okta/login.acme-corp.example/.well-known/okta-organization",
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+}
+
 #[tokio::test]
 async fn huge_bodies_are_cut() {
     let h = harness(|c| c.max_body_bytes = 64 * 1024).await;
