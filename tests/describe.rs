@@ -148,7 +148,7 @@ fn looks_like_a_key(s: &str) -> bool {
 fn every_failure_has_a_title_a_body_and_a_remedy() {
     let t = english();
     for f in failures() {
-        let d = describe::failure(&t, &f);
+        let d = describe::failure(&t, &f, false);
         for text in [&d.title, &d.body] {
             assert!(!text.is_empty() && !looks_like_a_key(text), "{f:?}: {text}");
             assert!(
@@ -174,7 +174,7 @@ fn every_failure_has_a_title_a_body_and_a_remedy() {
 #[test]
 fn token_rejected_names_all_four_causes() {
     let t = english();
-    let d = describe::failure(&t, &Failure::TokenRejected { request_id: None });
+    let d = describe::failure(&t, &Failure::TokenRejected { request_id: None }, false);
     for cause in [
         "different Okta organization",
         "revoked",
@@ -325,17 +325,47 @@ fn an_apps_missing_access_names_every_fix_it_needs() {
         }),
     };
     let scope = || vec!["okta.logs.read".to_string()];
-    let both = describe::failure(&t, &app(scope(), vec![RoleHint::SuperAdministrator]))
+    let both = describe::failure(&t, &app(scope(), vec![RoleHint::SuperAdministrator]), true)
         .remedy
         .unwrap();
     assert!(both.contains("okta.logs.read"), "{both}");
     assert!(both.contains("Admin roles"), "{both}");
     assert!(both.contains("Super Administrator"), "{both}");
-    let scopes = describe::failure(&t, &app(scope(), vec![])).remedy.unwrap();
-    assert!(scopes.contains("okta.logs.read") && !scopes.contains("Admin roles"), "{scopes}");
-    let role = describe::failure(&t, &app(vec![], vec![RoleHint::SuperAdministrator]))
+    let scopes = describe::failure(&t, &app(scope(), vec![]), true)
         .remedy
         .unwrap();
-    assert!(role.contains("Admin roles") && role.contains("Super Administrator"), "{role}");
+    assert!(
+        scopes.contains("okta.logs.read") && !scopes.contains("Admin roles"),
+        "{scopes}"
+    );
+    let role = describe::failure(&t, &app(vec![], vec![RoleHint::SuperAdministrator]), true)
+        .remedy
+        .unwrap();
+    assert!(
+        role.contains("Admin roles") && role.contains("Super Administrator"),
+        "{role}"
+    );
     assert!(!role.contains("okta.logs.read"), "{role}");
+}
+
+/// An app check never called users/me or a user's roles: its unexpected answers name the
+/// token request and the app's roles.
+#[test]
+fn an_apps_unexpected_answer_names_the_call_it_made() {
+    let t = english();
+    let f = |probe| Failure::UnexpectedResponse {
+        probe,
+        status: 403,
+        kind: None,
+        request_id: None,
+    };
+    let token = describe::failure(&t, &f(ProbeKind::Me), true).body;
+    assert!(
+        token.contains("/oauth2/v1/token") && !token.contains("users/me"),
+        "{token}"
+    );
+    let roles = describe::failure(&t, &f(ProbeKind::Roles), true).body;
+    assert!(roles.contains("/oauth2/v1/clients/"), "{roles}");
+    let me = describe::failure(&t, &f(ProbeKind::Me), false).body;
+    assert!(me.contains("/api/v1/users/me"), "{me}");
 }

@@ -69,11 +69,14 @@ pub fn role_label(t: &Texts, role: &Role) -> String {
     }
 }
 
-/// The Okta call a probe makes, as shown to people (no ids).
-pub fn call_label(probe: ProbeKind) -> &'static str {
+/// The Okta call a probe makes, as shown to people (no ids). An OAuth 2.0 app's check
+/// (`app`) identifies itself with the token request and reads the app's own roles.
+pub fn call_label(probe: ProbeKind, app: bool) -> &'static str {
     match probe {
         ProbeKind::WellKnown => "/.well-known/okta-organization",
+        ProbeKind::Me if app => "/oauth2/v1/token",
         ProbeKind::Me => "/api/v1/users/me",
+        ProbeKind::Roles if app => "/oauth2/v1/clients/…/roles",
         ProbeKind::Roles => "/api/v1/users/…/roles",
         ProbeKind::Users => "/api/v1/users",
         ProbeKind::Groups => "/api/v1/groups",
@@ -86,7 +89,8 @@ fn list(t: &Texts, items: impl Iterator<Item = String>) -> String {
     items.join(&t.t("list.separator"))
 }
 
-pub fn failure(t: &Texts, f: &Failure) -> Described {
+/// `f` in words; `app`: the check was an OAuth 2.0 app's (the calls it names differ).
+pub fn failure(t: &Texts, f: &Failure, app: bool) -> Described {
     let code = f.code();
     let key = |part: &str| format!("failure.{code}.{part}");
     let mut params: Vec<(&str, String)> = Vec::new();
@@ -132,7 +136,7 @@ pub fn failure(t: &Texts, f: &Failure) -> Described {
             ..
         } => {
             params.push(("status", u32::from(*status).to_string()));
-            params.push(("call", call_label(*probe).to_string()));
+            params.push(("call", call_label(*probe, app).to_string()));
             params.push((
                 "kind",
                 t.t(&format!(

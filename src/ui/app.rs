@@ -217,7 +217,7 @@ fn Announcements() -> impl IntoView {
     let assertive = Memo::new(move |_| match phase.get() {
         Phase::Finished(r) => r
             .failure()
-            .map(|f| texts.with(|t| crate::i18n::describe::failure(t, f).title))
+            .map(|f| texts.with(|t| crate::i18n::describe::failure(t, f, false).title))
             .unwrap_or_default(),
         _ => String::new(),
     });

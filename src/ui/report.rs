@@ -7,6 +7,7 @@ use std::sync::Arc;
 use leptos::either::Either;
 use leptos::prelude::*;
 
+use crate::core::credential::CredentialKind;
 use crate::core::diagnosis::{
     Access, AdminRoles, Audience, BroadRole, CheckItem, Failure, Report, Verified,
 };
@@ -220,7 +221,8 @@ pub fn Checklist(items: Vec<CheckItem>, label: String) -> impl IntoView {
 fn FailureView(failure: Failure) -> impl IntoView {
     let t = current();
     let f = failure;
-    let d = describe::failure(&t, &f);
+    let app = use_session().credential.get_untracked() != CredentialKind::ApiToken;
+    let d = describe::failure(&t, &f, app);
     let remedy = d.remedy.clone().map(|remedy| {
         view! { <p><strong>{t.t("report.what_to_do")}</strong>" "{remedy}</p> }
     });

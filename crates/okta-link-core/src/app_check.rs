@@ -614,10 +614,21 @@ pub fn diagnose_app(e: &AppEvidence) -> Report {
         None
     };
     let roles = if grant.has(scope_for(DataKind::Roles)) {
-        match e.roles.as_ref().map(|p| &p.outcome) {
-            Some(o) => match o.ok() {
+        match e.roles.as_ref() {
+            Some(p) => match p.outcome.ok() {
                 Some(list) => AdminRoles::Listed(list.0.clone()),
-                None if access_of(Some(o)) == Access::NotPermitted => AdminRoles::NotSuperAdmin,
+                // A scope refused at the call says nothing of the app's admin role.
+                None if p
+                    .challenge
+                    .as_ref()
+                    .and_then(|c| c.error.as_deref())
+                    .is_some_and(|e| e == "insufficient_scope") =>
+                {
+                    AdminRoles::Unknown
+                }
+                None if access_of(Some(&p.outcome)) == Access::NotPermitted => {
+                    AdminRoles::NotSuperAdmin
+                }
                 None => AdminRoles::Unknown,
             },
             None => AdminRoles::Unknown,

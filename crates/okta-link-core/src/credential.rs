@@ -450,12 +450,19 @@ mod tests {
         assert_eq!(clean_client_id("0oa1/x"), Err(ClientIdError::BadCharacter));
         // Dot segments in the paths the ID goes into.
         for dots in [".", "..", "...", "-", "_."] {
-            assert_eq!(clean_client_id(dots), Err(ClientIdError::BadCharacter), "{dots}");
+            assert_eq!(
+                clean_client_id(dots),
+                Err(ClientIdError::BadCharacter),
+                "{dots}"
+            );
         }
         assert!(clean_client_id("0oa.x").is_ok());
         // An API token is not sent to Okta as an app's name, nor kept in the result.
         let token = format!("00{}", "a".repeat(40));
-        assert_eq!(clean_client_id(&token), Err(ClientIdError::LooksLikeApiToken));
+        assert_eq!(
+            clean_client_id(&token),
+            Err(ClientIdError::LooksLikeApiToken)
+        );
         assert_eq!(
             clean_client_id(&format!("client_id: \"{token}\"")),
             Err(ClientIdError::LooksLikeApiToken)

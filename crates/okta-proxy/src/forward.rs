@@ -268,7 +268,8 @@ impl Upstream {
         deadline: Instant,
         max_body: usize,
     ) -> Result<UpstreamResponse, ProxyError> {
-        let Ok(Ok(_slot)) = tokio::time::timeout_at(deadline.into(), self.limits.slots.acquire()).await
+        let Ok(Ok(_slot)) =
+            tokio::time::timeout_at(deadline.into(), self.limits.slots.acquire()).await
         else {
             return Err(ProxyError::new(
                 Code::UpstreamTimeout,

@@ -543,6 +543,15 @@ fn metrics_router(telemetry: &Telemetry) -> Router {
         .fallback(|| async { plain(StatusCode::NOT_FOUND, "not found\n") })
 }
 
+/// The `host:port` a development upstream URL connects to: `http://127.0.0.1` (the origin
+/// leaves port 80 out) is `127.0.0.1:80`.
+fn dev_upstream_addr(url: &str) -> String {
+    url::Url::parse(url)
+        .ok()
+        .and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port_or_known_default()?)))
+        .unwrap_or_default()
+}
+
 /// The readiness check run by [`crate::readiness`]'s task: in development mode a TCP
 /// connection to the dev upstream; otherwise [`READINESS_NAME`] resolves, through the guarded
 /// resolver, to public addresses.
@@ -555,17 +564,10 @@ fn readiness_check(
         let lookup = lookup.clone();
         Box::pin(async move {
             match dev_upstream {
-                Some(up) => {
-                    // `http://127.0.0.1` (port 80 is left out of the origin) needs its port.
-                    let hostport = url::Url::parse(&up)
-                        .ok()
-                        .and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port_or_known_default()?)))
-                        .unwrap_or_default();
-                    tokio::net::TcpStream::connect(hostport)
-                        .await
-                        .map(|_| ())
-                        .map_err(|e| format!("the development upstream {up} is unreachable: {e}"))
-                }
+                Some(up) => tokio::net::TcpStream::connect(dev_upstream_addr(&up))
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| format!("the development upstream {up} is unreachable: {e}")),
                 None => crate::resolve::GuardedResolver::new(lookup)
                     .resolve_host(READINESS_NAME)
                     .await
@@ -573,5 +575,18 @@ fn readiness_check(
                     .map_err(|e| format!("the upstream resolver fails: {e}")),
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_dev_upstream_on_port_80_is_connected_to_on_port_80() {
+        assert_eq!(super::dev_upstream_addr("http://127.0.0.1"), "127.0.0.1:80");
+        assert_eq!(
+            super::dev_upstream_addr("http://127.0.0.1:8080"),
+            "127.0.0.1:8080"
+        );
+        assert_eq!(super::dev_upstream_addr("http://[::1]:9"), "[::1]:9");
     }
 }

@@ -1,6 +1,6 @@
 use super::*;
-use crate::decode::JsonError;
 use crate::access::RoleHint;
+use crate::decode::JsonError;
 use crate::okta::RateLimit;
 use crate::okta::Role;
 use crate::outcome::Answer;
@@ -551,6 +551,37 @@ fn insufficient_scope_on_a_probe_names_the_scope() {
             }
             r => panic!("{r:?}"),
         }
+    }
+}
+
+/// A roles call refused for a scope (`insufficient_scope`) says nothing of the app's admin
+/// role: the roles are unknown, not "not a Super Administrator"; the scope is named.
+#[test]
+fn a_scope_refused_on_the_roles_call_leaves_the_role_unknown() {
+    let mut e = evidence(&ALL_SCOPES, &[DataKind::Roles]);
+    e.roles = Some(Probe::new(
+        okta_error(403, None),
+        parse_www_authenticate(
+            r#"Bearer realm="x", scope="okta.roles.read", error="insufficient_scope""#,
+        ),
+    ));
+    match diagnose_app(&e) {
+        Report::Failed(Failure::MissingAccess {
+            missing_scopes,
+            verified,
+            ..
+        }) => {
+            assert_eq!(missing_scopes, ["okta.roles.read"]);
+            assert_eq!(verified.roles, AdminRoles::Unknown);
+        }
+        r => panic!("{r:?}"),
+    }
+    // A plain 403 there still means the app is not a Super Administrator.
+    let mut e = evidence(&ALL_SCOPES, &[DataKind::Users]);
+    e.roles = Some(Probe::new(okta_error(403, Some("E0000006")), None));
+    match diagnose_app(&e) {
+        Report::Verified(v) => assert_eq!(v.roles, AdminRoles::NotSuperAdmin),
+        r => panic!("{r:?}"),
     }
 }
 

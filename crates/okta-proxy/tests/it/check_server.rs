@@ -726,7 +726,11 @@ async fn a_check_body_that_never_arrives_is_cut_by_the_header_read_clock() {
     )
     .await;
     assert_eq!(r.status, 408, "{}", r.text());
-    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
     assert!(sim.requests().is_empty());
 }
 

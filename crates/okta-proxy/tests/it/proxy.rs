@@ -331,12 +331,25 @@ async fn okta_rate_limits_and_outages_behind_a_custom_domain_are_passed_on() {
     let h = harness(|_| {}).await;
     let wk = |host: &str| format!("/okta/{host}/.well-known/okta-organization");
     for _ in 0..2 {
-        let r = get(h.addr(), &wk("login.busy-corp.example"), &[("Origin", ALLOWED)]).await;
+        let r = get(
+            h.addr(),
+            &wk("login.busy-corp.example"),
+            &[("Origin", ALLOWED)],
+        )
+        .await;
         assert_eq!(r.status, 429, "{}", r.text());
         assert_eq!(r.proxy_error(), None);
-        assert_eq!(r.header("x-rate-limit-reset").as_deref(), Some("1893456000"));
+        assert_eq!(
+            r.header("x-rate-limit-reset").as_deref(),
+            Some("1893456000")
+        );
         assert_eq!(r.header("x-okta-request-id").as_deref(), Some("req-err"));
-        let r = get(h.addr(), &wk("login.down-corp.example"), &[("Origin", ALLOWED)]).await;
+        let r = get(
+            h.addr(),
+            &wk("login.down-corp.example"),
+            &[("Origin", ALLOWED)],
+        )
+        .await;
         assert_eq!(r.status, 503, "{}", r.text());
         assert_eq!(r.proxy_error(), None);
         assert_eq!(r.header("x-okta-request-id").as_deref(), Some("req-down"));
@@ -358,7 +371,12 @@ async fn a_custom_domains_well_known_is_held_to_the_body_limit() {
         &[],
     )
     .await;
-    assert_eq!(r.proxy_error().as_deref(), Some("target_refused"), "{}", r.text());
+    assert_eq!(
+        r.proxy_error().as_deref(),
+        Some("target_refused"),
+        "{}",
+        r.text()
+    );
     let h = harness(|_| {}).await;
     let r = get(
         h.addr(),
