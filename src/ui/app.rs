@@ -147,6 +147,8 @@ pub fn Progress() -> impl IntoView {
         let state = move || {
             let states: [&str; 3] = match stage.get() {
                 Some(Stage::Permissions) => ["done", "done", "active"],
+                // Okta's rate limit answered: the org was reached.
+                _ if wait_seconds.get().is_some() => ["done", "active", "pending"],
                 _ => ["active", "active", "pending"],
             };
             states[index]

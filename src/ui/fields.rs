@@ -293,9 +293,11 @@ pub fn Field(kind: Kind) -> impl IntoView {
     let texts = use_texts();
     let value = kind.value(session);
     let submitted = session.submitted;
-    // Whether the field has been left once.
+    // Whether the field has been left once after something was typed in it (tabbing through an
+    // untouched field is no mistake to point out).
     let left = RwSignal::new(false);
-    let revealed = RwSignal::new(false);
+    let typed = StoredValue::new(false);
+    let revealed = session.revealed;
     let state = Memo::new(move |_| {
         let show_error = left.get() || submitted.get();
         texts.with(|t| value.with(|raw| kind.read(t, raw, show_error)))
@@ -322,6 +324,7 @@ pub fn Field(kind: Kind) -> impl IntoView {
             aria-describedby=move || state.with(|s| kind.described(s))
             node_ref=kind.input(session)
             on:input=move |ev| {
+                typed.set_value(true);
                 if kind == Kind::ClientId {
                     session.client_id_typed(event_target_value(&ev));
                 } else {
@@ -329,7 +332,11 @@ pub fn Field(kind: Kind) -> impl IntoView {
                     session.reset();
                 }
             }
-            on:blur=move |_| left.set(true)
+            on:blur=move |_| {
+                if typed.get_value() {
+                    left.set(true);
+                }
+            }
         />
     };
     let input = if !secret {

@@ -81,11 +81,12 @@ fn VerifiedDetails(verified: Verified) -> impl IntoView {
                 .or_else(|| admin.login.clone())
                 .unwrap_or_else(|| t.t("report.unknown"));
             let status = t.t(&format!("report.user_status.{}", admin.status.code()));
+            // "(login)" isolated as one piece, so its brackets stay around it in RTL text.
             let login = admin
                 .login
                 .clone()
                 .filter(|l| !l.is_empty())
-                .map(|login| view! { " ("{mono(login)}")" });
+                .map(|login| view! { " "<bdi>"("{mono(login)}")"</bdi> });
             Either::Left(view! {
                 <dt>{t.t("report.admin")}</dt>
                 <dd><bdi>{name}</bdi>{login}" · "{status}</dd>
@@ -103,10 +104,15 @@ fn VerifiedDetails(verified: Verified) -> impl IntoView {
                     )
                 })
                 .unwrap_or_default();
-            let label = label.map(|l| view! { <bdi>{l}</bdi>" " });
+            // The app's name and "(client ID)", or the client ID alone when the name could not be
+            // read (no `okta.apps.read`).
+            let named = match label {
+                Some(l) => Either::Left(view! { <bdi>{l}</bdi>" "<bdi>"("{mono(id)}")"</bdi> }),
+                None => Either::Right(mono(id)),
+            };
             Either::Right(view! {
                 <dt>{t.t("report.app")}</dt>
-                <dd>{label}"("{mono(id)}")"" · "{t.t(&format!("credential.{kind}.label"))}</dd>
+                <dd>{named}" · "{t.t(&format!("credential.{kind}.label"))}</dd>
                 <dt>{t.t("report.scopes")}</dt>
                 <dd>{mono(scopes)}</dd>
             })
@@ -128,6 +134,9 @@ fn VerifiedDetails(verified: Verified) -> impl IntoView {
             )
         }
         AdminRoles::Listed(_) => Either::Right(t.t("report.roles.none")),
+        AdminRoles::NotSuperAdmin if v.app.is_some() => {
+            Either::Right(t.t("report.roles.not_super_admin_app"))
+        }
         AdminRoles::NotSuperAdmin => Either::Right(t.t("report.roles.not_super_admin")),
         AdminRoles::Unknown => Either::Right(t.t("report.roles.unknown")),
     };
@@ -138,7 +147,8 @@ fn VerifiedDetails(verified: Verified) -> impl IntoView {
             <dd>{mono(org.entered_host.clone())}" · "{engine}</dd>
             {canonical}
             {who}
-            <dt>{t.t("report.roles")}</dt>
+            // The app's own roles: the checklist's "Admin roles" is reading everyone's.
+            <dt>{t.t(if v.app.is_some() { "report.roles_app" } else { "report.roles" })}</dt>
             <dd>{roles}</dd>
         </dl>
         <h3 class="sr-only">{checklist.clone()}</h3>
@@ -165,7 +175,7 @@ fn LeastPrivilegeNotice(role: BroadRole, app: bool) -> impl IntoView {
                     <li>{t.f("advice.app_step_remove", &[("role", &role_name)])}</li>
                     <li>{t.t("advice.app_step_setting")}</li>
                 </ol>
-                <p class="hint">{t.t("advice.optional")}</p>
+                <p class="hint">{t.t("advice.optional_app")}</p>
             </section>
         });
     }

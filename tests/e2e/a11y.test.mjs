@@ -125,3 +125,31 @@ test('the whole flow with the keyboard alone', async () => {
   await page.getByRole('heading', { name: 'Connected' }).waitFor();
   await context.close();
 });
+
+test('tabbing through an untouched field points out no mistake; leaving a typed one does', async () => {
+  const { context, page } = await openPage(browser, stack.pageUrl);
+  await orgField(page).focus();
+  await page.keyboard.press('Tab');
+  await page.waitForTimeout(100);
+  assert.equal(await page.locator('#org-error').count(), 0, 'no error for a field only passed through');
+  assert.equal(await orgField(page).getAttribute('aria-invalid'), 'false');
+  await orgField(page).fill('acme.okta.com/');
+  await orgField(page).fill('');
+  await orgField(page).blur();
+  await page.locator('#org-error').waitFor();
+  await context.close();
+});
+
+test('a revealed token is hidden again when the check starts', async () => {
+  const { context, page } = await openPage(browser, stack.pageUrl);
+  await orgField(page).fill('acme.okta.com');
+  const token = page.getByLabel('API token', { exact: true });
+  await token.fill(tok('acme.okta.com', 'super_admin'));
+  await page.getByRole('button', { name: 'Show' }).click();
+  assert.equal(await token.getAttribute('type'), 'text');
+  await page.getByRole('button', { name: 'Check connection' }).click();
+  await page.getByText('Connection verified').first().waitFor();
+  assert.equal(await token.getAttribute('type'), 'password', 'not left readable beside the result');
+  assert.equal(await page.getByRole('button', { name: 'Show' }).count(), 1);
+  await context.close();
+});

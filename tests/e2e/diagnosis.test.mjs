@@ -94,6 +94,9 @@ describe('default deployment (required: users)', () => {
     await runCheck(page, 'acme.okta.com', token('acme.okta.com', 'rate_limited'));
     await page.getByRole('timer').waitFor({ timeout: 10000 });
     assert.match(plain(await page.getByRole('timer').innerText()), /Trying again in \d+ seconds?…/);
+    // Okta answered (with its rate limit): the org was reached; only the next step waits.
+    const steps = await page.locator('ol.progress li').evaluateAll((lis) => lis.map((li) => li.dataset.state));
+    assert.deepEqual(steps, ['done', 'active', 'pending']);
     // It counts down while it waits.
     const seconds = async () => Number(/in (\d+) second/.exec(plain(await page.getByRole('timer').innerText()))[1]);
     const first = await seconds();

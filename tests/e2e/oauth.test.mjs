@@ -104,7 +104,16 @@ describe('a deployment offering every credential type', () => {
       }
       if (id === '0oa3superadmin000003') assert.match(text, /A role with fewer permissions is enough/);
       if (id === '0oa6nologs0000000006') assert.match(text, /grant okta\.logs\.read/);
-      if (id === '0oa5noroles000000005') assert.match(text, /Admin roles tab/);
+      if (id === '0oa5noroles000000005') {
+        assert.match(text, /Admin roles tab/);
+        // The app's own roles, in the app's words (not a token's), apart from the checklist.
+        assert.match(text, /The app's admin roles\s*Okta refused to list them: the app probably has no admin role/);
+        assert.doesNotMatch(text, /this token/);
+      }
+      if (id === '0oa3superadmin000003') assert.match(text, /connect the app as it is/);
+      // Named by the client ID alone when the app's name could not be read: no empty brackets.
+      assert.doesNotMatch(text, /\bApp\s*\(\s*0oa/);
+      if (id === '0oa5noroles000000005') assert.match(text, /\bApp\s*0oa5noroles000000005 · OAuth 2\.0 service app/);
       if (id === '0oa4noscopes00000004') assert.match(text, /okta\.users\.read, okta\.logs\.read/);
       await context.close();
     });
@@ -123,6 +132,22 @@ describe('a deployment offering every credential type', () => {
     await checkButton(page).click();
     await page.locator('#result[data-diagnosis="client_rejected"]').waitFor({ timeout: 20000 });
     assert.match(plain(await result(page).innerText()), /did not accept the client secret/);
+    await context.close();
+  });
+
+  test('after a check, the fields of another credential type start without errors', async () => {
+    const { context, page } = await openPage(browser, stack.pageUrl);
+    await orgField(page).fill('acme.okta.com');
+    await checkButton(page).click();
+    await page.locator('#token-error').waitFor();
+    await choose(page, 'OAuth 2.0 service app').click();
+    await clientId(page).waitFor();
+    await page.waitForTimeout(100);
+    assert.equal(await page.locator('#client-id-error').count(), 0);
+    assert.equal(await clientId(page).getAttribute('aria-invalid'), 'false');
+    // Checking again shows the new field's error.
+    await checkButton(page).click();
+    await page.locator('#client-id-error').waitFor();
     await context.close();
   });
 

@@ -118,3 +118,20 @@ test('typing that goes on while the page takes over loses no character', async (
   assert.deepEqual(record.pageErrors, []);
   await context.close();
 });
+
+test('the static form\'s fields look like the page\'s own before it has loaded', async () => {
+  // The release build's minifier drops the default type="text", so the fields are styled as
+  // fields, not by their type: the same height and border before and after the page loads.
+  const { context, page, release } = await openHeld();
+  const look = () => page.evaluate(() => {
+    const s = getComputedStyle(document.querySelector('#org'));
+    return { height: Math.round(parseFloat(s.minHeight)), border: s.borderTopWidth, width: document.querySelector('#org').getBoundingClientRect().width };
+  });
+  const before = await look();
+  release();
+  await page.waitForFunction(() => !document.querySelector('[data-shell]'), null, { timeout: 30000 });
+  const after = await look();
+  assert.equal(before.height, 44, 'min-block-size 2.75rem');
+  assert.deepEqual(before, after);
+  await context.close();
+});

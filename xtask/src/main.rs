@@ -22,9 +22,11 @@ const WASM_OPT_VERSION: &str = "version_132";
 /// config.json), lowered as the page gets leaner: measured 209,052 bytes on 2026-12-06 (`cargo
 /// xtask size`); the OAuth 2.0 credential types (the choice, two fields, the service app's
 /// guided setup, reading the check server's report back) brought it to 242,328 on 2026-12-07,
-/// and the gate is that plus about 1 %. The target is 200 kB, the aim 180 kB. BENCHMARK.md has
-/// the breakdown and the levers.
-const BROTLI_BUDGET_BYTES: u64 = 244_000;
+/// and the gate was that plus about 1 %. The sixth session's fixes (the app check's own wording
+/// and calls, a token refused as a client ID) brought it to 244,693; the gate is that plus
+/// about 0.5 %, brotli's layout noise between builds. The target is 200 kB, the aim 180 kB.
+/// BENCHMARK.md has the breakdown and the levers.
+const BROTLI_BUDGET_BYTES: u64 = 246_000;
 
 type Result<T = ()> = std::result::Result<T, String>;
 

@@ -121,8 +121,12 @@ pub struct Session {
     pub client_secret: RwSignal<String>,
     /// Whether the org field was filled from an Admin Console address pasted as the client ID.
     pub org_from_client_id: RwSignal<bool>,
-    /// Whether the form was submitted (every field shows its error from then on).
+    /// Whether the form was submitted (every field shows its error from then on, until another
+    /// credential type is chosen).
     pub submitted: RwSignal<bool>,
+    /// Whether the secret field shows its value ("Show"). Hidden again when a check starts or
+    /// the credential type changes, so a secret is not left on screen beside the result.
+    pub revealed: RwSignal<bool>,
     pub phase: RwSignal<Phase>,
     /// The account a `submit` connection goes to, when it must be confirmed first.
     pub recipient: RwSignal<Recipient>,
@@ -162,6 +166,7 @@ impl Session {
             client_secret: RwSignal::new(String::new()),
             org_from_client_id: RwSignal::new(false),
             submitted: RwSignal::new(false),
+            revealed: RwSignal::new(false),
             phase: RwSignal::new(Phase::Idle),
             recipient: RwSignal::new(Recipient::NotNeeded),
             delivery_error: RwSignal::new(None),
@@ -240,6 +245,9 @@ impl Session {
     pub fn choose_credential(self, kind: CredentialKind) {
         if self.config().credentials.contains(&kind) && self.credential.get_untracked() != kind {
             self.credential.set(kind);
+            // The new type's fields are empty: no errors until they are left or checked.
+            self.submitted.set(false);
+            self.revealed.set(false);
             self.reset();
         }
     }
@@ -300,6 +308,7 @@ impl Session {
     pub fn check(self) {
         let phase = self.phase;
         self.submitted.set(true);
+        self.revealed.set(false);
         if phase.with_untracked(|p| matches!(p, Phase::Checking { .. })) {
             return;
         }
