@@ -369,3 +369,14 @@ fn an_apps_unexpected_answer_names_the_call_it_made() {
     let me = describe::failure(&t, &f(ProbeKind::Me), false).body;
     assert!(me.contains("/api/v1/users/me"), "{me}");
 }
+
+/// An address too long to be one is not quoted back in full.
+#[test]
+fn a_long_value_is_quoted_with_its_start_and_end_only() {
+    let t = english();
+    let typed = format!("{}.okta.com", "x".repeat(400));
+    let e = okta_link::core::org_url::normalize(&typed).unwrap_err();
+    let text = describe::org_error(&t, &e);
+    assert!(text.chars().count() < 250, "{text}");
+    assert!(text.contains('…') && text.contains("x.okta.com"), "{text}");
+}

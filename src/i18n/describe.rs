@@ -42,7 +42,13 @@ fn counted(t: &Texts, key: &str, params: &[(&'static str, String)]) -> String {
 }
 
 pub fn org_error(t: &Texts, e: &OrgUrlError) -> String {
-    let params = e.params();
+    // What was typed is quoted back, but a screenful of it helps nobody: long values keep
+    // their start and end.
+    let params: Vec<(&'static str, String)> = e
+        .params()
+        .into_iter()
+        .map(|(k, v)| (k, elide(v)))
+        .collect();
     let a = args(&params);
     let mut text = counted(t, &format!("org.error.{}", e.code()), &params);
     if e.suggestion().is_some() {
@@ -50,6 +56,17 @@ pub fn org_error(t: &Texts, e: &OrgUrlError) -> String {
         text.push_str(&t.f("org.error.suggestion", &a));
     }
     text
+}
+
+/// `v` itself, or past 64 characters its first 40 and last 12 around an ellipsis.
+fn elide(v: String) -> String {
+    let n = v.chars().count();
+    if n <= 64 {
+        return v;
+    }
+    let head: String = v.chars().take(40).collect();
+    let tail: String = v.chars().skip(n - 12).collect();
+    format!("{head}…{tail}")
 }
 
 pub fn token_error(t: &Texts, e: &TokenError) -> String {

@@ -171,6 +171,11 @@ async fn token(
             nonce: given,
         } = read_token_answer(got);
         let verdict = classify_token_answer(&answer.raw(), &SerdeJson, host, required, nonce_round);
+        // Okta's request id for a fault found here, so the remedy's "request ID below" exists.
+        let okta_fault = |error: &str| Failure::PlatformOAuthFault {
+            error: error.to_string(),
+            request_id: answer.request_id.clone(),
+        };
         match verdict {
             TokenVerdict::Granted(t) => {
                 if let Some(n) = given.as_deref() {
@@ -181,7 +186,7 @@ async fn token(
             }
             TokenVerdict::UseDpopNonce => {
                 let Some(n) = given.filter(|n| !n.is_empty()) else {
-                    return Err(fault("use_dpop_nonce"));
+                    return Err(okta_fault("use_dpop_nonce"));
                 };
                 oauth.nonces.put(host, &n, Instant::now());
                 nonce = Some(n);

@@ -750,6 +750,21 @@ async fn checks_are_held_to_the_relays_body_limit() {
     verified(&post_check(proxy.addr, &api_token(&ssws_token()), &[]).await);
 }
 
+/// A nonce demanded without a `DPoP-Nonce` header is the platform's fault to report, with
+/// Okta's request id (the remedy points at it).
+#[tokio::test]
+async fn a_nonce_demand_without_a_nonce_keeps_oktas_request_id() {
+    let (addr, _seen) = fake_upstream().await;
+    let (proxy, _log) = check_proxy(&format!("http://{addr}"), |_| {}).await;
+    let mut body = service_app(DPOP_APP);
+    body["org"] = json!("nononce.okta.com");
+    let r = post_check(proxy.addr, &body, &[]).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let fault = &r.json()["failed"]["platform_o_auth_fault"];
+    assert_eq!(fault["error"], "use_dpop_nonce", "{}", r.text());
+    assert_eq!(fault["request_id"], "req-nononce", "{}", r.text());
+}
+
 #[tokio::test]
 async fn a_service_app_without_a_key_is_501() {
     let sim = simulator().await;

@@ -167,6 +167,17 @@ async fn fake(State(rec): State<Recorder>, req: Request) -> Response {
         ("login.acme-corp.example", "/.well-known/okta-organization") => {
             well_known("https://acme.okta.com")
         }
+        // An org whose token endpoint demands a DPoP nonce without giving one.
+        ("nononce.okta.com", _) if wk => well_known("https://nononce.okta.com"),
+        ("nononce.okta.com", "/oauth2/v1/token") => {
+            let mut r = json(
+                StatusCode::BAD_REQUEST,
+                r#"{"error":"use_dpop_nonce","error_description":"Authorization server requires nonce in DPoP proof."}"#,
+            );
+            r.headers_mut()
+                .insert("x-okta-request-id", "req-nononce".parse().unwrap());
+            r
+        }
         // Custom domains whose well-known answers Okta's rate limit or an outage (with Okta's
         // request id), and one whose 503 is not Okta's (no request id).
         ("login.busy-corp.example", _) if wk => {
