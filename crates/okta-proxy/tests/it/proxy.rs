@@ -339,10 +339,7 @@ async fn okta_rate_limits_and_outages_behind_a_custom_domain_are_passed_on() {
         .await;
         assert_eq!(r.status, 429, "{}", r.text());
         assert_eq!(r.proxy_error(), None);
-        assert_eq!(
-            r.header("x-rate-limit-reset"),
-            Some("1893456000")
-        );
+        assert_eq!(r.header("x-rate-limit-reset"), Some("1893456000"));
         assert_eq!(r.header("x-okta-request-id"), Some("req-err"));
         let r = get(
             h.addr(),
