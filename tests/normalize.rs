@@ -35,6 +35,7 @@ const ORG_ERROR_CODES: &[&str] = &[
     "inner_whitespace",
     "email_address",
     "looks_like_token",
+    "looks_like_client_id",
     "okta_site",
     "bare_okta_suffix",
     "cname_target",

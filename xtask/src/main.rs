@@ -23,10 +23,10 @@ const WASM_OPT_VERSION: &str = "version_132";
 /// xtask size`); the OAuth 2.0 credential types (the choice, two fields, the service app's
 /// guided setup, reading the check server's report back) brought it to 242,328 on 2026-12-07,
 /// and the gate was that plus about 1 %. The sixth session's fixes (the app check's own wording
-/// and calls, a token refused as a client ID) brought it to 244,693; the gate is that plus
-/// about 0.5 %, brotli's layout noise between builds. The target is 200 kB, the aim 180 kB.
-/// BENCHMARK.md has the breakdown and the levers.
-const BROTLI_BUDGET_BYTES: u64 = 246_000;
+/// and calls, more of what people paste taken or refused by name, a token refused as a client
+/// ID) brought it to 246,182; the gate is that plus about 0.5 %, brotli's layout noise between
+/// builds. The target is 200 kB, the aim 180 kB. BENCHMARK.md has the breakdown and the levers.
+const BROTLI_BUDGET_BYTES: u64 = 247_400;
 
 type Result<T = ()> = std::result::Result<T, String>;
 

@@ -234,6 +234,21 @@ pub fn near_miss_suffix(host: &str) -> Option<NearMiss> {
             }
         }
     }
+    // `okta.gov`: a government org means `okta-gov.com`.
+    if n >= 2 && labels[n - 2] == "okta" && labels[n - 1] == "gov" {
+        return Some(NearMiss {
+            suffix: "okta-gov.com",
+            org_label: org_before(n - 2),
+        });
+    }
+    // `okta` under a country's second-level domain (`acme.okta.co.uk`, `acme.okta.com.au`):
+    // Okta's own name, where no customer's custom domain can be.
+    if n >= 4 && labels[n - 3] == "okta" && labels[n - 2].len() <= 3 && labels[n - 1].len() == 2 {
+        return Some(NearMiss {
+            suffix: "okta.com",
+            org_label: org_before(n - 3),
+        });
+    }
     // The suffix's first label at the end: the top-level label is missing.
     if n >= 2 {
         if let Some(s) = OKTA_SUFFIXES

@@ -335,6 +335,9 @@ pub enum OrgUrlError {
     EmailAddress,
     /// An API token (or other credential) pasted into the URL field.
     LooksLikeToken,
+    /// An app's client ID (`0oa…`, 20 characters) pasted into the URL field: it would
+    /// otherwise be read as an org name.
+    LooksLikeClientId,
     /// One of Okta's own sites (`www.okta.com`, `developer.okta.com`, `login.okta.com`).
     OktaSite { host: String },
     /// An Okta suffix without the org name (`okta.com`).
@@ -389,6 +392,7 @@ impl OrgUrlError {
             OrgUrlError::InnerWhitespace { .. } => "inner_whitespace",
             OrgUrlError::EmailAddress => "email_address",
             OrgUrlError::LooksLikeToken => "looks_like_token",
+            OrgUrlError::LooksLikeClientId => "looks_like_client_id",
             OrgUrlError::OktaSite { .. } => "okta_site",
             OrgUrlError::BareOktaSuffix { .. } => "bare_okta_suffix",
             OrgUrlError::CnameTarget { .. } => "cname_target",
@@ -543,6 +547,10 @@ impl fmt::Display for OrgUrlError {
             OrgUrlError::LooksLikeToken => f.write_str(
                 "That looks like an API token. Paste it into the API token field, and enter \
                  your Okta org's address here, such as acme.okta.com.",
+            ),
+            OrgUrlError::LooksLikeClientId => f.write_str(
+                "That looks like an Okta app's client ID, not an address. Enter your Okta \
+                 org's address here, such as acme.okta.com.",
             ),
             OrgUrlError::OktaSite { host } => write!(
                 f,
@@ -717,11 +725,24 @@ impl Parser {
         if s.is_empty() {
             return Err(OrgUrlError::Empty);
         }
+        // `Jane Doe <jane@acme.com>`: an address from a mail client, brackets and all.
+        if let Some(inner) = s
+            .rsplit_once('<')
+            .and_then(|(_, r)| r.strip_suffix('>'))
+            .filter(|i| i.contains('@') && i.contains('.') && !i.contains("://"))
+        {
+            if !inner.starts_with('@') {
+                return Err(OrgUrlError::EmailAddress);
+            }
+        }
         if is_placeholder_text(s) {
             return Err(OrgUrlError::Placeholder);
         }
         if looks_like_token(s) {
             return Err(OrgUrlError::LooksLikeToken);
+        }
+        if crate::credential::is_okta_client_id_shape(s) {
+            return Err(OrgUrlError::LooksLikeClientId);
         }
         let lower = s.to_ascii_lowercase();
         if lower.starts_with("mailto:") {
@@ -751,6 +772,21 @@ impl Parser {
                 .count();
             if urlish >= 2 {
                 return Err(OrgUrlError::MultipleUrls);
+            }
+            // One whole URL among words (`Okta URL: https://acme.okta.com`, `ours is
+            // https://acme.okta.com thanks`): that URL.
+            let mut whole = parts
+                .iter()
+                .filter(|p| p.split_once("://").is_some_and(|(_, h)| !h.is_empty()));
+            if let (Some(url), None) = (whole.next(), whole.next()) {
+                let url = url.trim_end_matches([',', ';', ')']);
+                // Not a URL broken across the space (`https://acme.okta.` + `com`).
+                if urlish == 1 && !url.ends_with(['.', '/', '-']) {
+                    if let Ok(o) = normalize(url) {
+                        let suggestion = Some(o.host().to_string());
+                        return Err(OrgUrlError::InnerWhitespace { suggestion });
+                    }
+                }
             }
             // `acme okta.com`, `acme .okta.com`, `https:// acme.okta.com`.
             let mut joined = String::new();
@@ -1075,12 +1111,14 @@ impl Parser {
                         suggestion,
                     });
                 }
+                // `acme.workflows.okta.com` is the org's Okta Workflows console.
                 let candidates: Vec<&str> = prefix
                     .split('.')
                     .filter(|l| {
                         !l.is_empty()
                             && !hosts::OKTA_SITE_LABELS.contains(l)
                             && !COMMON_TLDS.contains(l)
+                            && *l != "workflows"
                     })
                     .collect();
                 let candidate = match candidates.as_slice() {
@@ -1262,6 +1300,12 @@ fn split_scheme(s: &str) -> Result<(Option<Scheme>, &str), OrgUrlError> {
     for name in ["https", "http"] {
         if lower_head.starts_with(name) {
             let after = &s[name.len()..];
+            // A semicolon (the colon's key without shift) or a full-width colon (an East Asian
+            // input method) in its place: `https;//`, `https：//`.
+            let after = after
+                .strip_prefix([';', '\u{FF1A}'])
+                .filter(|a| a.starts_with(['/', '\\']))
+                .unwrap_or(after);
             let sep = after.len() - after.trim_start_matches(['/', '\\']).len();
             if sep >= 2 && !after.starts_with(':') {
                 return Ok((
@@ -1381,9 +1425,11 @@ fn is_placeholder_text(s: &str) -> bool {
             return true;
         }
     }
-    // A whole input wrapped in template brackets, e.g. `{your Okta domain}`.
+    // A whole input wrapped in template brackets, e.g. `{your Okta domain}`, or a Windows
+    // variable (`%OKTA_DOMAIN%`).
     (lower.starts_with('{') && lower.ends_with('}'))
         || (lower.starts_with('<') && lower.ends_with('>'))
+        || (lower.len() > 2 && lower.starts_with('%') && lower.ends_with('%'))
 }
 
 /// An API token, a JWT or an `Authorization` header pasted into the URL field.

@@ -99,6 +99,9 @@ pub enum TokenCorrection {
     /// A leading `Bearer ` before a value of an API token's usual shape was removed: the
     /// token is sent with `SSWS`.
     RemovedBearerPrefix,
+    /// A full stop, comma or semicolon after a value of the usual shape (the end of a
+    /// sentence) was removed: tokens have none.
+    RemovedTrailingPunctuation,
 }
 
 impl TokenCorrection {
@@ -112,10 +115,11 @@ impl TokenCorrection {
             TokenCorrection::RemovedAuthorizationHeader => "removed_authorization_header",
             TokenCorrection::RemovedVariableName => "removed_variable_name",
             TokenCorrection::RemovedBearerPrefix => "removed_bearer_prefix",
+            TokenCorrection::RemovedTrailingPunctuation => "removed_trailing_punctuation",
         }
     }
 
-    pub const ALL: [TokenCorrection; 7] = [
+    pub const ALL: [TokenCorrection; 8] = [
         TokenCorrection::RemovedInvisibleCharacters,
         TokenCorrection::TrimmedWhitespace,
         TokenCorrection::RemovedQuotes,
@@ -123,6 +127,7 @@ impl TokenCorrection {
         TokenCorrection::RemovedAuthorizationHeader,
         TokenCorrection::RemovedVariableName,
         TokenCorrection::RemovedBearerPrefix,
+        TokenCorrection::RemovedTrailingPunctuation,
     ];
 }
 
@@ -148,6 +153,9 @@ impl fmt::Display for TokenCorrection {
             TokenCorrection::RemovedBearerPrefix => {
                 "Removed \"Bearer\" in front of the token: an API token is sent with \"SSWS\", \
                  which is added for you."
+            }
+            TokenCorrection::RemovedTrailingPunctuation => {
+                "Removed the punctuation after the token: an API token has none."
             }
         })
     }
@@ -326,6 +334,10 @@ pub fn clean(input: &str) -> Result<ApiToken, TokenError> {
     if s.contains("://") {
         return Err(TokenError::LooksLikeUrl);
     }
+    // A whole answer of an OAuth 2.0 token request: its access token is not an API token.
+    if s.starts_with('{') && s.contains("\"access_token\"") {
+        return Err(TokenError::BearerOrJwt);
+    }
     // Prefixes: `-H "Authorization: SSWS …"`, `OKTA_API_TOKEN=…`, `SSWS …`, `Bearer …`.
     let mut header = false;
     loop {
@@ -336,16 +348,33 @@ pub fn clean(input: &str) -> Result<ApiToken, TokenError> {
             s = trim(rest.trim_start(), &mut note);
             continue;
         }
-        if let Some(rest) = strip_ci(s, "authorization") {
-            let rest = rest.trim_start_matches(is_quote).trim_start();
-            if let Some(rest) = rest.strip_prefix([':', '=']) {
+        if let Some(after) = strip_ci(s, "authorization") {
+            let rest = after.trim_start_matches(is_quote).trim_start();
+            // `Authorization: …`, or the header's name and value from two cells of a table
+            // (Postman's: a tab between them, no colon) before a scheme word.
+            let value = rest.strip_prefix([':', '=']).or_else(|| {
+                (after.starts_with(char::is_whitespace)
+                    && strip_word(rest, &["ssws", "bearer", "dpop"]).is_some())
+                .then_some(rest)
+            });
+            if let Some(rest) = value {
                 note(TokenCorrection::RemovedAuthorizationHeader);
                 header = true;
                 s = trim(rest.trim_start(), &mut note);
                 continue;
             }
         }
-        if let Some(rest) = strip_variable_name(s) {
+        // A JSON object around a named value (`{"token": "00…"}`).
+        if let Some(inner) = s
+            .strip_prefix('{')
+            .and_then(|r| r.strip_suffix('}'))
+            .map(str::trim)
+            .filter(|i| strip_variable_name(i).is_some() || strip_label(i).is_some())
+        {
+            s = inner;
+            continue;
+        }
+        if let Some(rest) = strip_variable_name(s).or_else(|| strip_label(s)) {
             note(TokenCorrection::RemovedVariableName);
             s = trim(rest.trim_start(), &mut note);
             continue;
@@ -376,7 +405,17 @@ pub fn clean(input: &str) -> Result<ApiToken, TokenError> {
     if s.is_empty() {
         return Err(TokenError::Empty);
     }
-    if strip_ci(s, "bearer").is_some_and(|r| r.is_empty() || r.starts_with(char::is_whitespace))
+    // The end of a sentence after the token ("Here it is: 00….").
+    if let Some(t) = s
+        .strip_suffix(['.', ',', ';'])
+        .filter(|t| has_usual_shape(t))
+    {
+        note(TokenCorrection::RemovedTrailingPunctuation);
+        s = t;
+    }
+    if ["bearer", "dpop"]
+        .iter()
+        .any(|w| strip_ci(s, w).is_some_and(|r| r.is_empty() || r.starts_with(char::is_whitespace)))
         || (s.starts_with("eyJ") && s.contains('.'))
     {
         return Err(TokenError::BearerOrJwt);
@@ -444,6 +483,15 @@ fn trim<'a>(mut s: &'a str, note: &mut impl FnMut(TokenCorrection)) -> &'a str {
             s = t;
             continue;
         }
+        // A shell's line continuation after a copied line of a command (`… \`).
+        if let Some(t) = s
+            .strip_suffix('\\')
+            .filter(|t| t.ends_with(char::is_whitespace) || t.ends_with(is_quote))
+        {
+            note(TokenCorrection::TrimmedWhitespace);
+            s = t;
+            continue;
+        }
         return s;
     }
 }
@@ -468,6 +516,8 @@ fn strip_word<'a>(s: &'a str, words: &[&str]) -> Option<&'a str> {
 /// `"apiToken": "…"`. Tokens never contain `=` or `:`, so the split is unambiguous.
 fn strip_variable_name(s: &str) -> Option<&str> {
     let s2 = strip_word(s, &["export", "set"]).unwrap_or(s);
+    // PowerShell's `$env:OKTA_API_TOKEN = "…"`.
+    let s2 = strip_ci(s2, "$env:").unwrap_or(s2);
     let s2 = s2.trim_start_matches(is_quote);
     let name_len = s2
         .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')))
@@ -489,9 +539,35 @@ fn strip_variable_name(s: &str) -> Option<&str> {
     (!rest.is_empty() && !rest.starts_with(['=', ':'])).then_some(rest)
 }
 
+/// A label of a few words before a colon, naming a token, key or secret (`API token: …`,
+/// `Okta API Token: …`, from a password manager's note).
+fn strip_label(s: &str) -> Option<&str> {
+    // Or the label on its own line, as copied from Okta's "Token created" dialog.
+    let (label, rest) = s.split_once(':').or_else(|| s.split_once('\n'))?;
+    let lower = label.trim().to_ascii_lowercase();
+    let words = label.len() <= 40
+        && label
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '_' | '-'));
+    let names_it = ["token", "key", "secret"].iter().any(|w| lower.contains(w));
+    let rest = rest.trim_start();
+    (words && names_it && !rest.is_empty()).then_some(rest)
+}
+
 /// Placeholder words and template syntax.
 fn is_placeholder(s: &str) -> bool {
-    if s.contains(['{', '}', '<', '>', '$', '[', ']']) || s.to_ascii_lowercase().contains("%7b") {
+    let lower = s.to_ascii_lowercase();
+    if s.contains(['{', '}', '<', '>', '$', '[', ']']) || lower.contains("%7b") {
+        return true;
+    }
+    // `%OKTA_API_TOKEN%` (a Windows variable), `process.env.OKTA_API_TOKEN`, and a name with
+    // nothing after its `=` or `:` (tokens have neither).
+    if (s.len() > 2 && s.starts_with('%') && s.ends_with('%'))
+        || ["process.env.", "os.environ", "env."]
+            .iter()
+            .any(|p| lower.starts_with(p))
+        || (s.ends_with(['=', ':']) && s.trim_end_matches(['=', ':']).contains(['_', '.']))
+    {
         return true;
     }
     let compact: String = s
@@ -534,7 +610,16 @@ fn is_placeholder(s: &str) -> bool {
             return true;
         }
     }
-    if compact.contains("insert") && (compact.contains("token") || compact.contains("key")) {
+    // An instruction in place of the value (`REPLACE_WITH_YOUR_API_TOKEN`, `insert key here`):
+    // never a real token's shape, which could hold such letters by chance.
+    if !has_usual_shape(s)
+        && ["insert", "replace", "your", "paste", "enter"]
+            .iter()
+            .any(|w| compact.contains(w))
+        && ["token", "key", "secret"]
+            .iter()
+            .any(|w| compact.contains(w))
+    {
         return true;
     }
     // `xxxx…` or `00xxxx…`.
