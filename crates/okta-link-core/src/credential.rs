@@ -167,10 +167,7 @@ impl ClientIdError {
     }
 }
 
-/// Whether `id` has the shape of Okta's app IDs: `0oa` and 17 ASCII letters or digits.
-pub fn is_okta_client_id_shape(id: &str) -> bool {
-    id.len() == 20 && id.starts_with("0oa") && id.bytes().all(|b| b.is_ascii_alphanumeric())
-}
+pub use crate::okta::is_okta_client_id_shape;
 
 /// Trim invisible characters, white space and matching quotes around `s`, noting what went.
 fn trim_around<'a>(mut s: &'a str, note: &mut impl FnMut(ClientIdCorrection)) -> &'a str {

@@ -11,6 +11,11 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::decode::{self, Document};
 use crate::hosts;
 
+/// Whether `id` has the shape of Okta's app IDs: `0oa` and 17 ASCII letters or digits.
+pub fn is_okta_client_id_shape(id: &str) -> bool {
+    id.len() == 20 && id.starts_with("0oa") && id.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
 /// Error codes the check acts on.
 pub mod codes {
     /// 401: invalid token (wrong org, revoked, expired, creator deactivated).

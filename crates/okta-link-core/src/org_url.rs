@@ -741,7 +741,7 @@ impl Parser {
         if looks_like_token(s) {
             return Err(OrgUrlError::LooksLikeToken);
         }
-        if crate::credential::is_okta_client_id_shape(s) {
+        if crate::okta::is_okta_client_id_shape(s) {
             return Err(OrgUrlError::LooksLikeClientId);
         }
         let lower = s.to_ascii_lowercase();
