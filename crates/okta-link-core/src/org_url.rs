@@ -816,7 +816,10 @@ impl Parser {
                 s = t;
                 continue;
             }
-            if let Some(inner) = strip_brackets(s).or_else(|| markdown_link_target(s)) {
+            if let Some(inner) = slack_link_target(s)
+                .or_else(|| strip_brackets(s))
+                .or_else(|| markdown_link_target(s))
+            {
                 self.note(Correction::RemovedBrackets);
                 s = inner;
                 continue;
@@ -1401,6 +1404,12 @@ fn strip_brackets(s: &str) -> Option<&str> {
 fn markdown_link_target(s: &str) -> Option<&str> {
     let (_, target) = s.strip_prefix('[')?.strip_suffix(')')?.split_once("](")?;
     (!target.is_empty() && !target.contains(['(', ')'])).then_some(target)
+}
+
+/// The target of a Slack link `<https://acme.okta.com|acme.okta.com>`.
+fn slack_link_target(s: &str) -> Option<&str> {
+    let (target, _) = s.strip_prefix('<')?.strip_suffix('>')?.split_once('|')?;
+    (target.contains("://") && !target.contains(['<', '>'])).then_some(target)
 }
 
 /// Template syntax in the host part: `{…}`, `${…}`, `<…>`, `[name]`, `*`, and their
