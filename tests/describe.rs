@@ -380,3 +380,14 @@ fn a_long_value_is_quoted_with_its_start_and_end_only() {
     assert!(text.chars().count() < 250, "{text}");
     assert!(text.contains('…') && text.contains("x.okta.com"), "{text}");
 }
+
+/// A suggestion is shown whole, however long: it is to be typed or copied.
+#[test]
+fn a_long_suggestion_is_not_shortened() {
+    let t = english();
+    let host = format!("{}.okta.com", "a".repeat(60));
+    let e = okta_link::core::org_url::normalize(&format!("Okta URL: https://{host}")).unwrap_err();
+    assert_eq!(e.suggestion().as_deref(), Some(host.as_str()));
+    let text = describe::org_error(&t, &e);
+    assert!(text.contains(&host), "{text}");
+}

@@ -44,8 +44,18 @@ fn counted(t: &Texts, key: &str, params: &[(&'static str, String)]) -> String {
 pub fn org_error(t: &Texts, e: &OrgUrlError) -> String {
     // What was typed is quoted back, but a screenful of it helps nobody: long values keep
     // their start and end.
-    let params: Vec<(&'static str, String)> =
-        e.params().into_iter().map(|(k, v)| (k, elide(v))).collect();
+    let params: Vec<(&'static str, String)> = e
+        .params()
+        .into_iter()
+        // The suggestion stays whole: it is to be typed or copied.
+        .map(|(k, v)| {
+            if k == "suggestion" {
+                (k, v)
+            } else {
+                (k, elide(v))
+            }
+        })
+        .collect();
     let a = args(&params);
     let mut text = counted(t, &format!("org.error.{}", e.code()), &params);
     if e.suggestion().is_some() {

@@ -781,9 +781,16 @@ pub fn diagnose_app(e: &AppEvidence) -> Report {
         }
     }
     if !missing.is_empty() {
+        // A role that also reads what a missing scope hides, so granting the scopes and
+        // assigning it is enough (reading admin roles needs a Super Administrator).
+        let grant = if lacking_role.is_empty() {
+            Vec::new()
+        } else {
+            crate::access::roles_reading_all(&missing)
+        };
         return Report::Failed(Failure::MissingAccess {
             missing,
-            grant: crate::access::roles_reading_all(&lacking_role),
+            grant,
             verified: Box::new(verified),
             missing_scopes,
         });

@@ -241,9 +241,14 @@ pub fn near_miss_suffix(host: &str) -> Option<NearMiss> {
             org_label: org_before(n - 2),
         });
     }
-    // `okta` under a country's second-level domain (`acme.okta.co.uk`, `acme.okta.com.au`):
-    // Okta's own name, where no customer's custom domain can be.
-    if n >= 4 && labels[n - 3] == "okta" && labels[n - 2].len() <= 3 && labels[n - 1].len() == 2 {
+    // `okta` under a country's registry second-level domain (`acme.okta.co.uk`,
+    // `acme.okta.com.au`): Okta's own name there, where no customer's custom domain can be
+    // (`login.okta.bmw.de`, under a company's own domain, is one).
+    if n >= 4
+        && labels[n - 3] == "okta"
+        && ["co", "com", "net", "org", "ne", "or", "ac"].contains(&labels[n - 2])
+        && labels[n - 1].len() == 2
+    {
         return Some(NearMiss {
             suffix: "okta.com",
             org_label: org_before(n - 3),

@@ -780,8 +780,12 @@ impl Parser {
                 .filter(|p| p.split_once("://").is_some_and(|(_, h)| !h.is_empty()));
             if let (Some(url), None) = (whole.next(), whole.next()) {
                 let url = url.trim_end_matches([',', ';', ')']);
-                // Not a URL broken across the space (`https://acme.okta.` + `com`).
-                if urlish == 1 && !url.ends_with(['.', '/', '-']) {
+                // Not a URL broken across the space (`https://acme.okta.` + `com`,
+                // `https://login.acme` + `.com`).
+                if urlish == 1
+                    && !url.ends_with(['.', '/', '-'])
+                    && !parts.iter().any(|p| p.starts_with('.'))
+                {
                     if let Ok(o) = normalize(url) {
                         let suggestion = Some(o.host().to_string());
                         return Err(OrgUrlError::InnerWhitespace { suggestion });

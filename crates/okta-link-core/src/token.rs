@@ -405,7 +405,7 @@ pub fn clean(input: &str) -> Result<ApiToken, TokenError> {
     if s.is_empty() {
         return Err(TokenError::Empty);
     }
-    // The end of a sentence after the token ("Here it is: 00….").
+    // The end of a sentence after the token ("API token: 00….").
     if let Some(t) = s
         .strip_suffix(['.', ',', ';'])
         .filter(|t| has_usual_shape(t))

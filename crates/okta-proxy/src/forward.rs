@@ -850,10 +850,11 @@ impl DomainCache {
 }
 
 /// Fetch a custom domain's `/.well-known/okta-organization` (without credentials, at most
-/// [`WELL_KNOWN_MAX_BYTES`]) and return it only if it names an Okta org host, or if it is
-/// Okta's own 429 or 5xx (with `X-Okta-Request-Id`), which says nothing about the domain. Every fetch is
-/// checked, also for a domain verified a moment ago: a document relayed to the page is always
-/// one that passed this check. The cache only saves the fetch for domains recently refused.
+/// [`WELL_KNOWN_MAX_BYTES`]) and return it only if it names an Okta org host, or if it is a
+/// 429 or 5xx that says it is Okta's (`X-Okta-Request-Id`; a hint, not a proof: such an answer
+/// says nothing about the domain, is never cached, and reaches the page as an inert error
+/// answer, never as a document). Every fetch is checked, also for a domain verified a moment
+/// ago: a document relayed to the page is always one that passed this check. The cache only saves the fetch for domains recently refused.
 pub async fn verify_custom_domain(
     upstream: &Upstream,
     cache: &DomainCache,
@@ -876,6 +877,9 @@ pub async fn verify_custom_domain(
                 // Not remembered either: a remembered refusal would answer differently the
                 // next time, and so tell a forbidden address from a missing name.
                 Code::TargetForbiddenAddress => e,
+                // Too large only for the operator's smaller `--max-body-bytes`: that limit's
+                // error, not a verdict on the domain.
+                Code::UpstreamTooLarge if upstream.limits.max_body < WELL_KNOWN_MAX_BYTES => e,
                 Code::UpstreamRedirect | Code::UpstreamTooLarge => {
                     cache.put(host, None, Instant::now());
                     refused(format!(

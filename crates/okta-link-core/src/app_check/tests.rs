@@ -554,6 +554,39 @@ fn insufficient_scope_on_a_probe_names_the_scope() {
     }
 }
 
+/// An app missing the roles scope and a role for the System Log is told a role that will also
+/// read admin roles once the scope is granted: a Super Administrator, not Read-only.
+#[test]
+fn the_role_named_covers_what_a_missing_scope_hides() {
+    let scopes = [
+        "okta.users.read",
+        "okta.groups.read",
+        "okta.logs.read",
+        "okta.apps.read",
+    ];
+    let mut e = evidence(&scopes, &[DataKind::Roles, DataKind::Logs]);
+    e.logs = Some(Probe::new(okta_error(403, Some("E0000006")), None));
+    match diagnose_app(&e) {
+        Report::Failed(Failure::MissingAccess {
+            missing,
+            grant,
+            missing_scopes,
+            ..
+        }) => {
+            assert_eq!(missing, [DataKind::Roles, DataKind::Logs]);
+            assert_eq!(missing_scopes, ["okta.roles.read"]);
+            assert_eq!(grant, [RoleHint::SuperAdministrator]);
+        }
+        r => panic!("{r:?}"),
+    }
+    // A scope alone missing names no role.
+    let e = evidence(&scopes, &[DataKind::Roles]);
+    match diagnose_app(&e) {
+        Report::Failed(Failure::MissingAccess { grant, .. }) => assert!(grant.is_empty()),
+        r => panic!("{r:?}"),
+    }
+}
+
 /// A roles call refused for a scope (`insufficient_scope`) says nothing of the app's admin
 /// role: the roles are unknown, not "not a Super Administrator"; the scope is named.
 #[test]
