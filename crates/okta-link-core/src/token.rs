@@ -478,8 +478,11 @@ fn trim<'a>(mut s: &'a str, note: &mut impl FnMut(TokenCorrection)) -> &'a str {
             s = t;
             continue;
         }
-        // A trailing comma or semicolon after a quoted value (`"00…",`).
-        if let Some(t) = s.strip_suffix([',', ';']).filter(|t| t.ends_with(is_quote)) {
+        // A trailing comma, semicolon or full stop after a quoted value (`"00…",`, `"00…".`).
+        if let Some(t) = s
+            .strip_suffix([',', ';', '.'])
+            .filter(|t| t.ends_with(is_quote))
+        {
             s = t;
             continue;
         }
