@@ -386,7 +386,8 @@ fn a_long_value_is_quoted_with_its_start_and_end_only() {
 fn a_long_suggestion_is_not_shortened() {
     let t = english();
     let host = format!("{}.okta.com", "a".repeat(60));
-    let e = okta_link::core::org_url::normalize(&format!("Okta URL: https://{host}")).unwrap_err();
+    let typed = format!("{} okta.com", "a".repeat(60));
+    let e = okta_link::core::org_url::normalize(&typed).unwrap_err();
     assert_eq!(e.suggestion().as_deref(), Some(host.as_str()));
     let text = describe::org_error(&t, &e);
     assert!(text.contains(&host), "{text}");

@@ -168,6 +168,8 @@ pub enum Correction {
     DroppedQuery,
     /// The fragment (`#…`) was removed.
     DroppedFragment,
+    /// One whole URL was taken out of words around it (`Okta URL: https://acme.okta.com`).
+    TookUrlFromText,
 }
 
 impl Correction {
@@ -190,11 +192,12 @@ impl Correction {
             Correction::DroppedPath => "dropped_path",
             Correction::DroppedQuery => "dropped_query",
             Correction::DroppedFragment => "dropped_fragment",
+            Correction::TookUrlFromText => "took_url_from_text",
         }
     }
 
     /// Every correction, for catalogue completeness checks.
-    pub const ALL: [Correction; 16] = [
+    pub const ALL: [Correction; 17] = [
         Correction::RemovedInvisibleCharacters,
         Correction::TrimmedWhitespace,
         Correction::RemovedQuotes,
@@ -213,6 +216,7 @@ impl Correction {
         Correction::DroppedPath,
         Correction::DroppedQuery,
         Correction::DroppedFragment,
+        Correction::TookUrlFromText,
     ];
 }
 
@@ -254,6 +258,9 @@ impl fmt::Display for Correction {
             }
             Correction::DroppedQuery => f.write_str("Removed the part after \"?\"."),
             Correction::DroppedFragment => f.write_str("Removed the part after \"#\"."),
+            Correction::TookUrlFromText => {
+                f.write_str("Took the address out of the text around it.")
+            }
         }
     }
 }
@@ -781,15 +788,14 @@ impl Parser {
             if let (Some(url), None) = (whole.next(), whole.next()) {
                 let url = url.trim_end_matches([',', ';', ')']);
                 // Not a URL broken across the space (`https://acme.okta.` + `com`,
-                // `https://login.acme` + `.com`).
+                // `https://login.acme` + `.com`, a path on the next line).
                 if urlish == 1
                     && !url.ends_with(['.', '/', '-'])
-                    && !parts.iter().any(|p| p.starts_with('.'))
+                    && !parts.iter().any(|p| p.starts_with(['.', '/']))
+                    && normalize(url).is_ok()
                 {
-                    if let Ok(o) = normalize(url) {
-                        let suggestion = Some(o.host().to_string());
-                        return Err(OrgUrlError::InnerWhitespace { suggestion });
-                    }
+                    self.note(Correction::TookUrlFromText);
+                    return self.run(url);
                 }
             }
             // `acme okta.com`, `acme .okta.com`, `https:// acme.okta.com`.
