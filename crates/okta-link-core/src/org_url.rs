@@ -742,6 +742,12 @@ impl Parser {
                 return Err(OrgUrlError::EmailAddress);
             }
         }
+        // One whole URL among words (`Okta URL: https://acme.okta.com`, `ours is
+        // https://acme.okta.com thanks`, `Okta: **https://acme.okta.com**`): that URL.
+        if let Some(url) = url_among_words(s) {
+            self.note(Correction::TookUrlFromText);
+            return self.run(url);
+        }
         if is_placeholder_text(s) {
             return Err(OrgUrlError::Placeholder);
         }
@@ -780,24 +786,6 @@ impl Parser {
             if urlish >= 2 {
                 return Err(OrgUrlError::MultipleUrls);
             }
-            // One whole URL among words (`Okta URL: https://acme.okta.com`, `ours is
-            // https://acme.okta.com thanks`): that URL.
-            let mut whole = parts
-                .iter()
-                .filter(|p| p.split_once("://").is_some_and(|(_, h)| !h.is_empty()));
-            if let (Some(url), None) = (whole.next(), whole.next()) {
-                let url = url.trim_end_matches([',', ';', ')']);
-                // Not a URL broken across the space (`https://acme.okta.` + `com`,
-                // `https://login.acme` + `.com`, a path on the next line).
-                if urlish == 1
-                    && !url.ends_with(['.', '/', '-'])
-                    && !parts.iter().any(|p| p.starts_with(['.', '/']))
-                    && normalize(url).is_ok()
-                {
-                    self.note(Correction::TookUrlFromText);
-                    return self.run(url);
-                }
-            }
             // `acme okta.com`, `acme .okta.com`, `https:// acme.okta.com`.
             let mut joined = String::new();
             for p in &parts {
@@ -831,6 +819,11 @@ impl Parser {
                 .or_else(|| markdown_link_target(s))
             {
                 self.note(Correction::RemovedBrackets);
+                s = inner;
+                continue;
+            }
+            if let Some(inner) = emphasis_inner(s) {
+                self.note(Correction::TookUrlFromText);
                 s = inner;
                 continue;
             }
@@ -1414,6 +1407,42 @@ fn strip_brackets(s: &str) -> Option<&str> {
 fn markdown_link_target(s: &str) -> Option<&str> {
     let (_, target) = s.strip_prefix('[')?.strip_suffix(')')?.split_once("](")?;
     (!target.is_empty() && !target.contains(['(', ')'])).then_some(target)
+}
+
+/// The one whole URL among words, when the words do not continue it (`https://acme.okta.` +
+/// `com`, `https://login.acme` + `.com`, a path on the next line) and it is an org's address.
+fn url_among_words(s: &str) -> Option<&str> {
+    if !s.contains(char::is_whitespace) {
+        return None;
+    }
+    let parts: Vec<&str> = s.split_whitespace().collect();
+    let has_host = |p: &str| p.split_once("://").is_some_and(|(_, h)| !h.is_empty());
+    let urlish = parts
+        .iter()
+        .filter(|p| has_host(p) || p.trim_matches('.').contains('.'))
+        .count();
+    let mut whole = parts.iter().filter(|p| has_host(p));
+    let (Some(url), None) = (whole.next(), whole.next()) else {
+        return None;
+    };
+    let url = url.trim_end_matches([',', ';', ')']);
+    (urlish == 1
+        && !url.ends_with(['.', '/', '-'])
+        && !parts.iter().any(|p| p.starts_with(['.', '/']))
+        && normalize(url).is_ok())
+    .then_some(url)
+}
+
+/// The address inside Markdown emphasis: `**https://acme.okta.com**`, `_acme.okta.com_`.
+fn emphasis_inner(s: &str) -> Option<&str> {
+    ["**", "__", "*", "_"].iter().find_map(|m| {
+        let inner = s.strip_prefix(m)?.strip_suffix(m)?;
+        let word = !inner.starts_with(char::is_whitespace)
+            && !inner.ends_with(char::is_whitespace)
+            && !inner.starts_with(['*', '_'])
+            && inner.contains('.');
+        word.then_some(inner)
+    })
 }
 
 /// The target of a Slack link `<https://acme.okta.com|acme.okta.com>`.

@@ -102,6 +102,9 @@ pub enum TokenCorrection {
     /// A full stop, comma or semicolon after a value of the usual shape (the end of a
     /// sentence) was removed: tokens have none.
     RemovedTrailingPunctuation,
+    /// The token was taken from the one `Authorization: SSWS …` header of a longer paste (a
+    /// whole curl command, a request copied from a browser's developer tools).
+    TookFromRequest,
 }
 
 impl TokenCorrection {
@@ -116,10 +119,11 @@ impl TokenCorrection {
             TokenCorrection::RemovedVariableName => "removed_variable_name",
             TokenCorrection::RemovedBearerPrefix => "removed_bearer_prefix",
             TokenCorrection::RemovedTrailingPunctuation => "removed_trailing_punctuation",
+            TokenCorrection::TookFromRequest => "took_from_request",
         }
     }
 
-    pub const ALL: [TokenCorrection; 8] = [
+    pub const ALL: [TokenCorrection; 9] = [
         TokenCorrection::RemovedInvisibleCharacters,
         TokenCorrection::TrimmedWhitespace,
         TokenCorrection::RemovedQuotes,
@@ -128,6 +132,7 @@ impl TokenCorrection {
         TokenCorrection::RemovedVariableName,
         TokenCorrection::RemovedBearerPrefix,
         TokenCorrection::RemovedTrailingPunctuation,
+        TokenCorrection::TookFromRequest,
     ];
 }
 
@@ -156,6 +161,9 @@ impl fmt::Display for TokenCorrection {
             }
             TokenCorrection::RemovedTrailingPunctuation => {
                 "Removed the punctuation after the token: an API token has none."
+            }
+            TokenCorrection::TookFromRequest => {
+                "Took the token from the \"Authorization: SSWS\" header in what you pasted."
             }
         })
     }
@@ -330,6 +338,12 @@ pub fn clean(input: &str) -> Result<ApiToken, TokenError> {
         s = scratch.as_str();
         note(TokenCorrection::RemovedInvisibleCharacters);
     }
+    // A whole request around the header (`curl … -H "Authorization: SSWS 00…" https://…`):
+    // the header's value.
+    if let Some(value) = header_in_request(s) {
+        note(TokenCorrection::TookFromRequest);
+        s = value;
+    }
     s = trim(s, &mut note);
     if s.contains("://") {
         return Err(TokenError::LooksLikeUrl);
@@ -497,6 +511,46 @@ fn trim<'a>(mut s: &'a str, note: &mut impl FnMut(TokenCorrection)) -> &'a str {
         }
         return s;
     }
+}
+
+/// The value of the one `Authorization: SSWS …` header in a paste that holds more than that
+/// header: a whole curl command, or a request copied from a browser's developer tools. `None`
+/// for the header alone (with `-H` and quotes), which the prefix rules take.
+fn header_in_request(s: &str) -> Option<&str> {
+    const NAME: &str = "authorization";
+    let lower = s.to_ascii_lowercase();
+    let mut found = None;
+    for (at, _) in lower.match_indices(NAME) {
+        // What follows the scheme word: a suffix of `s`, the value and all after it.
+        let Some(rest) = s[at + NAME.len()..]
+            .trim_start_matches(is_quote)
+            .trim_start()
+            .strip_prefix([':', '='])
+            .map(|v| v.trim_start().trim_start_matches(is_quote))
+            .and_then(|v| strip_word(v, &["ssws"]))
+        else {
+            continue;
+        };
+        if found.replace((at, rest)).is_some() {
+            return None;
+        }
+    }
+    let (at, rest) = found?;
+    let end = rest
+        .find(|c: char| c.is_whitespace() || is_quote(c))
+        .unwrap_or(rest.len());
+    let (value, after) = rest.split_at(end);
+    let before = s[..at].trim().trim_matches(is_quote).trim();
+    let alone_before = before.is_empty()
+        || before.eq_ignore_ascii_case("-h")
+        || before.eq_ignore_ascii_case("--header");
+    let alone_after = after
+        .trim_start_matches(is_quote)
+        .trim()
+        .trim_end_matches(['\\', ',', ';'])
+        .trim()
+        .is_empty();
+    (!value.is_empty() && !(alone_before && alone_after)).then_some(value)
 }
 
 /// `s` without a case-insensitive ASCII `prefix`.
