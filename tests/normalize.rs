@@ -37,6 +37,7 @@ const ORG_ERROR_CODES: &[&str] = &[
     "looks_like_token",
     "looks_like_client_id",
     "okta_site",
+    "auth0_tenant",
     "bare_okta_suffix",
     "cname_target",
     "nested_okta_host",

@@ -71,10 +71,22 @@ pub fn CredentialFields() -> impl IntoView {
     }
 }
 
+/// Where a copy button is: "Copied" for a moment once the browser has copied, and a way on
+/// where the browser refuses (a frame without `clipboard-write`, no permission).
+#[derive(Clone, Copy, PartialEq)]
+enum CopyState {
+    Ready,
+    Copied,
+    Refused,
+}
+
+/// How long "Copied" stays on the button.
+const COPIED_FOR: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// A value to copy into Okta's Admin Console, with its copy button.
 #[component]
 fn Copyable(label: &'static str, value: String, id: &'static str) -> impl IntoView {
-    let copied = RwSignal::new(false);
+    let state = RwSignal::new(CopyState::Ready);
     let text = value.clone();
     view! {
         <div class="copyable">
@@ -87,17 +99,27 @@ fn Copyable(label: &'static str, value: String, id: &'static str) -> impl IntoVi
                 class="secondary"
                 aria-describedby=format!("{id}-label")
                 on:click=move |_| {
-                    // "Copied" only once the browser says so: in a frame without
-                    // `clipboard-write`, or without permission, it refuses.
                     let promise = window().navigator().clipboard().write_text(&text);
-                    leptos::task::spawn_local(async move {
+                    spawn_local(async move {
                         let done = wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
-                        copied.set(done);
+                        state.set(if done { CopyState::Copied } else { CopyState::Refused });
+                        if done {
+                            // The component may be gone by then (another credential type).
+                            set_timeout(move || { state.try_set(CopyState::Ready); }, COPIED_FOR);
+                        }
                     });
                 }
             >
-                {words(move |t| t.t(if copied.get() { "setup.copied" } else { "setup.copy" }))}
+                {words(move |t| {
+                    t.t(if state.get() == CopyState::Copied { "setup.copied" } else { "setup.copy" })
+                })}
             </button>
+            <p class="hint" role="status">
+                {words(move |t| match state.get() {
+                    CopyState::Refused => t.t("setup.copy_refused"),
+                    _ => String::new(),
+                })}
+            </p>
         </div>
     }
 }

@@ -92,6 +92,33 @@ describe('a deployment offering every credential type', () => {
     await context.close();
   });
 
+  test('Copy puts the value on the clipboard, says Copied for a moment, and says what to do when the browser refuses', async () => {
+    const { context, page } = await openPage(browser, `${stack.pageUrl}#credential=service_app`);
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(stack.pageUrl).origin });
+    const block = page.locator('.copyable').filter({ hasText: 'JWKS URL' });
+    const copy = block.getByRole('button', { name: 'Copy' });
+    await copy.click();
+    await block.getByRole('button', { name: 'Copied' }).waitFor({ timeout: 5000 });
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    assert.equal(copied, await page.locator('#setup-jwks-url').innerText());
+    // Back to "Copy" after a moment, so that a second copy is acknowledged too.
+    await block.getByRole('button', { name: 'Copy', exact: true }).waitFor({ timeout: 5000 });
+    assert.equal(plain(await block.getByRole('status').innerText()), '');
+    await context.close();
+
+    // A browser (or a frame without clipboard-write) that refuses.
+    const refused = await openPage(browser, `${stack.pageUrl}#credential=service_app`);
+    await refused.page.evaluate(() => {
+      navigator.clipboard.writeText = () => Promise.reject(new DOMException('denied', 'NotAllowedError'));
+    });
+    const refusedBlock = refused.page.locator('.copyable').filter({ hasText: 'JWKS URL' });
+    await refusedBlock.getByRole('button', { name: 'Copy' }).click();
+    const status = refusedBlock.getByRole('status');
+    await status.filter({ hasText: 'Select the text above' }).waitFor({ timeout: 5000 });
+    assert.equal(await refusedBlock.getByRole('button', { name: 'Copied' }).count(), 0);
+    await refused.context.close();
+  });
+
   for (const [id, code] of Object.entries(EXPECTED)) {
     test(`service app ${id}: ${code}`, async () => {
       const { context, page } = await openPage(browser, `${stack.pageUrl}#credential=service_app`);

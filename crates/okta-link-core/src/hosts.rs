@@ -31,6 +31,15 @@ pub const OKTA_SITE_LABELS: &[&str] = &[
     "api",
 ];
 
+/// Okta's own zones outside the org suffixes: its content network (`ok12static.oktacdn.com`, in
+/// the address of an image or script copied from a sign-in page). Never an org, never a custom
+/// domain.
+pub const OKTA_SITE_ZONES: &[&str] = &["oktacdn.com"];
+
+/// Auth0's zone (`acme.us.auth0.com`): Okta's Customer Identity product, whose tenants are not
+/// Okta orgs and have no Okta API.
+pub const AUTH0_ZONE: &str = "auth0.com";
+
 /// Zones whose names are CNAME targets for custom domains, never org hosts.
 pub const CNAME_TARGET_ZONES: &[&str] = &[
     "customdomains.okta.com",
@@ -67,7 +76,8 @@ pub fn okta_suffix(host: &str) -> Option<&'static str> {
         .find(|s| host == *s || host.strip_suffix(s).is_some_and(|p| p.ends_with('.')))
 }
 
-fn in_zone(host: &str, zone: &str) -> bool {
+/// True for `zone` itself and every name under it.
+pub fn in_zone(host: &str, zone: &str) -> bool {
     host == zone || host.strip_suffix(zone).is_some_and(|p| p.ends_with('.'))
 }
 
@@ -75,6 +85,9 @@ fn in_zone(host: &str, zone: &str) -> bool {
 pub fn classify(host: &str) -> HostKind<'_> {
     if CNAME_TARGET_ZONES.iter().any(|z| in_zone(host, z)) {
         return HostKind::CnameTarget;
+    }
+    if let Some(zone) = OKTA_SITE_ZONES.iter().find(|z| in_zone(host, z)) {
+        return HostKind::OktaSite { suffix: zone };
     }
     let Some(suffix) = okta_suffix(host) else {
         return HostKind::Other;
@@ -481,6 +494,21 @@ mod tests {
         assert!(!is_okta_org_host("okta.com.evil.example"));
         assert!(!is_okta_org_host("x.customdomains.okta.com"));
         assert!(!is_okta_org_host("acme.okta.com."));
+    }
+
+    #[test]
+    fn oktas_content_network_is_a_site_not_a_custom_domain() {
+        for host in ["oktacdn.com", "ok12static.oktacdn.com"] {
+            assert_eq!(
+                classify(host),
+                HostKind::OktaSite {
+                    suffix: "oktacdn.com"
+                }
+            );
+        }
+        // Whole labels only.
+        assert_eq!(classify("notoktacdn.com"), HostKind::Other);
+        assert_eq!(classify("oktacdn.com.evil.example"), HostKind::Other);
     }
 
     #[test]

@@ -347,6 +347,9 @@ pub enum OrgUrlError {
     LooksLikeClientId,
     /// One of Okta's own sites (`www.okta.com`, `developer.okta.com`, `login.okta.com`).
     OktaSite { host: String },
+    /// An Auth0 tenant (`acme.us.auth0.com`): Okta's Customer Identity product, not an Okta
+    /// org.
+    Auth0Tenant { host: String },
     /// An Okta suffix without the org name (`okta.com`).
     BareOktaSuffix { suffix: &'static str },
     /// A CNAME target of a custom domain (`*.customdomains.okta.com`, `okta-dnssec.com`).
@@ -401,6 +404,7 @@ impl OrgUrlError {
             OrgUrlError::LooksLikeToken => "looks_like_token",
             OrgUrlError::LooksLikeClientId => "looks_like_client_id",
             OrgUrlError::OktaSite { .. } => "okta_site",
+            OrgUrlError::Auth0Tenant { .. } => "auth0_tenant",
             OrgUrlError::BareOktaSuffix { .. } => "bare_okta_suffix",
             OrgUrlError::CnameTarget { .. } => "cname_target",
             OrgUrlError::NestedOktaHost { .. } => "nested_okta_host",
@@ -443,6 +447,7 @@ impl OrgUrlError {
             | OrgUrlError::LocalName { host }
             | OrgUrlError::SingleLabelHost { host, .. }
             | OrgUrlError::OktaSite { host }
+            | OrgUrlError::Auth0Tenant { host }
             | OrgUrlError::CnameTarget { host }
             | OrgUrlError::NestedOktaHost { host, .. }
             | OrgUrlError::DoubledSuffix { host, .. }
@@ -562,6 +567,11 @@ impl fmt::Display for OrgUrlError {
             OrgUrlError::OktaSite { host } => write!(
                 f,
                 "{host} is one of Okta's own sites, not your organization. {WHERE_TO_FIND}"
+            ),
+            OrgUrlError::Auth0Tenant { host } => write!(
+                f,
+                "{host} is an Auth0 tenant (Okta's Customer Identity product), not an Okta \
+                 organization, and Okta API tokens and apps do not work there. {WHERE_TO_FIND}"
             ),
             OrgUrlError::BareOktaSuffix { suffix } => write!(
                 f,
@@ -1171,6 +1181,9 @@ impl Parser {
                 Ok((host.clone(), Some(suffix)))
             }
             HostKind::Other => {
+                if hosts::in_zone(&host, hosts::AUTH0_ZONE) {
+                    return Err(OrgUrlError::Auth0Tenant { host });
+                }
                 if hosts::undoubled(&host).is_some() {
                     let suggestion = self.suggest(hosts::undoubled(&host).map(str::to_string));
                     return Err(OrgUrlError::DoubledSuffix { host, suggestion });

@@ -550,7 +550,8 @@ fn header_in_request(s: &str) -> Option<&str> {
         .trim_end_matches(['\\', ',', ';'])
         .trim()
         .is_empty();
-    (!value.is_empty() && !(alone_before && alone_after)).then_some(value)
+    let header_alone = alone_before && alone_after;
+    (!value.is_empty() && !header_alone).then_some(value)
 }
 
 /// `s` without a case-insensitive ASCII `prefix`.
