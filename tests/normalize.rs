@@ -311,8 +311,9 @@ fn api_token_never_shows_its_secret() {
 fn codes_are_unique_snake_case() {
     let snake = |c: &str| {
         !c.is_empty()
-            && c.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
-            && !c.starts_with('_')
+            && c.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            && c.starts_with(|l: char| l.is_ascii_lowercase())
             && !c.ends_with('_')
     };
     let org: Vec<&str> = Correction::ALL.iter().map(Correction::code).collect();
