@@ -104,8 +104,9 @@ fn Copyable(label: &'static str, value: String, id: &'static str) -> impl IntoVi
                         let done = wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
                         state.set(if done { CopyState::Copied } else { CopyState::Refused });
                         if done {
+                            gloo_timers::future::sleep(COPIED_FOR).await;
                             // The component may be gone by then (another credential type).
-                            set_timeout(move || { state.try_set(CopyState::Ready); }, COPIED_FOR);
+                            state.try_set(CopyState::Ready);
                         }
                     });
                 }
