@@ -336,19 +336,24 @@ proptest! {
         prop_assert!(t.warnings().is_empty());
     }
 
-    /// A token of the usual shape in the one `Authorization: SSWS` header of a longer paste
-    /// (a command, a raw request, a headers object) comes out whole, whatever surrounds it.
+    /// A token of the usual shape in the `Authorization: SSWS` header of a longer paste (a
+    /// command with the header quoted, a raw request with the header on its own line) comes
+    /// out whole, whatever surrounds it.
     #[test]
     fn the_header_of_a_whole_request_gives_its_token(
         body in "[A-Za-z0-9_-]{40}",
-        before in "[a-zA-Z0-9 /:.\n-]{1,60}",
-        after in "[a-zA-Z0-9 /:.\n\\-]{0,60}",
-        quote in prop::sample::select(vec!["", "\"", "'"]),
+        before in "[a-zA-Z0-9 /:.\\n-]{1,60}",
+        after in "[a-zA-Z0-9 /:.\\n\\\\-]{0,60}",
+        (open, close) in prop::sample::select(vec![
+            ("-H \"", "\" "), ("-H '", "' "), ("\n", "\n"), ("\r\n", "\r\n"),
+        ]),
     ) {
         let secret = format!("00{body}");
         prop_assume!(!body.bytes().all(|b| b == b'x' || b == b'X'));
         prop_assume!(!format!("{before}{after}").to_ascii_lowercase().contains("authorization"));
-        let input = format!("{before} -H {quote}Authorization: SSWS {secret}{quote} {after}");
+        // On its own line, the header is followed by another header or nothing.
+        let after = if open.starts_with('-') { after } else { format!("Accept: {after}") };
+        let input = format!("{before} {open}Authorization: SSWS {secret}{close}{after}");
         let t = token::clean(&input);
         prop_assert!(t.is_ok(), "{:?} from {:?}", t, input);
         let t = t.unwrap();

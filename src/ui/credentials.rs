@@ -87,6 +87,9 @@ const COPIED_FOR: std::time::Duration = std::time::Duration::from_secs(2);
 #[component]
 fn Copyable(label: &'static str, value: String, id: &'static str) -> impl IntoView {
     let state = RwSignal::new(CopyState::Ready);
+    // Which click "Copied" belongs to, so that an earlier click's timer does not end a later
+    // one's.
+    let clicks = StoredValue::new(0u32);
     let text = value.clone();
     view! {
         <div class="copyable">
@@ -98,15 +101,27 @@ fn Copyable(label: &'static str, value: String, id: &'static str) -> impl IntoVi
                 type="button"
                 class="secondary"
                 aria-describedby=format!("{id}-label")
+                // "Copied" is said when it appears, not only shown.
+                aria-live="polite"
                 on:click=move |_| {
-                    let promise = window().navigator().clipboard().write_text(&text);
+                    clicks.update_value(|n| *n = n.wrapping_add(1));
+                    let click = clicks.get_value();
+                    state.set(CopyState::Ready);
+                    // No clipboard at all outside a secure context (plain HTTP, some web views).
+                    let clipboard = window().navigator().clipboard();
+                    let promise = (!clipboard.is_undefined()).then(|| clipboard.write_text(&text));
                     spawn_local(async move {
-                        let done = wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
-                        state.set(if done { CopyState::Copied } else { CopyState::Refused });
+                        let done = match promise {
+                            Some(p) => wasm_bindgen_futures::JsFuture::from(p).await.is_ok(),
+                            None => false,
+                        };
+                        state.try_set(if done { CopyState::Copied } else { CopyState::Refused });
                         if done {
                             gloo_timers::future::sleep(COPIED_FOR).await;
                             // The component may be gone by then (another credential type).
-                            state.try_set(CopyState::Ready);
+                            if clicks.try_get_value() == Some(click) {
+                                state.try_set(CopyState::Ready);
+                            }
                         }
                     });
                 }
@@ -115,6 +130,7 @@ fn Copyable(label: &'static str, value: String, id: &'static str) -> impl IntoVi
                     t.t(if state.get() == CopyState::Copied { "setup.copied" } else { "setup.copy" })
                 })}
             </button>
+            // What to do when the browser refused, said by screen readers too.
             <p class="hint" role="status">
                 {words(move |t| match state.get() {
                     CopyState::Refused => t.t("setup.copy_refused"),

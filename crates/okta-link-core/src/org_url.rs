@@ -570,8 +570,8 @@ impl fmt::Display for OrgUrlError {
             ),
             OrgUrlError::Auth0Tenant { host } => write!(
                 f,
-                "{host} is an Auth0 tenant (Okta's Customer Identity product), not an Okta \
-                 organization, and Okta API tokens and apps do not work there. {WHERE_TO_FIND}"
+                "{host} belongs to Auth0 (Okta's Customer Identity product), not to an Okta \
+                 organization: Okta API tokens and apps do not work there. {WHERE_TO_FIND}"
             ),
             OrgUrlError::BareOktaSuffix { suffix } => write!(
                 f,
@@ -755,6 +755,10 @@ impl Parser {
         // One whole URL among words (`Okta URL: https://acme.okta.com`, `ours is
         // https://acme.okta.com thanks`, `Okta: **https://acme.okta.com**`): that URL.
         if let Some(url) = url_among_words(s) {
+            // A request or a note that also holds the credential: that goes in its own field.
+            if words_hold_credential(s) {
+                return Err(OrgUrlError::LooksLikeToken);
+            }
             self.note(Correction::TookUrlFromText);
             return self.run(url);
         }
@@ -1446,13 +1450,24 @@ fn url_among_words(s: &str) -> Option<&str> {
     .then_some(url)
 }
 
+/// A word that is (or announces) a credential: an API token of the usual shape, `SSWS`,
+/// `Bearer`, `Authorization`.
+fn words_hold_credential(s: &str) -> bool {
+    s.split_whitespace().any(|p| {
+        let word = p.trim_matches(|c: char| is_quote(c) || ",;:{}()[]".contains(c));
+        ["ssws", "bearer", "authorization"]
+            .iter()
+            .any(|w| word.eq_ignore_ascii_case(w))
+            || crate::token::has_usual_shape(word)
+    })
+}
+
 /// The address inside Markdown emphasis: `**https://acme.okta.com**`, `_acme.okta.com_`.
 fn emphasis_inner(s: &str) -> Option<&str> {
     ["**", "__", "*", "_"].iter().find_map(|m| {
         let inner = s.strip_prefix(m)?.strip_suffix(m)?;
         let word = !inner.starts_with(char::is_whitespace)
             && !inner.ends_with(char::is_whitespace)
-            && !inner.starts_with(['*', '_'])
             && inner.contains('.');
         word.then_some(inner)
     })

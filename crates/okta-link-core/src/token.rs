@@ -513,13 +513,17 @@ fn trim<'a>(mut s: &'a str, note: &mut impl FnMut(TokenCorrection)) -> &'a str {
     }
 }
 
-/// The value of the one `Authorization: SSWS …` header in a paste that holds more than that
-/// header: a whole curl command, or a request copied from a browser's developer tools. `None`
-/// for the header alone (with `-H` and quotes), which the prefix rules take.
+/// The value of the `Authorization: SSWS …` header in a paste that holds more than that
+/// header: a whole curl command (also Chrome's "Copy as cURL (cmd)" with `^"`, or inside a
+/// JSON string with `\"`), a request copied from a browser's developer tools, a headers object,
+/// PowerShell's `-Headers @{Authorization = "SSWS …"}`. `None` for the header alone (with `-H`,
+/// quotes, a trailing comma or line continuation), which the prefix rules take; for headers
+/// with different values; and where the value goes on after a space on its line or on the next
+/// line (a token broken in two, or prose), which the rules after it refuse.
 fn header_in_request(s: &str) -> Option<&str> {
     const NAME: &str = "authorization";
     let lower = s.to_ascii_lowercase();
-    let mut found = None;
+    let mut found: Option<(usize, &str, &str)> = None;
     for (at, _) in lower.match_indices(NAME) {
         // What follows the scheme word: a suffix of `s`, the value and all after it.
         let Some(rest) = s[at + NAME.len()..]
@@ -531,15 +535,14 @@ fn header_in_request(s: &str) -> Option<&str> {
         else {
             continue;
         };
-        if found.replace((at, rest)).is_some() {
-            return None;
+        let (value, after) = header_value(rest)?;
+        match found {
+            Some((_, seen, _)) if seen != value => return None,
+            Some(_) => {}
+            None => found = Some((at, value, after)),
         }
     }
-    let (at, rest) = found?;
-    let end = rest
-        .find(|c: char| c.is_whitespace() || is_quote(c))
-        .unwrap_or(rest.len());
-    let (value, after) = rest.split_at(end);
+    let (at, value, after) = found?;
     let before = s[..at].trim().trim_matches(is_quote).trim();
     let alone_before = before.is_empty()
         || before.eq_ignore_ascii_case("-h")
@@ -552,6 +555,57 @@ fn header_in_request(s: &str) -> Option<&str> {
         .is_empty();
     let header_alone = alone_before && alone_after;
     (!value.is_empty() && !header_alone).then_some(value)
+}
+
+/// The header value at the start of `rest` and what follows it, or `None` where the value
+/// does not plainly end there.
+fn header_value(rest: &str) -> Option<(&str, &str)> {
+    let end = rest
+        .find(|c: char| c.is_whitespace() || is_quote(c))
+        .unwrap_or(rest.len());
+    let (word, after) = rest.split_at(end);
+    // Template syntax (`${api_token}`, `{{apiKey}}`, `%TOKEN%`) is taken whole, to be refused
+    // as a placeholder.
+    if word.contains(['{', '}', '<', '>', '$', '[', ']', '%']) {
+        return Some((word, after));
+    }
+    let token_end = word
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+        .unwrap_or(word.len());
+    let (value, escape) = word.split_at(token_end);
+    // What may close a value: a quote escaped for cmd.exe (`^"`) or JSON (`\"`), a bracket, a
+    // separator.
+    if !(escape.is_empty()
+        || ((escape == "^" || escape == "\\") && after.starts_with(is_quote))
+        || escape.starts_with([')', '}', ']', '<', ',', ';']))
+    {
+        return None;
+    }
+    if !escape.is_empty() || after.is_empty() || after.starts_with(is_quote) {
+        return Some((value, after));
+    }
+    // Unquoted: the line must end with the value, and the next line must not go on with it.
+    let line_rest = after.trim_start_matches([' ', '\t']);
+    let next = match line_rest
+        .strip_prefix("\r\n")
+        .or_else(|| line_rest.strip_prefix('\n'))
+    {
+        Some(next) => next,
+        None if line_rest.is_empty() => "",
+        None => return None,
+    };
+    // The next line's first word: a header's name ends with `:`; a token's second half is
+    // all token characters.
+    let first = next
+        .trim_start()
+        .split(|c: char| c.is_whitespace() || is_quote(c))
+        .next()
+        .unwrap_or("");
+    let goes_on = !first.is_empty()
+        && first
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    (!goes_on).then_some((value, after))
 }
 
 /// `s` without a case-insensitive ASCII `prefix`.
