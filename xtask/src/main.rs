@@ -25,11 +25,12 @@ const WASM_OPT_VERSION: &str = "version_132";
 /// and the gate was that plus about 1 %. The sixth session's fixes (the app check's own wording
 /// and calls, more of what people paste taken or refused by name, a token refused as a client
 /// ID) brought it to 246,182; the gate is that plus about 0.5 %, brotli's layout noise between
-/// builds. The seventh session's (a whole request pasted into the token field, Markdown
-/// emphasis and Auth0 addresses, a copy button that says when the browser refuses) brought it
-/// to 248,132; the gate is that plus about 0.35 %. The target is 200 kB, the aim 180 kB.
-/// BENCHMARK.md has the breakdown and the levers.
-const BROTLI_BUDGET_BYTES: u64 = 249_000;
+/// builds. The seventh session's (a whole request, `.env` file or code snippet pasted into the
+/// token field; Markdown, `.env` lines, Safe Links and Auth0 addresses in the address field; a
+/// copy button that says when the browser refuses) brought it to 249,249; the gate is that plus
+/// about 0.3 %. The target is 200 kB, the aim 180 kB. BENCHMARK.md has the breakdown and the
+/// levers.
+const BROTLI_BUDGET_BYTES: u64 = 250_000;
 
 type Result<T = ()> = std::result::Result<T, String>;
 

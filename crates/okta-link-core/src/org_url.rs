@@ -752,6 +752,17 @@ impl Parser {
                 return Err(OrgUrlError::EmailAddress);
             }
         }
+        // `OKTA_ORG_URL=https://acme.okta.com`, `export OKTA_DOMAIN=acme.okta.com`: the value.
+        if let Some(value) = assigned_value(s).filter(|v| normalize(v).is_ok()) {
+            self.note(Correction::TookUrlFromText);
+            return self.run(value);
+        }
+        // A link rewritten by a mail filter (Outlook's Safe Links, Google's redirect): its
+        // target.
+        if let Some(target) = redirect_target(s) {
+            self.note(Correction::TookUrlFromText);
+            return self.run(&target);
+        }
         // One whole URL among words (`Okta URL: https://acme.okta.com`, `ours is
         // https://acme.okta.com thanks`, `Okta: **https://acme.okta.com**`): that URL.
         if let Some(url) = url_among_words(s) {
@@ -1131,7 +1142,8 @@ impl Parser {
                         suggestion,
                     });
                 }
-                // `acme.workflows.okta.com` is the org's Okta Workflows console.
+                // `acme.workflows.okta.com` is the org's Okta Workflows console,
+                // `acme.kerberos.okta.com` its Agentless Desktop SSO endpoint.
                 let candidates: Vec<&str> = prefix
                     .split('.')
                     .filter(|l| {
@@ -1139,6 +1151,7 @@ impl Parser {
                             && !hosts::OKTA_SITE_LABELS.contains(l)
                             && !COMMON_TLDS.contains(l)
                             && *l != "workflows"
+                            && *l != "kerberos"
                     })
                     .collect();
                 let candidate = match candidates.as_slice() {
@@ -1442,7 +1455,11 @@ fn url_among_words(s: &str) -> Option<&str> {
     let (Some(url), None) = (whole.next(), whole.next()) else {
         return None;
     };
-    let url = url.trim_end_matches([',', ';', ')']);
+    let mut url = url.trim_end_matches([',', ';', ')']);
+    // The sentence's full stop after its last word (`Our org is https://acme.okta.com.`).
+    if parts.last().is_some_and(|l| l.starts_with(url)) {
+        url = url.trim_end_matches('.');
+    }
     (urlish == 1
         && !url.ends_with(['.', '/', '-'])
         && !parts.iter().any(|p| p.starts_with(['.', '/']))
@@ -1450,11 +1467,41 @@ fn url_among_words(s: &str) -> Option<&str> {
     .then_some(url)
 }
 
+/// The value of a variable assignment (`OKTA_ORG_URL=…`, `export OKTA_DOMAIN=…`).
+fn assigned_value(s: &str) -> Option<&str> {
+    let (name, value) = s.split_once('=')?;
+    let name = name.trim();
+    let name = name.strip_prefix("export ").unwrap_or(name).trim();
+    let identifier = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.');
+    identifier.then(|| value.trim().trim_matches(is_quote))
+}
+
+/// The target of a link rewritten by a mail filter: Outlook's Safe Links
+/// (`https://nam02.safelinks.protection.outlook.com/?url=https%3A%2F%2Facme.okta.com%2F&…`),
+/// Google's redirect (`https://www.google.com/url?q=https://acme.okta.com&…`).
+fn redirect_target(s: &str) -> Option<String> {
+    let link = url::Url::parse(s).ok()?;
+    let host = link.host_str()?;
+    let param = if host.ends_with(".safelinks.protection.outlook.com") {
+        "url"
+    } else if matches!(host, "www.google.com" | "google.com") && link.path() == "/url" {
+        "q"
+    } else {
+        return None;
+    };
+    let (_, target) = link.query_pairs().find(|(k, _)| k == param)?;
+    target.contains("://").then(|| target.into_owned())
+}
+
 /// A word that is (or announces) a credential: an API token of the usual shape, `SSWS`,
 /// `Bearer`, `Authorization`.
 fn words_hold_credential(s: &str) -> bool {
     s.split_whitespace().any(|p| {
-        let word = p.trim_matches(|c: char| is_quote(c) || ",;:{}()[]".contains(c));
+        let word = p.rsplit(['=', ':']).next().unwrap_or(p);
+        let word = word.trim_matches(|c: char| is_quote(c) || ",;:{}()[]".contains(c));
         ["ssws", "bearer", "authorization"]
             .iter()
             .any(|w| word.eq_ignore_ascii_case(w))

@@ -105,6 +105,9 @@ pub enum TokenCorrection {
     /// The token was taken from the one `Authorization: SSWS …` header of a longer paste (a
     /// whole curl command, a request copied from a browser's developer tools).
     TookFromRequest,
+    /// The token was taken from the one line of several (an `.env` file, `okta.yaml`, a
+    /// Terraform block) that holds a token of the usual shape.
+    TookFromText,
 }
 
 impl TokenCorrection {
@@ -120,10 +123,11 @@ impl TokenCorrection {
             TokenCorrection::RemovedBearerPrefix => "removed_bearer_prefix",
             TokenCorrection::RemovedTrailingPunctuation => "removed_trailing_punctuation",
             TokenCorrection::TookFromRequest => "took_from_request",
+            TokenCorrection::TookFromText => "took_from_text",
         }
     }
 
-    pub const ALL: [TokenCorrection; 9] = [
+    pub const ALL: [TokenCorrection; 10] = [
         TokenCorrection::RemovedInvisibleCharacters,
         TokenCorrection::TrimmedWhitespace,
         TokenCorrection::RemovedQuotes,
@@ -133,6 +137,7 @@ impl TokenCorrection {
         TokenCorrection::RemovedBearerPrefix,
         TokenCorrection::RemovedTrailingPunctuation,
         TokenCorrection::TookFromRequest,
+        TokenCorrection::TookFromText,
     ];
 }
 
@@ -165,6 +170,7 @@ impl fmt::Display for TokenCorrection {
             TokenCorrection::TookFromRequest => {
                 "Took the token from the \"Authorization: SSWS\" header in what you pasted."
             }
+            TokenCorrection::TookFromText => "Took the token out of the lines around it.",
         })
     }
 }
@@ -344,7 +350,22 @@ pub fn clean(input: &str) -> Result<ApiToken, TokenError> {
         note(TokenCorrection::TookFromRequest);
         s = value;
     }
+    // Several lines (an `.env` file, `okta.yaml`, a Terraform block) of which one holds a
+    // token of the usual shape: that one.
+    if let Some(line) = token_line(s) {
+        note(TokenCorrection::TookFromText);
+        s = line;
+    }
     s = trim(s, &mut note);
+    let request = s.contains("://") || s.contains('\n');
+    if request {
+        // A request sending an OAuth 2.0 access token: that token is the problem.
+        let lower = s.to_ascii_lowercase();
+        if lower.contains("authorization") && (lower.contains("bearer ") || lower.contains("dpop "))
+        {
+            return Err(TokenError::BearerOrJwt);
+        }
+    }
     if s.contains("://") {
         return Err(TokenError::LooksLikeUrl);
     }
@@ -526,10 +547,12 @@ fn header_in_request(s: &str) -> Option<&str> {
     let mut found: Option<(usize, &str, &str)> = None;
     for (at, _) in lower.match_indices(NAME) {
         // What follows the scheme word: a suffix of `s`, the value and all after it.
+        // `Authorization: …`, `Authorization = …`, `Add("Authorization", "SSWS …")`,
+        // `request["Authorization"] = …`.
         let Some(rest) = s[at + NAME.len()..]
-            .trim_start_matches(is_quote)
+            .trim_start_matches(|c| is_quote(c) || c == ']')
             .trim_start()
-            .strip_prefix([':', '='])
+            .strip_prefix([':', '=', ','])
             .map(|v| v.trim_start().trim_start_matches(is_quote))
             .and_then(|v| strip_word(v, &["ssws"]))
         else {
@@ -555,6 +578,27 @@ fn header_in_request(s: &str) -> Option<&str> {
         .is_empty();
     let header_alone = alone_before && alone_after;
     (!value.is_empty() && !header_alone).then_some(value)
+}
+
+/// The token in the one line of several that holds a token of the usual shape, alone or after
+/// a name (`OKTA_API_TOKEN=…`, `token: …`, `api_token = "…"`).
+fn token_line(s: &str) -> Option<&str> {
+    let meaningful = s
+        .lines()
+        .filter(|l| !l.trim().trim_matches(is_quote).is_empty());
+    if meaningful.count() < 2 {
+        return None;
+    }
+    let mut found = None;
+    for line in s.lines() {
+        let line = line.trim().trim_end_matches([',', ';']);
+        let value = strip_variable_name(line).unwrap_or(line);
+        let value = value.trim_matches(is_quote);
+        if has_usual_shape(value) && found.replace(value).is_some_and(|seen| seen != value) {
+            return None;
+        }
+    }
+    found
 }
 
 /// The header value at the start of `rest` and what follows it, or `None` where the value
@@ -675,7 +719,7 @@ fn is_placeholder(s: &str) -> bool {
     // `%OKTA_API_TOKEN%` (a Windows variable), `process.env.OKTA_API_TOKEN`, and a name with
     // nothing after its `=` or `:` (tokens have neither).
     if (s.len() > 2 && s.starts_with('%') && s.ends_with('%'))
-        || ["process.env.", "os.environ", "env."]
+        || ["process.env.", "os.environ", "env.", "var.", "local."]
             .iter()
             .any(|p| lower.starts_with(p))
         || (s.ends_with(['=', ':']) && s.trim_end_matches(['=', ':']).contains(['_', '.']))
