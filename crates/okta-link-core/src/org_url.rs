@@ -819,7 +819,10 @@ impl Parser {
                 }
                 joined.push_str(p);
             }
-            let suggestion = self.suggest(Some(joined));
+            // Not a sentence joined into a host (`sign.in.at.login.acme.com.please`).
+            let suggestion = self
+                .suggest(Some(joined))
+                .filter(|h| parts.len() <= 3 || hosts::okta_suffix(h).is_some());
             return Err(OrgUrlError::InnerWhitespace { suggestion });
         }
         self.parse_url(s)
@@ -1445,26 +1448,31 @@ fn url_among_words(s: &str) -> Option<&str> {
     if !s.contains(char::is_whitespace) {
         return None;
     }
-    let parts: Vec<&str> = s.split_whitespace().collect();
+    let mut parts: Vec<&str> = s.split_whitespace().collect();
+    // The same address twice in a row (pasted twice, or a link's text and its target).
+    parts.dedup();
     let has_host = |p: &str| p.split_once("://").is_some_and(|(_, h)| !h.is_empty());
-    let urlish = parts
-        .iter()
-        .filter(|p| has_host(p) || p.trim_matches('.').contains('.'))
-        .count();
+    let dotted = |p: &str| p.trim_matches('.').contains('.');
+    let urlish = parts.iter().filter(|p| has_host(p) || dotted(p)).count();
     let mut whole = parts.iter().filter(|p| has_host(p));
-    let (Some(url), None) = (whole.next(), whole.next()) else {
-        return None;
+    let (url, bare) = match (whole.next(), whole.next()) {
+        (Some(url), None) => (*url, false),
+        // A host without a scheme (`Okta URL: acme.okta.com`), when nothing else there is
+        // part of an address.
+        (None, _) if !s.contains("//") => (*parts.iter().find(|p| dotted(p))?, true),
+        _ => return None,
     };
     let mut url = url.trim_end_matches([',', ';', ')']);
     // The sentence's full stop after its last word (`Our org is https://acme.okta.com.`).
     if parts.last().is_some_and(|l| l.starts_with(url)) {
         url = url.trim_end_matches('.');
     }
+    let accepted = normalize(url).is_ok_and(|o| !bare || o.okta_suffix().is_some());
     (urlish == 1
         && !url.ends_with(['.', '/', '-'])
         && !parts.iter().any(|p| p.starts_with(['.', '/']))
-        && normalize(url).is_ok())
-    .then_some(url)
+        && accepted)
+        .then_some(url)
 }
 
 /// The value of a variable assignment (`OKTA_ORG_URL=…`, `export OKTA_DOMAIN=…`).
