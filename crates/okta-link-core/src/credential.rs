@@ -282,7 +282,7 @@ pub fn clean_client_id(input: &str) -> Result<ClientId, ClientIdError> {
     {
         return Err(ClientIdError::BadCharacter);
     }
-    if crate::token::has_usual_shape(s) {
+    if crate::okta::has_api_token_shape(s) {
         return Err(ClientIdError::LooksLikeApiToken);
     }
     let warnings = if is_okta_client_id_shape(s) {

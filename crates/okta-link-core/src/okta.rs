@@ -11,6 +11,18 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::decode::{self, Document};
 use crate::hosts;
 
+/// Length of the usual API token: `00` and 40 of `[A-Za-z0-9_-]`.
+pub const API_TOKEN_LEN: usize = 42;
+
+/// The shape everyone validating Okta API tokens uses: `00` and 40 of `[A-Za-z0-9_-]`. Okta's
+/// format is undocumented: a doubt, never a refusal on its own.
+pub fn has_api_token_shape(s: &str) -> bool {
+    s.len() == API_TOKEN_LEN
+        && s.starts_with("00")
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
 /// Whether `id` has the shape of Okta's app IDs: `0oa` and 17 ASCII letters or digits.
 pub fn is_okta_client_id_shape(id: &str) -> bool {
     id.len() == 20 && id.starts_with("0oa") && id.bytes().all(|b| b.is_ascii_alphanumeric())

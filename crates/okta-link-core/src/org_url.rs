@@ -1513,7 +1513,7 @@ fn words_hold_credential(s: &str) -> bool {
         ["ssws", "bearer", "authorization"]
             .iter()
             .any(|w| word.eq_ignore_ascii_case(w))
-            || crate::token::has_usual_shape(word)
+            || crate::okta::has_api_token_shape(word)
     })
 }
 

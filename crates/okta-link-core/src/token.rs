@@ -13,13 +13,14 @@ use core::fmt;
 
 use zeroize::{Zeroize, Zeroizing};
 
+use crate::okta::has_api_token_shape;
 use crate::org_url::{self, is_invisible, is_quote};
 
 /// Longest input looked at, in characters.
 pub const MAX_INPUT_CHARS: usize = 1024;
 
 /// Length of the usual token: `00` and 40 of `[A-Za-z0-9_-]`.
-pub const USUAL_LEN: usize = 42;
+pub const USUAL_LEN: usize = crate::okta::API_TOKEN_LEN;
 
 /// A cleaned API token. `Debug` and `Display` print `ApiToken(42 chars)`, never the secret.
 #[derive(Clone, PartialEq, Eq)]
@@ -429,7 +430,7 @@ pub fn clean(input: &str) -> Result<ApiToken, TokenError> {
         if let Some(rest) = strip_ci(s, "bearer")
             .filter(|r| r.starts_with(char::is_whitespace))
             .map(str::trim)
-            .filter(|r| has_usual_shape(r))
+            .filter(|r| has_api_token_shape(r))
         {
             note(TokenCorrection::RemovedBearerPrefix);
             s = rest;
@@ -443,7 +444,7 @@ pub fn clean(input: &str) -> Result<ApiToken, TokenError> {
     // The end of a sentence after the token ("API token: 00….").
     if let Some(t) = s
         .strip_suffix(['.', ',', ';'])
-        .filter(|t| has_usual_shape(t))
+        .filter(|t| has_api_token_shape(t))
     {
         note(TokenCorrection::RemovedTrailingPunctuation);
         s = t;
@@ -475,7 +476,7 @@ pub fn clean(input: &str) -> Result<ApiToken, TokenError> {
     }
     let len = s.len();
     let mut warnings = Vec::new();
-    if !has_usual_shape(s) {
+    if !has_api_token_shape(s) {
         let okta_id =
             len == 20 && s.starts_with('0') && s.bytes().all(|b| b.is_ascii_alphanumeric());
         warnings.push(if okta_id {
@@ -489,14 +490,6 @@ pub fn clean(input: &str) -> Result<ApiToken, TokenError> {
         corrections,
         warnings,
     })
-}
-
-/// The shape everyone validating Okta API tokens uses: `00` and 40 of `[A-Za-z0-9_-]`.
-pub(crate) fn has_usual_shape(s: &str) -> bool {
-    s.len() == USUAL_LEN
-        && s.starts_with("00")
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 /// Trim whitespace and quotes from both ends, repeatedly.
@@ -594,7 +587,7 @@ fn token_line(s: &str) -> Option<&str> {
         let line = line.trim().trim_end_matches([',', ';']);
         let value = strip_variable_name(line).unwrap_or(line);
         let value = value.trim_matches(is_quote);
-        if has_usual_shape(value) && found.replace(value).is_some_and(|seen| seen != value) {
+        if has_api_token_shape(value) && found.replace(value).is_some_and(|seen| seen != value) {
             return None;
         }
     }
@@ -768,7 +761,7 @@ fn is_placeholder(s: &str) -> bool {
     }
     // An instruction in place of the value (`REPLACE_WITH_YOUR_API_TOKEN`, `insert key here`):
     // never a real token's shape, which could hold such letters by chance.
-    if !has_usual_shape(s)
+    if !has_api_token_shape(s)
         && ["insert", "replace", "your", "paste", "enter"]
             .iter()
             .any(|w| compact.contains(w))
