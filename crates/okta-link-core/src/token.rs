@@ -601,9 +601,9 @@ fn header_value(rest: &str) -> Option<(&str, &str)> {
         .find(|c: char| c.is_whitespace() || is_quote(c))
         .unwrap_or(rest.len());
     let (word, after) = rest.split_at(end);
-    // Template syntax (`${api_token}`, `{{apiKey}}`, `%TOKEN%`) is taken whole, to be refused
-    // as a placeholder.
-    if word.contains(['{', '}', '<', '>', '$', '[', ']', '%']) {
+    // Template syntax (`${api_token}`, `{{apiKey}}`, `<token>`, `%TOKEN%`) is taken whole, to
+    // be refused as a placeholder. A bracket after a token closes it (`{… SSWS 00…}`).
+    if word.starts_with(['{', '<', '$', '[', '%']) {
         return Some((word, after));
     }
     let token_end = word
